@@ -1,0 +1,58 @@
+#pragma once
+/// \file detail/compiled_model.hpp
+/// A model compiled into plain arrays: tree as parent indices, leaves in tree order, base point
+/// allocation in centi-points, rule indices by phase. Built once by `model`'s constructor.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "../model.hpp"
+
+namespace embedrating::detail {
+
+struct compiled_node {
+  std::int32_t parent = -1;          ///< node index, -1 for a dimension
+  std::vector<std::int32_t> children;
+  std::int32_t depth = 0;            ///< 0 for a dimension
+  std::int32_t dimension = -1;       ///< index into compiled_model::dimensions
+  std::int32_t leaf = -1;            ///< index into compiled_model::leaves, -1 for groups
+  std::int64_t points_centi = 0;     ///< nominal points in centi-points
+  std::int64_t base_centi = 0;       ///< allocation when everything is applicable (== points_centi)
+};
+
+struct compiled_model {
+  model_spec spec;
+  std::vector<compiled_node> nodes;            ///< same order as spec.nodes
+  std::vector<std::int32_t> dimensions;        ///< node indices of the dimensions, file order
+  std::vector<std::int32_t> leaves;            ///< node indices of the leaves, depth-first tree order
+  std::vector<std::int32_t> topo;              ///< node indices, parents before children
+  std::vector<std::string> leaf_ids;
+  std::int64_t total_centi = 0;
+  std::unordered_map<std::string, std::int32_t> node_index;
+  std::unordered_map<std::string, std::int32_t> measure_index;
+  std::array<std::int32_t, 6> gate_index{{-1, -1, -1, -1, -1, -1}};  ///< by grade level → spec.grades
+  /// Prerequisites per grade level (from the grade table and from prerequisite rules), in order:
+  /// pointers into spec.grades[..].prerequisites or spec.rules.
+  struct prereq_ref {
+    const condition* when;
+    std::string id;
+    std::int32_t rule = -1;  ///< rule index if it came from a rule
+    std::int32_t gate = -1;  ///< grade table entry and position otherwise
+    std::int32_t position = -1;
+  };
+  std::array<std::vector<prereq_ref>, 6> prerequisites;
+  std::vector<std::uint32_t> veto_rules, not_applicable_rules, set_score_rules, cap_rules,
+      downgrade_rules, warn_rules;
+  std::string canonical;
+  std::string fingerprint;
+};
+
+/// Known derived review measures (reviews.<name>).
+inline constexpr const char* review_measures[] = {
+    "valid_n", "satisfaction_index", "satisfaction_rate", "closure_rate", "bad_n", "bad_open",
+    "bad_overdue", "bad_closed_in_time", "bad_followed_up", "followup_rate",
+    "raw_satisfaction_index", "raw_satisfaction_rate"};
+
+}  // namespace embedrating::detail

@@ -1,0 +1,163 @@
+#pragma once
+/// \file model.hpp
+/// The rating model: indicator tree with points, scoring functions, grade table, rules, review and
+/// history settings (SPEC §3–§4). `model_spec` is plain, editable data; `model` is a validated,
+/// immutable, thread-safe view of one spec (copies share it).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "condition.hpp"
+#include "date.hpp"
+#include "grade.hpp"
+#include "rules.hpp"
+#include "scoring.hpp"
+
+namespace embedrating {
+
+enum class measure_kind : unsigned char { number, category };
+enum class rollup_kind : unsigned char { worst, mean, volume_mean, sum };
+
+const char* to_string(rollup_kind r) noexcept;
+
+/// A declared raw input column.
+struct measure {
+  std::string id;
+  measure_kind kind = measure_kind::number;
+  std::string unit;
+  std::optional<double> min, max;      ///< allowed range (numbers)
+  std::vector<std::string> levels;     ///< allowed levels, best first (categories)
+  direction dir = direction::benefit;  ///< what "worst" means in roll-up
+  rollup_kind rollup = rollup_kind::worst;
+  std::string label, label_zh, source;
+  std::uint32_t line = 0;
+};
+
+/// What a leaf does when its input is missing. Never earns more than zero silently: a fixed
+/// score or a fallback adds a warning to the operator's result.
+struct missing_policy {
+  enum class kind_t : unsigned char { error, zero, fixed, fallback };
+  kind_t kind = kind_t::error;
+  double score = 0.0;              ///< fixed
+  field_ref fallback_input;        ///< fallback
+  scoring_function fallback_scoring;
+};
+
+/// A node of the indicator tree: a dimension (no parent), a group (has children) or a leaf.
+struct indicator_node {
+  std::string id;
+  std::string parent;  ///< empty for a dimension
+  double points = 0.0;
+  // leaves only:
+  std::optional<field_ref> input;
+  scoring_function scoring;
+  missing_policy missing;
+  std::optional<condition> not_applicable_if;
+  std::string label, label_zh, source;
+  std::uint32_t line = 0;
+};
+
+struct prerequisite {
+  std::string id;
+  condition when;  ///< must hold
+  std::string label, label_zh, source;
+  std::uint32_t line = 0;
+};
+
+/// The gates of one grade.
+struct grade_gate {
+  grade level = grade::a1;
+  double min_total = 0.0;
+  double min_dimension_ratio = 0.0;
+  std::vector<std::pair<std::string, double>> dimension_minimums;
+  std::vector<prerequisite> prerequisites;
+  std::uint32_t line = 0;
+};
+
+/// Review indicator settings (model parameters, covered by the fingerprint).
+struct review_settings {
+  double level_values[5] = {0.0, 30.0, 60.0, 80.0, 100.0};  ///< ★1..★5 → satisfaction index
+  double min_count = 30.0;
+  double prior_index = 80.0;
+  double prior_rate = 0.9;
+  double prior_closure = 1.0;
+};
+
+struct history_settings {
+  int max_rise = 1;
+  int no_rise_months_after_downgrade = 12;
+  grade first_rating_max = grade::a3;
+};
+
+struct model_info {
+  std::string id, version, label, label_zh, source;
+  civil_date effective_from = civil_date::missing();
+  civil_date effective_to = civil_date::missing();
+  std::string file;  ///< where it was loaded from (for messages), not part of the meaning
+};
+
+/// Everything a model says, as plain data. Edit it, then build a `model` to validate it.
+struct model_spec {
+  model_info info;
+  review_settings reviews;
+  history_settings history;
+  std::vector<measure> measures;
+  std::vector<indicator_node> nodes;  ///< dimensions and indicators in file order
+  std::vector<grade_gate> grades;
+  std::vector<rule> rules;
+};
+
+namespace detail {
+struct compiled_model;
+}
+
+/// A validated, immutable model. Cheap to copy; safe to share between threads.
+class model {
+ public:
+  /// Validates and compiles a spec; throws model_error naming the field (and line) at fault.
+  explicit model(model_spec spec);
+
+  /// Parses TOML text; `source_name` is used in error messages (e.g. the file name).
+  static model from_toml(const std::string& text, const std::string& source_name = "<string>");
+  /// Reads a TOML model file (at most 4 MiB).
+  static model load(const std::string& path);
+  /// The model shipped with the library (`data/models/wuhan-2024.toml`).
+  static model default_model();
+
+  /// Canonical TOML: loading it gives a model with the same fingerprint.
+  std::string to_toml() const;
+  /// Writes to_toml() to a file atomically.
+  void save(const std::string& path) const;
+
+  /// Hex SHA-256 of the canonical encoding of the model's meaning (docs/fingerprint.md).
+  const std::string& fingerprint() const noexcept;
+  /// The canonical byte encoding the fingerprint is computed over.
+  std::string canonical_encoding() const;
+
+  const model_spec& spec() const noexcept;
+  const model_info& info() const noexcept { return spec().info; }
+
+  /// Leaf indicator ids in tree order, and their global weights (points / total).
+  const std::vector<std::string>& leaf_ids() const noexcept;
+  std::vector<double> weights() const;
+  /// A copy with new leaf points = weight × total (group and dimension points follow); weights
+  /// are given by leaf id and must be non-negative; leaves not named keep their points.
+  model with_weights(const std::vector<std::pair<std::string, double>>& weights) const;
+  /// A copy with new minimum totals per grade.
+  model with_cutoffs(const std::vector<std::pair<grade, double>>& min_totals) const;
+
+  double total_points() const noexcept;
+  const detail::compiled_model& compiled() const noexcept { return *compiled_; }
+
+ private:
+  std::shared_ptr<const detail::compiled_model> compiled_;
+};
+
+/// Where the shipped data (models, catalogue, sample) lives: $EMBEDRATING_DATA_DIR, else the
+/// source tree's data/ (build tree), else the install prefix's share/embedrating.
+std::string data_directory();
+
+}  // namespace embedrating

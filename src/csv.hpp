@@ -1,0 +1,51 @@
+#pragma once
+/// \file csv.hpp
+/// Private CSV reader (RFC 4180) used by the catalogue and dataset loaders. Not installed.
+///
+/// - Fields separated by ',', records by CRLF, LF or a lone CR; quoted fields may contain
+///   commas, line breaks (kept as they are) and doubled quotes. A quote inside an unquoted field
+///   is kept literally; anything but ',' or a line break after a closing quote is an error.
+/// - The first record is the header: names must be non-empty and unique.
+/// - Lines that are completely empty are skipped; every other record must have exactly as many
+///   fields as the header.
+/// - Encoding: "auto" (default) strips a UTF-8 BOM, takes the text as UTF-8 when it is valid
+///   UTF-8 and otherwise converts it from GB18030 (a superset of GBK and GB2312) with iconv.
+///   "utf-8" (aliases "utf8", "utf-8-sig") and "gb18030" (aliases "gbk", "gb2312", "cp936")
+///   force one of them. Names are case-insensitive.
+/// - Every error is an embedrating::data_error naming the source and, where it applies, the
+///   physical line and the character column (both 1-based).
+/// - Inputs larger than 1 GiB are rejected.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace embedrating::detail {
+
+/// Largest CSV input accepted, in bytes (1 GiB).
+inline constexpr std::size_t max_csv_bytes = std::size_t{1} << 30;
+
+struct csv_table {
+  std::string source;                           ///< file name used in error messages
+  std::vector<std::string> header;              ///< column names, in file order
+  std::vector<std::vector<std::string>> rows;   ///< data records, each header.size() fields
+  std::vector<std::uint32_t> row_lines;         ///< physical line (1-based) where each row starts
+  std::uint32_t header_line = 1;                ///< physical line of the header
+};
+
+/// Reads and parses a file; `path` is also the source name in error messages.
+csv_table read_csv_file(const std::string& path, const std::string& encoding = "auto");
+
+/// Parses bytes already in memory.
+csv_table parse_csv(std::string_view bytes, const std::string& source_name,
+                    const std::string& encoding = "auto");
+
+/// Decodes bytes to UTF-8 as parse_csv does (BOM stripped); exposed for other text readers.
+std::string decode_text(std::string_view bytes, const std::string& source_name,
+                        const std::string& encoding = "auto");
+
+/// Index of the column called `name`, or std::string::npos when there is none.
+std::size_t column_index(const csv_table& table, std::string_view name) noexcept;
+
+}  // namespace embedrating::detail

@@ -1,0 +1,366 @@
+// Dataset: validated, column-major inputs.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <unordered_map>
+
+#include "embedrating/dataset.hpp"
+#include "embedrating/detail/sha256.hpp"
+#include "embedrating/errors.hpp"
+
+namespace embedrating {
+
+const char* to_string(operator_status s) noexcept {
+  switch (s) {
+    case operator_status::active: return "active";
+    case operator_status::suspending: return "suspending";
+    case operator_status::suspended: return "suspended";
+    case operator_status::terminated: return "terminated";
+  }
+  return "?";
+}
+
+std::optional<operator_status> parse_status(const std::string& s) noexcept {
+  if (s == "active") return operator_status::active;
+  if (s == "suspending") return operator_status::suspending;
+  if (s == "suspended") return operator_status::suspended;
+  if (s == "terminated") return operator_status::terminated;
+  return std::nullopt;
+}
+
+namespace {
+error_location at(const std::string& source, const std::string& field, const std::string& op = {}) {
+  error_location w;
+  w.file = source;
+  w.field = field;
+  w.operator_id = op;
+  return w;
+}
+}  // namespace
+
+dataset::dataset(std::vector<std::string> operator_ids, std::string source_name)
+    : source_(std::move(source_name)), ids_(std::move(operator_ids)) {
+  if (ids_.empty()) throw data_error(at(source_, "operator_id"), "the dataset has no operators");
+  std::unordered_map<std::string, std::size_t> seen;
+  seen.reserve(ids_.size());
+  for (std::size_t i = 0; i < ids_.size(); ++i) {
+    if (ids_[i].empty())
+      throw data_error(at(source_, "operator_id"), "empty operator id in row " + std::to_string(i + 1));
+    const auto [it, fresh] = seen.emplace(ids_[i], i);
+    if (!fresh)
+      throw data_error(at(source_, "operator_id", ids_[i]),
+                       "duplicate operator id (rows " + std::to_string(it->second + 1) + " and " + std::to_string(i + 1) + ")");
+  }
+}
+
+std::int64_t dataset::find(const std::string& operator_id) const {
+  const auto it = std::find(ids_.begin(), ids_.end(), operator_id);
+  return it == ids_.end() ? -1 : static_cast<std::int64_t>(it - ids_.begin());
+}
+
+void dataset::check_rows(const std::string& what, std::size_t n) const {
+  if (n != ids_.size())
+    throw data_error(at(source_, what), "has " + std::to_string(n) + " rows, the dataset has " +
+                                            std::to_string(ids_.size()) + " operators");
+}
+
+void dataset::check_new_name(const std::string& name) const {
+  if (name.empty()) throw data_error(at(source_, "<column>"), "column name is empty");
+  if (numbers_.count(name) || categories_.count(name))
+    throw data_error(at(source_, name), "column given twice (as number or category)");
+}
+
+void dataset::set_status(std::vector<operator_status> status) {
+  check_rows("status", status.size());
+  status_ = std::move(status);
+}
+
+void dataset::set_number(const std::string& name, std::vector<double> values, nan_policy nan) {
+  check_rows(name, values.size());
+  check_new_name(name);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const double v = values[i];
+    if (std::isnan(v)) {
+      if (nan == nan_policy::error)
+        throw data_error(at(source_, name, ids_[i]),
+                         "value is NaN; leave the cell empty or mark it missing to say \"no data\"");
+    } else if (!std::isfinite(v)) {
+      throw data_error(at(source_, name, ids_[i]), std::string("value is ") + (v > 0 ? "+inf" : "-inf"));
+    }
+  }
+  numbers_.emplace(name, std::move(values));
+}
+
+void dataset::set_number(const std::string& name, std::vector<double> values, const std::vector<std::uint8_t>& valid) {
+  check_rows(name, values.size());
+  check_rows(name + " (validity mask)", valid.size());
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (!valid[i]) values[i] = std::numeric_limits<double>::quiet_NaN();
+  set_number(name, std::move(values), nan_policy::error);
+}
+
+void dataset::set_category(const std::string& name, const std::vector<std::string>& values) {
+  check_rows(name, values.size());
+  check_new_name(name);
+  category_column col;
+  col.codes.resize(values.size());
+  std::unordered_map<std::string, std::int32_t> index;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (values[i].empty()) {
+      col.codes[i] = -1;
+      continue;
+    }
+    const auto [it, fresh] = index.emplace(values[i], static_cast<std::int32_t>(col.levels.size()));
+    if (fresh) col.levels.push_back(values[i]);
+    col.codes[i] = it->second;
+  }
+  categories_.emplace(name, std::move(col));
+}
+
+void dataset::set_flag(const std::string& name, std::vector<std::uint8_t> values) {
+  check_rows("flag." + name, values.size());
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (values[i] > 1) throw data_error(at(source_, "flag." + name, ids_[i]), "a flag is 0 or 1, got " + std::to_string(values[i]));
+  flags_[name] = std::move(values);
+}
+
+void dataset::set_attribute(const std::string& name, std::vector<std::string> values) {
+  check_rows("attr." + name, values.size());
+  attrs_[name] = std::move(values);
+}
+
+void dataset::set_date(const std::string& name, std::vector<civil_date> values) {
+  check_rows(name, values.size());
+  dates_[name] = std::move(values);
+}
+
+void dataset::set_scenarios(const std::vector<std::vector<std::string>>& scenarios) {
+  check_rows("scenarios", scenarios.size());
+  scenario_offsets_.assign(1, 0);
+  scenario_codes_.clear();
+  scenario_levels_.clear();
+  std::unordered_map<std::string, std::int32_t> index;
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    std::vector<std::int32_t> row;
+    for (const auto& s : scenarios[i]) {
+      if (s.empty()) throw data_error(at(source_, "scenarios", ids_[i]), "empty scenario code");
+      const auto [it, fresh] = index.emplace(s, static_cast<std::int32_t>(scenario_levels_.size()));
+      if (fresh) scenario_levels_.push_back(s);
+      if (std::find(row.begin(), row.end(), it->second) != row.end())
+        throw data_error(at(source_, "scenarios", ids_[i]), "scenario \"" + s + "\" listed twice");
+      row.push_back(it->second);
+    }
+    scenario_codes_.insert(scenario_codes_.end(), row.begin(), row.end());
+    scenario_offsets_.push_back(static_cast<std::uint32_t>(scenario_codes_.size()));
+  }
+}
+
+void dataset::set_review_column(const std::string& name, std::vector<double> values) {
+  bool known = false;
+  for (const char* c : review_input_columns) known = known || name == c;
+  if (!known) {
+    std::string list;
+    for (const char* c : review_input_columns) list += std::string(list.empty() ? "" : ", ") + c;
+    throw data_error(at(source_, name), "unknown review column (known: " + list + ")");
+  }
+  check_rows(name, values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const double v = values[i];
+    if (!std::isfinite(v) || v < 0.0 || v != std::floor(v))
+      throw data_error(at(source_, name, ids_[i]), "a review count must be a whole number >= 0");
+  }
+  reviews_[name] = std::move(values);
+}
+
+void dataset::set_history(const std::vector<std::optional<grade>>& previous_grade,
+                          std::vector<civil_date> previous_rated_on, std::vector<civil_date> last_downgrade_on) {
+  check_rows("history.previous_grade", previous_grade.size());
+  check_rows("history.previous_rated_on", previous_rated_on.size());
+  check_rows("history.last_downgrade_on", last_downgrade_on.size());
+  previous_grade_.resize(previous_grade.size());
+  for (std::size_t i = 0; i < previous_grade.size(); ++i)
+    previous_grade_[i] = previous_grade[i] ? static_cast<std::int8_t>(level(*previous_grade[i])) : no_grade;
+  dates_["history.previous_rated_on"] = std::move(previous_rated_on);
+  dates_["history.last_downgrade_on"] = std::move(last_downgrade_on);
+}
+
+void dataset::set_facilities(facility_table f) {
+  const std::size_t n = f.facility_ids.size();
+  const auto where = [&](const std::string& field, const std::string& op = {}) { return at(source_, "facilities." + field, op); };
+  if (f.operator_ids.size() != n) throw data_error(where("operator_id"), "has a different number of rows than facility_id");
+  if (!f.volume.empty() && f.volume.size() != n) throw data_error(where("volume"), "has a different number of rows than facility_id");
+  std::unordered_map<std::string, std::size_t> seen, ops;
+  for (std::size_t i = 0; i < ids_.size(); ++i) ops.emplace(ids_[i], i);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (f.facility_ids[i].empty()) throw data_error(where("facility_id"), "empty facility id in row " + std::to_string(i + 1));
+    if (!seen.emplace(f.facility_ids[i], i).second)
+      throw data_error(where("facility_id", f.operator_ids[i]), "duplicate facility id \"" + f.facility_ids[i] + "\"");
+    if (!ops.count(f.operator_ids[i]))
+      throw data_error(where("operator_id", f.operator_ids[i]),
+                       "facility \"" + f.facility_ids[i] + "\" belongs to an operator that is not in the dataset");
+    if (!f.volume.empty() && (!std::isfinite(f.volume[i]) || f.volume[i] < 0.0))
+      throw data_error(where("volume", f.operator_ids[i]), "facility \"" + f.facility_ids[i] + "\": volume must be finite and >= 0");
+  }
+  for (const auto& [name, col] : f.numbers) {
+    if (col.size() != n) throw data_error(where(name), "has a different number of rows than facility_id");
+    for (std::size_t i = 0; i < n; ++i)
+      if (std::isinf(col[i]))
+        throw data_error(where(name, f.operator_ids[i]), "facility \"" + f.facility_ids[i] + "\": value is infinite");
+    if (numbers_.count(name) || categories_.count(name))
+      throw data_error(where(name), "given both per operator and per facility");
+  }
+  for (const auto& [name, col] : f.categories) {
+    if (col.size() != n) throw data_error(where(name), "has a different number of rows than facility_id");
+    if (numbers_.count(name) || categories_.count(name))
+      throw data_error(where(name), "given both per operator and per facility");
+  }
+  facilities_ = std::move(f);
+}
+
+const std::vector<double>* dataset::number(const std::string& name) const noexcept {
+  const auto it = numbers_.find(name);
+  return it == numbers_.end() ? nullptr : &it->second;
+}
+const category_column* dataset::category(const std::string& name) const noexcept {
+  const auto it = categories_.find(name);
+  return it == categories_.end() ? nullptr : &it->second;
+}
+const std::vector<std::uint8_t>* dataset::flag(const std::string& name) const noexcept {
+  const auto it = flags_.find(name);
+  return it == flags_.end() ? nullptr : &it->second;
+}
+const std::vector<std::string>* dataset::attribute(const std::string& name) const noexcept {
+  const auto it = attrs_.find(name);
+  return it == attrs_.end() ? nullptr : &it->second;
+}
+const std::vector<civil_date>* dataset::date(const std::string& name) const noexcept {
+  const auto it = dates_.find(name);
+  return it == dates_.end() ? nullptr : &it->second;
+}
+const std::vector<double>* dataset::review_column(const std::string& name) const noexcept {
+  const auto it = reviews_.find(name);
+  return it == reviews_.end() ? nullptr : &it->second;
+}
+
+namespace {
+class hasher {
+ public:
+  void tag(const std::string& t) { str(t); }
+  void str(const std::string& s) {
+    u64(s.size());
+    h_.update(s.data(), s.size());
+  }
+  void u64(std::uint64_t v) {
+    unsigned char b[8];
+    for (int k = 0; k < 8; ++k) b[k] = static_cast<unsigned char>((v >> (8 * k)) & 0xFFu);
+    h_.update(b, 8);
+  }
+  template <class T>
+  void raw(const std::vector<T>& v) {
+    u64(v.size());
+    h_.update(v.data(), v.size() * sizeof(T));
+  }
+  void doubles(const std::vector<double>& v) {
+    // NaN (missing) canonical, -0 as +0: the hash follows the values, not their bit noise.
+    u64(v.size());
+    std::vector<double> buf;
+    constexpr std::size_t chunk = 4096;
+    buf.reserve(chunk);
+    for (std::size_t i = 0; i < v.size(); i += chunk) {
+      buf.assign(v.begin() + static_cast<std::ptrdiff_t>(i), v.begin() + static_cast<std::ptrdiff_t>(std::min(v.size(), i + chunk)));
+      for (double& x : buf) {
+        if (std::isnan(x)) x = std::numeric_limits<double>::quiet_NaN();
+        else if (x == 0.0) x = 0.0;
+      }
+      h_.update(buf.data(), buf.size() * sizeof(double));
+    }
+  }
+  std::string done() { return h_.hex_digest(); }
+
+ private:
+  detail::sha256 h_;
+};
+}  // namespace
+
+std::string dataset::input_hash() const {
+  hasher h;
+  h.tag("embedrating-dataset/1");
+  h.u64(ids_.size());
+  for (const auto& id : ids_) h.str(id);
+  h.tag("status");
+  if (status_) {
+    std::vector<std::uint8_t> s(status_->size());
+    for (std::size_t i = 0; i < s.size(); ++i) s[i] = static_cast<std::uint8_t>((*status_)[i]);
+    h.raw(s);
+  }
+  h.tag("numbers");
+  for (const auto& [k, v] : numbers_) {
+    h.str(k);
+    h.doubles(v);
+  }
+  h.tag("categories");
+  for (const auto& [k, v] : categories_) {
+    h.str(k);
+    // by value, independent of level order
+    h.u64(v.codes.size());
+    for (std::int32_t c : v.codes) h.str(c < 0 ? std::string() : v.levels[static_cast<std::size_t>(c)]);
+  }
+  h.tag("flags");
+  for (const auto& [k, v] : flags_) {
+    h.str(k);
+    h.raw(v);
+  }
+  h.tag("attributes");
+  for (const auto& [k, v] : attrs_) {
+    h.str(k);
+    h.u64(v.size());
+    for (const auto& s : v) h.str(s);
+  }
+  h.tag("dates");
+  for (const auto& [k, v] : dates_) {
+    h.str(k);
+    std::vector<std::int32_t> d(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) d[i] = v[i].days();
+    h.raw(d);
+  }
+  h.tag("reviews");
+  for (const auto& [k, v] : reviews_) {
+    h.str(k);
+    h.doubles(v);
+  }
+  h.tag("scenarios");
+  if (!scenario_offsets_.empty()) {
+    for (std::size_t i = 0; i < ids_.size(); ++i) {
+      std::vector<std::string> row;
+      for (std::uint32_t k = scenario_offsets_[i]; k < scenario_offsets_[i + 1]; ++k)
+        row.push_back(scenario_levels_[static_cast<std::size_t>(scenario_codes_[k])]);
+      std::sort(row.begin(), row.end());
+      h.u64(row.size());
+      for (const auto& s : row) h.str(s);
+    }
+  }
+  h.tag("history");
+  h.raw(previous_grade_);
+  h.tag("facilities");
+  if (facilities_) {
+    const auto& f = *facilities_;
+    h.u64(f.facility_ids.size());
+    for (std::size_t i = 0; i < f.facility_ids.size(); ++i) {
+      h.str(f.facility_ids[i]);
+      h.str(f.operator_ids[i]);
+    }
+    h.doubles(f.volume);
+    for (const auto& [k, v] : f.numbers) {
+      h.str(k);
+      h.doubles(v);
+    }
+    for (const auto& [k, v] : f.categories) {
+      h.str(k);
+      h.u64(v.size());
+      for (const auto& s : v) h.str(s);
+    }
+  }
+  return h.done();
+}
+
+}  // namespace embedrating

@@ -1,0 +1,906 @@
+// Model validation, compilation, canonical encoding and fingerprint, weights.
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "embedrating/detail/compiled_model.hpp"
+#include "embedrating/detail/sha256.hpp"
+#include "embedrating/errors.hpp"
+#include "embedrating/model.hpp"
+
+namespace embedrating {
+
+// ---------------------------------------------------------------------------------------------
+// Names
+
+const char* to_string(compare_op op) noexcept {
+  switch (op) {
+    case compare_op::lt: return "<";
+    case compare_op::le: return "<=";
+    case compare_op::gt: return ">";
+    case compare_op::ge: return ">=";
+    case compare_op::eq: return "==";
+    case compare_op::ne: return "!=";
+    case compare_op::in: return "in";
+    case compare_op::contains: return "contains";
+    case compare_op::count_in: return "count_in";
+    case compare_op::is_missing: return "is_missing";
+  }
+  return "?";
+}
+
+const char* to_string(rule_action a) noexcept {
+  switch (a) {
+    case rule_action::veto: return "veto";
+    case rule_action::cap: return "cap";
+    case rule_action::downgrade: return "downgrade";
+    case rule_action::prerequisite: return "prerequisite";
+    case rule_action::set_score: return "set_score";
+    case rule_action::not_applicable: return "not_applicable";
+    case rule_action::warn: return "warn";
+  }
+  return "?";
+}
+
+const char* to_string(rollup_kind r) noexcept {
+  switch (r) {
+    case rollup_kind::worst: return "worst";
+    case rollup_kind::mean: return "mean";
+    case rollup_kind::volume_mean: return "volume_mean";
+    case rollup_kind::sum: return "sum";
+  }
+  return "?";
+}
+
+std::string field_ref::text() const {
+  switch (kind) {
+    case field_kind::raw: return "raw." + name;
+    case field_kind::score: return "score." + name;
+    case field_kind::dim: return "dim." + name;
+    case field_kind::total: return "total";
+    case field_kind::flag: return "flag." + name;
+    case field_kind::attr: return "attr." + name;
+    case field_kind::scenarios: return "scenarios";
+    case field_kind::reviews: return "reviews." + name;
+    case field_kind::history_grade: return "history.previous_grade";
+    case field_kind::months_since: return "months_since." + name;
+  }
+  return name;
+}
+
+bool parse_field(const std::string& text, field_ref& out) {
+  if (text == "total") {
+    out = {field_kind::total, {}};
+    return true;
+  }
+  if (text == "scenarios") {
+    out = {field_kind::scenarios, {}};
+    return true;
+  }
+  if (text == "history.previous_grade") {
+    out = {field_kind::history_grade, {}};
+    return true;
+  }
+  const auto dot = text.find('.');
+  if (dot == std::string::npos) {
+    if (text.empty()) return false;
+    out = {field_kind::raw, text};
+    return true;
+  }
+  const std::string head = text.substr(0, dot);
+  std::string rest = text.substr(dot + 1);
+  if (rest.empty()) return false;
+  static const std::pair<const char*, field_kind> heads[] = {
+      {"raw", field_kind::raw},         {"score", field_kind::score},
+      {"dim", field_kind::dim},         {"flag", field_kind::flag},
+      {"attr", field_kind::attr},       {"reviews", field_kind::reviews},
+      {"months_since", field_kind::months_since}};
+  for (const auto& [h, k] : heads) {
+    if (head == h) {
+      out = {k, std::move(rest)};
+      return true;
+    }
+  }
+  return false;
+}
+
+bool reads_scores(const condition& c) noexcept {
+  if (c.kind == condition::node_kind::compare)
+    return c.field.kind == field_kind::score || c.field.kind == field_kind::dim ||
+           c.field.kind == field_kind::total;
+  for (const auto& ch : c.children)
+    if (reads_scores(ch)) return true;
+  return false;
+}
+
+namespace {
+std::string number_text(double v) {
+  std::ostringstream os;
+  os.precision(15);
+  os << v;
+  return os.str();
+}
+}  // namespace
+
+std::string to_string(const condition& c) {
+  switch (c.kind) {
+    case condition::node_kind::all:
+    case condition::node_kind::any: {
+      std::string s = c.kind == condition::node_kind::all ? "all(" : "any(";
+      for (std::size_t i = 0; i < c.children.size(); ++i) {
+        if (i) s += ", ";
+        s += to_string(c.children[i]);
+      }
+      return s + ")";
+    }
+    case condition::node_kind::negate:
+      return "not(" + (c.children.empty() ? std::string() : to_string(c.children[0])) + ")";
+    case condition::node_kind::compare:
+      break;
+  }
+  std::string s = c.field.text() + " " + to_string(c.op);
+  if (c.op == compare_op::is_missing) return c.numbers.empty() || c.numbers[0] != 0.0 ? s : s + " false";
+  auto values = [&]() {
+    std::string v;
+    const bool many = c.op == compare_op::in || c.op == compare_op::count_in;
+    if (many) v += "[";
+    const std::size_t n = c.string_values ? c.strings.size() : c.numbers.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) v += ", ";
+      if (c.string_values) {
+        v += "\"" + c.strings[i] + "\"";
+      } else if (c.field.kind == field_kind::history_grade) {
+        v += "\"" + std::string(to_string(grade_from_level(static_cast<int>(c.numbers[i])))) + "\"";
+      } else if (c.field.kind == field_kind::flag) {
+        v += c.numbers[i] != 0.0 ? "true" : "false";
+      } else {
+        v += number_text(c.numbers[i]);
+      }
+    }
+    if (many) v += "]";
+    return v;
+  };
+  s += " " + values();
+  if (c.op == compare_op::count_in) s += std::string(" ") + to_string(c.count_cmp) + " " + number_text(c.count_n);
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation and compilation
+
+namespace {
+
+constexpr int max_tree_depth = 8;
+constexpr int max_condition_depth = 32;
+
+class validator {
+ public:
+  explicit validator(const model_spec& s) : spec_(s) {}
+
+  [[noreturn]] void fail(std::uint32_t line, const std::string& field, const std::string& msg) const {
+    error_location where;
+    where.file = spec_.info.file;
+    where.line = line;
+    where.field = field;
+    throw model_error(where, msg);
+  }
+
+  void check_unit(std::uint32_t line, const std::string& field, double v) const {
+    if (!std::isfinite(v) || v < 0.0 || v > 1.0)
+      fail(line, field, "must be a number in [0, 1], got " + number_text(v));
+  }
+
+  void check_scoring(std::uint32_t line, const std::string& field, const scoring_function& f,
+                     const field_ref& input) const {
+    const bool category_input = is_category(input);
+    if (category_input != (f.kind == scoring_kind::categorical)) {
+      fail(line, field + ".kind",
+           category_input ? "input " + input.text() + " is a category: use kind = \"categorical\""
+                          : "kind \"categorical\" needs a category input, " + input.text() + " is numeric");
+    }
+    switch (f.kind) {
+      case scoring_kind::linear:
+        if (!std::isfinite(f.lower) || !std::isfinite(f.upper) || !(f.lower < f.upper))
+          fail(line, field, "linear scoring needs finite lower < upper, got lower = " + number_text(f.lower) +
+                                ", upper = " + number_text(f.upper));
+        break;
+      case scoring_kind::piecewise:
+        if (f.points.size() < 2) fail(line, field + ".points", "piecewise scoring needs at least 2 points");
+        for (std::size_t i = 0; i < f.points.size(); ++i) {
+          if (!std::isfinite(f.points[i].first))
+            fail(line, field + ".points[" + std::to_string(i) + "]", "x must be finite");
+          check_unit(line, field + ".points[" + std::to_string(i) + "]", f.points[i].second);
+          if (i > 0 && !(f.points[i - 1].first < f.points[i].first))
+            fail(line, field + ".points", "x values must be strictly increasing");
+        }
+        break;
+      case scoring_kind::steps:
+        if (f.points.empty()) fail(line, field + ".steps", "steps scoring needs at least one step");
+        for (std::size_t i = 0; i < f.points.size(); ++i) {
+          if (!std::isfinite(f.points[i].first))
+            fail(line, field + ".steps[" + std::to_string(i) + "]", "threshold must be finite");
+          check_unit(line, field + ".steps[" + std::to_string(i) + "]", f.points[i].second);
+          if (i > 0) {
+            const bool ok = f.dir == direction::benefit ? f.points[i - 1].first > f.points[i].first
+                                                        : f.points[i - 1].first < f.points[i].first;
+            if (!ok)
+              fail(line, field + ".steps",
+                   f.dir == direction::benefit ? "benefit thresholds must be strictly descending"
+                                               : "cost thresholds must be strictly ascending");
+          }
+        }
+        check_unit(line, field + ".otherwise", f.otherwise);
+        break;
+      case scoring_kind::boolean:
+        check_unit(line, field + ".true_score", f.true_score);
+        check_unit(line, field + ".false_score", f.false_score);
+        break;
+      case scoring_kind::categorical: {
+        const measure& m = spec_.measures[static_cast<std::size_t>(measure_of(input))];
+        std::set<std::string> seen;
+        for (const auto& [level, s] : f.categories) {
+          if (std::find(m.levels.begin(), m.levels.end(), level) == m.levels.end())
+            fail(line, field + ".map." + level, "\"" + level + "\" is not a level of measure " + m.id);
+          if (!seen.insert(level).second) fail(line, field + ".map." + level, "level mapped twice");
+          check_unit(line, field + ".map." + level, s);
+        }
+        for (const auto& level : m.levels)
+          if (!seen.count(level)) fail(line, field + ".map", "level \"" + level + "\" of measure " + m.id + " is not mapped");
+        break;
+      }
+    }
+  }
+
+  int measure_of(const field_ref& f) const {
+    if (f.kind != field_kind::raw) return -1;
+    for (std::size_t i = 0; i < spec_.measures.size(); ++i)
+      if (spec_.measures[i].id == f.name) return static_cast<int>(i);
+    return -1;
+  }
+  bool is_category(const field_ref& f) const {
+    const int m = measure_of(f);
+    return m >= 0 && spec_.measures[static_cast<std::size_t>(m)].kind == measure_kind::category;
+  }
+
+  void check_input(std::uint32_t line, const std::string& field, const field_ref& f) const {
+    switch (f.kind) {
+      case field_kind::raw:
+        if (measure_of(f) < 0) fail(line, field, "unknown measure \"" + f.name + "\" (declare it in [[measures]])");
+        return;
+      case field_kind::reviews:
+        check_review_measure(line, field, f.name);
+        return;
+      case field_kind::scenarios:
+      case field_kind::months_since:
+      case field_kind::flag:
+        return;
+      default:
+        fail(line, field, f.text() + " cannot be an indicator input (use raw.*, reviews.*, scenarios, flag.* or months_since.*)");
+    }
+  }
+
+  void check_review_measure(std::uint32_t line, const std::string& field, const std::string& name) const {
+    for (const char* r : detail::review_measures)
+      if (name == r) return;
+    std::string known;
+    for (const char* r : detail::review_measures) known += std::string(known.empty() ? "" : ", ") + r;
+    fail(line, field, "unknown review measure \"" + name + "\" (known: " + known + ")");
+  }
+
+  void check_condition(std::uint32_t line, const std::string& field, const condition& c, int depth,
+                       const std::set<std::string>& node_ids, const std::set<std::string>& dims) const {
+    if (depth > max_condition_depth)
+      fail(line, field, "condition nested deeper than " + std::to_string(max_condition_depth) + " levels");
+    switch (c.kind) {
+      case condition::node_kind::all:
+      case condition::node_kind::any:
+        if (c.children.empty()) fail(line, field, "all/any needs at least one condition");
+        for (std::size_t i = 0; i < c.children.size(); ++i)
+          check_condition(line, field + (c.kind == condition::node_kind::all ? ".all[" : ".any[") + std::to_string(i) + "]",
+                          c.children[i], depth + 1, node_ids, dims);
+        return;
+      case condition::node_kind::negate:
+        if (c.children.size() != 1) fail(line, field, "not needs exactly one condition");
+        check_condition(line, field + ".not", c.children[0], depth + 1, node_ids, dims);
+        return;
+      case condition::node_kind::compare:
+        break;
+    }
+    const field_ref& f = c.field;
+    const std::string where = field + ".field";
+    bool category = false, stringy = false, is_set = false;
+    switch (f.kind) {
+      case field_kind::raw:
+        if (measure_of(f) < 0) fail(line, where, "unknown measure \"" + f.name + "\" in " + f.text());
+        category = is_category(f);
+        stringy = category;
+        break;
+      case field_kind::score:
+        if (!node_ids.count(f.name)) fail(line, where, "unknown indicator \"" + f.name + "\" in " + f.text());
+        break;
+      case field_kind::dim:
+        if (!dims.count(f.name)) fail(line, where, "unknown dimension \"" + f.name + "\" in " + f.text());
+        break;
+      case field_kind::reviews:
+        check_review_measure(line, where, f.name);
+        break;
+      case field_kind::attr:
+        stringy = true;
+        break;
+      case field_kind::scenarios:
+        is_set = true;
+        break;
+      case field_kind::total:
+      case field_kind::flag:
+      case field_kind::history_grade:
+      case field_kind::months_since:
+        break;
+    }
+    const std::size_t nvalues = c.string_values ? c.strings.size() : c.numbers.size();
+    switch (c.op) {
+      case compare_op::is_missing:
+        return;
+      case compare_op::contains:
+        if (!is_set) fail(line, field + ".op", "contains needs a set field (scenarios), got " + f.text());
+        if (!c.string_values || c.strings.size() != 1) fail(line, field + ".value", "contains needs one string value");
+        return;
+      case compare_op::count_in:
+        if (!is_set) fail(line, field + ".op", "count_in needs a set field (scenarios), got " + f.text());
+        if (!c.string_values || c.strings.empty()) fail(line, field + ".value", "count_in needs a non-empty array of strings");
+        if (!std::isfinite(c.count_n)) fail(line, field + ".n", "must be a finite number");
+        switch (c.count_cmp) {
+          case compare_op::lt: case compare_op::le: case compare_op::gt:
+          case compare_op::ge: case compare_op::eq: case compare_op::ne: break;
+          default: fail(line, field + ".cmp", "must be one of < <= > >= == !=");
+        }
+        return;
+      case compare_op::in:
+        if (nvalues == 0) fail(line, field + ".value", "in needs a non-empty array");
+        break;
+      default:
+        if (nvalues != 1) fail(line, field + ".value", "needs exactly one value");
+        break;
+    }
+    if (is_set) {
+      if (c.string_values) fail(line, field + ".value", "scenarios compared with " + std::string(to_string(c.op)) + " needs a number (its size)");
+    } else if (stringy != c.string_values) {
+      fail(line, field + ".value",
+           stringy ? f.text() + " holds text: compare it with strings" : f.text() + " is numeric: compare it with numbers");
+    }
+    if (stringy && c.op != compare_op::eq && c.op != compare_op::ne && c.op != compare_op::in)
+      fail(line, field + ".op", f.text() + " holds text: only ==, != and in apply");
+    if (category) {
+      const measure& m = spec_.measures[static_cast<std::size_t>(measure_of(f))];
+      for (const auto& s : c.strings)
+        if (std::find(m.levels.begin(), m.levels.end(), s) == m.levels.end())
+          fail(line, field + ".value", "\"" + s + "\" is not a level of measure " + m.id);
+    }
+    for (double v : c.numbers)
+      if (!std::isfinite(v)) fail(line, field + ".value", "must be finite");
+  }
+
+ private:
+  const model_spec& spec_;
+};
+
+std::int64_t to_centi(double points) { return static_cast<std::int64_t>(std::llround(points * 100.0)); }
+
+}  // namespace
+
+namespace {
+
+void validate_and_compile(detail::compiled_model& cm) {
+  model_spec& s = cm.spec;
+  validator v(s);
+  const std::uint32_t no_line = 0;
+
+  // info
+  if (s.info.id.empty()) v.fail(no_line, "model.id", "is required");
+  if (!s.info.effective_from.is_missing() && !s.info.effective_to.is_missing() &&
+      s.info.effective_to < s.info.effective_from)
+    v.fail(no_line, "model.effective_to", "is before effective_from");
+
+  // reviews, history
+  for (int k = 0; k < 5; ++k) {
+    const double x = s.reviews.level_values[k];
+    if (!std::isfinite(x) || x < 0.0 || x > 100.0)
+      v.fail(no_line, "reviews.level_values[" + std::to_string(k) + "]", "must be in [0, 100]");
+    if (k > 0 && x < s.reviews.level_values[k - 1])
+      v.fail(no_line, "reviews.level_values", "must not decrease from ★1 to ★5");
+  }
+  if (!std::isfinite(s.reviews.min_count) || s.reviews.min_count < 0.0)
+    v.fail(no_line, "reviews.min_count", "must be >= 0");
+  if (!std::isfinite(s.reviews.prior_index) || s.reviews.prior_index < 0.0 || s.reviews.prior_index > 100.0)
+    v.fail(no_line, "reviews.prior_index", "must be in [0, 100]");
+  v.check_unit(no_line, "reviews.prior_rate", s.reviews.prior_rate);
+  v.check_unit(no_line, "reviews.prior_closure", s.reviews.prior_closure);
+  if (s.history.max_rise < 0) v.fail(no_line, "history.max_rise", "must be >= 0");
+  if (s.history.no_rise_months_after_downgrade < 0)
+    v.fail(no_line, "history.no_rise_months_after_downgrade", "must be >= 0");
+
+  // measures
+  for (std::size_t i = 0; i < s.measures.size(); ++i) {
+    const measure& m = s.measures[i];
+    const std::string f = "measures[" + std::to_string(i) + "]";
+    if (m.id.empty()) v.fail(m.line, f + ".id", "is required");
+    if (cm.measure_index.count(m.id)) v.fail(m.line, f + ".id", "duplicate measure \"" + m.id + "\"");
+    cm.measure_index.emplace(m.id, static_cast<std::int32_t>(i));
+    if (m.kind == measure_kind::category) {
+      if (m.levels.empty()) v.fail(m.line, f + ".levels", "a category measure needs levels");
+      std::set<std::string> seen;
+      for (const auto& l : m.levels)
+        if (l.empty() || !seen.insert(l).second) v.fail(m.line, f + ".levels", "levels must be unique and non-empty");
+      if (m.rollup != rollup_kind::worst) v.fail(m.line, f + ".rollup", "a category measure rolls up by \"worst\" only");
+    } else {
+      if (m.min && !std::isfinite(*m.min)) v.fail(m.line, f + ".min", "must be finite");
+      if (m.max && !std::isfinite(*m.max)) v.fail(m.line, f + ".max", "must be finite");
+      if (m.min && m.max && !(*m.min < *m.max)) v.fail(m.line, f + ".max", "must be greater than min");
+      if (!m.levels.empty()) v.fail(m.line, f + ".levels", "only category measures have levels");
+    }
+  }
+
+  // nodes
+  const std::size_t n = s.nodes.size();
+  cm.nodes.assign(n, {});
+  std::set<std::string> node_ids, dims;
+  for (std::size_t i = 0; i < n; ++i) {
+    const indicator_node& nd = s.nodes[i];
+    const std::string f = (nd.parent.empty() ? "dimensions[" : "indicators[") + std::to_string(i) + "]";
+    if (nd.id.empty()) v.fail(nd.line, f + ".id", "is required");
+    if (!cm.node_index.emplace(nd.id, static_cast<std::int32_t>(i)).second)
+      v.fail(nd.line, f + ".id", "duplicate indicator or dimension id \"" + nd.id + "\"");
+    if (!std::isfinite(nd.points)) v.fail(nd.line, nd.id + ".points", "must be a finite number");
+    if (nd.points < 0.0) v.fail(nd.line, nd.id + ".points", "negative points (" + number_text(nd.points) + ") are not allowed");
+    node_ids.insert(nd.id);
+    if (nd.parent.empty()) dims.insert(nd.id);
+  }
+  if (dims.empty()) v.fail(no_line, "dimensions", "a model needs at least one dimension");
+  for (std::size_t i = 0; i < n; ++i) {
+    const indicator_node& nd = s.nodes[i];
+    if (nd.parent.empty()) continue;
+    const auto it = cm.node_index.find(nd.parent);
+    if (it == cm.node_index.end())
+      v.fail(nd.line, nd.id + ".parent", "unknown parent \"" + nd.parent + "\"");
+    if (it->second == static_cast<std::int32_t>(i)) v.fail(nd.line, nd.id + ".parent", "a node cannot be its own parent");
+    cm.nodes[i].parent = it->second;
+    cm.nodes[static_cast<std::size_t>(it->second)].children.push_back(static_cast<std::int32_t>(i));
+  }
+  // depth (and cycles)
+  for (std::size_t i = 0; i < n; ++i) {
+    int depth = 0;
+    std::int32_t p = cm.nodes[i].parent;
+    while (p >= 0) {
+      ++depth;
+      if (depth > max_tree_depth)
+        v.fail(s.nodes[i].line, s.nodes[i].id + ".parent",
+               "indicator tree nested deeper than " + std::to_string(max_tree_depth) + " levels (or a parent cycle)");
+      p = cm.nodes[static_cast<std::size_t>(p)].parent;
+    }
+    cm.nodes[i].depth = depth;
+    cm.nodes[i].points_centi = to_centi(s.nodes[i].points);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (cm.nodes[i].parent < 0) {
+      cm.nodes[i].dimension = static_cast<std::int32_t>(cm.dimensions.size());
+      cm.dimensions.push_back(static_cast<std::int32_t>(i));
+    }
+  }
+  // leaves in depth-first order; dimension of every node; topo order
+  std::function<void(std::int32_t, std::int32_t)> walk = [&](std::int32_t node, std::int32_t dim) {
+    detail::compiled_node& cn = cm.nodes[static_cast<std::size_t>(node)];
+    cn.dimension = dim;
+    cm.topo.push_back(node);
+    if (cn.children.empty()) {
+      cn.leaf = static_cast<std::int32_t>(cm.leaves.size());
+      cm.leaves.push_back(node);
+      cm.leaf_ids.push_back(s.nodes[static_cast<std::size_t>(node)].id);
+    }
+    for (std::int32_t c : cn.children) walk(c, dim);
+  };
+  for (std::size_t d = 0; d < cm.dimensions.size(); ++d) walk(cm.dimensions[d], static_cast<std::int32_t>(d));
+
+  // points add up; leaves have inputs; groups do not
+  for (std::size_t i = 0; i < n; ++i) {
+    const indicator_node& nd = s.nodes[i];
+    const detail::compiled_node& cn = cm.nodes[i];
+    if (!cn.children.empty()) {
+      std::int64_t sum = 0;
+      for (std::int32_t c : cn.children) sum += cm.nodes[static_cast<std::size_t>(c)].points_centi;
+      if (sum != cn.points_centi)
+        v.fail(nd.line, nd.id + ".points",
+               "children's points add up to " + number_text(static_cast<double>(sum) / 100.0) + ", not " +
+                   number_text(nd.points));
+      if (nd.input) v.fail(nd.line, nd.id + ".input", "a group (an indicator with children) has no input");
+    } else {
+      if (cn.parent < 0) v.fail(nd.line, nd.id, "a dimension needs at least one indicator");
+      if (!nd.input) v.fail(nd.line, nd.id + ".input", "a leaf indicator needs an input");
+      v.check_input(nd.line, nd.id + ".input", *nd.input);
+      v.check_scoring(nd.line, nd.id + ".scoring", nd.scoring, *nd.input);
+      switch (nd.missing.kind) {
+        case missing_policy::kind_t::fixed:
+          v.check_unit(nd.line, nd.id + ".missing.score", nd.missing.score);
+          break;
+        case missing_policy::kind_t::fallback:
+          v.check_input(nd.line, nd.id + ".missing.fallback", nd.missing.fallback_input);
+          v.check_scoring(nd.line, nd.id + ".missing.scoring", nd.missing.fallback_scoring, nd.missing.fallback_input);
+          break;
+        default:
+          break;
+      }
+    }
+    if (nd.not_applicable_if) {
+      v.check_condition(nd.line, nd.id + ".not_applicable_if", *nd.not_applicable_if, 1, node_ids, dims);
+      if (reads_scores(*nd.not_applicable_if))
+        v.fail(nd.line, nd.id + ".not_applicable_if", "cannot read score.*, dim.* or total (not yet computed)");
+    }
+  }
+  for (std::int32_t d : cm.dimensions) cm.total_centi += cm.nodes[static_cast<std::size_t>(d)].points_centi;
+  if (cm.total_centi <= 0) v.fail(no_line, "dimensions", "total points must be positive");
+  for (auto& cn : cm.nodes) cn.base_centi = cn.points_centi;
+
+  // grades
+  for (std::size_t gi = 0; gi < s.grades.size(); ++gi) {
+    const grade_gate& g = s.grades[gi];
+    const std::string f = "grades[" + std::string(to_string(g.level)) + "]";
+    if (g.level == grade::unrated) v.fail(g.line, f + ".grade", "\"unrated\" has no gates");
+    auto& slot = cm.gate_index[static_cast<std::size_t>(level(g.level))];
+    if (slot >= 0) v.fail(g.line, f + ".grade", "grade defined twice");
+    slot = static_cast<std::int32_t>(gi);
+    if (!std::isfinite(g.min_total) || g.min_total < 0.0) v.fail(g.line, f + ".min_total", "must be >= 0");
+    v.check_unit(g.line, f + ".min_dimension_ratio", g.min_dimension_ratio);
+    for (const auto& [d, r] : g.dimension_minimums) {
+      if (!dims.count(d)) v.fail(g.line, f + ".dimension_minimums." + d, "unknown dimension \"" + d + "\"");
+      v.check_unit(g.line, f + ".dimension_minimums." + d, r);
+    }
+    std::set<std::string> ids;
+    for (std::size_t k = 0; k < g.prerequisites.size(); ++k) {
+      const prerequisite& p = g.prerequisites[k];
+      const std::string pf = f + ".prerequisites[" + std::to_string(k) + "]";
+      if (p.id.empty()) v.fail(p.line, pf + ".id", "is required");
+      if (!ids.insert(p.id).second) v.fail(p.line, pf + ".id", "duplicate prerequisite \"" + p.id + "\"");
+      v.check_condition(p.line, pf + ".when", p.when, 1, node_ids, dims);
+      cm.prerequisites[static_cast<std::size_t>(level(g.level))].push_back(
+          {&p.when, p.id, -1, static_cast<std::int32_t>(gi), static_cast<std::int32_t>(k)});
+    }
+  }
+  for (int l = 1; l <= 5; ++l)
+    if (cm.gate_index[static_cast<std::size_t>(l)] < 0)
+      v.fail(no_line, "grades", "grade " + std::string(to_string(grade_from_level(l))) + " is not defined");
+  for (int l = 2; l <= 5; ++l) {
+    const auto& lo = s.grades[static_cast<std::size_t>(cm.gate_index[static_cast<std::size_t>(l - 1)])];
+    const auto& hi = s.grades[static_cast<std::size_t>(cm.gate_index[static_cast<std::size_t>(l)])];
+    if (hi.min_total < lo.min_total)
+      v.fail(hi.line, "grades[" + std::string(to_string(hi.level)) + "].min_total",
+             "cut-offs must not decrease with the grade (" + number_text(hi.min_total) + " < " +
+                 number_text(lo.min_total) + " of " + std::string(to_string(lo.level)) + ")");
+  }
+
+  // rules
+  std::set<std::string> rule_ids;
+  for (std::size_t ri = 0; ri < s.rules.size(); ++ri) {
+    const rule& r = s.rules[ri];
+    const std::string f = "rules[" + std::to_string(ri) + "]";
+    if (r.id.empty()) v.fail(r.line, f + ".id", "is required");
+    if (!rule_ids.insert(r.id).second) v.fail(r.line, f + ".id", "duplicate rule \"" + r.id + "\"");
+    const std::string rf = "rules." + r.id;
+    if (r.source.empty()) v.fail(r.line, rf + ".source", "every rule must cite its source");
+    v.check_condition(r.line, rf + ".when", r.when, 1, node_ids, dims);
+    const auto idx = static_cast<std::uint32_t>(ri);
+    switch (r.action) {
+      case rule_action::veto: cm.veto_rules.push_back(idx); break;
+      case rule_action::cap: cm.cap_rules.push_back(idx); break;
+      case rule_action::downgrade:
+        if (r.levels < 1 || r.levels > 5) v.fail(r.line, rf + ".levels", "must be 1..5");
+        cm.downgrade_rules.push_back(idx);
+        break;
+      case rule_action::prerequisite:
+        if (r.cap == grade::unrated) v.fail(r.line, rf + ".grade", "a prerequisite gates a grade 1A..5A");
+        cm.prerequisites[static_cast<std::size_t>(level(r.cap))].push_back({&r.when, r.id, static_cast<std::int32_t>(ri), -1, -1});
+        break;
+      case rule_action::set_score:
+      case rule_action::not_applicable:
+        if (!node_ids.count(r.target)) v.fail(r.line, rf + ".target", "unknown indicator \"" + r.target + "\"");
+        if (cm.nodes[static_cast<std::size_t>(cm.node_index.at(r.target))].parent < 0)
+          v.fail(r.line, rf + ".target", "must be an indicator or group, not a dimension");
+        if (r.action == rule_action::set_score) {
+          v.check_unit(r.line, rf + ".score", r.score);
+          cm.set_score_rules.push_back(idx);
+        } else {
+          cm.not_applicable_rules.push_back(idx);
+        }
+        break;
+      case rule_action::warn:
+        cm.warn_rules.push_back(idx);
+        break;
+    }
+    if ((r.action == rule_action::veto || r.action == rule_action::not_applicable ||
+         r.action == rule_action::set_score) && reads_scores(r.when))
+      v.fail(r.line, rf + ".when", std::string("a ") + to_string(r.action) +
+                                       " rule cannot read score.*, dim.* or total (they are computed after it)");
+    if (r.lapse.active() && r.lapse.months <= 0) v.fail(r.line, rf + ".lapse.months", "must be > 0");
+  }
+}
+
+// Canonical encoding -----------------------------------------------------------------------
+
+class encoder {
+ public:
+  void tag(const char* t) {
+    out_ += t;
+    out_ += '\0';
+  }
+  void u8(unsigned v) { out_ += static_cast<char>(v & 0xFFu); }
+  void i64(std::int64_t v) {
+    for (int k = 0; k < 8; ++k) out_ += static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * k)) & 0xFFu);
+  }
+  void f64(double v) {
+    if (v == 0.0) v = 0.0;  // -0 as +0
+    std::uint64_t bits;
+    if (std::isnan(v)) {
+      bits = 0x7FF8000000000000ull;
+    } else {
+      std::memcpy(&bits, &v, sizeof bits);
+    }
+    i64(static_cast<std::int64_t>(bits));
+  }
+  void str(const std::string& s) {
+    i64(static_cast<std::int64_t>(s.size()));
+    out_ += s;
+  }
+  void date(civil_date d) { i64(d.is_missing() ? INT64_MIN : d.days()); }
+  void field(const field_ref& f) {
+    u8(static_cast<unsigned>(f.kind));
+    str(f.name);
+  }
+  void cond(const condition& c) {
+    u8(static_cast<unsigned>(c.kind));
+    if (c.kind == condition::node_kind::compare) {
+      field(c.field);
+      u8(static_cast<unsigned>(c.op));
+      u8(c.string_values ? 1 : 0);
+      i64(static_cast<std::int64_t>(c.numbers.size()));
+      for (double x : c.numbers) f64(x);
+      i64(static_cast<std::int64_t>(c.strings.size()));
+      for (const auto& x : c.strings) str(x);
+      if (c.op == compare_op::count_in) {
+        u8(static_cast<unsigned>(c.count_cmp));
+        f64(c.count_n);
+      }
+    } else {
+      i64(static_cast<std::int64_t>(c.children.size()));
+      for (const auto& ch : c.children) cond(ch);
+    }
+  }
+  void scoring(const scoring_function& f) {
+    u8(static_cast<unsigned>(f.kind));
+    switch (f.kind) {
+      case scoring_kind::linear:
+        u8(static_cast<unsigned>(f.dir));
+        f64(f.lower);
+        f64(f.upper);
+        break;
+      case scoring_kind::steps:
+        u8(static_cast<unsigned>(f.dir));
+        f64(f.otherwise);
+        [[fallthrough]];
+      case scoring_kind::piecewise:
+        i64(static_cast<std::int64_t>(f.points.size()));
+        for (const auto& [x, y] : f.points) {
+          f64(x);
+          f64(y);
+        }
+        break;
+      case scoring_kind::boolean:
+        f64(f.true_score);
+        f64(f.false_score);
+        break;
+      case scoring_kind::categorical: {
+        auto cats = f.categories;
+        std::sort(cats.begin(), cats.end());
+        i64(static_cast<std::int64_t>(cats.size()));
+        for (const auto& [k, x] : cats) {
+          str(k);
+          f64(x);
+        }
+        break;
+      }
+    }
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+std::string canonical_encoding_of(const model_spec& s) {
+  encoder e;
+  e.tag("embedrating-model/1");
+  e.tag("period");
+  e.date(s.info.effective_from);
+  e.date(s.info.effective_to);
+  e.tag("reviews");
+  for (double x : s.reviews.level_values) e.f64(x);
+  e.f64(s.reviews.min_count);
+  e.f64(s.reviews.prior_index);
+  e.f64(s.reviews.prior_rate);
+  e.f64(s.reviews.prior_closure);
+  e.tag("history");
+  e.i64(s.history.max_rise);
+  e.i64(s.history.no_rise_months_after_downgrade);
+  e.i64(level(s.history.first_rating_max));
+  e.tag("measures");
+  std::vector<const measure*> ms;
+  for (const auto& m : s.measures) ms.push_back(&m);
+  std::sort(ms.begin(), ms.end(), [](const measure* a, const measure* b) { return a->id < b->id; });
+  e.i64(static_cast<std::int64_t>(ms.size()));
+  for (const measure* m : ms) {
+    e.str(m->id);
+    e.u8(static_cast<unsigned>(m->kind));
+    e.u8(m->min ? 1 : 0);
+    e.f64(m->min ? *m->min : 0.0);
+    e.u8(m->max ? 1 : 0);
+    e.f64(m->max ? *m->max : 0.0);
+    e.i64(static_cast<std::int64_t>(m->levels.size()));
+    for (const auto& l : m->levels) e.str(l);
+    e.u8(static_cast<unsigned>(m->dir));
+    e.u8(static_cast<unsigned>(m->rollup));
+  }
+  e.tag("nodes");
+  e.i64(static_cast<std::int64_t>(s.nodes.size()));
+  for (const auto& nd : s.nodes) {
+    e.str(nd.id);
+    e.str(nd.parent);
+    e.f64(nd.points);
+    e.u8(nd.input ? 1 : 0);
+    if (nd.input) {
+      e.field(*nd.input);
+      e.scoring(nd.scoring);
+      e.u8(static_cast<unsigned>(nd.missing.kind));
+      if (nd.missing.kind == missing_policy::kind_t::fixed) e.f64(nd.missing.score);
+      if (nd.missing.kind == missing_policy::kind_t::fallback) {
+        e.field(nd.missing.fallback_input);
+        e.scoring(nd.missing.fallback_scoring);
+      }
+    }
+    e.u8(nd.not_applicable_if ? 1 : 0);
+    if (nd.not_applicable_if) e.cond(*nd.not_applicable_if);
+  }
+  e.tag("grades");
+  std::vector<const grade_gate*> gs;
+  for (const auto& g : s.grades) gs.push_back(&g);
+  std::sort(gs.begin(), gs.end(), [](const grade_gate* a, const grade_gate* b) { return a->level < b->level; });
+  e.i64(static_cast<std::int64_t>(gs.size()));
+  for (const grade_gate* g : gs) {
+    e.i64(level(g->level));
+    e.f64(g->min_total);
+    e.f64(g->min_dimension_ratio);
+    auto mins = g->dimension_minimums;
+    std::sort(mins.begin(), mins.end());
+    e.i64(static_cast<std::int64_t>(mins.size()));
+    for (const auto& [d, r] : mins) {
+      e.str(d);
+      e.f64(r);
+    }
+    e.i64(static_cast<std::int64_t>(g->prerequisites.size()));
+    for (const auto& p : g->prerequisites) {
+      e.str(p.id);
+      e.cond(p.when);
+    }
+  }
+  e.tag("rules");
+  e.i64(static_cast<std::int64_t>(s.rules.size()));
+  for (const auto& r : s.rules) {
+    e.str(r.id);
+    e.u8(static_cast<unsigned>(r.action));
+    e.cond(r.when);
+    switch (r.action) {
+      case rule_action::cap:
+      case rule_action::prerequisite: e.i64(level(r.cap)); break;
+      case rule_action::downgrade: e.i64(r.levels); break;
+      case rule_action::veto: e.u8(r.terminate ? 1 : 0); break;
+      case rule_action::set_score:
+        e.str(r.target);
+        e.f64(r.score);
+        break;
+      case rule_action::not_applicable: e.str(r.target); break;
+      case rule_action::warn: break;
+    }
+    e.str(r.lapse.date_field);
+    e.i64(r.lapse.months);
+  }
+  return e.take();
+}
+
+}  // namespace
+
+model::model(model_spec spec) {
+  auto cm = std::make_shared<detail::compiled_model>();
+  cm->spec = std::move(spec);
+  validate_and_compile(*cm);
+  cm->canonical = canonical_encoding_of(cm->spec);
+  cm->fingerprint = detail::sha256_hex(cm->canonical);
+  compiled_ = std::move(cm);
+}
+
+const std::string& model::fingerprint() const noexcept { return compiled_->fingerprint; }
+std::string model::canonical_encoding() const { return compiled_->canonical; }
+const model_spec& model::spec() const noexcept { return compiled_->spec; }
+const std::vector<std::string>& model::leaf_ids() const noexcept { return compiled_->leaf_ids; }
+double model::total_points() const noexcept { return static_cast<double>(compiled_->total_centi) / 100.0; }
+
+std::vector<double> model::weights() const {
+  std::vector<double> w;
+  w.reserve(compiled_->leaves.size());
+  const double total = static_cast<double>(compiled_->total_centi);
+  for (std::int32_t leaf : compiled_->leaves)
+    w.push_back(static_cast<double>(compiled_->nodes[static_cast<std::size_t>(leaf)].points_centi) / total);
+  return w;
+}
+
+model model::with_weights(const std::vector<std::pair<std::string, double>>& weights) const {
+  model_spec s = spec();
+  const auto& cm = *compiled_;
+  const double total = static_cast<double>(cm.total_centi) / 100.0;
+  std::set<std::string> seen;
+  for (const auto& [id, w] : weights) {
+    const auto it = cm.node_index.find(id);
+    error_location where;
+    where.field = id;
+    if (it == cm.node_index.end() || cm.nodes[static_cast<std::size_t>(it->second)].leaf < 0)
+      throw model_error(where, "with_weights: \"" + id + "\" is not a leaf indicator");
+    if (!std::isfinite(w) || w < 0.0) throw model_error(where, "with_weights: weight must be finite and >= 0, got " + number_text(w));
+    if (!seen.insert(id).second) throw model_error(where, "with_weights: weight given twice");
+    // Points rounded to 0.01, so with_weights(weights()) gives back the same points exactly.
+    s.nodes[static_cast<std::size_t>(it->second)].points = static_cast<double>(std::llround(w * total * 100.0)) / 100.0;
+  }
+  // Groups and dimensions follow their children (reverse topological order).
+  for (auto it = cm.topo.rbegin(); it != cm.topo.rend(); ++it) {
+    const auto& cn = cm.nodes[static_cast<std::size_t>(*it)];
+    if (cn.children.empty()) continue;
+    std::int64_t sum = 0;
+    for (std::int32_t c : cn.children) sum += to_centi(s.nodes[static_cast<std::size_t>(c)].points);
+    s.nodes[static_cast<std::size_t>(*it)].points = static_cast<double>(sum) / 100.0;
+  }
+  return model(std::move(s));
+}
+
+model model::with_cutoffs(const std::vector<std::pair<grade, double>>& min_totals) const {
+  model_spec s = spec();
+  for (const auto& [g, t] : min_totals) {
+    const std::int32_t gi = compiled_->gate_index[static_cast<std::size_t>(level(g))];
+    if (gi < 0) {
+      error_location where;
+      where.field = "grades";
+      throw model_error(where, "with_cutoffs: no gate for grade " + std::string(to_string(g)));
+    }
+    s.grades[static_cast<std::size_t>(gi)].min_total = t;
+  }
+  return model(std::move(s));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+std::string data_directory() {
+  if (const char* env = std::getenv("EMBEDRATING_DATA_DIR"); env != nullptr && *env != '\0') return env;
+#ifdef EMBEDRATING_SOURCE_DATA_DIR
+  {
+    std::ifstream probe(std::string(EMBEDRATING_SOURCE_DATA_DIR) + "/models/wuhan-2024.toml");
+    if (probe) return EMBEDRATING_SOURCE_DATA_DIR;
+  }
+#endif
+#ifdef EMBEDRATING_DATA_DIR
+  return EMBEDRATING_DATA_DIR;
+#else
+  return "data";
+#endif
+}
+
+model model::default_model() { return load(data_directory() + "/models/wuhan-2024.toml"); }
+
+}  // namespace embedrating
