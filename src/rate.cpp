@@ -81,6 +81,7 @@ class run {
   std::map<std::string, category_column> rolled_categories_;
   std::map<std::string, std::vector<double>> cache_;  // derived numeric fields by field text
   std::vector<std::string> run_warnings_;
+  const ratings* scored_ = nullptr;  // set once points are known: score.*, dim.*, total readable
   mask graded_;     // active and not vetoed: inputs must be complete
   mask vetoed_;
   mask low_volume_;
@@ -374,8 +375,28 @@ const std::vector<double>& run::numeric(const field_ref& f) {
           out[i] = (*dates)[i].is_missing() ? nan_v : months_between((*dates)[i], as_of_);
       break;
     }
+    case field_kind::total:
+      if (scored_)
+        for (std::size_t i = 0; i < n_; ++i) out[i] = static_cast<double>(scored_->total_centi[i]) / 100.0;
+      break;
+    case field_kind::score:
+    case field_kind::dim:
+      if (scored_) {
+        const auto k = static_cast<Eigen::Index>(cm_.node_index.at(f.name));
+        const auto& cn = cm_.nodes[static_cast<std::size_t>(k)];
+        for (std::size_t i = 0; i < n_; ++i) {
+          const auto row = static_cast<Eigen::Index>(i);
+          if (cn.leaf >= 0 && f.kind == field_kind::score) {
+            out[i] = scored_->indicator_score(row, cn.leaf);
+          } else {
+            const std::int64_t av = scored_->available_centi(row, k);
+            out[i] = av > 0 ? static_cast<double>(scored_->node_centi(row, k)) / static_cast<double>(av) : nan_v;
+          }
+        }
+      }
+      break;
     default:
-      break;  // score/dim/total are put in the cache by the pipeline before they can be read
+      break;
   }
   return cache_.emplace(key, std::move(out)).first->second;
 }
@@ -698,24 +719,8 @@ void run::allocate_points(ratings& r) {
     r.dimension_centi.col(static_cast<Eigen::Index>(d)) = r.node_centi.col(cm_.dimensions[d]);
     detail::add_column(r.dimension_centi.col(static_cast<Eigen::Index>(d)).data(), n_, r.total_centi.data());
   }
-  // score.<node>, dim.<d>, total for conditions read after scoring
-  for (std::size_t k = 0; k < N; ++k) {
-    std::vector<double> sc(n_);
-    const auto& cn = cm_.nodes[k];
-    for (std::size_t i = 0; i < n_; ++i) {
-      if (cn.leaf >= 0) {
-        sc[i] = r.indicator_score(static_cast<Eigen::Index>(i), cn.leaf);
-      } else {
-        const std::int64_t av = r.available_centi(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(k));
-        sc[i] = av > 0 ? static_cast<double>(r.node_centi(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(k))) / static_cast<double>(av) : nan_v;
-      }
-    }
-    if (cn.parent < 0) cache_["dim." + s_.nodes[k].id] = sc;
-    cache_["score." + s_.nodes[k].id] = std::move(sc);
-  }
-  std::vector<double> total(n_);
-  for (std::size_t i = 0; i < n_; ++i) total[i] = static_cast<double>(r.total_centi[i]) / 100.0;
-  cache_["total"] = std::move(total);
+  // score.*, dim.* and total are computed on demand by numeric() for the conditions that read them
+  scored_ = &r;
 }
 
 // ---------------------------------------------------------------------------------------------
