@@ -94,9 +94,16 @@ void dataset::set_number(const std::string& name, std::vector<double> values, na
 void dataset::set_number(const std::string& name, std::vector<double> values, const std::vector<std::uint8_t>& valid) {
   check_rows(name, values.size());
   check_rows(name + " (validity mask)", valid.size());
-  for (std::size_t i = 0; i < values.size(); ++i)
-    if (!valid[i]) values[i] = std::numeric_limits<double>::quiet_NaN();
-  set_number(name, std::move(values), nan_policy::error);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!valid[i]) {
+      values[i] = std::numeric_limits<double>::quiet_NaN();
+    } else if (!std::isfinite(values[i])) {
+      throw data_error(at(source_, name, ids_[i]),
+                       std::isnan(values[i]) ? "value is NaN in a row marked valid"
+                                             : std::string("value is ") + (values[i] > 0 ? "+inf" : "-inf"));
+    }
+  }
+  set_number(name, std::move(values), nan_policy::missing);
 }
 
 void dataset::set_category(const std::string& name, const std::vector<std::string>& values) {

@@ -93,20 +93,13 @@ constexpr civil_date add_months(civil_date date, int months) noexcept {
   return make_date(y, m, ymd.day < dim ? ymd.day : dim);
 }
 
-/// Whole calendar months from `from` to `to`: the largest m with add_months(from, m) <= to.
-/// Negative when `to` is before `from` (then -months_between(to, from)). This is the measure
-/// behind `months_since.<date>`: "months_since(d) < N" holds exactly while as_of < add_months(d, N).
+/// Whole calendar months from `from` to `to`: the largest m with add_months(from, m) <= to
+/// (negative when `to` is before `from`). This is the measure behind `months_since.<date>`:
+/// "months_since(d) < N" holds exactly while as_of < add_months(d, N), for every N.
 constexpr int months_between(civil_date from, civil_date to) noexcept {
-  if (to < from) {
-    // largest m with add_months(to, m) <= from, negated
-    const year_month_day a = to_ymd(to), b = to_ymd(from);
-    int m = (b.year - a.year) * 12 + static_cast<int>(b.month) - static_cast<int>(a.month);
-    if (add_months(to, m) > from) --m;
-    return -m;
-  }
   const year_month_day a = to_ymd(from), b = to_ymd(to);
   int m = (b.year - a.year) * 12 + static_cast<int>(b.month) - static_cast<int>(a.month);
-  if (add_months(from, m) > to) --m;
+  while (add_months(from, m) > to) --m;
   return m;
 }
 

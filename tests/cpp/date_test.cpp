@@ -170,17 +170,21 @@ TEST(date, months_between_end_of_month) {
   EXPECT_EQ(months_between(ymd(2024, 4, 30), ymd(2024, 5, 29)), 0);
 }
 
-TEST(date, months_between_negative) {
+TEST(date, months_between_negative_whole_months) {
+  // Spans of whole months backwards: every reading of the contract gives the same numbers.
   EXPECT_EQ(months_between(ymd(2024, 2, 15), ymd(2024, 1, 15)), -1);
-  EXPECT_EQ(months_between(ymd(2024, 2, 15), ymd(2024, 1, 16)), 0);
   EXPECT_EQ(months_between(ymd(2025, 1, 15), ymd(2024, 1, 15)), -12);
-  EXPECT_EQ(months_between(ymd(2025, 1, 14), ymd(2024, 1, 15)), -11);
   EXPECT_EQ(months_between(ymd(2024, 2, 29), ymd(2024, 1, 31)), -1);
-  // Documented: negative results are -months_between(to, from).
-  const civil_date pairs[][2] = {{ymd(2024, 3, 31), ymd(2023, 11, 30)},
-                                 {ymd(2024, 3, 1), ymd(2024, 2, 29)},
-                                 {ymd(2030, 7, 4), ymd(1999, 12, 31)}};
-  for (const auto& p : pairs) EXPECT_EQ(months_between(p[0], p[1]), -months_between(p[1], p[0]));
+  EXPECT_EQ(months_between(ymd(2024, 3, 31), ymd(2023, 11, 30)), -4);
+  EXPECT_LT(months_between(ymd(2030, 7, 4), ymd(1999, 12, 31)), -360);
+}
+
+TEST(date, months_between_negative_is_largest_m_with_add_months_le_to) {
+  // date.hpp: "the largest m with add_months(from, m) <= to". Backwards by less than a whole
+  // month, m = 0 is too large (add_months(from, 0) = from > to) and m = -1 fits.
+  EXPECT_EQ(months_between(ymd(2024, 2, 15), ymd(2024, 1, 16)), -1);  // 2024-01-15 <= 01-16
+  EXPECT_EQ(months_between(ymd(2024, 2, 15), ymd(2024, 2, 14)), -1);  // one day before
+  EXPECT_EQ(months_between(ymd(2025, 1, 14), ymd(2024, 1, 15)), -12);  // 2024-01-14 <= 01-15
 }
 
 TEST(date, months_between_is_largest_m_with_add_months_le_to) {
@@ -189,7 +193,7 @@ TEST(date, months_between_is_largest_m_with_add_months_le_to) {
   for (int k = 0; k < 3000; ++k) {
     const civil_date from(day(rng));
     const civil_date to(day(rng));
-    if (to < from) continue;
+    if (to < from) continue;  // backwards spans: see months_between_negative_is_largest_m_with_add_months_le_to
     const int m = months_between(from, to);
     ASSERT_GE(m, 0);
     ASSERT_LE(add_months(from, m), to) << embedrating::to_string(from) << " " << embedrating::to_string(to);
@@ -199,26 +203,26 @@ TEST(date, months_between_is_largest_m_with_add_months_le_to) {
 
 TEST(date, months_since_lt_n_iff_before_add_months) {
   // The invariant behind months_since.<date> < N and the lapse dates of time-based rules:
-  // months_between(d, x) < N  <=>  x < add_months(d, N).
+  // months_between(d, x) < N  <=>  x < add_months(d, N), for as_of x on or after the date d.
   std::mt19937 rng(12345u);
   std::uniform_int_distribution<std::int32_t> day(make_date(2000, 1, 1).days(), make_date(2030, 12, 31).days());
   std::uniform_int_distribution<int> months(0, 48);
   std::uniform_int_distribution<std::int32_t> near(-40, 40);
   int checked = 0;
-  for (int k = 0; k < 4000; ++k) {
+  for (int k = 0; k < 6000; ++k) {
     const civil_date d(day(rng));
     const int n = months(rng);
     // Half of the probes near the boundary, where the off-by-one errors live.
     const civil_date x = (k % 2 == 0) ? civil_date(day(rng)) : civil_date(add_months(d, n).days() + near(rng));
-    const bool lhs = months_between(d, x) < n;
-    const bool rhs = x < add_months(d, n);
-    ASSERT_EQ(lhs, rhs) << "d=" << embedrating::to_string(d) << " x=" << embedrating::to_string(x) << " N=" << n;
+    if (x < d) continue;
+    ASSERT_EQ(months_between(d, x) < n, x < add_months(d, n))
+        << "d=" << embedrating::to_string(d) << " x=" << embedrating::to_string(x) << " N=" << n;
     ++checked;
   }
-  // End-of-month starts, every day of the following 14 months.
+  // End-of-month and leap-day starts, every day of the following 14 months.
   for (const civil_date d : {ymd(2024, 1, 31), ymd(2023, 1, 31), ymd(2024, 2, 29), ymd(2024, 8, 31), ymd(2099, 12, 31)}) {
     for (int n = 0; n <= 13; ++n) {
-      for (std::int32_t x = d.days() - 5; x <= d.days() + 430; ++x) {
+      for (std::int32_t x = d.days(); x <= d.days() + 430; ++x) {
         ASSERT_EQ(months_between(d, civil_date(x)) < n, civil_date(x) < add_months(d, n))
             << "d=" << embedrating::to_string(d) << " x=" << embedrating::to_string(civil_date(x)) << " N=" << n;
         ++checked;
@@ -226,6 +230,26 @@ TEST(date, months_since_lt_n_iff_before_add_months) {
     }
   }
   EXPECT_GT(checked, 4000);
+}
+
+TEST(date, months_since_lt_n_iff_before_add_months_for_dates_after_as_of) {
+  // The same invariant when the date lies after as_of (e.g. an opening date in the future):
+  // date.hpp states it without restriction, and it follows from "largest m with
+  // add_months(from, m) <= to".
+  std::mt19937 rng(777u);
+  std::uniform_int_distribution<std::int32_t> day(make_date(2000, 1, 1).days(), make_date(2030, 12, 31).days());
+  std::uniform_int_distribution<int> months(-24, 24);
+  for (int k = 0; k < 3000; ++k) {
+    const civil_date d(day(rng));
+    const civil_date x(day(rng));
+    if (!(x < d)) continue;
+    const int n = months(rng);
+    EXPECT_EQ(months_between(d, x) < n, x < add_months(d, n))
+        << "d=" << embedrating::to_string(d) << " x=" << embedrating::to_string(x) << " N=" << n;
+    if (::testing::Test::HasFailure()) break;  // one example is enough
+  }
+  // The smallest case: as_of one day before the date, N = 0.
+  EXPECT_EQ(months_between(ymd(2024, 7, 14), ymd(2024, 7, 13)) < 0, ymd(2024, 7, 13) < add_months(ymd(2024, 7, 14), 0));
 }
 
 TEST(date, parse_date_accepts_valid) {

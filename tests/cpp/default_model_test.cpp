@@ -156,11 +156,11 @@ Eigen::Index leaf(const model& m, const std::string& id) {
   return static_cast<Eigen::Index>(it - ids.begin());
 }
 
-/// The gate of `kind` and `id` in a list, or nullptr.
-const gate* find_gate(const std::vector<gate>& gs, gate::kind_t kind, const std::string& id) {
+/// A copy of the gate of `kind` and `id` in a list (copied: the list is often a temporary).
+std::optional<gate> find_gate(const std::vector<gate>& gs, gate::kind_t kind, const std::string& id) {
   for (const auto& g : gs)
-    if (g.kind == kind && g.id == id) return &g;
-  return nullptr;
+    if (g.kind == kind && g.id == id) return g;
+  return std::nullopt;
 }
 
 bool has_warning(const ratings& r, std::size_t i, operator_warning::kind_t kind) {
@@ -255,8 +255,8 @@ TEST(default_model, elig_min_scenarios_boundary_3_vs_2) {
   EXPECT_EQ(fired(r, 1, "elig_min_core"), nullptr);
   EXPECT_EQ(r.final_grade[1], grade::unrated);
   EXPECT_EQ(r.terminate[1], 0);
-  const gate* g = find_gate(r.gates(1), gate::kind_t::cap, "elig_min_scenarios");
-  ASSERT_NE(g, nullptr);
+  const std::optional<gate> g = find_gate(r.gates(1), gate::kind_t::cap, "elig_min_scenarios");
+  ASSERT_TRUE(g.has_value());
   EXPECT_EQ(g->target, grade::a1);
 }
 
@@ -308,8 +308,8 @@ TEST(default_model, cap_open_lt_12m_boundary_and_lapse_date) {
   EXPECT_EQ(fired(r, 1, "cap_open_lt_3m"), nullptr);
   EXPECT_EQ(r.grade_by_score[1], grade::a5);
   EXPECT_EQ(r.final_grade[1], grade::a3);
-  const gate* g = find_gate(r.gates(1), gate::kind_t::cap, "cap_open_lt_12m");
-  ASSERT_NE(g, nullptr);
+  const std::optional<gate> g = find_gate(r.gates(1), gate::kind_t::cap, "cap_open_lt_12m");
+  ASSERT_TRUE(g.has_value());
   EXPECT_EQ(g->target, grade::a4);
   EXPECT_EQ(g->lapses_on, make_date(2025, 6, 16));
 }
@@ -436,11 +436,11 @@ TEST(default_model, food_grade_c_with_meals_scores_040_and_fails_4a_food_gate) {
   EXPECT_EQ(r.grade_by_score[0], grade::a3);  // food_b_when_meals blocks 4A
   EXPECT_EQ(r.final_grade[0], grade::a3);
   const auto gs = r.gates(0);  // toward 4A
-  const gate* g = find_gate(gs, gate::kind_t::prerequisite, "food_b_when_meals");
-  ASSERT_NE(g, nullptr);
+  const std::optional<gate> g = find_gate(gs, gate::kind_t::prerequisite, "food_b_when_meals");
+  ASSERT_TRUE(g.has_value());
   EXPECT_EQ(g->target, grade::a4);
-  EXPECT_EQ(find_gate(gs, gate::kind_t::dimension_ratio, "safety"), nullptr);  // 0.80 exactly holds
-  EXPECT_NE(find_gate(gs, gate::kind_t::cap, "cap_food_grade_c"), nullptr);
+  EXPECT_FALSE(find_gate(gs, gate::kind_t::dimension_ratio, "safety").has_value());  // 0.80 exactly holds
+  EXPECT_TRUE(find_gate(gs, gate::kind_t::cap, "cap_food_grade_c").has_value());
 }
 
 TEST(default_model, cap_special_equipment_overdue) {
@@ -473,8 +473,8 @@ TEST(default_model, downgrade_penalty_12m_boundary_one_level) {
   EXPECT_EQ(f->lapses_on, make_date(2025, 6, 16));
   EXPECT_EQ(r.grade_by_score[1], grade::a5);
   EXPECT_EQ(r.final_grade[1], grade::a4);  // 5A − 1
-  const gate* g = find_gate(r.gates(1), gate::kind_t::downgrade, "downgrade_penalty_12m");
-  ASSERT_NE(g, nullptr);
+  const std::optional<gate> g = find_gate(r.gates(1), gate::kind_t::downgrade, "downgrade_penalty_12m");
+  ASSERT_TRUE(g.has_value());
   EXPECT_EQ(g->lapses_on, make_date(2025, 6, 16));
 }
 
@@ -630,8 +630,8 @@ TEST(default_model, food_fallback_to_inspection_score_when_grade_missing) {
   EXPECT_EQ(r.total_centi[0], 100000);
   EXPECT_EQ(r.grade_by_score[0], grade::a3);
   const auto gs = r.gates(0, grade::a5);
-  EXPECT_NE(find_gate(gs, gate::kind_t::prerequisite, "food_b_when_meals"), nullptr);
-  EXPECT_NE(find_gate(gs, gate::kind_t::prerequisite, "food_a_when_meals"), nullptr);
+  EXPECT_TRUE(find_gate(gs, gate::kind_t::prerequisite, "food_b_when_meals").has_value());
+  EXPECT_TRUE(find_gate(gs, gate::kind_t::prerequisite, "food_a_when_meals").has_value());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -648,11 +648,11 @@ TEST(default_model, prerequisite_prev_grade_4a) {
   EXPECT_EQ(r.grade_by_score[0], grade::a5);
   EXPECT_EQ(r.grade_by_score[1], grade::a4);
   EXPECT_EQ(r.final_grade[1], grade::a4);
-  const gate* g = find_gate(r.gates(1), gate::kind_t::prerequisite, "prev_grade_4a");
-  ASSERT_NE(g, nullptr);
+  const std::optional<gate> g = find_gate(r.gates(1), gate::kind_t::prerequisite, "prev_grade_4a");
+  ASSERT_TRUE(g.has_value());
   EXPECT_EQ(g->target, grade::a5);
   EXPECT_EQ(r.grade_by_score[2], grade::a4);  // a missing previous grade fails the comparison
-  EXPECT_NE(find_gate(r.gates(2, grade::a5), gate::kind_t::prerequisite, "prev_grade_4a"), nullptr);
+  EXPECT_TRUE(find_gate(r.gates(2, grade::a5), gate::kind_t::prerequisite, "prev_grade_4a").has_value());
 }
 
 TEST(default_model, prerequisite_no_major_hazard_0_vs_1) {
@@ -666,15 +666,15 @@ TEST(default_model, prerequisite_no_major_hazard_0_vs_1) {
   EXPECT_EQ(r.grade_by_score[1], grade::a3);
   EXPECT_EQ(r.final_grade[1], grade::a3);
   const auto gs = r.gates(1);  // toward 4A
-  const gate* g4 = find_gate(gs, gate::kind_t::prerequisite, "no_major_hazard_4a");
-  ASSERT_NE(g4, nullptr);
+  const std::optional<gate> g4 = find_gate(gs, gate::kind_t::prerequisite, "no_major_hazard_4a");
+  ASSERT_TRUE(g4.has_value());
   EXPECT_EQ(g4->target, grade::a4);
-  EXPECT_EQ(find_gate(gs, gate::kind_t::prerequisite, "no_major_hazard_5a"), nullptr);  // 5A not in scope
+  EXPECT_FALSE(find_gate(gs, gate::kind_t::prerequisite, "no_major_hazard_5a").has_value());  // 5A not in scope
   const auto g5s = r.gates(1, grade::a5);
-  const gate* g5 = find_gate(g5s, gate::kind_t::prerequisite, "no_major_hazard_5a");
-  ASSERT_NE(g5, nullptr);
+  const std::optional<gate> g5 = find_gate(g5s, gate::kind_t::prerequisite, "no_major_hazard_5a");
+  ASSERT_TRUE(g5.has_value());
   EXPECT_EQ(g5->target, grade::a5);
-  EXPECT_NE(find_gate(g5s, gate::kind_t::prerequisite, "no_major_hazard_4a"), nullptr);
+  EXPECT_TRUE(find_gate(g5s, gate::kind_t::prerequisite, "no_major_hazard_4a").has_value());
 }
 
 TEST(default_model, prerequisite_food_a_when_meals) {
@@ -690,8 +690,8 @@ TEST(default_model, prerequisite_food_a_when_meals) {
   // B: 0.75 × 100 = 75.00 → total 975.00, safety 275/300 = 0.917 ≥ 0.90; blocked by food_a_when_meals
   EXPECT_EQ(r.total_centi[1], 97500);
   EXPECT_EQ(r.grade_by_score[1], grade::a4);
-  const gate* g = find_gate(r.gates(1), gate::kind_t::prerequisite, "food_a_when_meals");
-  ASSERT_NE(g, nullptr);
+  const std::optional<gate> g = find_gate(r.gates(1), gate::kind_t::prerequisite, "food_a_when_meals");
+  ASSERT_TRUE(g.has_value());
   EXPECT_EQ(g->target, grade::a5);
   EXPECT_EQ(r.gates(1).size(), 1u);
   // without meals the gate holds
@@ -716,15 +716,15 @@ TEST(default_model, prerequisite_closure_full_and_closure_95) {
   EXPECT_EQ(r.final_grade[0], grade::a5);
   // 0.99: closure_full fails → 4A by score
   EXPECT_EQ(r.grade_by_score[1], grade::a4);
-  EXPECT_NE(find_gate(r.gates(1), gate::kind_t::prerequisite, "closure_full"), nullptr);
+  EXPECT_TRUE(find_gate(r.gates(1), gate::kind_t::prerequisite, "closure_full").has_value());
   // 0.95 exactly: closure_95 holds; score (0.95 − 0.5)/0.5 = 0.9 → 45.00; total 995.00
   EXPECT_EQ(r.total_centi[2], 99500);
   EXPECT_EQ(r.grade_by_score[2], grade::a4);
   // 0.94: closure_95 fails → 3A; score 0.88 → 44.00
   EXPECT_EQ(r.total_centi[3], 99400);
   EXPECT_EQ(r.grade_by_score[3], grade::a3);
-  const gate* g = find_gate(r.gates(3), gate::kind_t::prerequisite, "closure_95");
-  ASSERT_NE(g, nullptr);
+  const std::optional<gate> g = find_gate(r.gates(3), gate::kind_t::prerequisite, "closure_95");
+  ASSERT_TRUE(g.has_value());
   EXPECT_EQ(g->target, grade::a4);
 }
 
@@ -739,8 +739,8 @@ TEST(default_model, first_rating_capped_at_3a) {
   EXPECT_EQ(r.grade_by_score[0], grade::a4);  // prev_grade_4a fails
   EXPECT_EQ(r.history_limit[0], grade::a3);
   EXPECT_EQ(r.final_grade[0], grade::a3);
-  const gate* g = find_gate(r.gates(0), gate::kind_t::history, "first_rating");
-  ASSERT_NE(g, nullptr);
+  const std::optional<gate> g = find_gate(r.gates(0), gate::kind_t::history, "first_rating");
+  ASSERT_TRUE(g.has_value());
   EXPECT_EQ(g->target, grade::a4);
   EXPECT_TRUE(g->lapses_on.is_missing());
 }
@@ -752,7 +752,7 @@ TEST(default_model, max_rise_one_level) {
   EXPECT_EQ(r.grade_by_score[0], grade::a4);
   EXPECT_EQ(r.history_limit[0], grade::a3);
   EXPECT_EQ(r.final_grade[0], grade::a3);
-  EXPECT_NE(find_gate(r.gates(0), gate::kind_t::history, "max_rise"), nullptr);
+  EXPECT_TRUE(find_gate(r.gates(0), gate::kind_t::history, "max_rise").has_value());
 }
 
 TEST(default_model, no_rise_within_12_months_of_downgrade_boundary) {
@@ -770,8 +770,8 @@ TEST(default_model, no_rise_within_12_months_of_downgrade_boundary) {
   EXPECT_EQ(r.history_limit[1], grade::a3);
   EXPECT_EQ(r.history_lapses_on[1], make_date(2025, 6, 16));
   EXPECT_EQ(r.final_grade[1], grade::a3);
-  const gate* g = find_gate(r.gates(1), gate::kind_t::history, "no_rise_after_downgrade");
-  ASSERT_NE(g, nullptr);
+  const std::optional<gate> g = find_gate(r.gates(1), gate::kind_t::history, "no_rise_after_downgrade");
+  ASSERT_TRUE(g.has_value());
   EXPECT_EQ(g->target, grade::a4);
   EXPECT_EQ(g->lapses_on, make_date(2025, 6, 16));
 }
