@@ -1,5 +1,5 @@
 // Rates the example operators shipped in data/examples/ with the default model and prints a table,
-// the grade distribution and one explanation. Usage: embedrating_example [operators.csv] [as_of]
+// the grade distribution and one explanation in English and Chinese. Usage: embedrating_example [operators.csv] [as_of]
 #include <cstdio>
 #include <iostream>
 
@@ -35,8 +35,16 @@ int main(int argc, char** argv) {
     for (int l = 5; l >= 0; --l) std::printf("  %s %zu", std::string(er::to_string(er::grade_from_level(l))).c_str(), dist.by_grade[l]);
     std::printf("  not graded %zu\n", dist.not_graded);
     for (const auto& w : r.run_warnings) std::printf("warning: %s\n", w.c_str());
-    std::printf("\n%s", r.explain(0).c_str());
-    std::printf("\n%s", r.explain(0, er::language::zh).c_str());
+    // Explain the first operator held below its grade by score (a cap, a history limit or a
+    // downgrade), else the first one: what it has, which rules fired, what it would take to rise.
+    std::size_t shown = 0;
+    for (std::size_t i = 0; i < r.size(); ++i)
+      if (r.status[i] == er::operator_status::active && r.final_grade[i] < r.grade_by_score[i] && !r.terminate[i]) {
+        shown = i;
+        break;
+      }
+    std::printf("\n%s", r.explain(shown).c_str());
+    std::printf("\n%s", r.explain(shown, er::language::zh).c_str());
     return 0;
   } catch (const er::error& e) {
     std::cerr << "error: " << e.what() << "\n";
