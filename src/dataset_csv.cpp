@@ -5,6 +5,7 @@
 #include <set>
 
 #include "csv.hpp"
+#include "embedrating/catalogue.hpp"
 #include "embedrating/detail/compiled_model.hpp"
 #include "embedrating/errors.hpp"
 #include "embedrating/io.hpp"
@@ -13,10 +14,6 @@ namespace embedrating {
 
 namespace {
 
-constexpr const char* veto_flags[] = {"unauthorised_change_of_use", "unauthorised_demolition", "services_not_provided",
-                                      "maintenance_failure",        "major_safety_accident",   "refused_supervision",
-                                      "credit_blacklist",           "mass_complaints",         "subsidy_fraud",
-                                      "other_illegal_act"};
 constexpr const char* text_attributes[] = {"mode", "district", "street", "community", "name", "name_zh"};
 
 void fields_of(const condition& c, std::vector<field_ref>& out) {
@@ -74,7 +71,9 @@ dataset read_operators_csv(const std::string& path, const model& m, const std::s
   dataset d(ids, path);
 
   // what the model reads
-  std::set<std::string> flags(std::begin(veto_flags), std::end(veto_flags));
+  // Art. 16 veto flags from the catalogue (data, not code), and every flag the model reads
+  const std::vector<std::string> veto = catalogue::load(data_directory() + "/catalogue").veto_flag_codes();
+  std::set<std::string> flags(veto.begin(), veto.end());
   std::set<std::string> dates, attrs(std::begin(text_attributes), std::end(text_attributes));
   std::vector<field_ref> used;
   for (const auto& nd : s.nodes) {

@@ -23,9 +23,6 @@ std::string num(double v, int digits = 2) {
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
   return buf;
 }
-std::int64_t required_centi(double ratio, std::int64_t available) {
-  return static_cast<std::int64_t>(std::ceil(ratio * static_cast<double>(available) - 1e-6));
-}
 const std::string& pick(language lang, const std::string& en, const std::string& zh, const std::string& id) {
   if (lang == language::zh && !zh.empty()) return zh;
   if (!en.empty()) return en;
@@ -85,7 +82,7 @@ std::vector<gate> ratings::gates(std::size_t i, grade target) const {
       const std::int64_t av = available_centi(row, cm.dimensions[d]);
       if (av <= 0) continue;
       const std::int64_t have = dimension_centi(row, static_cast<Eigen::Index>(d));
-      const std::int64_t req = required_centi(gg.min_dimension_ratio, av);
+      const std::int64_t req = detail::required_centi(gg.min_dimension_ratio, av);
       if (have < req) {
         gate g{gate::kind_t::dimension_ratio, gl, s.nodes[static_cast<std::size_t>(cm.dimensions[d])].id};
         g.required = gg.min_dimension_ratio;
@@ -99,7 +96,7 @@ std::vector<gate> ratings::gates(std::size_t i, grade target) const {
       const std::int64_t av = available_centi(row, node);
       if (av <= 0) continue;
       const std::int64_t have = node_centi(row, node);
-      const std::int64_t req = required_centi(ratio, av);
+      const std::int64_t req = detail::required_centi(ratio, av);
       if (have < req) {
         gate g{gate::kind_t::dimension_minimum, gl, dim};
         g.required = ratio;

@@ -726,11 +726,6 @@ void run::allocate_points(ratings& r) {
 // ---------------------------------------------------------------------------------------------
 // Grades
 
-std::int64_t required_centi(double ratio, std::int64_t available) {
-  // points ≥ ratio × available, in whole centi-points (tolerant of binary fractions such as 0.9)
-  return static_cast<std::int64_t>(std::ceil(ratio * static_cast<double>(available) - 1e-6));
-}
-
 void run::grade(ratings& r) {
   const std::size_t D = cm_.dimensions.size();
   r.grade_by_score.assign(n_, grade::unrated);
@@ -757,14 +752,14 @@ void run::grade(ratings& r) {
       for (std::size_t d = 0; d < D && ok; ++d) {
         const std::int64_t av = r.available_centi(static_cast<Eigen::Index>(i), cm_.dimensions[d]);
         if (av <= 0) continue;
-        ok = r.dimension_centi(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(d)) >= required_centi(g.min_dimension_ratio, av);
+        ok = r.dimension_centi(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(d)) >= detail::required_centi(g.min_dimension_ratio, av);
       }
       for (const auto& [dim, ratio] : g.dimension_minimums) {
         if (!ok) break;
         const std::int32_t node = cm_.node_index.at(dim);
         const std::int64_t av = r.available_centi(static_cast<Eigen::Index>(i), node);
         if (av <= 0) continue;
-        ok = r.node_centi(static_cast<Eigen::Index>(i), node) >= required_centi(ratio, av);
+        ok = r.node_centi(static_cast<Eigen::Index>(i), node) >= detail::required_centi(ratio, av);
       }
       ok = ok && r.prerequisites_failed[i * grade_count + static_cast<std::size_t>(l)] == 0;
       if (!ok) break;  // grades are cumulative

@@ -3,6 +3,7 @@
 /// A model compiled into plain arrays: tree as parent indices, leaves in tree order, base point
 /// allocation in centi-points, rule indices by phase. Built once by `model`'s constructor.
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -48,6 +49,12 @@ struct compiled_model {
   std::string canonical;
   std::string fingerprint;
 };
+
+/// Centi-points a ratio gate requires of `available` centi-points: points ≥ ratio × available,
+/// rounded up to the centi-point (tolerant of binary fractions: 0.90 × 25000 needs exactly 22500).
+inline std::int64_t required_centi(double ratio, std::int64_t available) noexcept {
+  return static_cast<std::int64_t>(std::ceil(ratio * static_cast<double>(available) - 1e-6));
+}
 
 /// Known derived review measures (reviews.<name>).
 inline constexpr const char* review_measures[] = {
