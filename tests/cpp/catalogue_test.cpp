@@ -1,5 +1,6 @@
 // Tests of the catalogue (include/embedrating/catalogue.hpp): the shipped lists and validation.
 #include "embedrating/catalogue.hpp"
+#include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -23,31 +24,21 @@ const std::filesystem::path shipped_dir =
 /// A temporary copy of the shipped catalogue, removed at the end of the scope.
 class catalogue_copy {
  public:
-  catalogue_copy() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "embedrating-catalogue-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
+  catalogue_copy() : dir_("catalogue") {
     for (const char* f : {"scenarios.csv", "modes.csv", "statuses.csv", "veto_flags.csv"}) {
-      std::filesystem::copy_file(shipped_dir / f, path_ / f);
+      std::filesystem::copy_file(shipped_dir / f, dir_.path() / f);
     }
   }
-  ~catalogue_copy() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  catalogue_copy(const catalogue_copy&) = delete;
-  catalogue_copy& operator=(const catalogue_copy&) = delete;
 
   void write(const char* file, const std::string& bytes) const {
-    std::ofstream out(path_ / file, std::ios::binary | std::ios::trunc);
+    std::ofstream out(dir_.path() / file, std::ios::binary | std::ios::trunc);
     out << bytes;
   }
-  std::string dir() const { return path_.string(); }
-  std::string file(const char* name) const { return (path_ / name).string(); }
+  std::string dir() const { return dir_.path().string(); }
+  std::string file(const char* name) const { return dir_.file(name); }
 
  private:
-  std::filesystem::path path_;
+  embedrating::test_support::temp_dir dir_;
 };
 
 std::string load_error(const std::string& dir) {

@@ -10,6 +10,7 @@
 
 #include "../../src/csv.hpp"
 #include "embedrating/errors.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -27,25 +28,7 @@ std::string parse_error(const std::string& bytes, const std::string& encoding = 
   return {};
 }
 
-/// A fresh temporary directory, removed at the end of the scope.
-class temp_dir {
- public:
-  temp_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "embedrating-csv-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using embedrating::test_support::temp_dir;
 
 }  // namespace
 

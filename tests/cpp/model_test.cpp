@@ -22,6 +22,7 @@
 #include "embedrating/io.hpp"
 #include "embedrating/model.hpp"
 #include "embedrating/rate.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -90,24 +91,7 @@ std::string load_error(const std::string& text, const std::string& name = "m.tom
 
 std::string fingerprint_of(const std::string& text) { return model::from_toml(text, "variant.toml").fingerprint(); }
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "embedrating-model-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using embedrating::test_support::temp_dir;
 
 /// A small valid model with a chain of `groups` groups between the dimension and the leaf, and
 /// an extra [[rules]] text.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,8 +45,9 @@ struct op_inputs {
   civil_date last_downgrade_on = civil_date::missing();
 };
 
-/// A dataset with every column the default model reads, one row per operator.
-inline dataset make_dataset(const std::vector<op_inputs>& ops) {
+/// A dataset with every column the default model reads, one row per operator, except the
+/// columns named in `drop` (to test missing-column errors).
+inline dataset make_dataset(const std::vector<op_inputs>& ops, const std::set<std::string>& drop = {}) {
   std::vector<std::string> ids;
   for (const auto& o : ops) ids.push_back(o.id);
   dataset d(ids, "test");
@@ -53,22 +55,23 @@ inline dataset make_dataset(const std::vector<op_inputs>& ops) {
   std::vector<operator_status> st;
   for (const auto& o : ops) st.push_back(o.status);
   d.set_status(st);
-  for (const auto& [name, v0] : ops[0].numbers) {
-    (void)v0;
+  for (const auto& kv : ops[0].numbers) {
+    if (drop.count(kv.first)) continue;
     std::vector<double> col;
-    for (const auto& o : ops) col.push_back(o.numbers.at(name));
-    d.set_number(name, col, nan_policy::missing);
+    for (const auto& o : ops) col.push_back(o.numbers.at(kv.first));
+    d.set_number(kv.first, col, nan_policy::missing);
   }
-  for (const auto& [name, v0] : ops[0].categories) {
-    (void)v0;
+  for (const auto& kv : ops[0].categories) {
+    if (drop.count(kv.first)) continue;
     std::vector<std::string> col;
-    for (const auto& o : ops) col.push_back(o.categories.at(name));
-    d.set_category(name, col);
+    for (const auto& o : ops) col.push_back(o.categories.at(kv.first));
+    d.set_category(kv.first, col);
   }
   std::vector<std::string> flag_names(std::begin(veto_flag_names), std::end(veto_flag_names));
   flag_names.push_back("fire_auto_fail");
   flag_names.push_back("special_equipment_overdue");
   for (const auto& name : flag_names) {
+    if (drop.count(name)) continue;
     std::vector<std::uint8_t> col(n, 0);
     for (std::size_t i = 0; i < n; ++i) {
       const auto it = ops[i].flags.find(name);
@@ -77,6 +80,7 @@ inline dataset make_dataset(const std::vector<op_inputs>& ops) {
     d.set_flag(name, col);
   }
   for (const char* name : {"opened_on", "last_serious_accident_on", "last_food_incident_on", "last_penalty_on"}) {
+    if (drop.count(name)) continue;
     std::vector<civil_date> col(n, civil_date::missing());
     for (std::size_t i = 0; i < n; ++i) {
       const auto it = ops[i].dates.find(name);
@@ -85,6 +89,7 @@ inline dataset make_dataset(const std::vector<op_inputs>& ops) {
     d.set_date(name, col);
   }
   for (const char* name : review_input_columns) {
+    if (drop.count(name)) continue;
     std::vector<double> col(n, 0.0);
     for (std::size_t i = 0; i < n; ++i) {
       const auto it = ops[i].reviews.find(name);
@@ -92,17 +97,21 @@ inline dataset make_dataset(const std::vector<op_inputs>& ops) {
     }
     d.set_review_column(name, col);
   }
-  std::vector<std::vector<std::string>> sc;
-  for (const auto& o : ops) sc.push_back(o.scenarios);
-  d.set_scenarios(sc);
-  std::vector<std::optional<grade>> pg;
-  std::vector<civil_date> rated, down;
-  for (const auto& o : ops) {
-    pg.push_back(o.previous_grade);
-    rated.push_back(o.previous_rated_on);
-    down.push_back(o.last_downgrade_on);
+  if (!drop.count("scenarios")) {
+    std::vector<std::vector<std::string>> sc;
+    for (const auto& o : ops) sc.push_back(o.scenarios);
+    d.set_scenarios(sc);
   }
-  d.set_history(pg, rated, down);
+  if (!drop.count("history")) {
+    std::vector<std::optional<grade>> pg;
+    std::vector<civil_date> rated, down;
+    for (const auto& o : ops) {
+      pg.push_back(o.previous_grade);
+      rated.push_back(o.previous_rated_on);
+      down.push_back(o.last_downgrade_on);
+    }
+    d.set_history(pg, rated, down);
+  }
   return d;
 }
 
