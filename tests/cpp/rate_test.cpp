@@ -635,8 +635,9 @@ TEST(rate, largest_remainder_reallocation_is_exact) {
 // ---------------------------------------------------------------------------------------------
 // Facility roll-up
 
-TEST(rate, facility_rollup_worst_mean_volume_mean_sum_category_and_missing) {
-  const model m = facility_model();
+/// Three operators for facility_model(): O1 and O2 run two sites each (O2 has a site with a
+/// missing "bw" and "cat"), O3 runs none.
+dataset facility_dataset() {
   dataset d({"O1", "O2", "O3"});
   facility_table f;
   f.facility_ids = {"F1", "F2", "F3", "F4"};
@@ -649,6 +650,12 @@ TEST(rate, facility_rollup_worst_mean_volume_mean_sum_category_and_missing) {
   f.numbers["sm"] = {3, 4, 1, 2};
   f.categories["cat"] = {"A", "B", "", "C"};
   d.set_facilities(f);
+  return d;
+}
+
+TEST(rate, facility_rollup_worst_mean_volume_mean_sum_category_and_missing) {
+  const model m = facility_model();
+  const dataset d = facility_dataset();
   const ratings r = rate(m, d, as_of);
   auto sc = [&](std::size_t i, const char* leaf) { return r.indicator_score(static_cast<Eigen::Index>(i), leaf_of(m, leaf)); };
   // O1: worst benefit = min(80, 70) = 70; worst cost = max(2, 5) = 5; mean (60 + 90)/2 = 75
@@ -748,18 +755,7 @@ TEST(rate, rate_one_equals_the_row_of_rate_on_the_example_file) {
 TEST(rate, rate_one_equals_the_row_of_rate_with_facilities_and_na) {
   {
     const model m = facility_model();
-    dataset d({"O1", "O2", "O3"});
-    facility_table f;
-    f.facility_ids = {"F1", "F2", "F3", "F4"};
-    f.operator_ids = {"O1", "O1", "O2", "O2"};
-    f.volume = {1, 3, 1, 1};
-    f.numbers["bw"] = {80, 70, nan_v, 90};
-    f.numbers["cw"] = {2, 5, 1, 9};
-    f.numbers["mn"] = {60, 90, 10, 30};
-    f.numbers["vm"] = {50, 80, 20, 40};
-    f.numbers["sm"] = {3, 4, 1, 2};
-    f.categories["cat"] = {"A", "B", "", "C"};
-    d.set_facilities(f);
+    const dataset d = facility_dataset();
     const ratings all = rate(m, d, as_of);
     for (std::size_t i = 0; i < d.size(); ++i) expect_same_row(all, i, rate_one(m, d, i, as_of));
   }
