@@ -2,7 +2,8 @@
 # Installs the system packages embedrating builds against (Debian 12 or 13), only those missing.
 set -euo pipefail
 pkgs=(g++ cmake ninja-build ccache pkg-config libeigen3-dev libboost-serialization-dev
-      libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libssl-dev)
+      libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libssl-dev
+      libfmt-dev nlohmann-json3-dev libunistring-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: the C++ suite in Release with warnings as errors, then again under
-# AddressSanitizer + UndefinedBehaviorSanitizer. Prints each stage's duration.
+# Runs every test: the C++ suite in Release with warnings as errors (GoogleTest, including the CLI
+# golden outputs), the sample generator's reproducibility check, the CLI on the shipped sample, the
+# two CMake consumer projects, then the C++ suite again under AddressSanitizer +
+# UndefinedBehaviorSanitizer, and a benchmark smoke run. Prints each stage's duration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
@@ -18,7 +20,10 @@ stage "install system packages" bash scripts/install-deps.sh
 stage "configure (Release, -Werror)" cmake -S . -B build-ci -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBEDRATING_WERROR=ON
 stage "build (Release)" cmake --build build-ci --parallel 2
 stage "C++ tests (Release)" ctest --test-dir build-ci --output-on-failure --parallel 2
-stage "example (main job)" ./build-ci/embedrating_example
+stage "sample data reproducible from its generator" python3 scripts/generate_sample.py --check
+stage "main job: embedrating rate on the shipped sample" ./build-ci/embedrating rate --summary
+stage "example program" ./build-ci/embedrating_example
+stage "C++ package consumers (install + find_package, add_subdirectory)" bash scripts/test-consumers.sh build-ci
 stage "configure (ASan+UBSan)" cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DEMBEDRATING_SANITIZE=ON -DEMBEDRATING_WERROR=ON -DEMBEDRATING_BENCH=OFF
 stage "build (ASan+UBSan)" cmake --build build-asan --parallel 2

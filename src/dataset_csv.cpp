@@ -220,7 +220,7 @@ dataset read_operators_csv(const std::string& path, const model& m, const std::s
               if (std::find(sc[i].begin(), sc[i].end(), cur) != sc[i].end())
                 fail(i, c, ids[i], "scenario \"" + cur + "\" listed twice");
               else if (cat.find_scenario(cur) == nullptr)
-                fail(i, c, ids[i], "unknown scenario \"" + cur + "\" (not in " + data_directory() + "/catalogue/scenarios.csv)");
+                fail(i, c, ids[i], "unknown scenario \"" + cur + "\" (not in the scenario catalogue, catalogue/scenarios.csv)");
               else
                 sc[i].push_back(cur);
             }

@@ -887,12 +887,19 @@ model model::with_cutoffs(const std::vector<std::pair<grade, double>>& min_total
 // Files
 
 std::string data_directory() {
+  // 1. the environment; 2. the install prefix's share/embedrating when it holds the data (an
+  // installed library must not follow a source tree that happens to be on the same machine);
+  // 3. the source tree's data/ (build-tree use); 4. the install directory, for the error message.
   if (const char* env = std::getenv("EMBEDRATING_DATA_DIR"); env != nullptr && *env != '\0') return env;
+  auto holds_data = [](const std::string& dir) {
+    std::ifstream probe(dir + "/models/wuhan-2024.toml");
+    return static_cast<bool>(probe);
+  };
+#ifdef EMBEDRATING_DATA_DIR
+  if (holds_data(EMBEDRATING_DATA_DIR)) return EMBEDRATING_DATA_DIR;
+#endif
 #ifdef EMBEDRATING_SOURCE_DATA_DIR
-  {
-    std::ifstream probe(std::string(EMBEDRATING_SOURCE_DATA_DIR) + "/models/wuhan-2024.toml");
-    if (probe) return EMBEDRATING_SOURCE_DATA_DIR;
-  }
+  if (holds_data(EMBEDRATING_SOURCE_DATA_DIR)) return EMBEDRATING_SOURCE_DATA_DIR;
 #endif
 #ifdef EMBEDRATING_DATA_DIR
   return EMBEDRATING_DATA_DIR;

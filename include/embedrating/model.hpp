@@ -157,7 +157,7 @@ class model {
 };
 
 /// Where the shipped data (models, catalogue, sample) lives: $EMBEDRATING_DATA_DIR, else the
-/// source tree's data/ (build tree), else the install prefix's share/embedrating.
+/// install prefix's share/embedrating when it holds the data, else the source tree's data/ (build tree).
 std::string data_directory();
 
 }  // namespace embedrating
