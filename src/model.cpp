@@ -419,6 +419,18 @@ void validate_and_compile(detail::compiled_model& cm) {
     v.fail(no_line, "reviews.prior_index", "must be in [0, 100]");
   v.check_unit(no_line, "reviews.prior_rate", s.reviews.prior_rate);
   v.check_unit(no_line, "reviews.prior_closure", s.reviews.prior_closure);
+  if (s.reviews.period == review_period::days && (s.reviews.period_days < 1 || s.reviews.period_days > 3660))
+    v.fail(no_line, "reviews.period_days", "must be 1..3660 when period = \"days\"");
+  if (s.reviews.period == review_period::month && s.reviews.period_days != 0)
+    v.fail(no_line, "reviews.period_days", "is only used with period = \"days\"");
+  if (s.reviews.window_months < 0 || s.reviews.window_months > 600)
+    v.fail(no_line, "reviews.window_months", "must be 0 (no window) .. 600");
+  if (!std::isfinite(s.reviews.half_life_days) || s.reviews.half_life_days < 0.0)
+    v.fail(no_line, "reviews.half_life_days", "must be >= 0 (0 = no decay)");
+  if (s.reviews.deadline_working_days < 0 || s.reviews.deadline_working_days > 365)
+    v.fail(no_line, "reviews.deadline_working_days", "must be 0..365");
+  if (!std::isfinite(s.reviews.wilson_z) || s.reviews.wilson_z <= 0.0)
+    v.fail(no_line, "reviews.wilson_z", "must be > 0");
   if (s.history.max_rise < 0) v.fail(no_line, "history.max_rise", "must be >= 0");
   if (s.history.no_rise_months_after_downgrade < 0)
     v.fail(no_line, "history.no_rise_months_after_downgrade", "must be >= 0");
@@ -719,7 +731,7 @@ class encoder {
 
 std::string canonical_encoding_of(const model_spec& s) {
   encoder e;
-  e.tag("embedrating-model/1");
+  e.tag("embedrating-model/2");
   e.tag("period");
   e.date(s.info.effective_from);
   e.date(s.info.effective_to);
@@ -729,6 +741,14 @@ std::string canonical_encoding_of(const model_spec& s) {
   e.f64(s.reviews.prior_index);
   e.f64(s.reviews.prior_rate);
   e.f64(s.reviews.prior_closure);
+  e.i64(s.reviews.period == review_period::month ? 0 : s.reviews.period_days);
+  e.i64(s.reviews.window_months);
+  e.f64(s.reviews.half_life_days);
+  e.i64(s.reviews.deadline_working_days);
+  e.i64(s.reviews.service_record_only ? 1 : 0);
+  e.i64(s.reviews.dedup ? 1 : 0);
+  e.f64(s.reviews.wilson_z);
+  e.i64(static_cast<std::int64_t>(s.reviews.eb_method));
   e.tag("history");
   e.i64(s.history.max_rise);
   e.i64(s.history.no_rise_months_after_downgrade);

@@ -376,7 +376,9 @@ class reader {
 
     if (const toml::node* rn = root.get("reviews")) {
       const toml::table& r = table_at(*rn, "reviews");
-      check_keys(r, "reviews", {"level_values", "min_count", "prior_index", "prior_rate", "prior_closure"});
+      check_keys(r, "reviews", {"level_values", "min_count", "prior_index", "prior_rate", "prior_closure", "period",
+                                "period_days", "window_months", "half_life_days", "deadline_working_days",
+                                "service_record_only", "dedup", "wilson_z", "eb_method"});
       if (const toml::node* lv = r.get("level_values")) {
         const toml::array* a = lv->as_array();
         if (a == nullptr || a->size() != 5) fail(lv, "reviews.level_values", "must be an array of 5 numbers (★1..★5)");
@@ -387,6 +389,23 @@ class reader {
       s.reviews.prior_index = opt_number(r, "reviews", "prior_index").value_or(s.reviews.prior_index);
       s.reviews.prior_rate = opt_number(r, "reviews", "prior_rate").value_or(s.reviews.prior_rate);
       s.reviews.prior_closure = opt_number(r, "reviews", "prior_closure").value_or(s.reviews.prior_closure);
+      if (const auto p = opt_string(r, "reviews", "period")) {
+        if (*p == "month") s.reviews.period = review_period::month;
+        else if (*p == "days") s.reviews.period = review_period::days;
+        else fail(r.get("period"), "reviews.period", "must be \"month\" or \"days\" (with period_days)");
+      }
+      s.reviews.period_days = opt_int(r, "reviews", "period_days").value_or(s.reviews.period_days);
+      s.reviews.window_months = opt_int(r, "reviews", "window_months").value_or(s.reviews.window_months);
+      s.reviews.half_life_days = opt_number(r, "reviews", "half_life_days").value_or(s.reviews.half_life_days);
+      s.reviews.deadline_working_days = opt_int(r, "reviews", "deadline_working_days").value_or(s.reviews.deadline_working_days);
+      s.reviews.service_record_only = opt_bool(r, "reviews", "service_record_only").value_or(s.reviews.service_record_only);
+      s.reviews.dedup = opt_bool(r, "reviews", "dedup").value_or(s.reviews.dedup);
+      s.reviews.wilson_z = opt_number(r, "reviews", "wilson_z").value_or(s.reviews.wilson_z);
+      if (const auto m = opt_string(r, "reviews", "eb_method")) {
+        if (*m == "method_of_moments") s.reviews.eb_method = beta_fit_method::method_of_moments;
+        else if (*m == "maximum_likelihood") s.reviews.eb_method = beta_fit_method::maximum_likelihood;
+        else fail(r.get("eb_method"), "reviews.eb_method", "must be \"method_of_moments\" or \"maximum_likelihood\"");
+      }
     }
     if (const toml::node* hn = root.get("history")) {
       const toml::table& h = table_at(*hn, "history");
@@ -710,6 +729,15 @@ std::string model::to_toml() const {
   rv.insert("prior_index", s.reviews.prior_index);
   rv.insert("prior_rate", s.reviews.prior_rate);
   rv.insert("prior_closure", s.reviews.prior_closure);
+  rv.insert("period", s.reviews.period == review_period::month ? "month" : "days");
+  if (s.reviews.period == review_period::days) rv.insert("period_days", s.reviews.period_days);
+  rv.insert("window_months", s.reviews.window_months);
+  rv.insert("half_life_days", s.reviews.half_life_days);
+  rv.insert("deadline_working_days", s.reviews.deadline_working_days);
+  rv.insert("service_record_only", s.reviews.service_record_only);
+  rv.insert("dedup", s.reviews.dedup);
+  rv.insert("wilson_z", s.reviews.wilson_z);
+  rv.insert("eb_method", s.reviews.eb_method == beta_fit_method::method_of_moments ? "method_of_moments" : "maximum_likelihood");
   root.insert("reviews", std::move(rv));
 
   toml::table hi;

@@ -78,12 +78,28 @@ struct grade_gate {
 };
 
 /// Review indicator settings (model parameters, covered by the fingerprint).
+/// How reviews are bucketed for "one effective review per (reviewer, operator, period)".
+enum class review_period : unsigned char { month, days };
+/// Empirical-Bayes fit reported in review summaries (never used for grades).
+enum class beta_fit_method : unsigned char { method_of_moments, maximum_likelihood };
+
+/// Review (好差评) settings: every one is a model parameter covered by the fingerprint (SPEC §5).
 struct review_settings {
   double level_values[5] = {0.0, 30.0, 60.0, 80.0, 100.0};  ///< ★1..★5 → satisfaction index
-  double min_count = 30.0;
-  double prior_index = 80.0;
-  double prior_rate = 0.9;
-  double prior_closure = 1.0;
+  double min_count = 30.0;       ///< effective reviews below which scores shrink and the low-volume cap applies
+  double prior_index = 80.0;     ///< prior satisfaction index (0–100)
+  double prior_rate = 0.9;       ///< prior satisfaction rate (★3+ share)
+  double prior_closure = 1.0;    ///< closure rate when no bad review is closed or overdue
+  // -- event-level aggregation (reviews.hpp)
+  review_period period = review_period::month;  ///< calendar month in UTC+8, or N-day buckets
+  int period_days = 0;           ///< N for review_period::days (buckets of N days from 1970-01-01, UTC+8)
+  int window_months = 12;        ///< reviews dated in (add_months(as_of, -window), as_of]; 0 = all up to as_of
+  double half_life_days = 0.0;   ///< exponential decay by age in days; 0 = no decay
+  int deadline_working_days = 15;  ///< a bad review must be rectified within this many working days
+  bool service_record_only = false;  ///< count only reviews tied to a service record
+  bool dedup = true;             ///< revisions and one review per (reviewer, operator, period); false = count events as they come
+  double wilson_z = 1.959963984540054;  ///< z of the Wilson lower bound in summaries
+  beta_fit_method eb_method = beta_fit_method::method_of_moments;  ///< empirical-Bayes fit in summaries
 };
 
 struct history_settings {

@@ -37,7 +37,7 @@ const std::string operators_csv = std::string(EMBEDRATING_SOURCE_DIR) + "/data/e
 // (SHA-256 over the canonical encoding of the model's meaning; see canonical_encoding_of in
 // src/model.cpp). Computed once with this library; it must only change when the meaning of the
 // shipped model or the canonical encoding changes on purpose (then bump the model version).
-constexpr const char* wuhan_2024_fingerprint = "1549346ac8ccc736c41ec293e8a5c6dc6b905fcd9e4695ed241b43bc48da2019";
+constexpr const char* wuhan_2024_fingerprint = "eecdfdf69bea7e680d8256a005f7047d83ee1a5eff81f7439c8ff6aadcbf7190";
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -366,6 +366,15 @@ TEST(model, fingerprint_changed_by_any_change_of_meaning) {
       {"history", replace_first(b, "max_rise = 1", "max_rise = 2")},
       {"first rating", replace_first(b, "first_rating_max = \"3A\"", "first_rating_max = \"4A\"")},
       {"period", replace_first(b, "effective_to = 2026-08-22", "effective_to = 2026-08-23")},
+      // event-level review settings (issue 4)
+      {"review period", replace_first(b, "period = \"month\"", "period = \"days\"\nperiod_days = 30")},
+      {"review window", replace_first(b, "window_months = 12", "window_months = 6")},
+      {"review half-life", replace_first(b, "half_life_days = 0", "half_life_days = 180")},
+      {"review deadline", replace_first(b, "deadline_working_days = 15", "deadline_working_days = 10")},
+      {"review service records", replace_first(b, "service_record_only = false", "service_record_only = true")},
+      {"review dedup", replace_first(b, "dedup = true", "dedup = false")},
+      {"review wilson z", replace_first(b, "wilson_z = 1.959963984540054", "wilson_z = 1.645")},
+      {"review eb method", replace_first(b, "eb_method = \"method_of_moments\"", "eb_method = \"maximum_likelihood\"")},
   };
   std::set<std::string> seen = {wuhan_2024_fingerprint};
   for (const auto& [name, text] : variants) {
