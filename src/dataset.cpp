@@ -171,9 +171,14 @@ void dataset::set_review_column(const std::string& name, std::vector<double> val
     throw data_error(at(source_, name), "unknown review column (known: " + list + ")");
   }
   check_rows(name, values.size());
+  // star counts may be decayed (fractional, rescaled to Kish's effective n); bad-review outcomes are whole
+  const bool stars = name.rfind("stars_", 0) == 0;
   for (std::size_t i = 0; i < values.size(); ++i) {
     const double v = values[i];
-    if (!std::isfinite(v) || v < 0.0 || v != std::floor(v))
+    if (!std::isfinite(v) || v < 0.0)
+      throw data_error(at(source_, name, ids_[i]), stars ? "a review count must be a finite number >= 0"
+                                                        : "a review count must be a whole number >= 0");
+    if (!stars && v != std::floor(v))
       throw data_error(at(source_, name, ids_[i]), "a review count must be a whole number >= 0");
   }
   reviews_[name] = std::move(values);

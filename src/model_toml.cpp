@@ -401,9 +401,9 @@ class reader {
       s.reviews.service_record_only = opt_bool(r, "reviews", "service_record_only").value_or(s.reviews.service_record_only);
       s.reviews.dedup = opt_bool(r, "reviews", "dedup").value_or(s.reviews.dedup);
       s.reviews.wilson_z = opt_number(r, "reviews", "wilson_z").value_or(s.reviews.wilson_z);
-      if (const auto m = opt_string(r, "reviews", "eb_method")) {
-        if (*m == "method_of_moments") s.reviews.eb_method = beta_fit_method::method_of_moments;
-        else if (*m == "maximum_likelihood") s.reviews.eb_method = beta_fit_method::maximum_likelihood;
+      if (const auto method = opt_string(r, "reviews", "eb_method")) {
+        if (*method == "method_of_moments") s.reviews.eb_method = beta_fit_method::method_of_moments;
+        else if (*method == "maximum_likelihood") s.reviews.eb_method = beta_fit_method::maximum_likelihood;
         else fail(r.get("eb_method"), "reviews.eb_method", "must be \"method_of_moments\" or \"maximum_likelihood\"");
       }
     }

@@ -71,7 +71,7 @@ class dataset {
   void set_date(const std::string& name, std::vector<civil_date> values);
   /// Scenario codes per operator.
   void set_scenarios(const std::vector<std::vector<std::string>>& scenarios);
-  /// One of review_input_columns; counts must be finite and >= 0.
+  /// One of review_input_columns: stars_1..stars_5 finite and >= 0 (decayed counts may be fractional), bad_* whole numbers >= 0. Replaces an earlier column of that name.
   void set_review_column(const std::string& name, std::vector<double> values);
   /// History: previous grade (nullopt: never rated), when it was given, last downgrade date.
   void set_history(const std::vector<std::optional<grade>>& previous_grade,

@@ -1,6 +1,9 @@
 #pragma once
 /// \file embedrating.hpp
-/// Umbrella header: everything a C++ user of embedrating needs.
+/// Umbrella header: everything a C++ user of embedrating needs. The review estimators
+/// (estimators.hpp: Wilson, Jeffreys, Bayesian average, empirical-Bayes Beta prior) are included
+/// separately because they pull in Boost.Math.
+#include "calendar.hpp"
 #include "catalogue.hpp"
 #include "condition.hpp"
 #include "dataset.hpp"
@@ -12,6 +15,7 @@
 #include "model.hpp"
 #include "rate.hpp"
 #include "ratings.hpp"
+#include "reviews.hpp"
 #include "rules.hpp"
 #include "scoring.hpp"
 #include <embedrating/version.hpp>

@@ -162,11 +162,15 @@ TEST(dataset, review_column_unknown_name_rejected) {
 TEST(dataset, review_counts_must_be_whole_and_non_negative) {
   dataset d({"A1", "B2"}, "ops.csv");
   const std::string neg = error_of([&] { d.set_review_column("stars_1", {1, -1}); });
-  EXPECT_TRUE(contains(neg, "whole number >= 0")) << neg;
+  EXPECT_TRUE(contains(neg, "finite number >= 0")) << neg;
   EXPECT_TRUE(contains(neg, "operator B2")) << neg;
   EXPECT_TRUE(contains(neg, "stars_1")) << neg;
   const std::string frac = error_of([&] { d.set_review_column("bad_overdue", {0.5, 1}); });
   EXPECT_TRUE(contains(frac, "whole number >= 0")) << frac;
+  // decayed star counts are fractional (reviews.hpp rescales them to Kish's effective n)
+  EXPECT_NO_THROW(d.set_review_column("stars_4", {2.5, 0.25}));
+  const std::string neg_star = error_of([&] { d.set_review_column("stars_4", {1, -0.5}); });
+  EXPECT_TRUE(contains(neg_star, "finite number >= 0")) << neg_star;
   EXPECT_TRUE(contains(frac, "operator A1")) << frac;
   EXPECT_FALSE(error_of([&] { d.set_review_column("stars_2", {nan_v, 1}); }).empty());
   EXPECT_FALSE(error_of([&] { d.set_review_column("stars_2", {inf_v, 1}); }).empty());

@@ -1,0 +1,553 @@
+// The review aggregator: ingestion, merge, summary (SPEC §5). Archive: reviews_archive.cpp;
+// event CSV: reviews_csv.cpp.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <tuple>
+
+#include "embedrating/detail/sha256.hpp"
+#include "embedrating/errors.hpp"
+#include "embedrating/estimators.hpp"
+#include "embedrating/reviews.hpp"
+#include "reviews_state.hpp"
+
+namespace embedrating {
+
+using detail::review_record;
+
+// ---------------------------------------------------------------------------------------------
+// keys, rejects
+
+std::uint64_t review_key(std::string_view id) {
+  constexpr std::uint64_t high = std::uint64_t{1} << 63;
+  if (!id.empty() && id.size() <= 19 && (id[0] != '0' || id.size() == 1)) {
+    std::uint64_t v = 0;
+    bool digits = true;
+    for (char c : id) {
+      if (c < '0' || c > '9') {
+        digits = false;
+        break;
+      }
+      v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (digits && v < high) return v;
+  }
+  const std::string hex = detail::sha256_hex(id);
+  return high | (std::stoull(hex.substr(0, 16), nullptr, 16) >> 1);
+}
+
+const char* to_string(reject_kind k) noexcept {
+  switch (k) {
+    case reject_kind::missing_id: return "missing_id";
+    case reject_kind::unknown_operator: return "unknown_operator";
+    case reject_kind::bad_level: return "bad_level";
+    case reject_kind::bad_time: return "bad_time";
+    case reject_kind::bad_status: return "bad_status";
+    case reject_kind::bad_revision: return "bad_revision";
+    case reject_kind::bad_date_order: return "bad_date_order";
+  }
+  return "?";
+}
+
+std::uint64_t reject_log::total() const noexcept {
+  std::uint64_t t = 0;
+  for (auto c : counts) t += c;
+  return t;
+}
+
+namespace {
+/// Keeps the `max_examples` smallest distinct texts, sorted.
+void keep_smallest(std::vector<std::string>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  if (v.size() > reject_log::max_examples) v.resize(reject_log::max_examples);
+}
+}  // namespace
+
+void reject_log::add(reject_kind k, std::string example) {
+  const auto i = static_cast<std::size_t>(k);
+  ++counts[i];
+  auto& ex = examples[i];
+  if (ex.size() < max_examples || example < ex.back()) {
+    ex.push_back(std::move(example));
+    keep_smallest(ex);
+  }
+}
+
+void reject_log::merge(const reject_log& o) {
+  for (std::size_t i = 0; i < reject_kind_count; ++i) {
+    counts[i] += o.counts[i];
+    examples[i].insert(examples[i].end(), o.examples[i].begin(), o.examples[i].end());
+    keep_smallest(examples[i]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// state
+
+std::uint32_t* review_aggregator::state::day_block(std::int32_t day) {
+  if (days.empty()) base_day = day;
+  if (day < base_day) {
+    const auto shift = static_cast<std::size_t>(base_day - day);
+    std::vector<std::unique_ptr<std::uint32_t[]>> grown(shift + days.size());
+    for (std::size_t k = 0; k < days.size(); ++k) grown[shift + k] = std::move(days[k]);
+    days.swap(grown);
+    base_day = day;
+  }
+  const auto k = static_cast<std::size_t>(day - base_day);
+  if (k >= days.size()) days.resize(k + 1);
+  auto& b = days[k];
+  if (!b) {
+    const std::size_t n = ids.size() * detail::day_counters;
+    b.reset(new std::uint32_t[n]);
+    std::memset(b.get(), 0, n * sizeof(std::uint32_t));
+  }
+  return b.get();
+}
+
+review_aggregator::review_aggregator(std::vector<std::string> operator_ids, review_settings settings)
+    : s_(std::make_unique<state>()) {
+  s_->settings = settings;
+  s_->dedup = settings.dedup;
+  for (std::size_t i = 0; i < operator_ids.size(); ++i) {
+    error_location w;
+    w.field = "operator_id";
+    w.operator_id = operator_ids[i];
+    if (operator_ids[i].empty()) throw data_error(w, "empty operator id in the review aggregator's operator list");
+    if (!s_->index.emplace(operator_ids[i], static_cast<std::uint32_t>(i)).second)
+      throw data_error(w, "operator listed twice in the review aggregator's operator list");
+  }
+  if (operator_ids.size() > 0xFFFFFFF0u) throw data_error("too many operators for a review aggregator");
+  s_->ids = std::move(operator_ids);
+}
+
+review_aggregator::review_aggregator(const model& m, const dataset& operators)
+    : review_aggregator(operators.operator_ids(), m.spec().reviews) {}
+
+review_aggregator::~review_aggregator() = default;
+review_aggregator::review_aggregator(review_aggregator&&) noexcept = default;
+review_aggregator& review_aggregator::operator=(review_aggregator&&) noexcept = default;
+
+review_aggregator::review_aggregator(const review_aggregator& o) : s_(std::make_unique<state>()) {
+  const state& a = *o.s_;
+  state& b = *s_;
+  b.ids = a.ids;
+  b.index = a.index;
+  b.settings = a.settings;
+  b.dedup = a.dedup;
+  b.events = a.events;
+  b.rejects = a.rejects;
+  b.records = a.records;
+  b.base_day = a.base_day;
+  const std::size_t n = a.ids.size() * detail::day_counters;
+  b.days.resize(a.days.size());
+  for (std::size_t k = 0; k < a.days.size(); ++k)
+    if (a.days[k]) {
+      b.days[k].reset(new std::uint32_t[n]);
+      std::memcpy(b.days[k].get(), a.days[k].get(), n * sizeof(std::uint32_t));
+    }
+}
+
+review_aggregator& review_aggregator::operator=(const review_aggregator& o) {
+  if (this != &o) *this = review_aggregator(o);
+  return *this;
+}
+
+const std::vector<std::string>& review_aggregator::operator_ids() const noexcept { return s_->ids; }
+const review_settings& review_aggregator::settings() const noexcept { return s_->settings; }
+std::uint64_t review_aggregator::events_seen() const noexcept { return s_->events; }
+std::size_t review_aggregator::records_kept() const noexcept { return s_->records.size(); }
+const reject_log& review_aggregator::rejects() const noexcept { return s_->rejects; }
+
+std::size_t review_aggregator::memory_bytes() const noexcept {
+  std::size_t b = s_->records.capacity() * sizeof(review_record);
+  for (const auto& d : s_->days)
+    if (d) b += s_->ids.size() * detail::day_counters * sizeof(std::uint32_t);
+  b += s_->days.capacity() * sizeof(void*);
+  for (const auto& id : s_->ids) b += id.capacity() + sizeof(std::string) + 48;  // ids and their index entry
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ingestion
+
+namespace {
+
+constexpr std::uint16_t max_day_offset = 65000;
+
+/// Days from the review's date (UTC+8) to `t`'s date, + 1; 0 for none. -1: before the review
+/// or too far after it.
+int day_offset(std::int64_t review_time, std::int64_t t) {
+  if (t == no_time) return 0;
+  const std::int64_t d = static_cast<std::int64_t>(cst_date_from_unix(t).days()) - cst_date_from_unix(review_time).days();
+  if (d < 0 || d >= max_day_offset) return -1;
+  return static_cast<int>(d) + 1;
+}
+
+struct raw_event {
+  std::uint64_t review, reviewer;
+  std::uint32_t op;
+  std::uint32_t revision;
+  std::int64_t time;
+  int level;
+  int status;
+  std::int64_t rectified_at, followed_up_at;
+  bool service_record;
+};
+
+}  // namespace
+
+/// Validates and stores one event. `where` builds the example text only when it is needed.
+template <class Where>
+static void ingest(review_aggregator::state& s, const raw_event& e, Where&& where) {
+  ++s.events;
+  auto reject = [&](reject_kind k, const std::string& why) { s.rejects.add(k, where() + why); };
+  if (e.op >= s.ids.size()) return reject(reject_kind::unknown_operator, "operator index " + std::to_string(e.op) + " is not in the operator list");
+  if (e.level < 1 || e.level > 5) return reject(reject_kind::bad_level, "level " + std::to_string(e.level) + " is not 1..5");
+  if (e.status < 0 || e.status > 2) return reject(reject_kind::bad_status, "status " + std::to_string(e.status) + " is not valid/pending/void");
+  if (e.revision > 65534u) return reject(reject_kind::bad_revision, "revision " + std::to_string(e.revision) + " is above 65534");
+  if (e.time < detail::review_epoch || e.time > detail::review_time_max)
+    return reject(reject_kind::bad_time, "time " + std::to_string(e.time) + " is outside 2000-01-01..2136-02-07");
+  const int rect = day_offset(e.time, e.rectified_at);
+  const int foll = day_offset(e.time, e.followed_up_at);
+  if (rect < 0) return reject(reject_kind::bad_date_order, "rectified_at is before the review or more than 65000 days after it");
+  if (foll < 0) return reject(reject_kind::bad_date_order, "followed_up_at is before the review or more than 65000 days after it");
+  if (!s.dedup && e.level >= 3) {
+    // count mode: ★3–★5 counted as they come (first revision only), voided ones nowhere
+    if (e.revision > 1 || e.status == static_cast<int>(review_status::voided)) return;
+    const std::int32_t day = cst_date_from_unix(e.time).days();
+    std::uint32_t* b = s.day_block(day);
+    ++b[e.op * detail::day_counters + (e.service_record ? 3u : 0u) + static_cast<std::uint32_t>(e.level - 3)];
+    return;
+  }
+  review_record r;
+  r.review = e.review;
+  r.reviewer = e.reviewer;
+  r.op = e.op;
+  r.time = static_cast<std::uint32_t>(e.time - detail::review_epoch);
+  r.revision1 = static_cast<std::uint16_t>(e.revision + 1);
+  r.rectified = static_cast<std::uint16_t>(rect);
+  r.followed = static_cast<std::uint16_t>(foll);
+  r.level = static_cast<std::uint8_t>(e.level);
+  r.flags = static_cast<std::uint8_t>(e.status | (e.service_record ? 4 : 0));
+  s.records.upsert(r);
+}
+
+void review_aggregator::add(const review_event& e, std::string_view where_text) {
+  state& s = *s_;
+  const std::string where = where_text.empty() ? std::string() : std::string(where_text) + ": ";
+  auto example = [&] { return where + "review " + (e.review_id.empty() ? std::string("(no id)") : e.review_id) + ": "; };
+  if (e.review_id.empty() || e.operator_id.empty() || e.reviewer_id.empty()) {
+    ++s.events;
+    s.rejects.add(reject_kind::missing_id,
+                  example() + (e.review_id.empty() ? "empty review_id" : e.operator_id.empty() ? "empty operator_id" : "empty reviewer_id"));
+    return;
+  }
+  const auto it = s.index.find(e.operator_id);
+  if (it == s.index.end()) {
+    ++s.events;
+    s.rejects.add(reject_kind::unknown_operator, example() + "operator \"" + e.operator_id + "\" is not in the operator list");
+    return;
+  }
+  raw_event r{review_key(e.review_id), review_key(e.reviewer_id), it->second, e.revision, e.time, e.level,
+              static_cast<int>(e.status), e.rectified_at, e.followed_up_at, !e.service_record_id.empty()};
+  if (e.time == no_time) {
+    ++s.events;
+    s.rejects.add(reject_kind::bad_time, example() + "no time");
+    return;
+  }
+  ingest(s, r, example);
+}
+
+void review_aggregator::add(const review_batch& b) {
+  state& s = *s_;
+  if (b.size == 0) return;
+  if (!b.review_key || !b.operator_index || !b.reviewer_key || !b.time || !b.level)
+    throw data_error("review batch: review_key, operator_index, reviewer_key, time and level are required arrays");
+  if (s.dedup) s.records.reserve(s.records.size() + b.size / 2);
+  constexpr std::size_t ahead = 8;
+  for (std::size_t i = 0; i < b.size; ++i) {
+    if (s.dedup && i + ahead < b.size) s.records.prefetch(b.review_key[i + ahead]);
+    const raw_event e{b.review_key[i],
+                      b.reviewer_key[i],
+                      b.operator_index[i],
+                      b.revision ? b.revision[i] : 1u,
+                      b.time[i],
+                      b.level[i],
+                      b.status ? static_cast<int>(b.status[i]) : 0,
+                      b.rectified_at ? b.rectified_at[i] : no_time,
+                      b.followed_up_at ? b.followed_up_at[i] : no_time,
+                      b.has_service_record ? b.has_service_record[i] != 0 : false};
+    ingest(s, e, [&] { return "batch row " + std::to_string(i) + ": review key " + std::to_string(e.review) + ": "; });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// merge, equality
+
+void review_aggregator::merge(const review_aggregator& other) {
+  state& a = *s_;
+  const state& b = *other.s_;
+  if (a.ids != b.ids)
+    throw data_error("review aggregator merge: the two states were built for different operator lists (" +
+                     std::to_string(a.ids.size()) + " and " + std::to_string(b.ids.size()) + " operators)");
+  if (a.dedup != b.dedup)
+    throw data_error("review aggregator merge: one state deduplicates reviews and the other counts events (reviews.dedup differs)");
+  if (this == &other) {
+    const review_aggregator copy(other);
+    merge(copy);
+    return;
+  }
+  a.events += b.events;
+  a.rejects.merge(b.rejects);
+  a.records.reserve(a.records.size() + b.records.size());
+  for (const review_record& r : b.records.slots())
+    if (r.revision1 != 0) a.records.upsert(r);
+  const std::size_t n = a.ids.size() * detail::day_counters;
+  for (std::size_t k = 0; k < b.days.size(); ++k) {
+    if (!b.days[k]) continue;
+    std::uint32_t* dst = a.day_block(b.base_day + static_cast<std::int32_t>(k));
+    const std::uint32_t* src = b.days[k].get();
+    for (std::size_t j = 0; j < n; ++j) dst[j] += src[j];
+  }
+}
+
+namespace {
+std::vector<review_record> sorted_records(const detail::record_table& t) {
+  std::vector<review_record> v;
+  v.reserve(t.size());
+  for (const auto& r : t.slots())
+    if (r.revision1 != 0) v.push_back(r);
+  std::sort(v.begin(), v.end(), [](const review_record& x, const review_record& y) { return x.review < y.review; });
+  return v;
+}
+}  // namespace
+
+bool review_aggregator::operator==(const review_aggregator& other) const {
+  const state& a = *s_;
+  const state& b = *other.s_;
+  if (a.ids != b.ids || a.dedup != b.dedup || a.events != b.events || !(a.rejects == b.rejects)) return false;
+  if (a.records.size() != b.records.size()) return false;
+  const auto ra = sorted_records(a.records), rb = sorted_records(b.records);
+  for (std::size_t i = 0; i < ra.size(); ++i)
+    if (std::memcmp(&ra[i], &rb[i], sizeof(review_record)) != 0) return false;
+  // day counters: compare day by day (absent = all zero)
+  const std::size_t n = a.ids.size() * detail::day_counters;
+  auto block = [&](const state& s, std::int32_t day) -> const std::uint32_t* {
+    if (s.days.empty() || day < s.base_day) return nullptr;
+    const auto k = static_cast<std::size_t>(day - s.base_day);
+    return k < s.days.size() ? s.days[k].get() : nullptr;
+  };
+  auto zero = [&](const std::uint32_t* p) { return std::all_of(p, p + n, [](std::uint32_t x) { return x == 0; }); };
+  std::int32_t lo = 0, hi = -1;
+  bool any = false;
+  for (const state* s : {&a, &b})
+    if (!s->days.empty()) {
+      const std::int32_t l = s->base_day, h = s->base_day + static_cast<std::int32_t>(s->days.size()) - 1;
+      lo = any ? std::min(lo, l) : l;
+      hi = any ? std::max(hi, h) : h;
+      any = true;
+    }
+  for (std::int32_t d = lo; any && d <= hi; ++d) {
+    const std::uint32_t* x = block(a, d);
+    const std::uint32_t* y = block(b, d);
+    if (x && y) {
+      if (std::memcmp(x, y, n * sizeof(std::uint32_t)) != 0) return false;
+    } else if (x || y) {
+      if (!zero(x ? x : y)) return false;
+    }
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// summary
+
+review_summary review_aggregator::summary(civil_date as_of) const {
+  static const holiday_calendar china = holiday_calendar::china();  // loaded once, thread-safe
+  return summary(as_of, china);
+}
+
+review_summary review_aggregator::summary(civil_date as_of, const holiday_calendar& cal) const {
+  const state& s = *s_;
+  const review_settings& rs = s.settings;
+  if (as_of.is_missing()) throw data_error("review summary: as_of is missing");
+  const std::size_t n = s.ids.size();
+  const auto rows = static_cast<Eigen::Index>(n);
+  review_summary out;
+  out.as_of = as_of;
+  out.operator_ids = s.ids;
+  out.counts.setZero(rows, 5);
+  out.weights.setZero(rows, 5);
+  Eigen::ArrayXd sum_w2 = Eigen::ArrayXd::Zero(rows);
+  out.bad_open.assign(n, 0);
+  out.bad_closed_in_time.assign(n, 0);
+  out.bad_overdue.assign(n, 0);
+  out.bad_followed_up.assign(n, 0);
+  out.events_seen = s.events;
+  out.records_kept = s.records.size();
+  out.rejects = s.rejects;
+
+  const civil_date first = rs.window_months > 0 ? civil_date(add_months(as_of, -rs.window_months).days() + 1)
+                                                : civil_date(std::numeric_limits<std::int32_t>::min() + 1);
+  auto weight = [&](civil_date d) {
+    if (rs.half_life_days <= 0.0) return 1.0;
+    return std::exp2(-static_cast<double>(as_of.days() - d.days()) / rs.half_life_days);
+  };
+  auto period_of = [&](civil_date d) -> std::int64_t {
+    if (rs.period == review_period::days) {
+      const std::int64_t x = d.days();
+      return (x >= 0 ? x : x - rs.period_days + 1) / rs.period_days;
+    }
+    const auto ymd = to_ymd(d);
+    return static_cast<std::int64_t>(ymd.year) * 12 + static_cast<std::int64_t>(ymd.month) - 1;
+  };
+
+  // 1–4: eligible records (latest revisions; not void; in the window; service filter)
+  struct cand {
+    std::uint32_t op;
+    std::uint64_t reviewer;
+    std::int64_t period;
+    std::uint32_t time;
+    std::uint64_t review;
+    std::uint16_t revision1;
+    const review_record* r;
+  };
+  std::vector<cand> c;
+  c.reserve(s.records.size());
+  for (const review_record& r : s.records.slots()) {
+    if (r.revision1 == 0 || r.status() == review_status::voided) continue;
+    if (rs.service_record_only && !r.service_record()) continue;
+    const civil_date d = cst_date_from_unix(r.unix_time());
+    if (d > as_of || d < first) continue;
+    c.push_back({r.op, r.reviewer, period_of(d), r.time, r.review, r.revision1, &r});
+  }
+  // 5: one effective review per (reviewer, operator, period): the greatest (time, review, revision)
+  std::sort(c.begin(), c.end(), [](const cand& x, const cand& y) {
+    return std::tie(x.op, x.reviewer, x.period, x.time, x.review, x.revision1) <
+           std::tie(y.op, y.reviewer, y.period, y.time, y.review, y.revision1);
+  });
+  for (std::size_t k = 0; k < c.size(); ++k) {
+    if (k + 1 < c.size() && c[k + 1].op == c[k].op && c[k + 1].reviewer == c[k].reviewer && c[k + 1].period == c[k].period)
+      continue;  // a later review of the same key wins
+    const review_record& r = *c[k].r;
+    const auto i = static_cast<Eigen::Index>(r.op);
+    const civil_date d = cst_date_from_unix(r.unix_time());
+    const double w = weight(d);
+    out.counts(i, r.level - 1) += 1;
+    out.weights(i, r.level - 1) += w;
+    sum_w2(i) += w * w;
+    if (r.level <= 2) {
+      // 6: deadlines in working days
+      const civil_date deadline = cal.add_working_days(d, rs.deadline_working_days);
+      const bool rectified = r.rectified != 0 && civil_date(d.days() + r.rectified - 1) <= as_of;
+      const civil_date rect_on(d.days() + r.rectified - 1);
+      if (rectified && rect_on <= deadline) ++out.bad_closed_in_time[r.op];
+      else if (rectified || deadline < as_of) ++out.bad_overdue[r.op];
+      else ++out.bad_open[r.op];
+      if (r.followed != 0 && civil_date(d.days() + r.followed - 1) <= as_of) ++out.bad_followed_up[r.op];
+    }
+  }
+  // count mode: ★3–★5 per day
+  if (!s.dedup) {
+    for (std::size_t k = 0; k < s.days.size(); ++k) {
+      if (!s.days[k]) continue;
+      const civil_date d(s.base_day + static_cast<std::int32_t>(k));
+      if (d > as_of || d < first) continue;
+      const double w = weight(d);
+      const std::uint32_t* b = s.days[k].get();
+      for (std::size_t i = 0; i < n; ++i)
+        for (int svc = rs.service_record_only ? 1 : 0; svc < 2; ++svc)
+          for (int l = 0; l < 3; ++l) {
+            const std::uint32_t x = b[i * detail::day_counters + static_cast<std::size_t>(svc * 3 + l)];
+            if (x == 0) continue;
+            const auto row = static_cast<Eigen::Index>(i);
+            out.counts(row, 2 + l) += x;
+            out.weights(row, 2 + l) += x * w;
+            sum_w2(row) += x * w * w;
+          }
+    }
+  }
+
+  // 7: measures and estimators
+  out.valid_n = out.counts.cast<double>().rowwise().sum().array();
+  const Eigen::ArrayXd sum_w = out.weights.rowwise().sum().array();
+  out.effective_n.resize(rows);
+  out.satisfaction_index.resize(rows);
+  out.satisfaction_rate.resize(rows);
+  out.low_volume.assign(n, 0);
+  Eigen::ArrayXd good_eff(rows);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (Eigen::Index i = 0; i < rows; ++i) {
+    const double sw = sum_w(i);
+    out.effective_n(i) = rs.half_life_days > 0.0 ? estimators::kish_effective_n(sw, sum_w2(i)) : out.valid_n(i);
+    double idx = 0.0;
+    for (int l = 0; l < 5; ++l) idx += out.weights(i, l) * rs.level_values[l];
+    const double good = out.weights(i, 2) + out.weights(i, 3) + out.weights(i, 4);
+    out.satisfaction_index(i) = sw > 0.0 ? idx / sw : nan;
+    out.satisfaction_rate(i) = sw > 0.0 ? good / sw : nan;
+    good_eff(i) = sw > 0.0 ? std::min(out.effective_n(i), good / sw * out.effective_n(i)) : 0.0;
+    out.low_volume[static_cast<std::size_t>(i)] = out.effective_n(i) < rs.min_count ? 1 : 0;
+  }
+  out.wilson_lower = estimators::wilson_lower_bound(good_eff, out.effective_n, rs.wilson_z);
+  const auto jeff = estimators::jeffreys_interval(good_eff, out.effective_n, 0.95);
+  out.jeffreys_lower = jeff.lower;
+  out.jeffreys_upper = jeff.upper;
+  out.bayes_rate = estimators::bayesian_average(good_eff, out.effective_n, rs.prior_rate, rs.min_count);
+  out.bayes_index.resize(rows);
+  for (Eigen::Index i = 0; i < rows; ++i) {
+    const double m = std::isnan(out.satisfaction_index(i)) ? 0.0 : out.satisfaction_index(i);
+    const double ne = out.effective_n(i);
+    out.bayes_index(i) = ne + rs.min_count > 0.0 ? (ne * m + rs.min_count * rs.prior_index) / (ne + rs.min_count) : rs.prior_index;
+  }
+  // empirical Bayes across these operators (reported only)
+  out.eb_rate = Eigen::ArrayXd::Constant(rows, nan);
+  std::size_t with_reviews = 0;
+  for (Eigen::Index i = 0; i < rows; ++i) with_reviews += out.effective_n(i) > 0.0 ? 1u : 0u;
+  if (with_reviews >= 2) {
+    try {
+      const auto fit = estimators::fit_beta_prior(
+          good_eff, out.effective_n,
+          rs.eb_method == beta_fit_method::method_of_moments ? estimators::prior_method::method_of_moments
+                                                              : estimators::prior_method::maximum_likelihood);
+      out.eb_alpha = fit.alpha;
+      out.eb_beta = fit.beta;
+      out.eb_pooled = fit.pooled;
+      out.eb_note = fit.note;
+      out.eb_rate = estimators::bayesian_average(good_eff, out.effective_n, fit.mean, fit.prior_strength);
+    } catch (const data_error& e) {
+      out.eb_note = std::string("not fitted: ") + e.message();
+    }
+  } else {
+    out.eb_note = "not fitted: fewer than two operators with reviews";
+  }
+  return out;
+}
+
+void review_summary::apply_to(dataset& d) const {
+  std::unordered_map<std::string, std::size_t> row;
+  for (std::size_t i = 0; i < operator_ids.size(); ++i) row.emplace(operator_ids[i], i);
+  const std::size_t n = d.size();
+  std::vector<std::vector<double>> cols(9, std::vector<double>(n, 0.0));
+  for (std::size_t k = 0; k < n; ++k) {
+    const auto it = row.find(d.operator_ids()[k]);
+    if (it == row.end()) {
+      error_location w;
+      w.field = "reviews";
+      w.operator_id = d.operator_ids()[k];
+      throw data_error(w, "operator is not in the review summary (build the aggregator with the dataset's operators)");
+    }
+    const auto i = static_cast<Eigen::Index>(it->second);
+    const double sw = weights.row(i).sum();
+    const double scale = sw > 0.0 ? effective_n(i) / sw : 0.0;
+    for (int l = 0; l < 5; ++l) cols[static_cast<std::size_t>(l)][k] = weights(i, l) * scale;
+    cols[5][k] = static_cast<double>(bad_open[it->second]);
+    cols[6][k] = static_cast<double>(bad_closed_in_time[it->second]);
+    cols[7][k] = static_cast<double>(bad_overdue[it->second]);
+    cols[8][k] = static_cast<double>(bad_followed_up[it->second]);
+  }
+  for (std::size_t c = 0; c < 9; ++c) d.set_review_column(review_input_columns[c], std::move(cols[c]));
+}
+
+}  // namespace embedrating

@@ -1,0 +1,325 @@
+// The review aggregator's binary archive (docs/review-archive.md): our header (magic, format
+// version, payload size, SHA-256), then a Boost.Serialization binary archive of the state. Every
+// count read is checked against the bytes left before anything is allocated.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <streambuf>
+
+#include <boost/archive/archive_exception.hpp>
+#include <boost/archive/binary_iarchive.hpp>
+#include <boost/archive/binary_oarchive.hpp>
+#include <boost/serialization/binary_object.hpp>
+#include <boost/serialization/split_member.hpp>
+#include <boost/serialization/version.hpp>
+
+#include "embedrating/detail/sha256.hpp"
+#include "embedrating/errors.hpp"
+#include "embedrating/reviews.hpp"
+#include "reviews_state.hpp"
+
+namespace embedrating {
+
+namespace {
+
+constexpr char magic[8] = {'E', 'R', 'R', 'E', 'V', 'A', 'G', 'G'};
+constexpr std::size_t header_size = 64;  // magic 8, version 4, reserved 4, payload size 8, SHA-256 32, reserved 8
+
+/// A read-only stream buffer over bytes in memory that can say how many bytes are left.
+class span_buf : public std::streambuf {
+ public:
+  span_buf(const char* p, std::size_t n) { setg(const_cast<char*>(p), const_cast<char*>(p), const_cast<char*>(p) + n); }
+  std::size_t left() const { return static_cast<std::size_t>(egptr() - gptr()); }
+};
+
+[[noreturn]] void bad(const std::string& source, const std::string& what) {
+  error_location w;
+  w.file = source;
+  throw archive_error(w, what);
+}
+
+/// The serialized form of a state; Boost.Serialization class-versioned.
+struct archived_state {
+  review_aggregator::state* s = nullptr;
+  const span_buf* in = nullptr;  ///< when loading: for the bytes-left checks
+  std::string source;
+
+  template <class Archive>
+  void save(Archive& ar, const unsigned int /*version*/) const {
+    const auto& st = *s;
+    std::uint64_t n_ops = st.ids.size();
+    ar << n_ops;
+    for (const auto& id : st.ids) save_string(ar, id);
+    save_settings(ar, st.settings);
+    std::uint64_t events = st.events;
+    ar << events;
+    for (std::size_t k = 0; k < reject_kind_count; ++k) {
+      std::uint64_t c = st.rejects.counts[k], m = st.rejects.examples[k].size();
+      ar << c << m;
+      for (const auto& e : st.rejects.examples[k]) save_string(ar, e);
+    }
+    // records sorted by key: the same state always gives the same bytes
+    std::vector<detail::review_record> recs;
+    recs.reserve(st.records.size());
+    for (const auto& r : st.records.slots())
+      if (r.revision1 != 0) recs.push_back(r);
+    std::sort(recs.begin(), recs.end(), [](const auto& a, const auto& b) { return a.review < b.review; });
+    std::uint64_t n_rec = recs.size();
+    ar << n_rec;
+    if (n_rec) ar << boost::serialization::make_binary_object(recs.data(), recs.size() * sizeof(detail::review_record));
+    // count-mode days: sparse (index, value) pairs per non-empty day
+    std::int32_t base = st.base_day;
+    std::uint64_t n_days = 0;
+    for (const auto& d : st.days) n_days += d ? 1u : 0u;
+    ar << base << n_days;
+    const std::size_t width = st.ids.size() * detail::day_counters;
+    for (std::size_t k = 0; k < st.days.size(); ++k) {
+      if (!st.days[k]) continue;
+      std::uint32_t offset = static_cast<std::uint32_t>(k);
+      std::vector<std::uint32_t> pairs;
+      for (std::size_t j = 0; j < width; ++j)
+        if (st.days[k][j] != 0) {
+          pairs.push_back(static_cast<std::uint32_t>(j));
+          pairs.push_back(st.days[k][j]);
+        }
+      std::uint64_t n_pairs = pairs.size() / 2;
+      ar << offset << n_pairs;
+      if (n_pairs) ar << boost::serialization::make_binary_object(pairs.data(), pairs.size() * sizeof(std::uint32_t));
+    }
+  }
+
+  template <class Archive>
+  void load(Archive& ar, const unsigned int version) {
+    if (version > 1)
+      bad(source, "the review state has class version " + std::to_string(version) +
+                      ", written by a newer embedrating (this one reads version 1)");
+    auto& st = *s;
+    const std::uint64_t n_ops = count(ar, 8, "operator count");
+    std::vector<std::string> ids(static_cast<std::size_t>(n_ops));
+    for (auto& id : ids) id = load_string(ar);
+    st.settings = load_settings(ar);
+    st.dedup = st.settings.dedup;
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      if (ids[i].empty() || !st.index.emplace(ids[i], static_cast<std::uint32_t>(i)).second)
+        bad(source, "the operator list has an empty or repeated id at position " + std::to_string(i));
+    st.ids = std::move(ids);
+    ar >> st.events;
+    for (std::size_t k = 0; k < reject_kind_count; ++k) {
+      ar >> st.rejects.counts[k];
+      const std::uint64_t m = count(ar, 8, "reject examples");
+      if (m > reject_log::max_examples) bad(source, "more than " + std::to_string(reject_log::max_examples) + " reject examples of one kind");
+      for (std::uint64_t j = 0; j < m; ++j) st.rejects.examples[k].push_back(load_string(ar));
+    }
+    const std::uint64_t n_rec = count(ar, sizeof(detail::review_record), "record count");
+    if (n_rec) {
+      std::vector<detail::review_record> recs(static_cast<std::size_t>(n_rec));
+      ar >> boost::serialization::make_binary_object(recs.data(), recs.size() * sizeof(detail::review_record));
+      st.records.reserve(recs.size());
+      for (const auto& r : recs) {
+        if (r.revision1 == 0 || r.op >= st.ids.size() || r.level < 1 || r.level > 5 || (r.flags & 3u) > 2)
+          bad(source, "a review record is malformed (operator index, level, status or revision out of range)");
+        st.records.upsert(r);
+      }
+      if (st.records.size() != recs.size()) bad(source, "the archive lists a review id twice");
+    }
+    std::int32_t base = 0;
+    ar >> base;
+    const std::uint64_t n_days = count(ar, 12, "day count");
+    const std::size_t width = st.ids.size() * detail::day_counters;
+    for (std::uint64_t k = 0; k < n_days; ++k) {
+      std::uint32_t offset = 0;
+      ar >> offset;
+      const std::uint64_t n_pairs = count(ar, 8, "day counter count");
+      if (n_pairs > width) bad(source, "a day lists more counters than there are");
+      std::vector<std::uint32_t> pairs(static_cast<std::size_t>(n_pairs * 2));
+      if (n_pairs) ar >> boost::serialization::make_binary_object(pairs.data(), pairs.size() * sizeof(std::uint32_t));
+      if (offset > 400000) bad(source, "a day offset is out of range");
+      std::uint32_t* b = st.day_block(base + static_cast<std::int32_t>(offset));
+      for (std::size_t j = 0; j < pairs.size(); j += 2) {
+        if (pairs[j] >= width) bad(source, "a day counter index is out of range");
+        b[pairs[j]] = pairs[j + 1];
+      }
+    }
+  }
+  BOOST_SERIALIZATION_SPLIT_MEMBER()
+
+ private:
+  /// Reads a count and checks that `unit` bytes per item fit in what is left.
+  template <class Archive>
+  std::uint64_t count(Archive& ar, std::size_t unit, const char* what) const {
+    std::uint64_t n = 0;
+    ar >> n;
+    if (n > in->left() / unit)
+      bad(source, std::string("the archive claims ") + std::to_string(n) + " items (" + what + ") but only " +
+                      std::to_string(in->left()) + " bytes are left");
+    return n;
+  }
+  template <class Archive>
+  static void save_string(Archive& ar, const std::string& x) {
+    std::uint64_t n = x.size();
+    ar << n;
+    if (n) ar << boost::serialization::make_binary_object(const_cast<char*>(x.data()), x.size());
+  }
+  template <class Archive>
+  std::string load_string(Archive& ar) const {
+    const std::uint64_t n = count(ar, 1, "string length");
+    std::string x(static_cast<std::size_t>(n), '\0');
+    if (n) ar >> boost::serialization::make_binary_object(x.data(), x.size());
+    return x;
+  }
+  template <class Archive>
+  static void save_settings(Archive& ar, const review_settings& r) {
+    for (double v : r.level_values) ar << v;
+    std::uint8_t period = static_cast<std::uint8_t>(r.period), svc = r.service_record_only, dedup = r.dedup,
+                 eb = static_cast<std::uint8_t>(r.eb_method);
+    std::int32_t period_days = r.period_days, window = r.window_months, deadline = r.deadline_working_days;
+    ar << r.min_count << r.prior_index << r.prior_rate << r.prior_closure << period << period_days << window
+       << r.half_life_days << deadline << svc << dedup << r.wilson_z << eb;
+  }
+  template <class Archive>
+  review_settings load_settings(Archive& ar) const {
+    review_settings r;
+    for (double& v : r.level_values) ar >> v;
+    std::uint8_t period = 0, svc = 0, dedup = 0, eb = 0;
+    std::int32_t period_days = 0, window = 0, deadline = 0;
+    ar >> r.min_count >> r.prior_index >> r.prior_rate >> r.prior_closure >> period >> period_days >> window >>
+        r.half_life_days >> deadline >> svc >> dedup >> r.wilson_z >> eb;
+    if (period > 1 || svc > 1 || dedup > 1 || eb > 1) bad(source, "the review settings in the archive are malformed");
+    r.period = static_cast<review_period>(period);
+    r.period_days = period_days;
+    r.window_months = window;
+    r.deadline_working_days = deadline;
+    r.service_record_only = svc != 0;
+    r.dedup = dedup != 0;
+    r.eb_method = static_cast<beta_fit_method>(eb);
+    return r;
+  }
+};
+
+void put_u32(std::string& s, std::uint32_t v) { s.append(reinterpret_cast<const char*>(&v), 4); }
+void put_u64(std::string& s, std::uint64_t v) { s.append(reinterpret_cast<const char*>(&v), 8); }
+std::uint32_t get_u32(const char* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+std::uint64_t get_u64(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+std::string raw_sha256(std::string_view bytes) {
+  const std::string hex = detail::sha256_hex(bytes);
+  std::string raw(32, '\0');
+  for (std::size_t i = 0; i < 32; ++i) raw[i] = static_cast<char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  return raw;
+}
+
+}  // namespace
+}  // namespace embedrating
+
+BOOST_CLASS_VERSION(embedrating::archived_state, 1)
+
+namespace embedrating {
+
+std::string review_aggregator::serialize() const {
+  std::ostringstream payload_stream(std::ios::binary);
+  {
+    boost::archive::binary_oarchive ar(payload_stream);
+    archived_state a;
+    a.s = s_.get();
+    const archived_state& ca = a;
+    ar << ca;
+  }
+  const std::string payload = payload_stream.str();
+  std::string out(magic, sizeof magic);
+  put_u32(out, review_archive_format_version);
+  put_u32(out, 0);
+  put_u64(out, payload.size());
+  out += raw_sha256(payload);
+  put_u64(out, 0);
+  out += payload;
+  return out;
+}
+
+review_aggregator review_aggregator::deserialize(std::string_view bytes, const std::string& source) {
+  if (bytes.size() < header_size) bad(source, "not a review archive: " + std::to_string(bytes.size()) + " bytes, shorter than the 64-byte header");
+  if (std::memcmp(bytes.data(), magic, sizeof magic) != 0) bad(source, "not a review archive (wrong magic bytes)");
+  const std::uint32_t version = get_u32(bytes.data() + 8);
+  if (version == 0 || version > review_archive_format_version)
+    bad(source, "review archive format version " + std::to_string(version) + " is newer than this embedrating reads (" +
+                    std::to_string(review_archive_format_version) + ")");
+  const std::uint64_t size = get_u64(bytes.data() + 16);
+  if (size != bytes.size() - header_size)
+    bad(source, "the archive is truncated or has trailing bytes: the header says " + std::to_string(size) +
+                    " payload bytes, the file has " + std::to_string(bytes.size() - header_size));
+  const std::string_view payload = bytes.substr(header_size);
+  if (raw_sha256(payload) != std::string(bytes.substr(24, 32))) bad(source, "checksum mismatch: the archive is corrupted");
+  review_aggregator out(std::vector<std::string>{}, review_settings{});
+  span_buf buf(payload.data(), payload.size());
+  try {
+    boost::archive::binary_iarchive ar(buf);
+    archived_state a;
+    a.s = out.s_.get();
+    a.in = &buf;
+    a.source = source;
+    ar >> a;
+  } catch (const boost::archive::archive_exception& e) {
+    bad(source, std::string("unreadable review state: ") + e.what());
+  }
+  if (buf.left() != 0) bad(source, std::to_string(buf.left()) + " unread bytes at the end of the review state");
+  return out;
+}
+
+void review_aggregator::save(const std::string& path) const {
+  const std::string bytes = serialize();
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  auto io_fail = [&](const char* what) {
+    const int err = errno;
+    error_location w;
+    w.file = path;
+    ::unlink(tmp.c_str());
+    throw archive_error(w, std::string(what) + ": " + std::strerror(err));
+  };
+  if (fd < 0) io_fail("cannot create the temporary file");
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t k = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (k < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      io_fail("cannot write");
+    }
+    done += static_cast<std::size_t>(k);
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    io_fail("cannot flush");
+  }
+  if (::close(fd) != 0) io_fail("cannot close");
+  if (::rename(tmp.c_str(), path.c_str()) != 0) io_fail("cannot rename the temporary file into place");
+}
+
+review_aggregator review_aggregator::load(const std::string& path) {
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  error_location w;
+  w.file = path;
+  if (!f) throw archive_error(w, std::string("cannot open: ") + std::strerror(errno));
+  const std::streamoff size = f.tellg();
+  if (size < 0 || static_cast<std::uint64_t>(size) > max_review_archive_bytes)
+    throw archive_error(w, "larger than the " + std::to_string(max_review_archive_bytes) + "-byte limit for review archives");
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  f.seekg(0);
+  if (!f.read(bytes.data(), size)) throw archive_error(w, "cannot read");
+  return deserialize(bytes, path);
+}
+
+}  // namespace embedrating
