@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +23,7 @@
 #include <embedrating/catalogue.hpp>
 #include <embedrating/detail/compiled_model.hpp>
 #include <embedrating/embedrating.hpp>
+#include <embedrating/reviews.hpp>
 #include <embedrating/version.hpp>
 
 #include "text_table.hpp"
@@ -46,6 +48,7 @@ struct input_options {
   std::string data;        ///< directory with operators.csv [+ facilities.csv]; empty: the shipped sample
   std::string operators;   ///< overrides <data>/operators.csv
   std::string facilities;  ///< overrides <data>/facilities.csv
+  std::string reviews;     ///< review events CSV: its summary replaces the operators' review columns
   std::string encoding = "auto";
   std::string as_of;
   std::string lang = "en";
@@ -61,7 +64,21 @@ struct loaded_inputs {
   bool sample = false;
   catalogue cat;
   bool zh = false;
+  std::optional<review_summary> reviews;  ///< when --reviews was given
 };
+
+/// Rejected review events, for stderr: counts by kind and the examples.
+std::string reject_report(const reject_log& r, const std::string& file) {
+  std::string out;
+  if (r.total() == 0) return out;
+  out += fmt::format("warning: {} review event{} in {} rejected:\n", r.total(), r.total() == 1 ? "" : "s", file);
+  for (std::size_t k = 0; k < reject_kind_count; ++k) {
+    if (r.counts[k] == 0) continue;
+    out += fmt::format("  {}: {}\n", to_string(static_cast<reject_kind>(k)), r.counts[k]);
+    for (const auto& e : r.examples[k]) out += "    e.g. " + e + "\n";
+  }
+  return out;
+}
 
 void require_readable(const std::string& path, const char* what) {
   std::ifstream f(path, std::ios::binary);
@@ -119,6 +136,14 @@ loaded_inputs load_inputs(const input_options& o, bool need_as_of) {
     in.d->set_facilities(std::move(f));
   }
   in.data_label = in.sample ? (in.zh ? "随附样例数据（合成）" : "shipped sample (synthetic)") : display_path(ops);
+  if (!o.reviews.empty()) {
+    // the review columns come from the events: aggregate, summarise at as_of, replace the columns
+    require_readable(o.reviews, "review event file");
+    review_aggregator agg(*in.m, *in.d);
+    agg.add_csv(o.reviews, o.encoding);
+    in.reviews = agg.summary(in.as_of);
+    in.reviews->apply_to(*in.d);
+  }
   return in;
 }
 
@@ -441,6 +466,7 @@ void write_directory(std::ostream& out, const loaded_inputs& in, const ratings& 
 
 int cmd_rate(const rate_options& o, std::ostream& out, std::ostream& err) {
   const loaded_inputs in = load_inputs(o.in, true);
+  if (in.reviews) err << reject_report(in.reviews->rejects, o.in.reviews);
   const ratings r = rate(*in.m, *in.d, in.as_of);
   for (const auto& w : r.run_warnings) err << "warning: " << w << '\n';
   auto emit = [&](std::ostream& s) {
@@ -470,8 +496,9 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return prev[b.size()];
 }
 
-int cmd_explain(const input_options& o, const std::string& operator_id, std::ostream& out) {
+int cmd_explain(const input_options& o, const std::string& operator_id, std::ostream& out, std::ostream& err) {
   const loaded_inputs in = load_inputs(o, true);
+  if (in.reviews) err << reject_report(in.reviews->rejects, o.reviews);
   if (in.d->find(operator_id) < 0) {
     // near misses: ids within two edits of what was typed
     std::vector<std::string> near;
@@ -508,6 +535,7 @@ int cmd_validate(const input_options& o, std::ostream& out, std::ostream& err) {
   require_readable(ops, "operator file");
   if (!fac.empty()) require_readable(fac, "facility file");
   std::size_t n_ops = 0, n_fac = 0;
+  std::uint64_t n_events = 0;
   if (m) {
     problem_sink sink;
     std::optional<dataset> d;
@@ -530,6 +558,24 @@ int cmd_validate(const input_options& o, std::ostream& out, std::ostream& err) {
       return std::tie(a.where().file, a.where().line, a.where().column) < std::tie(b.where().file, b.where().line, b.where().column);
     });
     for (const auto& p : sink) problems.push_back(p.what());
+    // review events: every rejected event is a problem (its example names file and line)
+    if (d && !o.reviews.empty()) {
+      require_readable(o.reviews, "review event file");
+      try {
+        review_aggregator agg(*m, *d);
+        agg.add_csv(o.reviews, o.encoding);
+        n_events = agg.events_seen();
+        const reject_log& r = agg.rejects();
+        for (std::size_t k = 0; k < reject_kind_count; ++k) {
+          for (const auto& e : r.examples[k]) problems.push_back(e + " [" + to_string(static_cast<reject_kind>(k)) + "]");
+          if (r.counts[k] > r.examples[k].size())
+            problems.push_back(fmt::format("{}: {} more {} rejects", o.reviews, r.counts[k] - r.examples[k].size(),
+                                           to_string(static_cast<reject_kind>(k))));
+        }
+      } catch (const error& e) {
+        problems.push_back(e.what());
+      }
+    }
     // the rating itself checks what needs the whole model (roll-ups, derived review measures)
     if (d && sink.empty()) {
       std::optional<civil_date> when = o.as_of.empty() ? (sample ? parse_date(sample_as_of) : std::nullopt) : parse_date(o.as_of);
@@ -548,9 +594,144 @@ int cmd_validate(const input_options& o, std::ostream& out, std::ostream& err) {
     err << fmt::format("{} problem{} found\n", problems.size(), problems.size() == 1 ? "" : "s");
     return invalid_input;
   }
-  out << fmt::format("ok: model {} {} (fingerprint {}), {} operators{}\n", m->info().id, m->info().version,
-                     m->fingerprint().substr(0, 16), n_ops, fac.empty() ? "" : fmt::format(", {} facilities", n_fac));
+  out << fmt::format("ok: model {} {} (fingerprint {}), {} operators{}{}\n", m->info().id, m->info().version,
+                     m->fingerprint().substr(0, 16), n_ops, fac.empty() ? "" : fmt::format(", {} facilities", n_fac),
+                     o.reviews.empty() ? "" : fmt::format(", {} review events", n_events));
   return ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// reviews summarize
+
+struct reviews_options {
+  input_options in;
+  std::vector<std::string> events;
+  std::string state_in, state_out;
+  std::string format = "table";
+  std::string output;
+  bool strict = false;
+};
+
+std::string number_or_dash(double v, const char* f) { return std::isnan(v) ? "-" : fmt::format(fmt::runtime(f), v); }
+
+int cmd_reviews_summarize(const reviews_options& o, std::ostream& out, std::ostream& err) {
+  if (o.events.empty() && o.state_in.empty()) throw failure{usage, "reviews summarize: give --events FILE and/or --state FILE"};
+  input_options io = o.in;
+  io.reviews.clear();
+  const loaded_inputs in = load_inputs(io, true);
+  std::optional<review_aggregator> agg;
+  if (!o.state_in.empty()) {
+    require_readable(o.state_in, "review state file");
+    agg = review_aggregator::load(o.state_in);
+    if (agg->operator_ids() != in.d->operator_ids())
+      throw failure{invalid_input, fmt::format("the review state {} was built for a different operator list ({} operators) than {} ({})",
+                                               o.state_in, agg->operator_ids().size(), in.data_label, in.d->size())};
+  } else {
+    agg.emplace(*in.m, *in.d);
+  }
+  for (const auto& f : o.events) {
+    require_readable(f, "review event file");
+    agg->add_csv(f, o.in.encoding);
+  }
+  if (!o.state_out.empty()) agg->save(o.state_out);
+  const review_summary sm = agg->summary(in.as_of);
+  err << reject_report(sm.rejects, o.events.empty() ? o.state_in : join(o.events, ", "));
+  const bool zh = in.zh;
+  auto emit = [&](std::ostream& s) {
+    if (o.format == "json") {
+      using json = nlohmann::ordered_json;
+      json doc;
+      doc["as_of"] = to_string(sm.as_of);
+      doc["model"] = {{"id", in.m->info().id}, {"fingerprint", in.m->fingerprint()}};
+      doc["events_seen"] = sm.events_seen;
+      doc["records_kept"] = sm.records_kept;
+      json rej = json::object();
+      for (std::size_t k = 0; k < reject_kind_count; ++k)
+        rej[to_string(static_cast<reject_kind>(k))] = {{"count", sm.rejects.counts[k]}, {"examples", sm.rejects.examples[k]}};
+      doc["rejects"] = rej;
+      doc["empirical_bayes"] = {{"alpha", sm.eb_alpha}, {"beta", sm.eb_beta}, {"pooled", sm.eb_pooled}, {"note", sm.eb_note}};
+      json ops = json::array();
+      for (std::size_t i = 0; i < sm.size(); ++i) {
+        const auto r = static_cast<Eigen::Index>(i);
+        auto num = [](double v) { return std::isnan(v) ? json(nullptr) : json(v); };
+        ops.push_back({{"operator_id", sm.operator_ids[i]},
+                       {"stars", {sm.counts(r, 0), sm.counts(r, 1), sm.counts(r, 2), sm.counts(r, 3), sm.counts(r, 4)}},
+                       {"valid_n", sm.valid_n(r)},
+                       {"effective_n", sm.effective_n(r)},
+                       {"satisfaction_index", num(sm.satisfaction_index(r))},
+                       {"satisfaction_rate", num(sm.satisfaction_rate(r))},
+                       {"wilson_lower", sm.wilson_lower(r)},
+                       {"jeffreys", {sm.jeffreys_lower(r), sm.jeffreys_upper(r)}},
+                       {"bayes_rate", sm.bayes_rate(r)},
+                       {"eb_rate", num(sm.eb_rate(r))},
+                       {"bad_open", sm.bad_open[i]},
+                       {"bad_closed_in_time", sm.bad_closed_in_time[i]},
+                       {"bad_overdue", sm.bad_overdue[i]},
+                       {"bad_followed_up", sm.bad_followed_up[i]},
+                       {"low_volume", sm.low_volume[i] != 0}});
+      }
+      doc["operators"] = ops;
+      s << doc.dump(2) << '\n';
+      return;
+    }
+    if (o.format == "csv") {
+      s << "operator_id,stars_1,stars_2,stars_3,stars_4,stars_5,valid_n,effective_n,satisfaction_index,satisfaction_rate,"
+           "wilson_lower,jeffreys_lower,jeffreys_upper,bayes_rate,eb_rate,bad_open,bad_closed_in_time,bad_overdue,"
+           "bad_followed_up,low_volume,as_of\n";
+      for (std::size_t i = 0; i < sm.size(); ++i) {
+        const auto r = static_cast<Eigen::Index>(i);
+        auto num = [](double v) { return std::isnan(v) ? std::string() : fmt::format("{}", v); };
+        s << csv_field(sm.operator_ids[i]);
+        for (int l = 0; l < 5; ++l) s << ',' << sm.counts(r, l);
+        s << ',' << sm.valid_n(r) << ',' << num(sm.effective_n(r)) << ',' << num(sm.satisfaction_index(r)) << ','
+          << num(sm.satisfaction_rate(r)) << ',' << num(sm.wilson_lower(r)) << ',' << num(sm.jeffreys_lower(r)) << ','
+          << num(sm.jeffreys_upper(r)) << ',' << num(sm.bayes_rate(r)) << ',' << num(sm.eb_rate(r)) << ',' << sm.bad_open[i]
+          << ',' << sm.bad_closed_in_time[i] << ',' << sm.bad_overdue[i] << ',' << sm.bad_followed_up[i] << ','
+          << int(sm.low_volume[i]) << ',' << to_string(sm.as_of) << '\n';
+      }
+      return;
+    }
+    s << (zh ? fmt::format("好差评汇总 · 评定日期 {} · 事件 {} 条，保留评价 {} 条，拒收 {} 条\n", to_string(sm.as_of), sm.events_seen,
+                           sm.records_kept, sm.rejects.total())
+             : fmt::format("Resident reviews · as of {} · {} events, {} reviews kept, {} rejected\n", to_string(sm.as_of),
+                           sm.events_seen, sm.records_kept, sm.rejects.total()));
+    text_table t;
+    t.column(zh ? "运营商" : "operator");
+    t.column(zh ? "有效评价" : "valid n", text_table::align::right);
+    for (int l = 5; l >= 1; --l) t.column(fmt::format("★{}", l), text_table::align::right);
+    t.column(zh ? "满意度指数" : "index", text_table::align::right);
+    t.column(zh ? "满意率" : "rate", text_table::align::right);
+    t.column(zh ? "Wilson下限" : "Wilson LB", text_table::align::right);
+    t.column(zh ? "差评未结" : "bad open", text_table::align::right);
+    t.column(zh ? "按期整改" : "in time", text_table::align::right);
+    t.column(zh ? "逾期" : "overdue", text_table::align::right);
+    t.column(zh ? "已回访" : "followed up", text_table::align::right);
+    t.column(zh ? "样本不足" : "low volume");
+    for (std::size_t i = 0; i < sm.size(); ++i) {
+      const auto r = static_cast<Eigen::Index>(i);
+      std::vector<std::string> cells{sm.operator_ids[i], fmt::format("{}", sm.valid_n(r))};
+      for (int l = 4; l >= 0; --l) cells.push_back(std::to_string(sm.counts(r, l)));
+      cells.push_back(number_or_dash(sm.satisfaction_index(r), "{:.1f}"));
+      cells.push_back(number_or_dash(sm.satisfaction_rate(r), "{:.3f}"));
+      cells.push_back(fmt::format("{:.3f}", sm.wilson_lower(r)));
+      cells.push_back(std::to_string(sm.bad_open[i]));
+      cells.push_back(std::to_string(sm.bad_closed_in_time[i]));
+      cells.push_back(std::to_string(sm.bad_overdue[i]));
+      cells.push_back(std::to_string(sm.bad_followed_up[i]));
+      cells.push_back(sm.low_volume[i] ? (zh ? "是" : "yes") : "");
+      t.row(std::move(cells));
+    }
+    s << '\n';
+    t.print(s);
+    s << '\n'
+      << (zh ? "经验贝叶斯先验（仅供参考，不用于评级）：" : "Empirical-Bayes prior (reported only, never used for grades): ")
+      << (sm.eb_pooled ? (zh ? "无超出二项噪声的差异，合并估计" : "no spread beyond binomial noise: pooled")
+                       : fmt::format("alpha {:.3f}, beta {:.3f}", sm.eb_alpha, sm.eb_beta))
+      << (sm.eb_note.empty() ? "" : " (" + sm.eb_note + ")") << '\n';
+  };
+  if (o.output.empty() || o.output == "-") emit(out);
+  else write_file(o.output, emit);
+  return o.strict && sm.rejects.total() > 0 ? invalid_input : ok;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -562,6 +743,8 @@ void add_input_options(CLI::App& cmd, input_options& o, bool with_as_of) {
                  "Directory holding operators.csv and optionally facilities.csv (default: the shipped synthetic sample)");
   cmd.add_option("--operators", o.operators, "Operator CSV file (overrides <data>/operators.csv)");
   cmd.add_option("--facilities", o.facilities, "Facility (site) CSV file (overrides <data>/facilities.csv)");
+  cmd.add_option("--reviews", o.reviews,
+                 "Resident review events CSV (SPEC §5 fields); their summary at --as-of replaces the operators' review columns");
   cmd.add_option("--encoding", o.encoding, "CSV text encoding: auto (UTF-8 with or without BOM, else GB18030), utf-8, gb18030, gbk")
       ->check(CLI::IsMember({"auto", "utf-8", "utf8", "utf-8-sig", "gb18030", "gbk", "gb2312", "cp936"}, CLI::ignore_case));
   if (with_as_of)
@@ -606,6 +789,20 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       app.add_subcommand("validate", "Check a model and data files; report every problem with file, line and column");
   add_input_options(*validate_cmd, vo, true);
 
+  reviews_options revo;
+  CLI::App* reviews_cmd = app.add_subcommand("reviews", "Resident reviews (好差评): aggregate review events");
+  reviews_cmd->require_subcommand(1, 1);
+  CLI::App* summarize_cmd =
+      reviews_cmd->add_subcommand("summarize", "Review events CSV → per-operator counts, indices, estimators and bad-review deadlines");
+  add_input_options(*summarize_cmd, revo.in, true);
+  summarize_cmd->add_option("--events,-e", revo.events, "Review events CSV file(s) (SPEC §5 fields)");
+  summarize_cmd->add_option("--state", revo.state_in, "Start from a saved review state (binary archive)");
+  summarize_cmd->add_option("--save", revo.state_out, "Save the review state after adding the events (atomic write)");
+  summarize_cmd->add_option("--format", revo.format, "Output format: table (default), csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
+  summarize_cmd->add_option("--output,-o", revo.output, "Write the result to FILE instead of standard output");
+  summarize_cmd->add_flag("--strict", revo.strict, "Exit with status 1 when any event was rejected");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -615,8 +812,9 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
 
   try {
     if (rate_cmd->parsed()) return cmd_rate(ro, out, err);
-    if (explain_cmd->parsed()) return cmd_explain(eo, operator_id, out);
+    if (explain_cmd->parsed()) return cmd_explain(eo, operator_id, out, err);
     if (validate_cmd->parsed()) return cmd_validate(vo, out, err);
+    if (summarize_cmd->parsed()) return cmd_reviews_summarize(revo, out, err);
     err << "embedrating: no command given (rate, explain, validate)\n";
     return usage;
   } catch (const failure& f) {

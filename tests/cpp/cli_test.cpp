@@ -125,7 +125,8 @@ std::size_t column_of(const std::string& name) {
 
 TEST(CliUsage, HelpOnEveryCommandExitsZero) {
   for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"--help"}, {"rate", "--help"}, {"explain", "--help"}, {"validate", "--help"}}) {
+       {std::vector<std::string>{"--help"}, {"rate", "--help"}, {"explain", "--help"}, {"validate", "--help"},
+        {"reviews", "--help"}, {"reviews", "summarize", "--help"}}) {
     const cli_result r = run_cli(args);
     EXPECT_EQ(r.status, 0) << args[0];
     EXPECT_THAT(r.out, HasSubstr("Usage:")) << args[0];
@@ -549,6 +550,89 @@ TEST(CliSample, ValidateAcceptsTheSample) {
   const cli_result r = run_cli({"validate"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("facilities"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reviews: events → the same ratings as the precomputed columns; reviews summarize
+
+std::string sample_file(const char* name) { return embedrating::data_directory() + "/sample/" + name; }
+
+TEST(CliReviews, SampleEventsGiveExactlyTheRatingsOfTheSampleColumns) {
+  const cli_result cols = run_cli({"rate", "--format", "json"});
+  const cli_result events = run_cli({"rate", "--format", "json", "--reviews", sample_file("reviews.csv")});
+  ASSERT_EQ(cols.status, 0) << cols.err;
+  ASSERT_EQ(events.status, 0) << events.err;
+  auto a = nlohmann::json::parse(cols.out), b = nlohmann::json::parse(events.out);
+  ASSERT_EQ(a["operators"].size(), b["operators"].size());
+  ASSERT_GT(a["operators"].size(), 250u);
+  for (std::size_t i = 0; i < a["operators"].size(); ++i) {
+    // identical grades, points, rules fired and gates — everything but nothing
+    EXPECT_EQ(a["operators"][i], b["operators"][i]) << a["operators"][i]["operator_id"];
+  }
+  // the sample's events carry their documented rejects (the generator plants a few bad rows)
+  EXPECT_EQ(a["distribution"], b["distribution"]);
+}
+
+TEST(CliReviews, SummarizeTableCsvJsonAndState) {
+  const temp_dir dir("cli-reviews");
+  cli_result r = run_cli({"reviews", "summarize", "--events", sample_file("reviews.csv")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Resident reviews · as of 2025-12-31"));
+  EXPECT_THAT(r.out, HasSubstr("Wilson LB"));
+  r = run_cli({"reviews", "summarize", "--events", sample_file("reviews.csv"), "--format", "csv", "-o", dir.file("s.csv"),
+               "--save", dir.file("state.eragg")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  // the summary's counts are the operators.csv review columns (the generator aggregates the same events)
+  const auto m = embedrating::model::default_model();
+  const auto d = embedrating::read_operators_csv(sample_file("operators.csv"), m);
+  std::istringstream csv(read_file(dir.file("s.csv")));
+  std::string line;
+  std::getline(csv, line);
+  EXPECT_EQ(line.rfind("operator_id,stars_1,stars_2,stars_3,stars_4,stars_5,valid_n,", 0), 0u);
+  std::size_t rows = 0;
+  while (std::getline(csv, line)) {
+    const auto cells = split(line);
+    const auto i = static_cast<std::size_t>(d.find(cells[0]));
+    for (int k = 0; k < 5; ++k)
+      EXPECT_EQ(std::stod(cells[static_cast<std::size_t>(1 + k)]), (*d.review_column("stars_" + std::to_string(k + 1)))[i]) << cells[0];
+    EXPECT_EQ(std::stod(cells[15]), (*d.review_column("bad_open"))[i]) << cells[0];
+    EXPECT_EQ(std::stod(cells[17]), (*d.review_column("bad_overdue"))[i]) << cells[0];
+    ++rows;
+  }
+  EXPECT_EQ(rows, d.size());
+  // a saved state summarises the same without the events
+  r = run_cli({"reviews", "summarize", "--state", dir.file("state.eragg"), "--format", "csv", "-o", dir.file("s2.csv")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(read_file(dir.file("s2.csv")), read_file(dir.file("s.csv")));
+  r = run_cli({"reviews", "summarize", "--events", sample_file("reviews.csv"), "--format", "json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["operators"].size(), d.size());
+  EXPECT_TRUE(doc["rejects"].contains("unknown_operator"));
+}
+
+TEST(CliReviews, RejectedEventsAreReportedAndStrictFails) {
+  const temp_dir dir("cli-rejects");
+  write_file(dir.file("e.csv"),
+             "review_id,operator_id,reviewer_id,time,level\n1,WH-001,u1,2025-06-01T10:00:00+08:00,5\n2,WH-999,u2,2025-06-01,5\n"
+             "3,WH-001,u3,2025-06-01,7\n");
+  cli_result r = run_cli({"reviews", "summarize", "--operators", examples(), "--as-of", "2025-12-31", "--events", dir.file("e.csv")});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("warning: 2 review events in " + dir.file("e.csv") + " rejected:"));
+  EXPECT_THAT(r.err, HasSubstr("unknown_operator: 1"));
+  EXPECT_THAT(r.err, HasSubstr("e.g. " + dir.file("e.csv") + ":3: review 2: operator \"WH-999\" is not in the operator list"));
+  r = run_cli({"reviews", "summarize", "--operators", examples(), "--as-of", "2025-12-31", "--events", dir.file("e.csv"), "--strict"});
+  EXPECT_EQ(r.status, embedrating::cli::invalid_input);
+  // validate lists each reject as a problem
+  r = run_cli({"validate", "--operators", examples(), "--as-of", "2025-12-31", "--reviews", dir.file("e.csv")});
+  EXPECT_EQ(r.status, embedrating::cli::invalid_input);
+  EXPECT_THAT(r.err, HasSubstr(":4: review 3: level \"7\" is not 1..5, good or bad [bad_level]"));
+  EXPECT_THAT(r.err, HasSubstr("2 problems found"));
+  // no events and no state: usage
+  r = run_cli({"reviews", "summarize"});
+  EXPECT_EQ(r.status, embedrating::cli::usage);
+  r = run_cli({"reviews"});
+  EXPECT_EQ(r.status, embedrating::cli::usage);
 }
 
 // ---------------------------------------------------------------------------------------------
