@@ -192,6 +192,7 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 /// The notes column: rules that fired, the history limit when it binds, "terminate contract".
 std::string notes(const ratings& r, std::size_t i, bool zh) {
   std::vector<std::string> parts;
+  if (!graded(r, i)) return std::string();  // not active: the status column says why (Art. 14)
   if (r.terminate[i]) parts.push_back(zh ? "终止协议" : "TERMINATE CONTRACT");
   const std::vector<std::string> ids = fired_ids(r, i);
   if (!ids.empty()) parts.push_back(join(ids, ", "));
