@@ -86,24 +86,20 @@ void reject_log::merge(const reject_log& o) {
 // ---------------------------------------------------------------------------------------------
 // state
 
-std::uint32_t* review_aggregator::state::day_block(std::int32_t day) {
-  if (days.empty()) base_day = day;
-  if (day < base_day) {
-    const auto shift = static_cast<std::size_t>(base_day - day);
-    std::vector<std::unique_ptr<std::uint32_t[]>> grown(shift + days.size());
+detail::day_counts& review_aggregator::state::day(std::int32_t d) {
+  if (days.empty()) base_day = d;
+  if (d < base_day) {
+    const auto shift = static_cast<std::size_t>(base_day - d);
+    std::vector<detail::day_counts> grown(shift + days.size());
     for (std::size_t k = 0; k < days.size(); ++k) grown[shift + k] = std::move(days[k]);
     days.swap(grown);
-    base_day = day;
+    base_day = d;
   }
-  const auto k = static_cast<std::size_t>(day - base_day);
+  const auto k = static_cast<std::size_t>(d - base_day);
   if (k >= days.size()) days.resize(k + 1);
-  auto& b = days[k];
-  if (!b) {
-    const std::size_t n = ids.size() * detail::day_counters;
-    b.reset(new std::uint32_t[n]);
-    std::memset(b.get(), 0, n * sizeof(std::uint32_t));
-  }
-  return b.get();
+  cached_day = d;  // days may have moved: refresh the cache on every call
+  cached = &days[k];
+  return days[k];
 }
 
 review_aggregator::review_aggregator(std::vector<std::string> operator_ids, review_settings settings)
@@ -140,13 +136,15 @@ review_aggregator::review_aggregator(const review_aggregator& o) : s_(std::make_
   b.rejects = a.rejects;
   b.records = a.records;
   b.base_day = a.base_day;
-  const std::size_t n = a.ids.size() * detail::day_counters;
+  const std::size_t width = a.width();
   b.days.resize(a.days.size());
-  for (std::size_t k = 0; k < a.days.size(); ++k)
-    if (a.days[k]) {
-      b.days[k].reset(new std::uint32_t[n]);
-      std::memcpy(b.days[k].get(), a.days[k].get(), n * sizeof(std::uint32_t));
+  for (std::size_t k = 0; k < a.days.size(); ++k) {
+    b.days[k].log = a.days[k].log;
+    if (a.days[k].dense) {
+      b.days[k].dense.reset(new std::uint32_t[width]);
+      std::memcpy(b.days[k].dense.get(), a.days[k].dense.get(), width * sizeof(std::uint32_t));
     }
+  }
 }
 
 review_aggregator& review_aggregator::operator=(const review_aggregator& o) {
@@ -159,12 +157,12 @@ const review_settings& review_aggregator::settings() const noexcept { return s_-
 std::uint64_t review_aggregator::events_seen() const noexcept { return s_->events; }
 std::size_t review_aggregator::records_kept() const noexcept { return s_->records.size(); }
 const reject_log& review_aggregator::rejects() const noexcept { return s_->rejects; }
+void review_aggregator::reserve(std::size_t expected_reviews) { s_->records.reserve(expected_reviews); }
 
 std::size_t review_aggregator::memory_bytes() const noexcept {
   std::size_t b = s_->records.capacity() * sizeof(review_record);
-  for (const auto& d : s_->days)
-    if (d) b += s_->ids.size() * detail::day_counters * sizeof(std::uint32_t);
-  b += s_->days.capacity() * sizeof(void*);
+  for (const auto& d : s_->days) b += d.bytes(s_->width());
+  b += s_->days.capacity() * sizeof(detail::day_counts);
   for (const auto& id : s_->ids) b += id.capacity() + sizeof(std::string) + 48;  // ids and their index entry
   return b;
 }
@@ -216,9 +214,10 @@ static void ingest(review_aggregator::state& s, const raw_event& e, Where&& wher
   if (!s.dedup && e.level >= 3) {
     // count mode: ★3–★5 counted as they come (first revision only), voided ones nowhere
     if (e.revision > 1 || e.status == static_cast<int>(review_status::voided)) return;
-    const std::int32_t day = cst_date_from_unix(e.time).days();
-    std::uint32_t* b = s.day_block(day);
-    ++b[e.op * detail::day_counters + (e.service_record ? 3u : 0u) + static_cast<std::uint32_t>(e.level - 3)];
+    const std::int32_t d = cst_date_from_unix(e.time).days();
+    s.day_fast(d).add(e.op * static_cast<std::uint32_t>(detail::day_counters) + (e.service_record ? 3u : 0u) +
+                     static_cast<std::uint32_t>(e.level - 3),
+                 s.width());
     return;
   }
   review_record r;
@@ -266,9 +265,36 @@ void review_aggregator::add(const review_batch& b) {
   if (!b.review_key || !b.operator_index || !b.reviewer_key || !b.time || !b.level)
     throw data_error("review batch: review_key, operator_index, reviewer_key, time and level are required arrays");
   if (s.dedup) s.records.reserve(s.records.size() + b.size / 2);
-  constexpr std::size_t ahead = 8;
+  constexpr std::size_t ahead = 16;
+  const auto n_ops = static_cast<std::uint32_t>(s.ids.size());
+  const std::size_t width = s.width();
   for (std::size_t i = 0; i < b.size; ++i) {
-    if (s.dedup && i + ahead < b.size) s.records.prefetch(b.review_key[i + ahead]);
+    if (i + ahead < b.size) {
+      // the table slot a later row will probe (dedup mode, and bad reviews in count mode)
+      const std::size_t j = i + ahead;
+      if (s.dedup || (b.level[j] >= 1 && b.level[j] <= 2))
+        if (const auto* p = s.records.probe_start(b.review_key[j])) __builtin_prefetch(p, 1, 1);
+    }
+    if (!s.dedup) {
+      // count mode fast path: a valid first-revision ★3–★5 event with no rectification or
+      // follow-up goes straight into its day's log; anything else takes the checked path below
+      const int lv = b.level[i];
+      const std::uint32_t rev = b.revision ? b.revision[i] : 1u;
+      const unsigned st = b.status ? b.status[i] : 0u;
+      const std::int64_t t = b.time[i];
+      const std::uint32_t op = b.operator_index[i];
+      if (lv >= 3 && lv <= 5 && rev <= 1 && st <= 2 && op < n_ops && t >= detail::review_epoch &&
+          t <= detail::review_time_max && (!b.rectified_at || b.rectified_at[i] == no_time) &&
+          (!b.followed_up_at || b.followed_up_at[i] == no_time)) {
+        ++s.events;
+        if (st == static_cast<unsigned>(review_status::voided)) continue;  // seen, counted nowhere
+        const auto d = static_cast<std::int32_t>((t + 8 * 3600) / 86400);
+        const bool svc = b.has_service_record && b.has_service_record[i] != 0;
+        s.day_fast(d).add(op * static_cast<std::uint32_t>(detail::day_counters) + (svc ? 3u : 0u) + static_cast<std::uint32_t>(lv - 3),
+                          width);
+        continue;
+      }
+    }
     const raw_event e{b.review_key[i],
                       b.reviewer_key[i],
                       b.operator_index[i],
@@ -304,12 +330,17 @@ void review_aggregator::merge(const review_aggregator& other) {
   a.records.reserve(a.records.size() + b.records.size());
   for (const review_record& r : b.records.slots())
     if (r.revision1 != 0) a.records.upsert(r);
-  const std::size_t n = a.ids.size() * detail::day_counters;
+  const std::size_t width = a.width();
   for (std::size_t k = 0; k < b.days.size(); ++k) {
-    if (!b.days[k]) continue;
-    std::uint32_t* dst = a.day_block(b.base_day + static_cast<std::int32_t>(k));
-    const std::uint32_t* src = b.days[k].get();
-    for (std::size_t j = 0; j < n; ++j) dst[j] += src[j];
+    if (b.days[k].empty()) continue;
+    detail::day_counts& dst = a.day(b.base_day + static_cast<std::int32_t>(k));
+    const detail::day_counts& src = b.days[k];
+    if (src.dense) {
+      if (!dst.dense) dst.densify(width);
+      for (std::size_t j = 0; j < width; ++j) dst.dense[j] += src.dense[j];
+    } else {
+      for (std::uint32_t c : src.log) dst.add(c, width);
+    }
   }
 }
 
@@ -332,14 +363,13 @@ bool review_aggregator::operator==(const review_aggregator& other) const {
   const auto ra = sorted_records(a.records), rb = sorted_records(b.records);
   for (std::size_t i = 0; i < ra.size(); ++i)
     if (std::memcmp(&ra[i], &rb[i], sizeof(review_record)) != 0) return false;
-  // day counters: compare day by day (absent = all zero)
-  const std::size_t n = a.ids.size() * detail::day_counters;
-  auto block = [&](const state& s, std::int32_t day) -> const std::uint32_t* {
-    if (s.days.empty() || day < s.base_day) return nullptr;
-    const auto k = static_cast<std::size_t>(day - s.base_day);
-    return k < s.days.size() ? s.days[k].get() : nullptr;
+  // day counters: compare day by day as sorted (code, count) lists (absent = empty)
+  const std::size_t width = a.width();
+  auto counts_of = [&](const state& s, std::int32_t d) {
+    if (s.days.empty() || d < s.base_day) return std::vector<std::pair<std::uint32_t, std::uint32_t>>{};
+    const auto k = static_cast<std::size_t>(d - s.base_day);
+    return k < s.days.size() ? s.days[k].sparse(width) : std::vector<std::pair<std::uint32_t, std::uint32_t>>{};
   };
-  auto zero = [&](const std::uint32_t* p) { return std::all_of(p, p + n, [](std::uint32_t x) { return x == 0; }); };
   std::int32_t lo = 0, hi = -1;
   bool any = false;
   for (const state* s : {&a, &b})
@@ -349,15 +379,8 @@ bool review_aggregator::operator==(const review_aggregator& other) const {
       hi = any ? std::max(hi, h) : h;
       any = true;
     }
-  for (std::int32_t d = lo; any && d <= hi; ++d) {
-    const std::uint32_t* x = block(a, d);
-    const std::uint32_t* y = block(b, d);
-    if (x && y) {
-      if (std::memcmp(x, y, n * sizeof(std::uint32_t)) != 0) return false;
-    } else if (x || y) {
-      if (!zero(x ? x : y)) return false;
-    }
-  }
+  for (std::int32_t d = lo; any && d <= hi; ++d)
+    if (counts_of(a, d) != counts_of(b, d)) return false;
   return true;
 }
 
@@ -452,21 +475,26 @@ review_summary review_aggregator::summary(civil_date as_of, const holiday_calend
   // count mode: ★3–★5 per day
   if (!s.dedup) {
     for (std::size_t k = 0; k < s.days.size(); ++k) {
-      if (!s.days[k]) continue;
+      const detail::day_counts& dc = s.days[k];
+      if (dc.empty()) continue;
       const civil_date d(s.base_day + static_cast<std::int32_t>(k));
       if (d > as_of || d < first) continue;
       const double w = weight(d);
-      const std::uint32_t* b = s.days[k].get();
-      for (std::size_t i = 0; i < n; ++i)
-        for (int svc = rs.service_record_only ? 1 : 0; svc < 2; ++svc)
-          for (int l = 0; l < 3; ++l) {
-            const std::uint32_t x = b[i * detail::day_counters + static_cast<std::size_t>(svc * 3 + l)];
-            if (x == 0) continue;
-            const auto row = static_cast<Eigen::Index>(i);
-            out.counts(row, 2 + l) += x;
-            out.weights(row, 2 + l) += x * w;
-            sum_w2(row) += x * w * w;
-          }
+      auto add = [&](std::uint32_t code, std::uint32_t x) {
+        const std::uint32_t r = code % detail::day_counters;
+        if (rs.service_record_only && r < 3) return;
+        const auto row = static_cast<Eigen::Index>(code / detail::day_counters);
+        const int l = static_cast<int>(r % 3);
+        out.counts(row, 2 + l) += x;
+        out.weights(row, 2 + l) += x * w;
+        sum_w2(row) += x * w * w;
+      };
+      if (dc.dense) {
+        for (std::size_t j = 0; j < s.width(); ++j)
+          if (dc.dense[j] != 0) add(static_cast<std::uint32_t>(j), dc.dense[j]);
+      } else {
+        for (std::uint32_t code : dc.log) add(code, 1);
+      }
     }
   }
 

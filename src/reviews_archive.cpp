@@ -77,18 +77,16 @@ struct archived_state {
     // count-mode days: sparse (index, value) pairs per non-empty day
     std::int32_t base = st.base_day;
     std::uint64_t n_days = 0;
-    for (const auto& d : st.days) n_days += d ? 1u : 0u;
+    for (const auto& d : st.days) n_days += d.empty() ? 0u : 1u;
     ar << base << n_days;
-    const std::size_t width = st.ids.size() * detail::day_counters;
     for (std::size_t k = 0; k < st.days.size(); ++k) {
-      if (!st.days[k]) continue;
+      if (st.days[k].empty()) continue;
       std::uint32_t offset = static_cast<std::uint32_t>(k);
       std::vector<std::uint32_t> pairs;
-      for (std::size_t j = 0; j < width; ++j)
-        if (st.days[k][j] != 0) {
-          pairs.push_back(static_cast<std::uint32_t>(j));
-          pairs.push_back(st.days[k][j]);
-        }
+      for (const auto& [code, count] : st.days[k].sparse(st.width())) {
+        pairs.push_back(code);
+        pairs.push_back(count);
+      }
       std::uint64_t n_pairs = pairs.size() / 2;
       ar << offset << n_pairs;
       if (n_pairs) ar << boost::serialization::make_binary_object(pairs.data(), pairs.size() * sizeof(std::uint32_t));
@@ -140,11 +138,13 @@ struct archived_state {
       if (n_pairs > width) bad(source, "a day lists more counters than there are");
       std::vector<std::uint32_t> pairs(static_cast<std::size_t>(n_pairs * 2));
       if (n_pairs) ar >> boost::serialization::make_binary_object(pairs.data(), pairs.size() * sizeof(std::uint32_t));
-      if (offset > 400000) bad(source, "a day offset is out of range");
-      std::uint32_t* b = st.day_block(base + static_cast<std::int32_t>(offset));
+      if (offset > 400000 || n_pairs == 0) bad(source, "a day offset is out of range or a day is empty");
+      detail::day_counts& dc = st.day(base + static_cast<std::int32_t>(offset));
+      if (!dc.empty()) bad(source, "a day is listed twice");
       for (std::size_t j = 0; j < pairs.size(); j += 2) {
-        if (pairs[j] >= width) bad(source, "a day counter index is out of range");
-        b[pairs[j]] = pairs[j + 1];
+        if (pairs[j] >= width || pairs[j + 1] == 0 || (j > 0 && pairs[j] <= pairs[j - 2]))
+          bad(source, "a day's counters are out of range, zero or out of order");
+        dc.add(pairs[j], pairs[j + 1], width);
       }
     }
   }

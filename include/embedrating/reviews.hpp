@@ -189,6 +189,9 @@ class review_aggregator {
   std::uint64_t events_seen() const noexcept;
   std::size_t records_kept() const noexcept;
   const reject_log& rejects() const noexcept;
+  /// Sizes the review table for this many kept reviews up front (a production service that knows
+  /// its volume avoids the table doublings and their page faults).
+  void reserve(std::size_t expected_reviews);
   /// Bytes held by the state's containers (records table, day counters, ids).
   std::size_t memory_bytes() const noexcept;
 

@@ -442,6 +442,57 @@ TEST(ReviewMerge, AnySplitInAnyOrderEqualsTheWhole) {
   }
 }
 
+TEST(ReviewBatch, BatchesGiveTheStateOfSingleEventsInBothModes) {
+  // the batch path has a count-mode fast lane and prefetching: it must build exactly the state
+  // that one-at-a-time ingestion builds (ids here are numeric, so review_key(id) is the id)
+  const std::vector<std::string> ops = {"A", "B", "C", "D", "E"};
+  for (bool dedup : {true, false}) {
+    review_settings rs = settings();
+    rs.dedup = dedup;
+    std::mt19937_64 rng(99);
+    const std::vector<review_event> events = random_events(rng, 3000, dedup);
+    review_aggregator one(ops, rs), batch(ops, rs);
+    std::vector<std::uint64_t> rk, wk;
+    std::vector<std::uint32_t> rev, op;
+    std::vector<std::int64_t> tm, rect, foll;
+    std::vector<std::int8_t> lv;
+    std::vector<std::uint8_t> st, svc;
+    for (const auto& e : events) {
+      one.add(e);
+      rk.push_back(review_key(e.review_id));
+      wk.push_back(review_key(e.reviewer_id));
+      rev.push_back(e.revision);
+      op.push_back(static_cast<std::uint32_t>(e.operator_id[0] - 'A'));
+      tm.push_back(e.time);
+      rect.push_back(e.rectified_at);
+      foll.push_back(e.followed_up_at);
+      lv.push_back(static_cast<std::int8_t>(e.level));
+      st.push_back(static_cast<std::uint8_t>(e.status));
+      svc.push_back(e.service_record_id.empty() ? 0 : 1);
+    }
+    // cut into uneven batches
+    for (std::size_t from = 0; from < events.size();) {
+      const std::size_t n = std::min<std::size_t>(events.size() - from, 1 + rng() % 700);
+      review_batch b;
+      b.size = n;
+      b.review_key = rk.data() + from;
+      b.reviewer_key = wk.data() + from;
+      b.revision = rev.data() + from;
+      b.operator_index = op.data() + from;
+      b.time = tm.data() + from;
+      b.rectified_at = rect.data() + from;
+      b.followed_up_at = foll.data() + from;
+      b.level = lv.data() + from;
+      b.status = st.data() + from;
+      b.has_service_record = svc.data() + from;
+      batch.add(b);
+      from += n;
+    }
+    ASSERT_EQ(batch, one) << "dedup " << dedup;
+    EXPECT_EQ(batch.summary(day(2026, 6, 30)).counts, one.summary(day(2026, 6, 30)).counts);
+  }
+}
+
 TEST(ReviewMerge, DifferentOperatorListsOrModesAreRefused) {
   review_aggregator a({"A", "B"}, settings()), b({"B", "A"}, settings());
   EXPECT_THROW(a.merge(b), data_error);
