@@ -548,6 +548,24 @@ TEST(CliSample, ExplainGoldenInBothLanguages) {
   expect_golden("explain_sample_zh.txt", r.out);
 }
 
+TEST(CliSample, EveryOperatorHasAnExplanationNamingItsGrade) {
+  const auto m = embedrating::model::default_model();
+  auto d = embedrating::read_operators_csv(embedrating::data_directory() + "/sample/operators.csv", m);
+  d.set_facilities(embedrating::read_facilities_csv(embedrating::data_directory() + "/sample/facilities.csv", m, d));
+  const auto r = embedrating::rate(m, d, *embedrating::parse_date("2025-12-31"));
+  ASSERT_EQ(r.size(), 300u);
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    const std::string en = r.explain(i), zh = r.explain(i, embedrating::language::zh);
+    EXPECT_EQ(en.rfind("Operator " + r.operator_ids[i] + " — final grade " + std::string(embedrating::to_string(r.final_grade[i])), 0), 0u) << en;
+    EXPECT_EQ(zh.rfind("运营商 " + r.operator_ids[i] + " — 最终等级 " + std::string(embedrating::to_string_zh(r.final_grade[i])), 0), 0u) << zh;
+    // a held-back operator's explanation names what holds it back
+    if (r.status[i] == embedrating::operator_status::active && r.final_grade[i] < r.grade_by_score[i]) {
+      EXPECT_TRUE(en.find("Rules fired:") != std::string::npos || en.find("history") != std::string::npos ||
+                  en.find("History") != std::string::npos) << en;
+    }
+  }
+}
+
 TEST(CliSample, ValidateAcceptsTheSample) {
   const cli_result r = run_cli({"validate"});
   EXPECT_EQ(r.status, 0) << r.err;
