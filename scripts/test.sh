@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the C++ suite in Release with warnings as errors (GoogleTest, including the CLI
 # golden outputs), the sample generator's reproducibility check, the CLI on the shipped sample, the
-# two CMake consumer projects, then the C++ suite again under AddressSanitizer +
+# two CMake consumer projects, the Python package (pip install . and pytest), then the C++ suite again under AddressSanitizer +
 # UndefinedBehaviorSanitizer, and a benchmark smoke run. Prints each stage's duration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +24,7 @@ stage "sample data reproducible from its generator" python3 scripts/generate_sam
 stage "main job: embedrating rate on the shipped sample" ./build-ci/embedrating rate --summary
 stage "example program" ./build-ci/embedrating_example
 stage "C++ package consumers (install + find_package, add_subdirectory)" bash scripts/test-consumers.sh build-ci
+stage "Python package (pip install ., pytest)" bash scripts/test-python.sh
 stage "configure (ASan+UBSan)" cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DEMBEDRATING_SANITIZE=ON -DEMBEDRATING_WERROR=ON -DEMBEDRATING_BENCH=OFF
 stage "build (ASan+UBSan)" cmake --build build-asan --parallel 2

@@ -201,6 +201,12 @@ void run::roll_up() {
           any_missing[i] = 1;
           continue;
         }
+        // every site is range-checked, not only the rolled-up value (a bad site may not be the worst)
+        if ((me.min && v < *me.min) || (me.max && v > *me.max))
+          data_fail("facilities." + me.id, i,
+                    "facility \"" + fac->facility_ids[k] + "\": value " + fmt(v) + " is outside the allowed range [" +
+                        (me.min ? fmt(*me.min) : std::string("-inf")) + ", " + (me.max ? fmt(*me.max) : std::string("inf")) +
+                        "] (" + me.unit + ")");
         const double w = fac->volume.empty() ? 1.0 : fac->volume[k];
         switch (me.rollup) {
           case rollup_kind::worst:

@@ -12,11 +12,6 @@
 
 namespace embedrating {
 
-namespace detail {
-
-/// Parses an ISO 8601 instant: `YYYY-MM-DD`, `YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]]` with an
-/// optional `Z` or `±HH:MM` / `±HHMM` offset; without an offset the time is China Standard Time
-/// (UTC+8); a date alone is its midnight in UTC+8. Fractions of a second are dropped.
 std::optional<std::int64_t> parse_review_time(std::string_view s) {
   auto digits = [&](std::size_t pos, std::size_t n, int& out) {
     if (pos + n > s.size()) return false;
@@ -68,8 +63,6 @@ std::optional<std::int64_t> parse_review_time(std::string_view s) {
   }
   return static_cast<std::int64_t>(date->days()) * 86400 + seconds - offset;
 }
-
-}  // namespace detail
 
 namespace {
 
@@ -156,7 +149,7 @@ void review_aggregator::add_csv(const std::string& path, const std::string& enco
       reject(reject_kind::missing_id, e.review_id.empty() ? "empty review_id" : e.operator_id.empty() ? "empty operator_id" : "empty reviewer_id");
       continue;
     }
-    const auto tm = detail::parse_review_time(cell(4));
+    const auto tm = parse_review_time(cell(4));
     if (!tm) {
       reject(reject_kind::bad_time, "time \"" + cell(4) + "\" is not an ISO 8601 time");
       continue;
@@ -178,7 +171,7 @@ void review_aggregator::add_csv(const std::string& path, const std::string& enco
     for (std::size_t k : {8u, 9u}) {
       const std::string x = cell(k);
       if (x.empty()) continue;
-      const auto v = detail::parse_review_time(x);
+      const auto v = parse_review_time(x);
       if (!v) {
         reject(reject_kind::bad_time, std::string(known[k]) + " \"" + x + "\" is not an ISO 8601 time");
         ok = false;

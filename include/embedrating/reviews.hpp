@@ -31,6 +31,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,6 +87,12 @@ struct review_batch {
 /// value, so numeric ids keep their order; any other text is 2^63 | the first 63 bits of its
 /// SHA-256. Review ids compare by this key in the dedup tie-break.
 std::uint64_t review_key(std::string_view id);
+
+/// Parses an ISO 8601 instant as the event CSV reader does: `YYYY-MM-DD`,
+/// `YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]]` with an optional `Z` or `±HH:MM` / `±HHMM` offset;
+/// without an offset the time is China Standard Time (UTC+8); a date alone is its midnight in
+/// UTC+8; fractions of a second are dropped. Unix seconds, or nullopt when unparsable.
+std::optional<std::int64_t> parse_review_time(std::string_view text);
 
 /// Why an event was rejected (never dropped silently).
 enum class reject_kind : std::uint8_t {

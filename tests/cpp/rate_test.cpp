@@ -682,6 +682,19 @@ TEST(rate, facility_rollup_worst_mean_volume_mean_sum_category_and_missing) {
   EXPECT_EQ(warnings_of(r, 2).size(), 6u);
 }
 
+TEST(rate, every_facility_value_is_range_checked_not_only_the_rolled_up_one) {
+  // O1's sites: 80 and 130 on a 0–100 measure rolled up by "worst" (min = 80): the bad site is not
+  // the worst, yet the rating refuses it, naming the facility
+  dataset d({"O1", "O2", "O3"});
+  facility_table f = *facility_dataset().facilities();
+  f.numbers["bw"] = {80, 130, nan_v, 90};
+  d.set_facilities(f);
+  const std::string msg = data_error_of([&] { rate(facility_model(), d, as_of); });
+  EXPECT_NE(msg.find("facilities.bw"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("operator O1"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("facility \"F2\": value 130 is outside the allowed range [0, 100]"), std::string::npos) << msg;
+}
+
 TEST(rate, facility_category_worst_takes_the_last_level) {
   const model m = facility_model();
   dataset d({"O1"});

@@ -1,0 +1,406 @@
+"""
+embedrating._core: the compiled part of the embedrating package (pybind11 bindings of the C++ library).
+"""
+from __future__ import annotations
+import collections.abc
+from embedrating import ArchiveError
+from embedrating import DataError
+from embedrating import Error
+from embedrating import ModelError
+import numpy
+import numpy.typing
+import typing
+__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'add_months', 'bayesian_average', 'catalogue', 'data_directory', 'fit_beta_prior', 'jeffreys_interval', 'kish_effective_n', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'rate', 'read_facilities_csv_into', 'read_operators_csv', 'review_key', 'review_keys', 'version', 'wilson_interval', 'wilson_lower_bound']
+class Model:
+    """
+    A validated, immutable rating model (C++ embedrating::model).
+    """
+    @staticmethod
+    def default_model() -> Model:
+        """
+        The shipped model wuhan-2024.
+        """
+    @staticmethod
+    def from_toml(text: str, source_name: str = '<string>') -> Model:
+        """
+        Parses TOML text; source_name names it in error messages.
+        """
+    @staticmethod
+    def load(path: str) -> Model:
+        """
+        Reads a TOML model file.
+        """
+    def canonical_encoding(self) -> bytes:
+        ...
+    def grades(self) -> list:
+        """
+        The grade table, best grade first.
+        """
+    def input_columns(self) -> dict:
+        """
+        Column roles of an operator table for this model (as the CSV reader classifies headers).
+        """
+    def nodes(self) -> dict:
+        """
+        The indicator tree as a dict of columns.
+        """
+    def review_settings(self) -> dict:
+        ...
+    def rules(self) -> dict:
+        """
+        The rules as a dict of columns.
+        """
+    def save(self, path: str) -> None:
+        """
+        Writes to_toml() to a file atomically.
+        """
+    def to_toml(self) -> str:
+        """
+        Canonical TOML (loading it gives the same fingerprint).
+        """
+    def weights(self) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        Global weights of the leaves (points / total), in leaf_ids order.
+        """
+    def with_cutoffs(self, cutoffs: collections.abc.Sequence[tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsFloat | typing.SupportsIndex]]) -> Model:
+        """
+        A copy with new minimum totals [(grade level 1..5, min total)].
+        """
+    def with_weights(self, weights: collections.abc.Sequence[tuple[str, typing.SupportsFloat | typing.SupportsIndex]]) -> Model:
+        """
+        A copy with new leaf weights [(leaf id, weight)]; leaves not named keep their points.
+        """
+    @property
+    def dimension_ids(self) -> list[str]:
+        ...
+    @property
+    def effective_from(self) -> typing.Any:
+        ...
+    @property
+    def effective_to(self) -> typing.Any:
+        ...
+    @property
+    def file(self) -> str:
+        ...
+    @property
+    def fingerprint(self) -> str:
+        """
+        Hex SHA-256 of the model's meaning.
+        """
+    @property
+    def id(self) -> str:
+        ...
+    @property
+    def label(self) -> str:
+        ...
+    @property
+    def label_zh(self) -> str:
+        ...
+    @property
+    def leaf_ids(self) -> list[str]:
+        ...
+    @property
+    def source(self) -> str:
+        ...
+    @property
+    def total_points(self) -> float:
+        ...
+    @property
+    def version(self) -> str:
+        ...
+class Dataset:
+    """
+    Validated, column-major inputs of one rating run (C++ embedrating::dataset). Setters copy each column once into the dataset; float64, uint8 and int32 C-contiguous arrays are read in place.
+    """
+    def __init__(self, operator_ids: collections.abc.Sequence[str], source_name: str = '') -> None:
+        ...
+    def __len__(self) -> int:
+        ...
+    def attribute(self, arg0: str) -> typing.Any:
+        ...
+    def columns(self) -> dict:
+        """
+        Every column, as copies (dict of kinds).
+        """
+    def copy(self) -> Dataset:
+        ...
+    def has_facilities(self) -> bool:
+        ...
+    def input_hash(self) -> str:
+        """
+        Hex SHA-256 over every column.
+        """
+    def set_attribute(self, name: str, values: collections.abc.Sequence[str]) -> None:
+        ...
+    def set_category(self, name: str, values: collections.abc.Sequence[str]) -> None:
+        """
+        Strings; "" is missing.
+        """
+    def set_date(self, name: str, days: numpy.typing.NDArray[numpy.int32]) -> None:
+        """
+        Days since 1970-01-01; -2147483648 is missing.
+        """
+    def set_facilities(self, facility_ids: collections.abc.Sequence[str], operator_ids: collections.abc.Sequence[str], volume: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, numbers: collections.abc.Mapping[str, typing.Annotated[numpy.typing.ArrayLike, numpy.float64]], categories: collections.abc.Mapping[str, collections.abc.Sequence[str]]) -> None:
+        ...
+    def set_flag(self, name: str, values: numpy.typing.NDArray[numpy.uint8]) -> None:
+        ...
+    def set_history(self, previous_grade: numpy.typing.NDArray[numpy.int8], previous_rated_on: numpy.typing.NDArray[numpy.int32], last_downgrade_on: numpy.typing.NDArray[numpy.int32]) -> None:
+        """
+        Previous grade levels (-1: never rated) and the two history dates.
+        """
+    def set_number(self, name: str, values: numpy.typing.NDArray[numpy.float64], nan_is_missing: bool = True) -> None:
+        ...
+    def set_review_column(self, name: str, values: numpy.typing.NDArray[numpy.float64]) -> None:
+        ...
+    def set_scenarios(self, scenarios: collections.abc.Sequence[collections.abc.Sequence[str]]) -> None:
+        ...
+    def set_status(self, codes: numpy.typing.NDArray[numpy.uint8]) -> None:
+        """
+        Status codes: 0 active, 1 suspending, 2 suspended, 3 terminated.
+        """
+    @property
+    def operator_ids(self) -> list[str]:
+        ...
+    @property
+    def source_name(self) -> str:
+        ...
+class ReviewAggregator:
+    """
+    The event-level review aggregation state (C++ embedrating::review_aggregator). Long calls run without the GIL; a mutex serialises calls on one object.
+    """
+    __hash__: typing.ClassVar[None] = None
+    @staticmethod
+    def deserialize(data: bytes, source_name: str = '<bytes>') -> ReviewAggregator:
+        ...
+    @staticmethod
+    def load(path: str) -> ReviewAggregator:
+        ...
+    def __eq__(self, arg0: ReviewAggregator) -> bool:
+        ...
+    def __init__(self, operator_ids: collections.abc.Sequence[str], model: Model = None) -> None:
+        """
+        An empty state; the review settings of `model` (defaults if None).
+        """
+    def add_batch(self, review_key: numpy.typing.NDArray[numpy.uint64], operator_index: numpy.typing.NDArray[numpy.uint32], reviewer_key: numpy.typing.NDArray[numpy.uint64], time: numpy.typing.NDArray[numpy.int64], level: numpy.typing.NDArray[numpy.int8], revision: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32] | None = None, status: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8] | None = None, rectified_at: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] | None = None, followed_up_at: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] | None = None, has_service_record: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8] | None = None) -> None:
+        """
+        Adds a batch of parallel arrays in place (exact dtypes, C-contiguous: no copy).
+        """
+    def add_csv(self, path: str, encoding: str = 'auto') -> None:
+        """
+        Adds every row of a review-event CSV (SPEC §5 columns).
+        """
+    def add_events(self, review_id: collections.abc.Sequence[str], revision: numpy.typing.NDArray[numpy.uint32], operator_id: collections.abc.Sequence[str], reviewer_id: collections.abc.Sequence[str], time: numpy.typing.NDArray[numpy.int64], level: numpy.typing.NDArray[numpy.int8], status: numpy.typing.NDArray[numpy.uint8], rectified_at: numpy.typing.NDArray[numpy.int64], followed_up_at: numpy.typing.NDArray[numpy.int64], service_record_id: collections.abc.Sequence[str], where: collections.abc.Sequence[str]) -> None:
+        ...
+    def copy(self) -> ReviewAggregator:
+        ...
+    def merge(self, other: ReviewAggregator) -> None:
+        ...
+    def same_settings(self, model: Model) -> bool:
+        """
+        True when this state's review settings are the model's.
+        """
+    def save(self, path: str) -> None:
+        """
+        Atomic save of the binary archive.
+        """
+    def serialize(self) -> bytes:
+        ...
+    def summary(self, as_of: typing.SupportsInt | typing.SupportsIndex) -> dict:
+        """
+        Measures per operator at as_of (days since 1970-01-01), China's working-day calendar.
+        """
+    @property
+    def events_seen(self) -> int:
+        ...
+    @property
+    def memory_bytes(self) -> int:
+        ...
+    @property
+    def operator_ids(self) -> list[str]:
+        ...
+    @property
+    def records_kept(self) -> int:
+        ...
+    @property
+    def rejects(self) -> list:
+        ...
+class BetaPriorFit:
+    """
+    An empirical-Bayes Beta prior (or the statement that it is pooled).
+    """
+    def __repr__(self) -> str:
+        ...
+    @property
+    def alpha(self) -> float:
+        ...
+    @property
+    def beta(self) -> float:
+        ...
+    @property
+    def iterations(self) -> int:
+        ...
+    @property
+    def log_likelihood(self) -> float:
+        ...
+    @property
+    def mean(self) -> float:
+        ...
+    @property
+    def method(self) -> str:
+        ...
+    @property
+    def note(self) -> str:
+        ...
+    @property
+    def operators(self) -> int:
+        ...
+    @property
+    def pooled(self) -> bool:
+        ...
+    @property
+    def prior_strength(self) -> float:
+        ...
+class Ratings:
+    """
+    The result of a rating run (struct of arrays). Array properties are read-only numpy views that keep this object alive.
+    """
+    def __len__(self) -> int:
+        ...
+    def distribution(self) -> tuple[list[int], int]:
+        """
+        (operators by final grade level 0..5 (active only), operators not graded).
+        """
+    def explain(self, operator: typing.Any, lang: str = 'en') -> str:
+        ...
+    def find(self, operator_id: str) -> int:
+        ...
+    def fired(self) -> tuple[numpy.typing.NDArray[numpy.uint32], numpy.typing.NDArray[numpy.uint32], numpy.typing.NDArray[numpy.int32]]:
+        """
+        (offsets, rule index, lapse day) of every fired rule; CSR by operator.
+        """
+    def gates(self, operator: typing.Any, target: typing.SupportsInt | typing.SupportsIndex | None = None) -> list:
+        """
+        Gates between an operator (id or row) and the next (or target) grade.
+        """
+    def warnings(self) -> list:
+        """
+        [(row, kind, indicator or rule id)] of every operator warning.
+        """
+    @property
+    def as_of(self) -> int:
+        ...
+    @property
+    def available_centi(self) -> numpy.ndarray:
+        ...
+    @property
+    def dimension_centi(self) -> numpy.ndarray:
+        ...
+    @property
+    def final_grade(self) -> numpy.ndarray:
+        ...
+    @property
+    def fired_offsets(self) -> numpy.ndarray:
+        ...
+    @property
+    def grade_by_score(self) -> numpy.ndarray:
+        ...
+    @property
+    def history_lapses_on(self) -> numpy.ndarray:
+        ...
+    @property
+    def history_limit(self) -> numpy.ndarray:
+        ...
+    @property
+    def indicator_score(self) -> numpy.ndarray:
+        ...
+    @property
+    def input_hash(self) -> str:
+        ...
+    @property
+    def library_version(self) -> str:
+        ...
+    @property
+    def model(self) -> Model:
+        ...
+    @property
+    def node_centi(self) -> numpy.ndarray:
+        ...
+    @property
+    def operator_ids(self) -> list[str]:
+        ...
+    @property
+    def previous_grade(self) -> numpy.ndarray:
+        ...
+    @property
+    def run_warnings(self) -> list:
+        ...
+    @property
+    def status(self) -> numpy.ndarray:
+        ...
+    @property
+    def terminate(self) -> numpy.ndarray:
+        ...
+    @property
+    def total_centi(self) -> numpy.ndarray:
+        ...
+def add_months(days: typing.SupportsInt | typing.SupportsIndex, months: typing.SupportsInt | typing.SupportsIndex) -> int:
+    """
+    Calendar-month arithmetic (day clamped to the month's end).
+    """
+def bayesian_average(good: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], n: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], prior_mean: typing.SupportsFloat | typing.SupportsIndex, prior_weight: typing.SupportsFloat | typing.SupportsIndex) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
+    ...
+def catalogue() -> dict:
+    """
+    Codes of the shipped catalogue (scenarios, modes, statuses, veto flags).
+    """
+def data_directory() -> str:
+    """
+    Where the shipped data is looked up ($EMBEDRATING_DATA_DIR first).
+    """
+def fit_beta_prior(good: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], n: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], method: str = 'maximum_likelihood', min_strength: typing.SupportsFloat | typing.SupportsIndex = 0.001, max_strength: typing.SupportsFloat | typing.SupportsIndex = 1000000.0) -> BetaPriorFit:
+    ...
+def jeffreys_interval(good: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], n: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> tuple[typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]]:
+    ...
+def kish_effective_n(sum_w: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], sum_w2: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
+    ...
+def parse_date(text: str) -> int | None:
+    """
+    Strict YYYY-MM-DD (or YYYY/MM/DD) → days since 1970-01-01, None if malformed.
+    """
+def parse_dates(items: collections.abc.Sequence) -> tuple:
+    """
+    Vectorised parse_date over a sequence (None/NaN/"" missing) → (days, bad positions).
+    """
+def parse_time(text: str) -> int | None:
+    """
+    ISO 8601 instant → Unix seconds (no offset: China Standard Time), None if malformed.
+    """
+def parse_times(items: collections.abc.Sequence) -> tuple:
+    """
+    Vectorised parse_time (None/NaN/"" missing → NO_TIME) → (seconds, bad positions).
+    """
+def rate(model: Model, dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex, reviews: ReviewAggregator = None, input_hash: bool = True) -> Ratings:
+    """
+    Rates every operator at as_of (days since 1970-01-01), without the GIL. With reviews, the aggregator's summary at as_of replaces the dataset's review columns (on a copy).
+    """
+def read_facilities_csv_into(dataset: Dataset, path: str, model: Model, encoding: str = 'auto') -> None:
+    """
+    Reads a facility CSV and sets it as the dataset's facilities.
+    """
+def read_operators_csv(path: str, model: Model, encoding: str = 'auto') -> Dataset:
+    ...
+def review_key(id: str) -> int:
+    """
+    The 64-bit key of a text id (a decimal number below 2^63 is its own value).
+    """
+def review_keys(ids: collections.abc.Sequence) -> numpy.typing.NDArray[numpy.uint64]:
+    """
+    Vectorised review_key over a sequence of str (trimmed).
+    """
+def wilson_interval(good: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], n: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], z: typing.SupportsFloat | typing.SupportsIndex = 1.959963984540054) -> tuple[typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]]:
+    ...
+def wilson_lower_bound(good: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], n: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], z: typing.SupportsFloat | typing.SupportsIndex = 1.959963984540054) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
+    ...
+MISSING_DATE: int = -2147483648
+NO_TIME: int = -9223372036854775808
+version: str = '0.1.0'

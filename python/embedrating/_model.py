@@ -1,0 +1,226 @@
+"""The rating model: a validated, immutable TOML specification (C++ ``embedrating::model``)."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._convert import DateLike, date_to_days, days_to_date
+from ._errors import RatingWarning, check_state, model_error
+
+if TYPE_CHECKING:
+    import datetime
+
+    from ._dataset import Dataset
+    from ._ratings import Ratings
+
+_GRADE_LEVEL = {"5A": 5, "4A": 4, "3A": 3, "2A": 2, "1A": 1}
+
+
+class Model:
+    """A rating model: indicator tree with points, scoring functions, grade table, rules and
+    review settings. Immutable and cheap to share; every ``with_*`` method returns a new model.
+
+    Build one with :func:`default_model`, :meth:`Model.from_toml` or :meth:`Model.load`.
+    """
+
+    __slots__ = ("_core",)
+    _STATE_VERSION = 1
+
+    def __init__(self, core: _core.Model) -> None:
+        if not isinstance(core, _core.Model):
+            raise TypeError("use default_model(), Model.from_toml(text_or_path) or Model.load(path)")
+        self._core = core
+
+    # -- construction ------------------------------------------------------------------------
+    @classmethod
+    def from_toml(cls, text_or_path: str | os.PathLike[str]) -> Model:
+        """A model from TOML text, or from a file: a ``pathlib.Path`` (any ``os.PathLike``) is
+        always a file; a ``str`` is a file name when it has no newline and no ``=`` (TOML text
+        always has one), else TOML text. Errors are :class:`ModelError` with file:line."""
+        if isinstance(text_or_path, os.PathLike):
+            return cls.load(text_or_path)
+        if not isinstance(text_or_path, str):
+            raise TypeError(f"from_toml takes TOML text or a path, not {type(text_or_path).__name__}")
+        if "\n" not in text_or_path and "=" not in text_or_path:
+            return cls.load(text_or_path)
+        return cls(_core.Model.from_toml(text_or_path, "<string>"))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Model:
+        """Reads a TOML model file (the file name appears in error messages)."""
+        return cls(_core.Model.load(os.fspath(path)))
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Writes :meth:`to_toml` to a file atomically (the C++ CLI and library load it)."""
+        self._core.save(os.fspath(path))
+
+    def to_toml(self) -> str:
+        """The canonical TOML: loading it gives a model with the same fingerprint."""
+        return self._core.to_toml()
+
+    # -- identity ----------------------------------------------------------------------------
+    @property
+    def fingerprint(self) -> str:
+        """Hex SHA-256 of the model's meaning (labels excluded; docs/fingerprint.md)."""
+        return self._core.fingerprint
+
+    @property
+    def id(self) -> str:
+        return self._core.id
+
+    @property
+    def version(self) -> str:
+        return self._core.version
+
+    @property
+    def label(self) -> str:
+        return self._core.label
+
+    @property
+    def label_zh(self) -> str:
+        return self._core.label_zh
+
+    @property
+    def effective_from(self) -> datetime.date | None:
+        return days_to_date(self._core.effective_from)
+
+    @property
+    def effective_to(self) -> datetime.date | None:
+        return days_to_date(self._core.effective_to)
+
+    @property
+    def total_points(self) -> float:
+        return self._core.total_points
+
+    @property
+    def dimensions(self) -> list[str]:
+        """Dimension ids in file order (the ``<id>_points`` columns of ``Ratings.to_frame``)."""
+        return list(self._core.dimension_ids)
+
+    # -- tables ------------------------------------------------------------------------------
+    @property
+    def indicators(self) -> pd.DataFrame:
+        """The indicator tree, one row per node in file order: id, parent, kind (dimension, group,
+        indicator), depth, dimension, label, label_zh, points, weight (global: points / total),
+        local_weight (points / parent's points), input (field), scoring kind, missing policy,
+        not_applicable condition, source."""
+        t = self._core.nodes()
+        df = pd.DataFrame(t)
+        df["kind"] = pd.Categorical(df["kind"], categories=["dimension", "group", "indicator"])
+        return df
+
+    @property
+    def weights(self) -> pd.Series:
+        """Global weights of the leaf indicators (points / total), indexed by indicator id; they
+        sum to 1. ``model.with_weights(model.weights)`` keeps the fingerprint."""
+        return pd.Series(self._core.weights(), index=pd.Index(self._core.leaf_ids, name="indicator"), name="weight")
+
+    @property
+    def rules(self) -> pd.DataFrame:
+        """The rules in file order: id, action, when (condition text), cap, levels, terminate,
+        target, lapses, label, label_zh, source, line."""
+        return pd.DataFrame(self._core.rules())
+
+    @property
+    def cutoffs(self) -> pd.Series:
+        """Minimum total per grade (5A first)."""
+        g = self._core.grades()
+        return pd.Series([x["min_total"] for x in g], index=pd.Index([x["grade"] for x in g], name="grade"), name="min_total")
+
+    @property
+    def grades(self) -> pd.DataFrame:
+        """The grade table: grade, min_total, min_dimension_ratio, dimension_minimums, prerequisites."""
+        return pd.DataFrame(self._core.grades()).drop(columns="level")
+
+    @property
+    def review_settings(self) -> dict[str, Any]:
+        """The model's [reviews] settings (period, window, half-life, deadline, priors, …)."""
+        return self._core.review_settings()
+
+    # -- derived models ----------------------------------------------------------------------
+    def with_weights(self, weights: pd.Series | Mapping[str, float] | Any) -> Model:
+        """A copy with new global leaf weights: a Series or mapping by leaf indicator id (leaves
+        not named keep their points), or an array in ``model.weights`` order (one per leaf).
+        Leaf points become weight × total, rounded to 0.01; groups and dimensions follow."""
+        if isinstance(weights, pd.Series):
+            pairs = [(str(k), float(v)) for k, v in weights.items()]
+        elif isinstance(weights, Mapping):
+            pairs = [(str(k), float(v)) for k, v in weights.items()]
+        else:
+            arr = np.asarray(weights, dtype=np.float64)
+            ids = self._core.leaf_ids
+            if arr.ndim != 1 or arr.shape[0] != len(ids):
+                raise model_error(
+                    f"with_weights: an array of weights needs one per leaf indicator ({len(ids)}), got shape {arr.shape}"
+                )
+            pairs = list(zip(ids, arr.tolist()))
+        return Model(self._core.with_weights(pairs))
+
+    def with_cutoffs(self, cutoffs: Mapping[str, float] | pd.Series) -> Model:
+        """A copy with new minimum totals per grade, e.g. ``{"5A": 920, "4A": 820}``."""
+        pairs = []
+        for g, t in dict(cutoffs).items():
+            if g not in _GRADE_LEVEL:
+                raise model_error(f'with_cutoffs: "{g}" is not a grade (5A, 4A, 3A, 2A, 1A)', field="grades")
+            pairs.append((_GRADE_LEVEL[g], float(t)))
+        return Model(self._core.with_cutoffs(pairs))
+
+    # -- rating ------------------------------------------------------------------------------
+    def rate(self, dataset: Dataset | pd.DataFrame, as_of: DateLike) -> Ratings:
+        """Rates every operator of `dataset` at the evaluation date `as_of` (a ``datetime.date``,
+        ``"YYYY-MM-DD"`` or ``numpy.datetime64``; required — the clock is never read). Runs in
+        C++ without the GIL. Warnings of the run (e.g. as_of outside the model's effective
+        period) are issued as :class:`RatingWarning`."""
+        from ._dataset import Dataset
+        from ._ratings import Ratings
+
+        if isinstance(dataset, pd.DataFrame):
+            dataset = Dataset(dataset)
+        if not isinstance(dataset, Dataset):
+            raise TypeError(f"rate() takes an embedrating.Dataset or a DataFrame, not {type(dataset).__name__}")
+        days = date_to_days(as_of)
+        core = dataset._core_for(self)
+        reviews = dataset._aggregator_for(self)
+        result = _core.rate(self._core, core, days, reviews._core if reviews is not None else None)
+        for text in result.run_warnings:
+            warnings.warn(text, RatingWarning, stacklevel=2)
+        return Ratings._from_core(result, self, dataset)
+
+    # -- python protocol ---------------------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Model):
+            return NotImplemented
+        return self.fingerprint == other.fingerprint
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint)
+
+    def __repr__(self) -> str:
+        return f"Model(id={self.id!r}, version={self.version!r}, fingerprint={self.fingerprint[:16]!r}…)"
+
+    # Immutable: copies share the core object.
+    def __copy__(self) -> Model:
+        return Model(self._core)
+
+    def __deepcopy__(self, memo: dict) -> Model:
+        return Model(self._core)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Versioned state: the canonical TOML (the fingerprint survives)."""
+        return {"version": self._STATE_VERSION, "toml": self.to_toml()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = check_state("Model", state, self._STATE_VERSION)
+        self._core = _core.Model.from_toml(state["toml"], "<pickle>")
+
+
+def default_model() -> Model:
+    """The shipped model ``wuhan-2024`` (data/models/wuhan-2024.toml)."""
+    return Model(_core.Model.default_model())

@@ -1,0 +1,312 @@
+"""The result of a rating run (C++ ``embedrating::ratings``), with pandas views of it."""
+
+from __future__ import annotations
+
+import datetime
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._convert import days_to_date, days_to_datetime64
+from ._errors import check_state
+
+if TYPE_CHECKING:
+    from ._dataset import Dataset
+    from ._model import Model
+
+GRADES: tuple[str, ...] = ("unrated", "1A", "2A", "3A", "4A", "5A")
+"""Grades from lowest to highest: the categories of the ordered ``grade`` columns."""
+GRADE_DTYPE = pd.CategoricalDtype(list(GRADES), ordered=True)
+_STATUS_NAMES = ("active", "suspending", "suspended", "terminated")
+STATUS_DTYPE = pd.CategoricalDtype(list(_STATUS_NAMES))
+
+
+def _grades(levels: np.ndarray, graded: np.ndarray) -> pd.Categorical:
+    """Ordered categorical of grade levels; missing (NaN) where not graded."""
+    codes = np.where(graded, levels.astype(np.int64), -1)
+    return pd.Categorical.from_codes(codes, dtype=GRADE_DTYPE)
+
+
+class Ratings:
+    """Grades and points of every operator of a dataset at one evaluation date.
+
+    Array properties (``total_centi``, ``dimension_centi``, ``final_grade``, …) are read-only
+    numpy views of the C++ result: no copy, and they keep it alive. Points are held as integer
+    centi-points (1/100 point), exactly as the C++ core and the CLI compute them.
+
+    Grade order: ``unrated`` < ``1A`` < … < ``5A`` (an ordered categorical, :data:`GRADES`).
+    Operators that are not graded because they are not active (Art. 14) have a missing grade
+    (NaN) and their ``status`` says why; pandas sorts them last and every comparison with them is
+    False. An unrated operator *was* graded and fell below 1A, was vetoed (Art. 16) or capped.
+    """
+
+    _STATE_VERSION = 1
+
+    def __init__(self) -> None:
+        raise TypeError("Ratings come from Model.rate(dataset, as_of=...)")
+
+    @classmethod
+    def _from_core(cls, core: _core.Ratings, model: Model, dataset: Dataset) -> Ratings:
+        self = object.__new__(cls)
+        self._core = core
+        self._model = model
+        self._dataset = dataset
+        return self
+
+    # -- identity ----------------------------------------------------------------------------
+    @property
+    def model(self) -> Model:
+        return self._model
+
+    @property
+    def dataset(self) -> Dataset:
+        return self._dataset
+
+    @property
+    def fingerprint(self) -> str:
+        """The fingerprint of the model that made these ratings."""
+        return self._model.fingerprint
+
+    @property
+    def as_of(self) -> datetime.date:
+        d = days_to_date(self._core.as_of)
+        assert d is not None
+        return d
+
+    @property
+    def input_hash(self) -> str:
+        """SHA-256 of the inputs rated (review columns from events included)."""
+        return self._core.input_hash
+
+    @property
+    def library_version(self) -> str:
+        return self._core.library_version
+
+    @property
+    def warnings(self) -> list[str]:
+        """Run warnings (also issued as RatingWarning when rating)."""
+        return list(self._core.run_warnings)
+
+    @property
+    def operator_ids(self) -> list[str]:
+        return self._core.operator_ids
+
+    def __len__(self) -> int:
+        return len(self._core)
+
+    def __repr__(self) -> str:
+        return f"Ratings({len(self)} operators, as_of={self.as_of.isoformat()}, model={self._model.id!r})"
+
+    # -- zero-copy arrays --------------------------------------------------------------------
+    @property
+    def total_centi(self) -> np.ndarray:
+        """Total points × 100 (int64 view)."""
+        return self._core.total_centi
+
+    @property
+    def dimension_centi(self) -> np.ndarray:
+        """Points × 100 per dimension (int64 view, operators × dimensions, ``model.dimensions``)."""
+        return self._core.dimension_centi
+
+    @property
+    def node_centi(self) -> np.ndarray:
+        """Points × 100 earned per node (int64 view, operators × ``model.indicators`` rows)."""
+        return self._core.node_centi
+
+    @property
+    def available_centi(self) -> np.ndarray:
+        """Points × 100 available per node after re-allocation (int64 view)."""
+        return self._core.available_centi
+
+    @property
+    def indicator_score(self) -> np.ndarray:
+        """Scores in [0, 1] per leaf indicator (float64 view, operators × ``model.weights``
+        index); NaN when not applicable."""
+        return self._core.indicator_score
+
+    @property
+    def final_grade(self) -> np.ndarray:
+        """Final grade levels (int8 view: unrated 0, 1A 1 … 5A 5)."""
+        return self._core.final_grade
+
+    @property
+    def grade_by_score(self) -> np.ndarray:
+        """Grade-by-score levels (int8 view)."""
+        return self._core.grade_by_score
+
+    @property
+    def status(self) -> np.ndarray:
+        """Status codes (uint8 view: 0 active, 1 suspending, 2 suspended, 3 terminated)."""
+        return self._core.status
+
+    @property
+    def terminate(self) -> np.ndarray:
+        """Terminate-contract flags (uint8 view)."""
+        return self._core.terminate
+
+    # -- computed arrays (new) ---------------------------------------------------------------
+    @property
+    def total(self) -> np.ndarray:
+        """Total points (float64, a new array: total_centi / 100)."""
+        return self._core.total_centi / 100.0
+
+    @property
+    def dimension_points(self) -> np.ndarray:
+        """Points per dimension (float64, a new array: dimension_centi / 100)."""
+        return self._core.dimension_centi / 100.0
+
+    # -- frames ------------------------------------------------------------------------------
+    def _graded(self) -> np.ndarray:
+        return self._core.status == 0
+
+    def _attribute(self, name: str) -> list[str] | None:
+        core = self._dataset._core_for(self._model)
+        return core.attribute(name)
+
+    def _rules_fired(self) -> list[str]:
+        offsets, rule, _ = self._core.fired()
+        ids = self._model._core.rules()["id"]
+        return [";".join(ids[int(k)] for k in rule[offsets[i] : offsets[i + 1]]) for i in range(len(self))]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per operator (dataset order): operator_id, name, district, mode (when the
+        dataset has them), status, total, grade_by_score, grade (ordered categoricals, NaN when
+        not graded), terminate, ``<dimension>_points`` per dimension, rules_fired (rule ids
+        joined by ";", "" when none; ``.str.split(";")`` for lists), history_limit,
+        previous_grade."""
+        graded = self._graded()
+        data: dict[str, Any] = {"operator_id": self.operator_ids}
+        name = self._attribute("name_zh") or self._attribute("name")
+        if name is not None:
+            data["name"] = name
+        for attr in ("district", "mode"):
+            values = self._attribute(attr)
+            if values is not None:
+                data[attr] = values
+        data["status"] = pd.Categorical.from_codes(self._core.status.astype(np.int64), dtype=STATUS_DTYPE)
+        data["total"] = self.total
+        data["grade_by_score"] = _grades(self._core.grade_by_score, graded)
+        data["grade"] = _grades(self._core.final_grade, graded)
+        data["terminate"] = self._core.terminate.astype(bool)
+        points = self.dimension_points
+        for k, dim in enumerate(self._model.dimensions):
+            data[f"{dim}_points"] = points[:, k]
+        data["rules_fired"] = self._rules_fired()
+        limit = self._core.history_limit
+        data["history_limit"] = _grades(limit, graded & (limit < 5))
+        prev = self._core.previous_grade
+        data["previous_grade"] = _grades(np.maximum(prev, 0), prev >= 0)
+        return pd.DataFrame(data)
+
+    def explain(self, operator_id: str, lang: str = "en") -> str:
+        """Why `operator_id` got its grade: points, rules with sources and lapse dates, gates to
+        the next grade. ``lang`` is "en" or "zh"."""
+        return self._core.explain(operator_id, lang)
+
+    def gates(self, operator_id: str, target: str | None = None) -> pd.DataFrame:
+        """Every gate between an operator and the next grade (or `target`), with shortfalls."""
+        level = None if target is None else GRADES.index(target)
+        rows = self._core.gates(operator_id, level)
+        df = pd.DataFrame(rows, columns=["kind", "grade", "id", "required", "actual", "shortfall", "lapses_on"])
+        df["lapses_on"] = [days_to_date(x) for x in df["lapses_on"]]
+        return df
+
+    def rules_fired(self) -> pd.DataFrame:
+        """Every rule that fired: operator_id, rule, action, lapses_on (NaT when not time-based)."""
+        offsets, rule, lapses = self._core.fired()
+        counts = np.diff(offsets.astype(np.int64))
+        rules = self._model._core.rules()
+        ops = np.repeat(np.asarray(self.operator_ids, dtype=object), counts)
+        return pd.DataFrame(
+            {
+                "operator_id": ops,
+                "rule": [rules["id"][int(k)] for k in rule],
+                "action": [rules["action"][int(k)] for k in rule],
+                "lapses_on": days_to_datetime64(lapses),
+            }
+        )
+
+    def operator_warnings(self) -> pd.DataFrame:
+        """Non-fatal findings per operator: operator_id, kind (missing_fixed, missing_fallback,
+        missing_zero, rule_warning, low_review_volume), about (indicator or rule id)."""
+        rows = self._core.warnings()
+        ids = self.operator_ids
+        return pd.DataFrame(
+            {"operator_id": [ids[r[0]] for r in rows], "kind": [r[1] for r in rows], "about": [r[2] for r in rows]}
+        )
+
+    def distribution(self, by: str | None = None) -> pd.Series | pd.DataFrame:
+        """Operators per final grade, 5A first, then ``unrated`` and ``not_graded`` (not active).
+        With ``by`` (e.g. "district" or "mode"), a DataFrame: one row per value, one column per
+        grade."""
+        if by is None:
+            by_grade, not_graded = self._core.distribution()
+            index = ["5A", "4A", "3A", "2A", "1A", "unrated", "not_graded"]
+            values = [by_grade[5], by_grade[4], by_grade[3], by_grade[2], by_grade[1], by_grade[0], not_graded]
+            return pd.Series(values, index=pd.Index(index, name="grade"), name="operators", dtype=np.int64)
+        df = self.to_frame()
+        if by not in df.columns:
+            raise KeyError(f"distribution(by={by!r}): the dataset has no such column (try district or mode)")
+        grade = df["grade"].astype(object).where(df["grade"].notna(), "not_graded")
+        table = pd.crosstab(df[by], grade)
+        columns = [c for c in ["5A", "4A", "3A", "2A", "1A", "unrated", "not_graded"]]
+        return table.reindex(columns=columns, fill_value=0)
+
+    def directory(self, valid_months: int = 12) -> pd.DataFrame:
+        """The grade directory (等级评定目录, Art. 7) as the CLI's ``--directory`` writes it: graded
+        operators 1A–5A with operator_id, name, district, mode, grade, valid_from (as_of),
+        valid_to (as_of + valid_months − 1 day, never past the model's effective_to), model_id,
+        model_version, model_fingerprint, input_hash."""
+        if valid_months < 1:
+            raise ValueError("valid_months must be >= 1")
+        as_of = self._core.as_of
+        valid_to = _core.add_months(as_of, int(valid_months)) - 1
+        eff = self._model._core.effective_to
+        if eff is not None and eff < valid_to:
+            valid_to = eff
+        frame = self.to_frame()
+        keep = (self._core.status == 0) & (self._core.final_grade > 0)
+        out = pd.DataFrame({"operator_id": frame["operator_id"][keep]})
+        for col in ("name", "district", "mode"):
+            out[col] = frame[col][keep] if col in frame.columns else ""
+        out["grade"] = frame["grade"][keep]
+        out["valid_from"] = days_to_datetime64(np.full(int(keep.sum()), as_of, dtype=np.int32))
+        out["valid_to"] = days_to_datetime64(np.full(int(keep.sum()), valid_to, dtype=np.int32))
+        out["model_id"] = self._model.id
+        out["model_version"] = self._model.version
+        out["model_fingerprint"] = self.fingerprint
+        out["input_hash"] = self.input_hash
+        return out.reset_index(drop=True)
+
+    # -- pickling and copies -----------------------------------------------------------------
+    # Rating is a pure function of (model, dataset, as_of): the state is those three and
+    # unpickling rates again (the result is identical, input hash included).
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "version": self._STATE_VERSION,
+            "model": self._model.to_toml(),
+            "dataset": self._dataset,
+            "as_of": self.as_of.isoformat(),
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        from ._model import Model
+
+        state = check_state("Ratings", state, self._STATE_VERSION)
+        model = Model(_core.Model.from_toml(state["model"], "<pickle>"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            again = model.rate(state["dataset"], as_of=state["as_of"])
+        self._core, self._model, self._dataset = again._core, again._model, again._dataset
+
+    # Immutable: copies share the C++ result.
+    def __copy__(self) -> Ratings:
+        return Ratings._from_core(self._core, self._model, self._dataset)
+
+    def __deepcopy__(self, memo: dict) -> Ratings:
+        import copy
+
+        return Ratings._from_core(self._core, self._model, copy.deepcopy(self._dataset, memo))

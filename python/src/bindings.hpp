@@ -1,0 +1,79 @@
+#pragma once
+// The one place pybind11 is included for embedrating._core, and the helpers both binding files
+// share: read-only numpy views that keep their owner alive, and the review aggregator wrapper.
+#include <pybind11/eigen.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <limits>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <embedrating/embedrating.hpp>
+#include <embedrating/estimators.hpp>
+
+namespace embedrating::python {
+
+namespace py = pybind11;
+
+/// A read-only numpy view of `data` (shape/strides in elements) whose base is `owner`: the array
+/// keeps the C++ object alive and never copies. Empty arrays are fresh (numpy needs no buffer).
+template <class T>
+py::array view(py::handle owner, const T* data, std::vector<py::ssize_t> shape, std::vector<py::ssize_t> strides) {
+  py::ssize_t count = 1;
+  for (py::ssize_t s : shape) count *= s;
+  for (auto& s : strides) s *= static_cast<py::ssize_t>(sizeof(T));
+  if (count == 0 || data == nullptr) return py::array(py::dtype::of<T>(), shape, strides);
+  py::array a(py::dtype::of<T>(), std::move(shape), std::move(strides), data, owner);
+  py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return a;
+}
+
+/// A 1-D read-only view of a vector owned by `owner`.
+template <class T>
+py::array view1(py::handle owner, const std::vector<T>& v) {
+  return view(owner, v.data(), {static_cast<py::ssize_t>(v.size())}, {1});
+}
+
+/// A fresh 1-D numpy array holding a copy of `v` (for values computed on the fly).
+template <class T>
+py::array_t<T> copy1(const std::vector<T>& v) {
+  py::array_t<T> a(static_cast<py::ssize_t>(v.size()));
+  if (!v.empty()) std::copy(v.begin(), v.end(), a.mutable_data());
+  return a;
+}
+
+/// A C-contiguous array of exactly T, used in place (no conversion: pybind11 refuses others).
+template <class T>
+using exact_array = py::array_t<T, py::array::c_style>;
+
+/// Days since 1970-01-01, or None for a missing date.
+inline py::object date_days(civil_date d) {
+  if (d.is_missing()) return py::none();
+  return py::int_(d.days());
+}
+
+/// The review aggregator behind embedrating.ReviewAggregator: the core object and a mutex, since
+/// the long calls (add, summary, save) run without the GIL and two Python threads may share it.
+struct py_aggregator {
+  review_aggregator agg;
+  mutable std::mutex mu;
+
+  explicit py_aggregator(review_aggregator a) : agg(std::move(a)) {}
+  py_aggregator(const py_aggregator& o) : agg(o.locked_copy()) {}
+  py_aggregator(py_aggregator&& o) noexcept : agg(std::move(o.agg)) {}
+  py_aggregator& operator=(const py_aggregator&) = delete;
+
+  review_aggregator locked_copy() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return agg;
+  }
+};
+
+void register_reviews(py::module_& m);
+
+}  // namespace embedrating::python

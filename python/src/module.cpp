@@ -1,0 +1,799 @@
+// embedrating._core: errors, model, dataset, rating and ratings. Reviews and estimators are in
+// reviews.cpp (the other translation unit, so the two compile in parallel).
+//
+// Conventions: dates cross the boundary as int days since 1970-01-01 (None = missing); grades as
+// int levels (unrated 0, 1A 1 … 5A 5; -1 = none); results come back as read-only numpy views
+// whose base is the owning C++ object. The friendly API (pandas, dates, pickling) is Python, in
+// python/embedrating/.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <embedrating/detail/compiled_model.hpp>
+
+#include "bindings.hpp"
+
+namespace embedrating::python {
+namespace {
+
+using namespace pybind11::literals;
+
+// ---------------------------------------------------------------------------------------------
+// Errors: embedrating.Error and its subclasses, with multiple bases (DataError is a ValueError,
+// ArchiveError an OSError). Each instance carries the message and its location as attributes.
+
+PyObject* error_type = nullptr;
+PyObject* model_error_type = nullptr;
+PyObject* data_error_type = nullptr;
+PyObject* archive_error_type = nullptr;
+
+py::str utf8(const std::string& s) {
+  PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
+  if (o == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(o);
+}
+
+void raise_as(PyObject* type, const error& e) {
+  py::object inst = py::reinterpret_borrow<py::object>(type)(utf8(e.what()));
+  const error_location& w = e.where();
+  inst.attr("file") = w.file.empty() ? py::object(py::none()) : py::object(utf8(w.file));
+  inst.attr("line") = w.line == 0 ? py::object(py::none()) : py::object(py::int_(w.line));
+  inst.attr("column") = w.column == 0 ? py::object(py::none()) : py::object(py::int_(w.column));
+  inst.attr("field") = w.field.empty() ? py::object(py::none()) : py::object(utf8(w.field));
+  inst.attr("operator_id") = w.operator_id.empty() ? py::object(py::none()) : py::object(utf8(w.operator_id));
+  inst.attr("message") = utf8(e.message());
+  PyErr_SetObject(type, inst.ptr());
+}
+
+PyObject* new_error(py::module_& m, const char* name, const char* doc, PyObject* bases) {
+  const std::string full = std::string("embedrating.") + name;
+  PyObject* t = PyErr_NewExceptionWithDoc(full.c_str(), doc, bases, nullptr);
+  if (t == nullptr) throw py::error_already_set();
+  m.attr(name) = py::reinterpret_borrow<py::object>(t);
+  return t;
+}
+
+void register_errors(py::module_& m) {
+  error_type = new_error(m, "Error",
+                         "Base of every embedrating error. Attributes: message (without the location), "
+                         "file, line, column, field, operator_id (None when not known).",
+                         PyExc_Exception);
+  py::tuple value_bases = py::make_tuple(py::handle(error_type), py::handle(PyExc_ValueError));
+  py::tuple os_bases = py::make_tuple(py::handle(error_type), py::handle(PyExc_OSError));
+  model_error_type = new_error(m, "ModelError",
+                               "A model file or model object is invalid (TOML syntax, unknown key, bad value, "
+                               "inconsistent tree). Also a ValueError.",
+                               value_bases.ptr());
+  data_error_type = new_error(m, "DataError",
+                              "Input data is invalid (missing or unknown column, NaN, out of range, duplicate id, "
+                              "bad CSV). Also a ValueError.",
+                              value_bases.ptr());
+  archive_error_type = new_error(m, "ArchiveError",
+                                 "A saved state or archive is unreadable (truncated, corrupted, oversized, newer "
+                                 "format). Also an OSError.",
+                                 os_bases.ptr());
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const model_error& e) {
+      raise_as(model_error_type, e);
+    } catch (const data_error& e) {
+      raise_as(data_error_type, e);
+    } catch (const archive_error& e) {
+      raise_as(archive_error_type, e);
+    } catch (const error& e) {
+      raise_as(error_type, e);
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small conversions
+
+grade grade_of(int lvl) {
+  if (lvl < 0 || lvl > 5) throw data_error("grade level " + std::to_string(lvl) + " is not 0 (unrated) .. 5 (5A)");
+  return grade_from_level(lvl);
+}
+
+language language_of(const std::string& lang) {
+  if (lang == "en") return language::en;
+  if (lang == "zh") return language::zh;
+  throw py::value_error("lang must be \"en\" or \"zh\", got \"" + lang + "\"");
+}
+
+const char* scoring_name(scoring_kind k) {
+  switch (k) {
+    case scoring_kind::linear: return "linear";
+    case scoring_kind::piecewise: return "piecewise";
+    case scoring_kind::steps: return "steps";
+    case scoring_kind::boolean: return "boolean";
+    case scoring_kind::categorical: return "categorical";
+  }
+  return "?";
+}
+
+const char* missing_name(missing_policy::kind_t k) {
+  switch (k) {
+    case missing_policy::kind_t::error: return "error";
+    case missing_policy::kind_t::zero: return "zero";
+    case missing_policy::kind_t::fixed: return "fixed";
+    case missing_policy::kind_t::fallback: return "fallback";
+  }
+  return "?";
+}
+
+const char* gate_kind_name(gate::kind_t k) {
+  switch (k) {
+    case gate::kind_t::status: return "status";
+    case gate::kind_t::veto: return "veto";
+    case gate::kind_t::total: return "total";
+    case gate::kind_t::dimension_ratio: return "dimension_ratio";
+    case gate::kind_t::dimension_minimum: return "dimension_minimum";
+    case gate::kind_t::prerequisite: return "prerequisite";
+    case gate::kind_t::cap: return "cap";
+    case gate::kind_t::history: return "history";
+    case gate::kind_t::downgrade: return "downgrade";
+  }
+  return "?";
+}
+
+const char* warning_kind_name(operator_warning::kind_t k) {
+  switch (k) {
+    case operator_warning::kind_t::missing_fixed: return "missing_fixed";
+    case operator_warning::kind_t::missing_fallback: return "missing_fallback";
+    case operator_warning::kind_t::missing_zero: return "missing_zero";
+    case operator_warning::kind_t::rule_warning: return "rule_warning";
+    case operator_warning::kind_t::low_review_volume: return "low_review_volume";
+  }
+  return "?";
+}
+
+void fields_of(const condition& c, std::vector<field_ref>& out) {
+  if (c.kind == condition::node_kind::compare) out.push_back(c.field);
+  for (const auto& ch : c.children) fields_of(ch, out);
+}
+
+// Text attributes every operator table may carry (as read_operators_csv accepts them).
+constexpr const char* text_attributes[] = {"mode", "district", "street", "community", "name", "name_zh", "address"};
+
+/// The column roles an operator table has for a model, as read_operators_csv classifies headers.
+py::dict input_columns(const model& mo) {
+  const model_spec& s = mo.spec();
+  const catalogue cat = catalogue::load(data_directory() + "/catalogue");
+  const std::vector<std::string> veto = cat.veto_flag_codes();
+  std::set<std::string> flags(veto.begin(), veto.end());
+  std::set<std::string> dates, attrs(std::begin(text_attributes), std::end(text_attributes));
+  std::vector<field_ref> used;
+  for (const auto& nd : s.nodes) {
+    if (nd.input) used.push_back(*nd.input);
+    if (nd.missing.kind == missing_policy::kind_t::fallback) used.push_back(nd.missing.fallback_input);
+    if (nd.not_applicable_if) fields_of(*nd.not_applicable_if, used);
+  }
+  for (const auto& g : s.grades)
+    for (const auto& p : g.prerequisites) fields_of(p.when, used);
+  for (const auto& r : s.rules) {
+    fields_of(r.when, used);
+    if (r.lapse.active()) dates.insert(r.lapse.date_field);
+  }
+  for (const auto& f : used) {
+    if (f.kind == field_kind::flag) flags.insert(f.name);
+    if (f.kind == field_kind::months_since) dates.insert(f.name);
+    if (f.kind == field_kind::attr) attrs.insert(f.name);
+  }
+  py::list numbers;
+  py::dict categories, ranges;
+  for (const auto& me : s.measures) {
+    if (me.kind == measure_kind::number) {
+      numbers.append(me.id);
+      ranges[py::str(me.id)] = py::make_tuple(me.min ? py::object(py::float_(*me.min)) : py::object(py::none()),
+                                              me.max ? py::object(py::float_(*me.max)) : py::object(py::none()),
+                                              utf8(me.unit));
+    } else {
+      categories[py::str(me.id)] = me.levels;
+    }
+  }
+  std::vector<std::string> reviews(std::begin(review_input_columns), std::end(review_input_columns));
+  return py::dict("numbers"_a = numbers, "ranges"_a = ranges, "categories"_a = categories,
+                  "flags"_a = std::vector<std::string>(flags.begin(), flags.end()),
+                  "dates"_a = std::vector<std::string>(dates.begin(), dates.end()),
+                  "attributes"_a = std::vector<std::string>(attrs.begin(), attrs.end()), "reviews"_a = reviews);
+}
+
+py::dict catalogue_codes() {
+  const catalogue cat = catalogue::load(data_directory() + "/catalogue");
+  std::vector<std::string> scenarios, modes, statuses;
+  for (const auto& s : cat.scenarios()) scenarios.push_back(s.code);
+  for (const auto& s : cat.modes()) modes.push_back(s.code);
+  for (const auto& s : cat.statuses()) statuses.push_back(s.code);
+  return py::dict("scenarios"_a = scenarios, "modes"_a = modes, "statuses"_a = statuses,
+                  "veto_flags"_a = cat.veto_flag_codes(), "core_scenarios"_a = cat.core_scenarios());
+}
+
+/// The indicator tree as columns (one entry per node, file order).
+py::dict node_table(const model& mo) {
+  const auto& cm = mo.compiled();
+  const auto& nodes = cm.spec.nodes;
+  const double total = static_cast<double>(cm.total_centi);
+  py::list id, parent, kind, depth, dimension, label, label_zh, input, scoring, missing, source, na_rule;
+  std::vector<double> points, weight, local_weight;
+  std::vector<std::string> na_by(nodes.size());
+  for (const auto& r : cm.spec.rules)
+    if (r.action == rule_action::not_applicable && !r.target.empty()) {
+      const auto it = cm.node_index.find(r.target);
+      if (it != cm.node_index.end()) {
+        auto& s = na_by[static_cast<std::size_t>(it->second)];
+        s += (s.empty() ? "" : ";") + r.id;
+      }
+    }
+  for (std::size_t k = 0; k < nodes.size(); ++k) {
+    const indicator_node& nd = nodes[k];
+    const embedrating::detail::compiled_node& cn = cm.nodes[k];
+    id.append(nd.id);
+    parent.append(nd.parent.empty() ? py::object(py::none()) : py::object(py::str(nd.parent)));
+    kind.append(cn.parent < 0 ? "dimension" : (cn.leaf >= 0 ? "indicator" : "group"));
+    depth.append(cn.depth);
+    dimension.append(cm.spec.nodes[static_cast<std::size_t>(cm.dimensions[static_cast<std::size_t>(cn.dimension)])].id);
+    label.append(utf8(nd.label));
+    label_zh.append(utf8(nd.label_zh));
+    points.push_back(static_cast<double>(cn.points_centi) / 100.0);
+    weight.push_back(total > 0 ? static_cast<double>(cn.points_centi) / total : 0.0);
+    const double parent_points =
+        cn.parent < 0 ? total : static_cast<double>(cm.nodes[static_cast<std::size_t>(cn.parent)].points_centi);
+    local_weight.push_back(parent_points > 0 ? static_cast<double>(cn.points_centi) / parent_points : 0.0);
+    const bool leaf = cn.leaf >= 0;
+    input.append(leaf && nd.input ? py::object(py::str(nd.input->text())) : py::object(py::none()));
+    scoring.append(leaf ? py::object(py::str(scoring_name(nd.scoring.kind))) : py::object(py::none()));
+    missing.append(leaf ? py::object(py::str(missing_name(nd.missing.kind))) : py::object(py::none()));
+    std::string na = nd.not_applicable_if ? to_string(*nd.not_applicable_if) : std::string();
+    if (!na_by[k].empty()) na += (na.empty() ? "rules: " : "; rules: ") + na_by[k];
+    na_rule.append(na.empty() ? py::object(py::none()) : py::object(utf8(na)));
+    source.append(utf8(nd.source));
+  }
+  return py::dict("id"_a = id, "parent"_a = parent, "kind"_a = kind, "depth"_a = depth, "dimension"_a = dimension,
+                  "label"_a = label, "label_zh"_a = label_zh, "points"_a = copy1(points), "weight"_a = copy1(weight),
+                  "local_weight"_a = copy1(local_weight), "input"_a = input, "scoring"_a = scoring,
+                  "missing"_a = missing, "not_applicable"_a = na_rule, "source"_a = source);
+}
+
+py::dict rule_table(const model& mo) {
+  const auto& rules = mo.spec().rules;
+  py::list id, action, when, cap, levels, terminate, target, lapse, label, label_zh, source, line;
+  for (const auto& r : rules) {
+    id.append(r.id);
+    action.append(to_string(r.action));
+    when.append(utf8(to_string(r.when)));
+    const bool capped = r.action == rule_action::cap || r.action == rule_action::prerequisite;
+    cap.append(capped ? py::object(py::str(std::string(to_string(r.cap)))) : py::object(py::none()));
+    levels.append(r.action == rule_action::downgrade ? py::object(py::int_(r.levels)) : py::object(py::none()));
+    terminate.append(r.terminate);
+    target.append(r.target.empty() ? py::object(py::none()) : py::object(py::str(r.target)));
+    lapse.append(r.lapse.active() ? py::object(py::str(r.lapse.date_field + " + " + std::to_string(r.lapse.months) + " months"))
+                                  : py::object(py::none()));
+    label.append(utf8(r.label));
+    label_zh.append(utf8(r.label_zh));
+    source.append(utf8(r.source));
+    line.append(r.line);
+  }
+  return py::dict("id"_a = id, "action"_a = action, "when"_a = when, "cap"_a = cap, "levels"_a = levels,
+                  "terminate"_a = terminate, "target"_a = target, "lapses"_a = lapse, "label"_a = label,
+                  "label_zh"_a = label_zh, "source"_a = source, "line"_a = line);
+}
+
+py::list grade_table(const model& mo) {
+  py::list out;
+  for (const auto& g : mo.spec().grades) {
+    py::dict mins;
+    for (const auto& [dim, v] : g.dimension_minimums) mins[py::str(dim)] = v;
+    std::vector<std::string> prereqs;
+    for (const auto& p : g.prerequisites) prereqs.push_back(p.id);
+    out.append(py::dict("grade"_a = std::string(to_string(g.level)), "level"_a = level(g.level),
+                        "min_total"_a = g.min_total, "min_dimension_ratio"_a = g.min_dimension_ratio,
+                        "dimension_minimums"_a = mins, "prerequisites"_a = prereqs));
+  }
+  return out;
+}
+
+py::dict review_settings_dict(const review_settings& r) {
+  return py::dict("level_values"_a = std::vector<double>(std::begin(r.level_values), std::end(r.level_values)),
+                  "min_count"_a = r.min_count, "prior_index"_a = r.prior_index, "prior_rate"_a = r.prior_rate,
+                  "prior_closure"_a = r.prior_closure,
+                  "period"_a = r.period == review_period::month ? "month" : "days", "period_days"_a = r.period_days,
+                  "window_months"_a = r.window_months, "half_life_days"_a = r.half_life_days,
+                  "deadline_working_days"_a = r.deadline_working_days,
+                  "service_record_only"_a = r.service_record_only, "dedup"_a = r.dedup, "wilson_z"_a = r.wilson_z,
+                  "eb_method"_a = r.eb_method == beta_fit_method::method_of_moments ? "method_of_moments"
+                                                                                      : "maximum_likelihood");
+}
+
+std::vector<std::string> dimension_ids(const model& mo) {
+  std::vector<std::string> ids;
+  const auto& cm = mo.compiled();
+  for (std::int32_t node : cm.dimensions) ids.push_back(cm.spec.nodes[static_cast<std::size_t>(node)].id);
+  return ids;
+}
+
+void register_model(py::module_& m) {
+  py::class_<model>(m, "Model", "A validated, immutable rating model (C++ embedrating::model).")
+      .def_static("from_toml", &model::from_toml, "text"_a, "source_name"_a = "<string>",
+                  "Parses TOML text; source_name names it in error messages.")
+      .def_static(
+          "load",
+          [](const std::string& path) {
+            py::gil_scoped_release nogil;
+            return model::load(path);
+          },
+          "path"_a, "Reads a TOML model file.")
+      .def_static("default_model", &model::default_model, "The shipped model wuhan-2024.")
+      .def("to_toml", &model::to_toml, "Canonical TOML (loading it gives the same fingerprint).")
+      .def(
+          "save",
+          [](const model& self, const std::string& path) {
+            py::gil_scoped_release nogil;
+            self.save(path);
+          },
+          "path"_a, "Writes to_toml() to a file atomically.")
+      .def_property_readonly("fingerprint", &model::fingerprint, "Hex SHA-256 of the model's meaning.")
+      .def("canonical_encoding", [](const model& self) { return py::bytes(self.canonical_encoding()); })
+      .def_property_readonly("id", [](const model& self) { return self.info().id; })
+      .def_property_readonly("version", [](const model& self) { return self.info().version; })
+      .def_property_readonly("label", [](const model& self) { return utf8(self.info().label); })
+      .def_property_readonly("label_zh", [](const model& self) { return utf8(self.info().label_zh); })
+      .def_property_readonly("source", [](const model& self) { return utf8(self.info().source); })
+      .def_property_readonly("file", [](const model& self) { return self.info().file; })
+      .def_property_readonly("effective_from", [](const model& self) { return date_days(self.info().effective_from); })
+      .def_property_readonly("effective_to", [](const model& self) { return date_days(self.info().effective_to); })
+      .def_property_readonly("total_points", &model::total_points)
+      .def_property_readonly("leaf_ids", &model::leaf_ids)
+      .def_property_readonly("dimension_ids", &dimension_ids)
+      .def("weights", [](const model& self) { return copy1(self.weights()); },
+           "Global weights of the leaves (points / total), in leaf_ids order.")
+      .def("with_weights", &model::with_weights, "weights"_a,
+           "A copy with new leaf weights [(leaf id, weight)]; leaves not named keep their points.")
+      .def(
+          "with_cutoffs",
+          [](const model& self, const std::vector<std::pair<int, double>>& cutoffs) {
+            std::vector<std::pair<grade, double>> v;
+            for (const auto& [lvl, t] : cutoffs) v.emplace_back(grade_of(lvl), t);
+            return self.with_cutoffs(v);
+          },
+          "cutoffs"_a, "A copy with new minimum totals [(grade level 1..5, min total)].")
+      .def("nodes", &node_table, "The indicator tree as a dict of columns.")
+      .def("rules", &rule_table, "The rules as a dict of columns.")
+      .def("grades", &grade_table, "The grade table, best grade first.")
+      .def("review_settings", [](const model& self) { return review_settings_dict(self.spec().reviews); })
+      .def("input_columns", &input_columns,
+           "Column roles of an operator table for this model (as the CSV reader classifies headers).");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dataset
+
+std::vector<civil_date> dates_of(const exact_array<std::int32_t>& a) {
+  std::vector<civil_date> out(static_cast<std::size_t>(a.size()));
+  const std::int32_t* p = a.data();
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = civil_date(p[i]);
+  return out;
+}
+
+template <class T>
+std::vector<T> vector_of(const exact_array<T>& a) {
+  return std::vector<T>(a.data(), a.data() + a.size());
+}
+
+py::array_t<std::int32_t> days_array(const std::vector<civil_date>& v) {
+  py::array_t<std::int32_t> a(static_cast<py::ssize_t>(v.size()));
+  std::int32_t* p = a.mutable_data();
+  for (std::size_t i = 0; i < v.size(); ++i) p[i] = v[i].days();
+  return a;
+}
+
+/// Every column of a dataset, as copies (for export and pickling).
+py::dict dataset_columns(const dataset& d) {
+  py::dict numbers, categories, flags, attributes, dates, reviews;
+  for (const auto& [name, v] : d.numbers()) numbers[py::str(name)] = copy1(v);
+  for (const auto& [name, c] : d.categories()) {
+    py::list values;
+    for (std::int32_t code : c.codes) values.append(code < 0 ? std::string() : c.levels[static_cast<std::size_t>(code)]);
+    categories[py::str(name)] = values;
+  }
+  for (const auto& [name, v] : d.flags()) flags[py::str(name)] = copy1(v);
+  for (const auto& [name, v] : d.attributes()) {
+    py::list values;
+    for (const auto& s : v) values.append(utf8(s));
+    attributes[utf8(name)] = values;
+  }
+  for (const auto& [name, v] : d.dates()) dates[py::str(name)] = days_array(v);
+  for (const auto& [name, v] : d.review_columns()) reviews[py::str(name)] = copy1(v);
+  py::object status = py::none();
+  if (const auto* st = d.status()) {
+    py::array_t<std::uint8_t> a(static_cast<py::ssize_t>(st->size()));
+    for (std::size_t i = 0; i < st->size(); ++i) a.mutable_data()[i] = static_cast<std::uint8_t>((*st)[i]);
+    status = a;
+  }
+  py::object scenarios = py::none();
+  if (d.has_scenarios()) {
+    py::list rows;
+    const auto& off = d.scenario_offsets();
+    for (std::size_t i = 0; i + 1 < off.size(); ++i) {
+      py::list row;
+      for (std::uint32_t k = off[i]; k < off[i + 1]; ++k)
+        row.append(d.scenario_levels()[static_cast<std::size_t>(d.scenario_codes()[k])]);
+      rows.append(row);
+    }
+    scenarios = rows;
+  }
+  py::object previous = d.has_history() ? py::object(copy1(d.previous_grade())) : py::object(py::none());
+  py::object facilities = py::none();
+  if (const facility_table* f = d.facilities()) {
+    py::dict fn, fc;
+    for (const auto& [name, v] : f->numbers) fn[py::str(name)] = copy1(v);
+    for (const auto& [name, v] : f->categories) fc[py::str(name)] = v;
+    facilities = py::dict("facility_ids"_a = f->facility_ids, "operator_ids"_a = f->operator_ids,
+                          "volume"_a = f->volume.empty() ? py::object(py::none()) : py::object(copy1(f->volume)),
+                          "numbers"_a = fn, "categories"_a = fc);
+  }
+  py::list ids;
+  for (const auto& s : d.operator_ids()) ids.append(utf8(s));
+  return py::dict("operator_ids"_a = ids, "source_name"_a = d.source_name(), "status"_a = status,
+                  "numbers"_a = numbers, "categories"_a = categories, "flags"_a = flags, "attributes"_a = attributes,
+                  "dates"_a = dates, "reviews"_a = reviews, "scenarios"_a = scenarios, "previous_grade"_a = previous,
+                  "facilities"_a = facilities);
+}
+
+void register_dataset(py::module_& m) {
+  py::class_<dataset, std::shared_ptr<dataset>>(
+      m, "Dataset",
+      "Validated, column-major inputs of one rating run (C++ embedrating::dataset). Setters copy each "
+      "column once into the dataset; float64, uint8 and int32 C-contiguous arrays are read in place.")
+      .def(py::init<std::vector<std::string>, std::string>(), "operator_ids"_a, "source_name"_a = "")
+      .def("__len__", &dataset::size)
+      .def_property_readonly("operator_ids", &dataset::operator_ids)
+      .def_property_readonly("source_name", &dataset::source_name)
+      .def(
+          "set_status",
+          [](dataset& d, const exact_array<std::uint8_t>& codes) {
+            std::vector<operator_status> st(static_cast<std::size_t>(codes.size()));
+            for (std::size_t i = 0; i < st.size(); ++i) {
+              const std::uint8_t c = codes.data()[i];
+              if (c > 3) throw data_error("status code " + std::to_string(c) + " is not 0..3");
+              st[i] = static_cast<operator_status>(c);
+            }
+            d.set_status(std::move(st));
+          },
+          "codes"_a.noconvert(), "Status codes: 0 active, 1 suspending, 2 suspended, 3 terminated.")
+      .def(
+          "set_number",
+          [](dataset& d, const std::string& name, const exact_array<double>& values, bool nan_is_missing) {
+            d.set_number(name, vector_of(values), nan_is_missing ? nan_policy::missing : nan_policy::error);
+          },
+          "name"_a, "values"_a.noconvert(), "nan_is_missing"_a = true)
+      .def("set_category", &dataset::set_category, "name"_a, "values"_a, "Strings; \"\" is missing.")
+      .def(
+          "set_flag",
+          [](dataset& d, const std::string& name, const exact_array<std::uint8_t>& values) {
+            d.set_flag(name, vector_of(values));
+          },
+          "name"_a, "values"_a.noconvert())
+      .def("set_attribute", &dataset::set_attribute, "name"_a, "values"_a)
+      .def(
+          "set_date",
+          [](dataset& d, const std::string& name, const exact_array<std::int32_t>& days) {
+            d.set_date(name, dates_of(days));
+          },
+          "name"_a, "days"_a.noconvert(), "Days since 1970-01-01; -2147483648 is missing.")
+      .def("set_scenarios", &dataset::set_scenarios, "scenarios"_a)
+      .def(
+          "set_review_column",
+          [](dataset& d, const std::string& name, const exact_array<double>& values) {
+            d.set_review_column(name, vector_of(values));
+          },
+          "name"_a, "values"_a.noconvert())
+      .def(
+          "set_history",
+          [](dataset& d, const exact_array<std::int8_t>& previous, const exact_array<std::int32_t>& rated_on,
+             const exact_array<std::int32_t>& downgraded_on) {
+            std::vector<std::optional<grade>> prev(static_cast<std::size_t>(previous.size()));
+            for (std::size_t i = 0; i < prev.size(); ++i) {
+              const std::int8_t l = previous.data()[i];
+              if (l >= 0) prev[i] = grade_of(l);
+            }
+            d.set_history(prev, dates_of(rated_on), dates_of(downgraded_on));
+          },
+          "previous_grade"_a.noconvert(), "previous_rated_on"_a.noconvert(), "last_downgrade_on"_a.noconvert(),
+          "Previous grade levels (-1: never rated) and the two history dates.")
+      .def(
+          "set_facilities",
+          [](dataset& d, std::vector<std::string> facility_ids, std::vector<std::string> operator_ids,
+             std::optional<exact_array<double>> volume, const std::map<std::string, exact_array<double>>& numbers,
+             std::map<std::string, std::vector<std::string>> categories) {
+            facility_table f;
+            f.facility_ids = std::move(facility_ids);
+            f.operator_ids = std::move(operator_ids);
+            if (volume) f.volume = vector_of(*volume);
+            for (const auto& [name, v] : numbers) f.numbers.emplace(name, vector_of(v));
+            f.categories = std::move(categories);
+            d.set_facilities(std::move(f));
+          },
+          "facility_ids"_a, "operator_ids"_a, "volume"_a, "numbers"_a, "categories"_a)
+      .def("has_facilities", [](const dataset& d) { return d.facilities() != nullptr; })
+      .def("attribute",
+           [](const dataset& d, const std::string& name) -> py::object {
+             const auto* a = d.attribute(name);
+             if (!a) return py::none();
+             py::list out;
+             for (const auto& s : *a) out.append(utf8(s));
+             return out;
+           })
+      .def(
+          "input_hash",
+          [](const dataset& d) {
+            py::gil_scoped_release nogil;
+            return d.input_hash();
+          },
+          "Hex SHA-256 over every column.")
+      .def("columns", &dataset_columns, "Every column, as copies (dict of kinds).")
+      .def("copy", [](const dataset& d) { return std::make_shared<dataset>(d); });
+
+  m.def(
+      "read_operators_csv",
+      [](const std::string& path, const model& mo, const std::string& encoding) {
+        py::gil_scoped_release nogil;
+        return std::make_shared<dataset>(read_operators_csv(path, mo, encoding));
+      },
+      "path"_a, "model"_a, "encoding"_a = "auto");
+  m.def(
+      "read_facilities_csv_into",
+      [](dataset& d, const std::string& path, const model& mo, const std::string& encoding) {
+        py::gil_scoped_release nogil;
+        d.set_facilities(read_facilities_csv(path, mo, d, encoding));
+      },
+      "dataset"_a, "path"_a, "model"_a, "encoding"_a = "auto",
+      "Reads a facility CSV and sets it as the dataset's facilities.");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rating and ratings
+
+using ratings_ptr = std::shared_ptr<ratings>;
+
+ratings_ptr rate_py(const model& mo, const dataset& d, std::int32_t as_of, const py_aggregator* reviews,
+                    bool input_hash) {
+  auto out = std::make_shared<ratings>();
+  rate_options opts;
+  opts.compute_input_hash = input_hash;
+  py::gil_scoped_release nogil;
+  if (reviews != nullptr) {
+    dataset with_reviews = d;
+    {
+      std::lock_guard<std::mutex> lock(reviews->mu);
+      reviews->agg.summary(civil_date(as_of)).apply_to(with_reviews);
+    }
+    *out = rate(mo, with_reviews, civil_date(as_of), opts);
+  } else {
+    *out = rate(mo, d, civil_date(as_of), opts);
+  }
+  return out;
+}
+
+template <class T, class E>
+py::array enum_view(py::handle owner, const std::vector<E>& v) {
+  static_assert(sizeof(T) == sizeof(E), "enum layout");
+  return view(owner, reinterpret_cast<const T*>(v.data()), {static_cast<py::ssize_t>(v.size())}, {1});
+}
+
+template <class Matrix>
+py::array matrix_view(py::handle owner, const Matrix& x) {
+  // Eigen's default storage is column-major: element (i, j) at i + j * rows.
+  return view(owner, x.data(), {static_cast<py::ssize_t>(x.rows()), static_cast<py::ssize_t>(x.cols())},
+              {1, static_cast<py::ssize_t>(x.rows())});
+}
+
+std::size_t row_of(const ratings& r, const py::object& key) {
+  if (py::isinstance<py::str>(key)) {
+    const std::int64_t i = r.find(key.cast<std::string>());
+    if (i < 0) {
+      error_location w;
+      w.operator_id = key.cast<std::string>();
+      throw data_error(w, "no such operator in these ratings");
+    }
+    return static_cast<std::size_t>(i);
+  }
+  const auto i = key.cast<std::int64_t>();
+  if (i < 0 || static_cast<std::size_t>(i) >= r.size())
+    throw py::index_error("operator row " + std::to_string(i) + " is out of range (" + std::to_string(r.size()) +
+                          " operators)");
+  return static_cast<std::size_t>(i);
+}
+
+void register_ratings(py::module_& m) {
+  py::class_<ratings, ratings_ptr>(m, "Ratings",
+                                   "The result of a rating run (struct of arrays). Array properties are "
+                                   "read-only numpy views that keep this object alive.")
+      .def("__len__", &ratings::size)
+      .def_property_readonly("operator_ids", [](const ratings& r) { return r.operator_ids; })
+      .def_property_readonly("status", [](py::object self) {
+        return enum_view<std::uint8_t>(self, self.cast<const ratings&>().status);
+      })
+      .def_property_readonly("grade_by_score", [](py::object self) {
+        return enum_view<std::int8_t>(self, self.cast<const ratings&>().grade_by_score);
+      })
+      .def_property_readonly("final_grade", [](py::object self) {
+        return enum_view<std::int8_t>(self, self.cast<const ratings&>().final_grade);
+      })
+      .def_property_readonly("terminate",
+                             [](py::object self) { return view1(self, self.cast<const ratings&>().terminate); })
+      .def_property_readonly("total_centi",
+                             [](py::object self) { return view1(self, self.cast<const ratings&>().total_centi); })
+      .def_property_readonly("dimension_centi", [](py::object self) {
+        return matrix_view(self, self.cast<const ratings&>().dimension_centi);
+      })
+      .def_property_readonly("available_centi", [](py::object self) {
+        return matrix_view(self, self.cast<const ratings&>().available_centi);
+      })
+      .def_property_readonly("node_centi",
+                             [](py::object self) { return matrix_view(self, self.cast<const ratings&>().node_centi); })
+      .def_property_readonly("indicator_score", [](py::object self) {
+        return matrix_view(self, self.cast<const ratings&>().indicator_score);
+      })
+      .def_property_readonly("previous_grade",
+                             [](py::object self) { return view1(self, self.cast<const ratings&>().previous_grade); })
+      .def_property_readonly("history_limit", [](py::object self) {
+        return enum_view<std::int8_t>(self, self.cast<const ratings&>().history_limit);
+      })
+      .def_property_readonly("history_lapses_on", [](py::object self) {
+        return enum_view<std::int32_t>(self, self.cast<const ratings&>().history_lapses_on);
+      })
+      .def_property_readonly("fired_offsets",
+                             [](py::object self) { return view1(self, self.cast<const ratings&>().fired_offsets); })
+      .def("fired",
+           [](const ratings& r) {
+             std::vector<std::uint32_t> rule(r.fired.size());
+             std::vector<std::int32_t> lapses(r.fired.size());
+             for (std::size_t k = 0; k < r.fired.size(); ++k) {
+               rule[k] = r.fired[k].rule;
+               lapses[k] = r.fired[k].lapses_on.days();
+             }
+             return py::make_tuple(copy1(r.fired_offsets), copy1(rule), copy1(lapses));
+           },
+           "(offsets, rule index, lapse day) of every fired rule; CSR by operator.")
+      .def("warnings",
+           [](const ratings& r) {
+             py::list out;
+             const auto& cm = r.rating_model->compiled();
+             for (std::size_t i = 0; i + 1 < r.warning_offsets.size(); ++i)
+               for (std::uint32_t k = r.warning_offsets[i]; k < r.warning_offsets[i + 1]; ++k) {
+                 const operator_warning& w = r.warnings[k];
+                 std::string about;
+                 if (w.kind == operator_warning::kind_t::rule_warning) about = cm.spec.rules[w.index].id;
+                 else if (w.kind != operator_warning::kind_t::low_review_volume)
+                   about = cm.leaf_ids[w.index];
+                 out.append(py::make_tuple(i, warning_kind_name(w.kind), about));
+               }
+             return out;
+           },
+           "[(row, kind, indicator or rule id)] of every operator warning.")
+      .def(
+          "gates",
+          [](const ratings& r, const py::object& key, std::optional<int> target) {
+            const std::size_t i = row_of(r, key);
+            const std::vector<gate> g = target ? r.gates(i, grade_of(*target)) : r.gates(i);
+            py::list out;
+            for (const gate& x : g)
+              out.append(py::dict("kind"_a = gate_kind_name(x.kind), "grade"_a = std::string(to_string(x.target)),
+                                  "id"_a = x.id, "required"_a = x.required, "actual"_a = x.actual,
+                                  "shortfall"_a = x.shortfall, "lapses_on"_a = date_days(x.lapses_on)));
+            return out;
+          },
+          "operator"_a, "target"_a = py::none(), "Gates between an operator (id or row) and the next (or target) grade.")
+      .def(
+          "explain",
+          [](const ratings& r, const py::object& key, const std::string& lang) {
+            const std::size_t i = row_of(r, key);
+            return utf8(r.explain(i, language_of(lang)));
+          },
+          "operator"_a, "lang"_a = "en")
+      .def("find", &ratings::find, "operator_id"_a)
+      .def("distribution",
+           [](const ratings& r) {
+             const auto d = r.distribution();
+             return py::make_tuple(std::vector<std::size_t>(std::begin(d.by_grade), std::end(d.by_grade)),
+                                   d.not_graded);
+           },
+           "(operators by final grade level 0..5 (active only), operators not graded).")
+      .def_property_readonly("as_of", [](const ratings& r) { return r.as_of.days(); })
+      .def_property_readonly("input_hash", [](const ratings& r) { return r.input_hash; })
+      .def_property_readonly("library_version", [](const ratings& r) { return r.library_version; })
+      .def_property_readonly("run_warnings", [](const ratings& r) {
+        py::list out;
+        for (const auto& w : r.run_warnings) out.append(utf8(w));
+        return out;
+      })
+      .def_property_readonly("model", [](const ratings& r) { return *r.rating_model; });
+
+  m.def("rate", &rate_py, "model"_a, "dataset"_a, "as_of"_a, "reviews"_a = py::none(), "input_hash"_a = true,
+        "Rates every operator at as_of (days since 1970-01-01), without the GIL. With reviews, the "
+        "aggregator's summary at as_of replaces the dataset's review columns (on a copy).");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates and text helpers (vectorised)
+
+/// Text of a Python item: str → its UTF-8; None, float NaN, pandas NA → nullopt; others: error.
+std::optional<std::string_view> text_item(PyObject* o, bool& bad) {
+  bad = false;
+  if (PyUnicode_Check(o)) {
+    Py_ssize_t n = 0;
+    const char* s = PyUnicode_AsUTF8AndSize(o, &n);
+    if (s == nullptr) throw py::error_already_set();
+    return std::string_view(s, static_cast<std::size_t>(n));
+  }
+  if (o == Py_None) return std::nullopt;
+  if (PyFloat_Check(o) && std::isnan(PyFloat_AS_DOUBLE(o))) return std::nullopt;
+  const std::string tname = Py_TYPE(o)->tp_name;
+  if (tname == "NAType" || tname == "NaTType") return std::nullopt;
+  bad = true;
+  return std::nullopt;
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+/// Strict dates: (int32 days with INT32_MIN for missing, positions of unparsable items).
+py::tuple parse_dates(const py::sequence& items) {
+  const auto n = static_cast<py::ssize_t>(py::len(items));
+  py::array_t<std::int32_t> out(n);
+  std::int32_t* p = out.mutable_data();
+  std::vector<py::ssize_t> bad;
+  for (py::ssize_t i = 0; i < n; ++i) {
+    py::object o = items[static_cast<std::size_t>(i)];
+    bool wrong = false;
+    const auto t = text_item(o.ptr(), wrong);
+    p[i] = civil_date::missing().days();
+    if (wrong) {
+      bad.push_back(i);
+      continue;
+    }
+    if (!t || trimmed(*t).empty()) continue;
+    const auto d = parse_date(trimmed(*t));
+    if (d) p[i] = d->days();
+    else bad.push_back(i);
+  }
+  return py::make_tuple(out, bad);
+}
+
+}  // namespace
+}  // namespace embedrating::python
+
+PYBIND11_MODULE(_core, m) {
+  namespace er = embedrating;
+  namespace ep = embedrating::python;
+  using namespace pybind11::literals;
+  m.doc() = "embedrating._core: the compiled part of the embedrating package (pybind11 bindings of the C++ library).";
+  m.attr("version") = er::version_string;
+  m.attr("MISSING_DATE") = er::civil_date::missing().days();
+  ep::register_errors(m);
+  m.def("data_directory", &er::data_directory, "Where the shipped data is looked up ($EMBEDRATING_DATA_DIR first).");
+  m.def("catalogue", &ep::catalogue_codes, "Codes of the shipped catalogue (scenarios, modes, statuses, veto flags).");
+  m.def(
+      "parse_date",
+      [](const std::string& s) -> std::optional<std::int32_t> {
+        const auto d = er::parse_date(s);
+        if (!d) return std::nullopt;
+        return d->days();
+      },
+      "text"_a, "Strict YYYY-MM-DD (or YYYY/MM/DD) → days since 1970-01-01, None if malformed.");
+  m.def("parse_dates", &ep::parse_dates, "items"_a,
+        "Vectorised parse_date over a sequence (None/NaN/\"\" missing) → (days, bad positions).");
+  m.def(
+      "add_months", [](std::int32_t days, int months) { return er::add_months(er::civil_date(days), months).days(); },
+      "days"_a, "months"_a, "Calendar-month arithmetic (day clamped to the month's end).");
+  ep::register_model(m);
+  ep::register_dataset(m);
+  ep::register_reviews(m);  // before the ratings: rate() takes a ReviewAggregator
+  ep::register_ratings(m);
+}

@@ -1,0 +1,429 @@
+// embedrating._core: the review aggregator, review keys and times, and the estimators
+// (embedrating.reviews). The second translation unit of the module (see module.cpp).
+#include <cmath>
+#include <optional>
+
+#include <embedrating/estimators.hpp>
+
+#include "bindings.hpp"
+
+namespace embedrating::python {
+namespace {
+
+using namespace pybind11::literals;
+namespace est = embedrating::estimators;
+
+py::str utf8(const std::string& s) {
+  PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
+  if (o == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(o);
+}
+
+/// Text of a Python item: str; None, float NaN, pandas NA/NaT → missing; `bad` for anything else.
+std::optional<std::string_view> text_item(PyObject* o, bool& bad) {
+  bad = false;
+  if (PyUnicode_Check(o)) {
+    Py_ssize_t n = 0;
+    const char* s = PyUnicode_AsUTF8AndSize(o, &n);
+    if (s == nullptr) throw py::error_already_set();
+    return std::string_view(s, static_cast<std::size_t>(n));
+  }
+  if (o == Py_None) return std::nullopt;
+  if (PyFloat_Check(o) && std::isnan(PyFloat_AS_DOUBLE(o))) return std::nullopt;
+  const std::string tname = Py_TYPE(o)->tp_name;
+  if (tname == "NAType" || tname == "NaTType") return std::nullopt;
+  bad = true;
+  return std::nullopt;
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+/// review_key over a sequence of str (trimmed; None/NaN → the key of "").
+py::array_t<std::uint64_t> review_keys(const py::sequence& items) {
+  const auto n = static_cast<py::ssize_t>(py::len(items));
+  py::array_t<std::uint64_t> out(n);
+  std::uint64_t* p = out.mutable_data();
+  for (py::ssize_t i = 0; i < n; ++i) {
+    py::object o = items[static_cast<std::size_t>(i)];
+    bool bad = false;
+    const auto t = text_item(o.ptr(), bad);
+    if (bad) throw py::type_error("review_keys: item " + std::to_string(i) + " is not a str");
+    p[i] = review_key(t ? trimmed(*t) : std::string_view());
+  }
+  return out;
+}
+
+/// ISO 8601 instants as the review CSV reader reads them → (int64 Unix seconds with no_time for
+/// missing, positions of unparsable items).
+py::tuple parse_times(const py::sequence& items) {
+  const auto n = static_cast<py::ssize_t>(py::len(items));
+  py::array_t<std::int64_t> out(n);
+  std::int64_t* p = out.mutable_data();
+  std::vector<py::ssize_t> bad_rows;
+  for (py::ssize_t i = 0; i < n; ++i) {
+    py::object o = items[static_cast<std::size_t>(i)];
+    bool bad = false;
+    const auto t = text_item(o.ptr(), bad);
+    p[i] = no_time;
+    if (bad) {
+      bad_rows.push_back(i);
+      continue;
+    }
+    if (!t || trimmed(*t).empty()) continue;
+    const auto v = embedrating::parse_review_time(trimmed(*t));
+    if (v) p[i] = *v;
+    else bad_rows.push_back(i);
+  }
+  return py::make_tuple(out, bad_rows);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aggregator
+
+template <class T>
+const T* data_or_null(const std::optional<exact_array<T>>& a, std::size_t n, const char* name) {
+  if (!a) return nullptr;
+  if (a->ndim() != 1 || static_cast<std::size_t>(a->shape(0)) != n)
+    throw data_error(error_location{{}, 0, 0, name, {}},
+                     "review batch: array has " + std::to_string(a->size()) + " elements, review_key has " +
+                         std::to_string(n));
+  return a->data();
+}
+
+void add_batch(py_aggregator& self, const exact_array<std::uint64_t>& review_key_,
+               const exact_array<std::uint32_t>& operator_index, const exact_array<std::uint64_t>& reviewer_key,
+               const exact_array<std::int64_t>& time, const exact_array<std::int8_t>& level,
+               const std::optional<exact_array<std::uint32_t>>& revision,
+               const std::optional<exact_array<std::uint8_t>>& status,
+               const std::optional<exact_array<std::int64_t>>& rectified_at,
+               const std::optional<exact_array<std::int64_t>>& followed_up_at,
+               const std::optional<exact_array<std::uint8_t>>& has_service_record) {
+  if (review_key_.ndim() != 1) throw data_error("review batch: arrays must be one-dimensional");
+  const auto n = static_cast<std::size_t>(review_key_.shape(0));
+  auto required = [&](const auto& a, const char* name) {
+    if (a.ndim() != 1 || static_cast<std::size_t>(a.shape(0)) != n)
+      throw data_error(error_location{{}, 0, 0, name, {}},
+                       "review batch: array has " + std::to_string(a.size()) + " elements, review_key has " +
+                           std::to_string(n));
+    return a.data();
+  };
+  review_batch b;
+  b.size = n;
+  b.review_key = review_key_.data();
+  b.operator_index = required(operator_index, "operator_index");
+  b.reviewer_key = required(reviewer_key, "reviewer_key");
+  b.time = required(time, "time");
+  b.level = required(level, "level");
+  b.revision = data_or_null(revision, n, "revision");
+  b.status = data_or_null(status, n, "status");
+  b.rectified_at = data_or_null(rectified_at, n, "rectified_at");
+  b.followed_up_at = data_or_null(followed_up_at, n, "followed_up_at");
+  b.has_service_record = data_or_null(has_service_record, n, "has_service_record");
+  py::gil_scoped_release nogil;
+  std::lock_guard<std::mutex> lock(self.mu);
+  self.agg.add(b);
+}
+
+/// Events one by one with their text ids (the path for rows a batch cannot express: missing or
+/// unknown ids, unparsable cells); each `where` names the row in rejection examples.
+void add_events(py_aggregator& self, const std::vector<std::string>& review_id,
+                const exact_array<std::uint32_t>& revision, const std::vector<std::string>& operator_id,
+                const std::vector<std::string>& reviewer_id, const exact_array<std::int64_t>& time,
+                const exact_array<std::int8_t>& level, const exact_array<std::uint8_t>& status,
+                const exact_array<std::int64_t>& rectified_at, const exact_array<std::int64_t>& followed_up_at,
+                const std::vector<std::string>& service_record_id, const std::vector<std::string>& where) {
+  const std::size_t n = review_id.size();
+  for (std::size_t len : {static_cast<std::size_t>(revision.size()), operator_id.size(), reviewer_id.size(),
+                          static_cast<std::size_t>(time.size()), static_cast<std::size_t>(level.size()),
+                          static_cast<std::size_t>(status.size()), static_cast<std::size_t>(rectified_at.size()),
+                          static_cast<std::size_t>(followed_up_at.size()), service_record_id.size(), where.size()})
+    if (len != n) throw data_error("add_events: the columns differ in length");
+  py::gil_scoped_release nogil;
+  std::lock_guard<std::mutex> lock(self.mu);
+  for (std::size_t i = 0; i < n; ++i) {
+    review_event e;
+    e.review_id = review_id[i];
+    e.revision = revision.data()[i];
+    e.operator_id = operator_id[i];
+    e.reviewer_id = reviewer_id[i];
+    e.time = time.data()[i];
+    e.level = level.data()[i];
+    e.status = static_cast<review_status>(status.data()[i]);
+    e.rectified_at = rectified_at.data()[i];
+    e.followed_up_at = followed_up_at.data()[i];
+    e.service_record_id = service_record_id[i];
+    self.agg.add(e, where[i]);
+  }
+}
+
+template <class Derived>
+py::array_t<double> array_of(const Eigen::ArrayBase<Derived>& a) {
+  py::array_t<double> out(static_cast<py::ssize_t>(a.size()));
+  std::copy(a.derived().data(), a.derived().data() + a.size(), out.mutable_data());
+  return out;
+}
+
+py::dict summary_dict(const review_summary& s, const std::vector<std::vector<double>>& stars) {
+  py::dict stars_cols;
+  for (std::size_t k = 0; k < 5; ++k) stars_cols[py::str("stars_" + std::to_string(k + 1))] = stars[k];
+  py::list rejects;
+  for (std::size_t k = 0; k < reject_kind_count; ++k)
+    rejects.append(py::make_tuple(to_string(static_cast<reject_kind>(k)), s.rejects.counts[k], s.rejects.examples[k]));
+  using counts_t = Eigen::Matrix<std::int64_t, Eigen::Dynamic, 5, Eigen::RowMajor>;
+  using weights_t = Eigen::Matrix<double, Eigen::Dynamic, 5, Eigen::RowMajor>;
+  py::list ids;
+  for (const auto& id : s.operator_ids) ids.append(utf8(id));
+  return py::dict(
+      "as_of"_a = s.as_of.days(), "operator_ids"_a = ids, "counts"_a = counts_t(s.counts),
+      "weights"_a = weights_t(s.weights), "stars"_a = stars_cols, "valid_n"_a = array_of(s.valid_n),
+      "effective_n"_a = array_of(s.effective_n), "satisfaction_index"_a = array_of(s.satisfaction_index),
+      "satisfaction_rate"_a = array_of(s.satisfaction_rate), "wilson_lower"_a = array_of(s.wilson_lower),
+      "jeffreys_lower"_a = array_of(s.jeffreys_lower), "jeffreys_upper"_a = array_of(s.jeffreys_upper),
+      "bayes_rate"_a = array_of(s.bayes_rate), "bayes_index"_a = array_of(s.bayes_index),
+      "eb_rate"_a = array_of(s.eb_rate), "bad_open"_a = copy1(s.bad_open),
+      "bad_closed_in_time"_a = copy1(s.bad_closed_in_time), "bad_overdue"_a = copy1(s.bad_overdue),
+      "bad_followed_up"_a = copy1(s.bad_followed_up), "low_volume"_a = copy1(s.low_volume),
+      "eb_alpha"_a = s.eb_alpha, "eb_beta"_a = s.eb_beta, "eb_pooled"_a = s.eb_pooled, "eb_note"_a = utf8(s.eb_note),
+      "events_seen"_a = s.events_seen, "records_kept"_a = s.records_kept, "rejects"_a = rejects);
+}
+
+py::list rejects_list(const reject_log& r) {
+  py::list out;
+  for (std::size_t k = 0; k < reject_kind_count; ++k) {
+    py::list ex;
+    for (const auto& e : r.examples[k]) ex.append(utf8(e));
+    out.append(py::make_tuple(to_string(static_cast<reject_kind>(k)), r.counts[k], ex));
+  }
+  return out;
+}
+
+void register_aggregator(py::module_& m) {
+  py::class_<py_aggregator>(m, "ReviewAggregator",
+                            "The event-level review aggregation state (C++ embedrating::review_aggregator). "
+                            "Long calls run without the GIL; a mutex serialises calls on one object.")
+      .def(py::init([](std::vector<std::string> operator_ids, const model* settings_of) {
+             return py_aggregator(review_aggregator(std::move(operator_ids),
+                                                    settings_of ? settings_of->spec().reviews : review_settings{}));
+           }),
+           "operator_ids"_a, "model"_a = py::none(), "An empty state; the review settings of `model` (defaults if None).")
+      .def("add_batch", &add_batch, "review_key"_a.noconvert(), "operator_index"_a.noconvert(),
+           "reviewer_key"_a.noconvert(), "time"_a.noconvert(), "level"_a.noconvert(), "revision"_a = py::none(),
+           "status"_a = py::none(), "rectified_at"_a = py::none(), "followed_up_at"_a = py::none(),
+           "has_service_record"_a = py::none(),
+           "Adds a batch of parallel arrays in place (exact dtypes, C-contiguous: no copy).")
+      .def("add_events", &add_events, "review_id"_a, "revision"_a.noconvert(), "operator_id"_a, "reviewer_id"_a,
+           "time"_a.noconvert(), "level"_a.noconvert(), "status"_a.noconvert(), "rectified_at"_a.noconvert(),
+           "followed_up_at"_a.noconvert(), "service_record_id"_a, "where"_a)
+      .def(
+          "add_csv",
+          [](py_aggregator& self, const std::string& path, const std::string& encoding) {
+            py::gil_scoped_release nogil;
+            std::lock_guard<std::mutex> lock(self.mu);
+            self.agg.add_csv(path, encoding);
+          },
+          "path"_a, "encoding"_a = "auto", "Adds every row of a review-event CSV (SPEC §5 columns).")
+      .def(
+          "merge",
+          [](py_aggregator& self, const py_aggregator& other) {
+            if (&self == &other) {
+              const review_aggregator copy = other.locked_copy();
+              py::gil_scoped_release nogil;
+              std::lock_guard<std::mutex> lock(self.mu);
+              self.agg.merge(copy);
+              return;
+            }
+            py::gil_scoped_release nogil;
+            std::scoped_lock lock(self.mu, other.mu);
+            self.agg.merge(other.agg);
+          },
+          "other"_a)
+      .def(
+          "summary",
+          [](const py_aggregator& self, std::int32_t as_of) {
+            std::optional<review_summary> s;
+            std::vector<std::vector<double>> stars(5);
+            {
+              py::gil_scoped_release nogil;
+              {
+                std::lock_guard<std::mutex> lock(self.mu);
+                s = self.agg.summary(civil_date(as_of));
+              }
+              // the star columns exactly as apply_to sets them for rate()
+              dataset tmp(s->operator_ids, "summary");
+              s->apply_to(tmp);
+              for (std::size_t k = 0; k < 5; ++k) stars[k] = *tmp.review_column("stars_" + std::to_string(k + 1));
+            }
+            return summary_dict(*s, stars);
+          },
+          "as_of"_a, "Measures per operator at as_of (days since 1970-01-01), China's working-day calendar.")
+      .def("serialize",
+           [](const py_aggregator& self) {
+             std::string bytes;
+             {
+               py::gil_scoped_release nogil;
+               std::lock_guard<std::mutex> lock(self.mu);
+               bytes = self.agg.serialize();
+             }
+             return py::bytes(bytes);
+           })
+      .def_static(
+          "deserialize",
+          [](const py::bytes& data, const std::string& source_name) {
+            const std::string_view bytes = data;
+            py::gil_scoped_release nogil;
+            return py_aggregator(review_aggregator::deserialize(bytes, source_name));
+          },
+          "data"_a, "source_name"_a = "<bytes>")
+      .def(
+          "save",
+          [](const py_aggregator& self, const std::string& path) {
+            py::gil_scoped_release nogil;
+            std::lock_guard<std::mutex> lock(self.mu);
+            self.agg.save(path);
+          },
+          "path"_a, "Atomic save of the binary archive.")
+      .def_static(
+          "load",
+          [](const std::string& path) {
+            py::gil_scoped_release nogil;
+            return py_aggregator(review_aggregator::load(path));
+          },
+          "path"_a)
+      .def("copy", [](const py_aggregator& self) { return py_aggregator(self); })
+      .def_property_readonly("operator_ids",
+                             [](const py_aggregator& self) {
+                               std::lock_guard<std::mutex> lock(self.mu);
+                               return self.agg.operator_ids();
+                             })
+      .def_property_readonly("events_seen",
+                             [](const py_aggregator& self) {
+                               std::lock_guard<std::mutex> lock(self.mu);
+                               return self.agg.events_seen();
+                             })
+      .def_property_readonly("records_kept",
+                             [](const py_aggregator& self) {
+                               std::lock_guard<std::mutex> lock(self.mu);
+                               return self.agg.records_kept();
+                             })
+      .def_property_readonly("memory_bytes",
+                             [](const py_aggregator& self) {
+                               std::lock_guard<std::mutex> lock(self.mu);
+                               return self.agg.memory_bytes();
+                             })
+      .def_property_readonly("rejects",
+                             [](const py_aggregator& self) {
+                               std::lock_guard<std::mutex> lock(self.mu);
+                               return rejects_list(self.agg.rejects());
+                             })
+      .def(
+          "same_settings",
+          [](const py_aggregator& self, const model& mo) {
+            std::lock_guard<std::mutex> lock(self.mu);
+            // compare through fresh aggregators' archives would be heavy; compare the fields
+            const review_settings& a = self.agg.settings();
+            const review_settings& b = mo.spec().reviews;
+            bool same = a.min_count == b.min_count && a.prior_index == b.prior_index && a.prior_rate == b.prior_rate &&
+                        a.prior_closure == b.prior_closure && a.period == b.period && a.period_days == b.period_days &&
+                        a.window_months == b.window_months && a.half_life_days == b.half_life_days &&
+                        a.deadline_working_days == b.deadline_working_days &&
+                        a.service_record_only == b.service_record_only && a.dedup == b.dedup &&
+                        a.wilson_z == b.wilson_z && a.eb_method == b.eb_method;
+            for (int k = 0; k < 5; ++k) same = same && a.level_values[k] == b.level_values[k];
+            return same;
+          },
+          "model"_a, "True when this state's review settings are the model's.")
+      .def("__eq__", [](const py_aggregator& a, const py_aggregator& b) {
+        if (&a == &b) return true;
+        std::scoped_lock lock(a.mu, b.mu);
+        return a.agg == b.agg;
+      });
+
+  m.def("review_key", [](const std::string& id) { return review_key(id); }, "id"_a,
+        "The 64-bit key of a text id (a decimal number below 2^63 is its own value).");
+  m.def("review_keys", &review_keys, "ids"_a, "Vectorised review_key over a sequence of str (trimmed).");
+  m.def(
+      "parse_time",
+      [](const std::string& s) -> std::optional<std::int64_t> { return embedrating::parse_review_time(s); }, "text"_a,
+      "ISO 8601 instant → Unix seconds (no offset: China Standard Time), None if malformed.");
+  m.def("parse_times", &parse_times, "items"_a,
+        "Vectorised parse_time (None/NaN/\"\" missing → NO_TIME) → (seconds, bad positions).");
+  m.attr("NO_TIME") = no_time;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Estimators (flat float64 arrays; embedrating.reviews broadcasts and reshapes)
+
+using ref = est::array_ref;
+
+void register_estimators(py::module_& m) {
+  m.def("wilson_lower_bound", [](ref good, ref n, double z) -> Eigen::ArrayXd { return est::wilson_lower_bound(good, n, z); },
+        "good"_a, "n"_a, "z"_a = est::z_95);
+  m.def(
+      "wilson_interval",
+      [](ref good, ref n, double z) {
+        est::interval_arrays r = est::wilson_interval(good, n, z);
+        return py::make_tuple(std::move(r.lower), std::move(r.upper));
+      },
+      "good"_a, "n"_a, "z"_a = est::z_95);
+  m.def(
+      "jeffreys_interval",
+      [](ref good, ref n, double confidence) {
+        est::interval_arrays r;
+        {
+          py::gil_scoped_release nogil;
+          r = est::jeffreys_interval(good, n, confidence);
+        }
+        return py::make_tuple(std::move(r.lower), std::move(r.upper));
+      },
+      "good"_a, "n"_a, "confidence"_a = 0.95);
+  m.def(
+      "bayesian_average",
+      [](ref good, ref n, double prior_mean, double prior_weight) -> Eigen::ArrayXd {
+        return est::bayesian_average(good, n, prior_mean, prior_weight);
+      },
+      "good"_a, "n"_a, "prior_mean"_a, "prior_weight"_a);
+  m.def("kish_effective_n", [](ref sum_w, ref sum_w2) -> Eigen::ArrayXd { return est::kish_effective_n(sum_w, sum_w2); },
+        "sum_w"_a, "sum_w2"_a);
+
+  py::class_<est::beta_prior_fit>(m, "BetaPriorFit", "An empirical-Bayes Beta prior (or the statement that it is pooled).")
+      .def_readonly("alpha", &est::beta_prior_fit::alpha)
+      .def_readonly("beta", &est::beta_prior_fit::beta)
+      .def_readonly("mean", &est::beta_prior_fit::mean)
+      .def_readonly("prior_strength", &est::beta_prior_fit::prior_strength)
+      .def_readonly("pooled", &est::beta_prior_fit::pooled)
+      .def_readonly("method", &est::beta_prior_fit::method)
+      .def_readonly("iterations", &est::beta_prior_fit::iterations)
+      .def_readonly("log_likelihood", &est::beta_prior_fit::log_likelihood)
+      .def_readonly("operators", &est::beta_prior_fit::operators)
+      .def_readonly("note", &est::beta_prior_fit::note)
+      .def("__repr__", [](const est::beta_prior_fit& f) {
+        if (f.pooled)
+          return "BetaPriorFit(pooled=True, mean=" + est::detail::number(f.mean) + ", method='" + f.method + "')";
+        return "BetaPriorFit(alpha=" + est::detail::number(f.alpha) + ", beta=" + est::detail::number(f.beta) +
+               ", mean=" + est::detail::number(f.mean) + ", method='" + f.method + "')";
+      });
+  m.def(
+      "fit_beta_prior",
+      [](ref good, ref n, const std::string& method, double min_strength, double max_strength) {
+        const est::prior_method pm = est::parse_prior_method(method);
+        est::beta_prior_options opt;
+        opt.min_strength = min_strength;
+        opt.max_strength = max_strength;
+        py::gil_scoped_release nogil;
+        return est::fit_beta_prior(good, n, pm, opt);
+      },
+      "good"_a, "n"_a, "method"_a = "maximum_likelihood", "min_strength"_a = 1e-3, "max_strength"_a = 1e6);
+}
+
+}  // namespace
+
+void register_reviews(py::module_& m) {
+  register_aggregator(m);
+  register_estimators(m);
+}
+
+}  // namespace embedrating::python

@@ -1,0 +1,195 @@
+"""Dataset: DataFrames and arrays in, the same C++ dataset as the CSV readers build, errors."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import embedrating as er
+from embedrating._convert import float_array
+from _helpers import SAMPLE_AS_OF
+
+
+@pytest.fixture(scope="module")
+def csv_hash(model: er.Model, sample_dir: Path) -> str:
+    return er.Dataset.from_csv(sample_dir / "operators.csv", sample_dir / "facilities.csv", model=model).input_hash(model)
+
+
+def _rebuilt(sample: er.Dataset, operators=None, indicators=None, facilities=None, **kw) -> er.Dataset:  # type: ignore[no-untyped-def]
+    return er.Dataset(
+        sample.operators if operators is None else operators,
+        sample.indicators if indicators is None else indicators,
+        None,
+        sample.facilities if facilities is None else facilities,
+        **kw,
+    )
+
+
+def test_frames_build_the_dataset_the_csv_readers_build(sample: er.Dataset, model: er.Model, csv_hash: str) -> None:
+    assert sample.input_hash(model) == csv_hash
+    assert len(sample) == 300
+    assert {"operator_id", "status", "scenarios", "district"} <= set(sample.operators.columns)
+    assert {"stars_1", "funds_audit"} <= set(sample.indicators.columns)
+    assert isinstance(sample.reviews, pd.DataFrame) and len(sample.reviews) == 41313
+    assert sample.benchmark is not None and len(sample.benchmark) == 40
+
+
+def test_one_wide_frame_or_a_mapping_of_arrays(sample: er.Dataset, model: er.Model, csv_hash: str) -> None:
+    wide = sample.operators.merge(sample.indicators, on="operator_id")
+    assert er.Dataset(wide, wide, facilities=sample.facilities).input_hash(model) == csv_hash
+    assert er.Dataset(wide, facilities=sample.facilities).input_hash(model) == csv_hash
+    as_arrays = {c: wide[c].to_numpy() for c in wide.columns}
+    assert er.Dataset(as_arrays, facilities=sample.facilities).input_hash(model) == csv_hash
+    indexed = sample.operators.set_index("operator_id")
+    assert _rebuilt(sample, operators=indexed).input_hash(model) == csv_hash
+
+
+def test_indicators_are_aligned_by_operator_id(sample: er.Dataset, model: er.Model, csv_hash: str) -> None:
+    shuffled = sample.indicators.sample(frac=1.0, random_state=7)
+    assert _rebuilt(sample, indicators=shuffled).input_hash(model) == csv_hash
+
+
+def test_column_types_are_read_alike(sample: er.Dataset, model: er.Model, csv_hash: str) -> None:
+    ops = sample.operators.copy()
+    veto = er._core.catalogue()["veto_flags"]
+    ops[veto[0]] = ops[veto[0]].astype(bool)  # bool flags
+    ops[veto[1]] = ops[veto[1]].map({0: "否", 1: "是"})  # text flags
+    ops["opened_on"] = pd.to_datetime(ops["opened_on"])  # datetime64
+    ops["last_penalty_on"] = [None if pd.isna(x) else datetime.date.fromisoformat(x) for x in ops["last_penalty_on"]]
+    ops["scenarios"] = ops["scenarios"].str.split(";")  # lists of codes
+    ops["status"] = ops["status"].astype("category")
+    ops["previous_grade"] = pd.Categorical(ops["previous_grade"], categories=list(er.GRADES), ordered=True)
+    ind = sample.indicators.copy()
+    ind["stars_5"] = ind["stars_5"].astype("Int64")  # nullable integers
+    ind["funds_audit"] = ind["funds_audit"].astype("category")
+    assert _rebuilt(sample, operators=ops, indicators=ind).input_hash(model) == csv_hash
+
+
+def test_missing_required_columns_are_listed(sample: er.Dataset, model: er.Model) -> None:
+    ops = sample.operators.drop(columns=["fire_auto_fail", "scenarios"])
+    ind = sample.indicators.drop(columns=["funds_audit"])
+    ds = _rebuilt(sample, operators=ops, indicators=ind)
+    with pytest.raises(er.DataError) as info:
+        model.rate(ds, as_of=SAMPLE_AS_OF)
+    msg = str(info.value)
+    assert msg.startswith("DataFrame: missing required columns for model wuhan-2024: ")
+    for name in ("flag.fire_auto_fail", "raw.funds_audit", "scenarios"):
+        assert name in msg
+
+
+def test_unexpected_columns_are_listed(sample: er.Dataset, model: er.Model) -> None:
+    ops = sample.operators.assign(colour="red", shoe_size=42)
+    with pytest.raises(er.DataError, match=r'unknown columns "colour", "shoe_size" \(not a measure, flag, date, review column or attribute of model wuhan-2024\)'):
+        _rebuilt(sample, operators=ops, model=model)
+    fac = sample.facilities.assign(paint="blue")
+    with pytest.raises(er.DataError, match='unknown column "paint"'):
+        _rebuilt(sample, facilities=fac).validate(model)
+    both = sample.indicators.assign(district="x")
+    with pytest.raises(er.DataError, match="in both the operators and the indicators table: district"):
+        _rebuilt(sample, indicators=both).validate(model)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("status", "open", 'status: operator WH-JA-0001: unknown status "open"'),
+        ("fire_auto_fail", 2, 'fire_auto_fail: operator WH-JA-0001: a flag is 0 or 1 (true/false), got "2"'),
+        ("opened_on", "2025-02-30", 'opened_on: operator WH-JA-0001: "2025-02-30" is not a date YYYY-MM-DD'),
+        ("scenarios", "elderly_care;moon_base", 'scenarios: operator WH-JA-0001: unknown scenario "moon_base"'),
+        ("mode", "lottery", 'mode: operator WH-JA-0001: unknown operating mode "lottery"'),
+        ("previous_grade", "6A", 'previous_grade: operator WH-JA-0001: "6A" is not a grade'),
+    ],
+)
+def test_bad_operator_values(sample: er.Dataset, model: er.Model, column: str, value: object, message: str) -> None:
+    ops = sample.operators.copy()
+    ops[column] = ops[column].astype(object)
+    ops.loc[0, column] = value
+    with pytest.raises(er.DataError) as info:
+        _rebuilt(sample, operators=ops).validate(model)
+    assert message in str(info.value)
+    assert info.value.operator_id == "WH-JA-0001"
+    assert info.value.field == column
+
+
+def test_bad_indicator_values(sample: er.Dataset, model: er.Model) -> None:
+    ind = sample.indicators.copy()
+    ind.loc[3, "stars_2"] = np.nan
+    with pytest.raises(er.DataError, match="stars_2: operator WH-JA-0004: a review count must be a finite number >= 0"):
+        _rebuilt(sample, indicators=ind).validate(model)
+    ind = sample.indicators.copy()
+    ind["bad_open"] = ind["bad_open"].astype(np.float64)
+    ind.loc[3, "bad_open"] = 1.5
+    with pytest.raises(er.DataError, match="bad_open: operator WH-JA-0004: a review count must be a whole number"):
+        _rebuilt(sample, indicators=ind).validate(model)
+    ind = sample.indicators.copy()
+    ind["funds_audit"] = ind["funds_audit"].astype(object)
+    ind.loc[3, "funds_audit"] = "spotless"
+    with pytest.raises(er.DataError, match=r'funds_audit: operator WH-JA-0004: "spotless" is not a level of funds_audit \(allowed: clean, minor, major\)'):
+        _rebuilt(sample, indicators=ind).validate(model)
+    fac = sample.facilities.copy()
+    fac.loc[0, "fire_rectified_on_time"] = np.inf
+    with pytest.raises(er.DataError, match='facilities.fire_rectified_on_time: operator WH-JA-0001: facility "WH-JA-0001-01": value is \\+inf'):
+        _rebuilt(sample, facilities=fac).validate(model)
+    fac = sample.facilities.copy()
+    fac.loc[0, "fire_inspection_score"] = 130
+    with pytest.raises(er.DataError, match=r'facilities.fire_inspection_score: operator WH-JA-0001: facility "WH-JA-0001-01": value 130 is outside the allowed range \[0, 100\] \(points 0-100\)'):
+        model.rate(_rebuilt(sample, facilities=fac), as_of=SAMPLE_AS_OF)
+    ind = sample.indicators.copy()
+    ind["funds_audit"] = ind["funds_audit"].astype(object)
+    fac = sample.facilities.copy()
+    fac["food_grade"] = fac["food_grade"].astype(object)
+    fac.loc[1, "food_grade"] = "D"
+    with pytest.raises(er.DataError, match='operator WH-JA-0001: facility "WH-JA-0001-02": "D" is not a level of food_grade'):
+        _rebuilt(sample, facilities=fac).validate(model)
+
+
+def test_bad_ids(sample: er.Dataset, model: er.Model) -> None:
+    ops = sample.operators.copy()
+    ops.loc[5, "operator_id"] = ops.loc[4, "operator_id"]
+    with pytest.raises(er.DataError, match=r"operator WH-JA-0005: duplicate operator id \(rows 5 and 6\)"):
+        er.Dataset(ops)
+    with pytest.raises(er.DataError, match="operators without a row in the indicators table: WH-JA-0001"):
+        _rebuilt(sample, indicators=sample.indicators.iloc[1:]).validate(model)
+    with pytest.raises(er.DataError, match="operator_id: missing required column"):
+        er.Dataset(sample.operators.drop(columns="operator_id"))
+    fac = sample.facilities.copy()
+    fac.loc[0, "operator_id"] = "WH-XX-9999"
+    with pytest.raises(er.DataError, match="operator WH-XX-9999: facility .* belongs to an operator that is not in"):
+        _rebuilt(sample, facilities=fac).validate(model)
+    with pytest.raises(er.DataError, match="the dataset has no operators|has no rows"):
+        er.Dataset(sample.operators.iloc[:0])
+
+
+def test_gb18030_csv_reads_like_utf8(sample_dir: Path, tmp_path: Path, model: er.Model, csv_hash: str) -> None:
+    for name in ("operators.csv", "facilities.csv"):
+        (tmp_path / name).write_bytes((sample_dir / name).read_text(encoding="utf-8").encode("gb18030"))
+    ds = er.Dataset.from_csv(tmp_path / "operators.csv", tmp_path / "facilities.csv")
+    assert ds.input_hash(model) == csv_hash
+    # the exported frames hold the same data: rebuilding from them gives the same dataset
+    again = er.Dataset(ds.operators, ds.indicators, None, ds.facilities)
+    assert again.input_hash(model) == csv_hash
+    assert ds.to_frame(model).shape[0] == 300
+
+
+def test_csv_errors_name_file_line_and_column(sample_dir: Path, tmp_path: Path) -> None:
+    lines = (sample_dir / "operators.csv").read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace(",active,", ",sleeping,", 1)
+    bad = tmp_path / "operators.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(er.DataError) as info:
+        er.Dataset.from_csv(bad)
+    assert str(info.value).startswith(f"{bad}:4:7: status: operator WH-JA-0003: unknown status")
+    assert (info.value.line, info.value.column) == (4, 7)
+
+
+def test_float64_columns_reach_the_core_without_a_temporary(sample: er.Dataset) -> None:
+    col = sample.facilities["fire_rectified_on_time"]
+    assert col.dtype == np.float64
+    out = float_array(col, "x", sample.operator_ids, "t")
+    assert np.shares_memory(out, col.to_numpy())
+    ints = sample.facilities["fire_open_hazards"]
+    assert float_array(ints, "x", sample.operator_ids, "t").dtype == np.float64
