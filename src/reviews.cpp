@@ -481,7 +481,7 @@ review_summary review_aggregator::summary(civil_date as_of, const holiday_calend
       if (d > as_of || d < first) continue;
       const double w = weight(d);
       auto add = [&](std::uint32_t code, std::uint32_t x) {
-        const std::uint32_t r = code % detail::day_counters;
+        const auto r = static_cast<std::uint32_t>(code % detail::day_counters);
         if (rs.service_record_only && r < 3) return;
         const auto row = static_cast<Eigen::Index>(code / detail::day_counters);
         const int l = static_cast<int>(r % 3);
