@@ -145,6 +145,33 @@ std::vector<std::string> id_column(const reporter& fail, const detail::csv_table
 
 }  // namespace
 
+operator_columns operator_input_columns(const model& m) {
+  const model_spec& s = m.spec();
+  operator_columns out;
+  // Art. 16 veto flags from the catalogue (data, not code), and every flag the model reads
+  const std::vector<std::string> veto = catalogue::load(data_directory() + "/catalogue").veto_flag_codes();
+  out.flags.insert(veto.begin(), veto.end());
+  out.attributes.insert(std::begin(text_attributes), std::end(text_attributes));
+  std::vector<field_ref> used;
+  for (const auto& nd : s.nodes) {
+    if (nd.input) used.push_back(*nd.input);
+    if (nd.missing.kind == missing_policy::kind_t::fallback) used.push_back(nd.missing.fallback_input);
+    if (nd.not_applicable_if) fields_of(*nd.not_applicable_if, used);
+  }
+  for (const auto& g : s.grades)
+    for (const auto& p : g.prerequisites) fields_of(p.when, used);
+  for (const auto& r : s.rules) {
+    fields_of(r.when, used);
+    if (r.lapse.active()) out.dates.insert(r.lapse.date_field);
+  }
+  for (const auto& f : used) {
+    if (f.kind == field_kind::flag) out.flags.insert(f.name);
+    if (f.kind == field_kind::months_since) out.dates.insert(f.name);
+    if (f.kind == field_kind::attr) out.attributes.insert(f.name);
+  }
+  return out;
+}
+
 dataset read_operators_csv(const std::string& path, const model& m, const std::string& encoding, problem_sink* problems) {
   const detail::csv_table t = detail::read_csv_file(path, encoding);
   const model_spec& s = m.spec();
@@ -156,29 +183,11 @@ dataset read_operators_csv(const std::string& path, const model& m, const std::s
   const std::vector<std::string> ids = id_column(fail, t, id_col, "operator id", true);
   dataset d(ids, path);
 
-  // what the model reads
-  // Art. 16 veto flags from the catalogue (data, not code), and every flag the model reads
   const catalogue cat = catalogue::load(data_directory() + "/catalogue");
-  const std::vector<std::string> veto = cat.veto_flag_codes();
-  std::set<std::string> flags(veto.begin(), veto.end());
-  std::set<std::string> dates, attrs(std::begin(text_attributes), std::end(text_attributes));
-  std::vector<field_ref> used;
-  for (const auto& nd : s.nodes) {
-    if (nd.input) used.push_back(*nd.input);
-    if (nd.missing.kind == missing_policy::kind_t::fallback) used.push_back(nd.missing.fallback_input);
-    if (nd.not_applicable_if) fields_of(*nd.not_applicable_if, used);
-  }
-  for (const auto& g : s.grades)
-    for (const auto& p : g.prerequisites) fields_of(p.when, used);
-  for (const auto& r : s.rules) {
-    fields_of(r.when, used);
-    if (r.lapse.active()) dates.insert(r.lapse.date_field);
-  }
-  for (const auto& f : used) {
-    if (f.kind == field_kind::flag) flags.insert(f.name);
-    if (f.kind == field_kind::months_since) dates.insert(f.name);
-    if (f.kind == field_kind::attr) attrs.insert(f.name);
-  }
+  const operator_columns roles = operator_input_columns(m);
+  const std::set<std::string>& flags = roles.flags;
+  const std::set<std::string>& dates = roles.dates;
+  const std::set<std::string>& attrs = roles.attributes;
   std::map<std::string, const measure*> measures;
   for (const auto& me : s.measures) measures.emplace(me.id, &me);
   std::set<std::string> reviews(std::begin(review_input_columns), std::end(review_input_columns));

@@ -3,6 +3,7 @@
 /// Reading operator and facility tables from CSV (UTF-8 with or without BOM, GB18030/GBK) into a
 /// dataset. The edge where files meet the core: every bad cell is a data_error naming file, line,
 /// column, field and operator.
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,17 @@ namespace embedrating {
 /// Problems that make the rest of the file unreadable (cannot open, undecodable text, malformed
 /// CSV, no `operator_id` column, no rows) always throw.
 using problem_sink = std::vector<data_error>;
+
+/// How an operator table's columns are read for a model (besides `operator_id`, `status`,
+/// `scenarios`, the history columns, the model's measures and the review input columns): flags
+/// (the catalogue's Art. 16 veto flags and every `flag.*` the model reads), dates (every
+/// `months_since.*` and lapse date the model reads; any other column ending in `_on` is a date
+/// too) and text attributes (`mode`, `district`, `street`, `community`, `name`, `name_zh`,
+/// `address` and every `attr.*` the model reads). Used by the CSV reader and the Python Dataset.
+struct operator_columns {
+  std::set<std::string> flags, dates, attributes;
+};
+operator_columns operator_input_columns(const model& m);
 
 /// Reads a wide operator CSV for `m`. Columns (header names):
 /// - `operator_id` (required), `status` (active | suspending | suspended | terminated),
