@@ -2,10 +2,11 @@
 # The Python package's tests: a virtual environment in .venv, the pinned test requirements, a
 # regular (non-editable) `pip install .` that builds embedrating._core with scikit-build-core and
 # pybind11 from PyPI (build directory build/py-<wheel tag> is reused between runs, and ccache when
-# present), then pytest on tests/python. Prints each step's duration.
+# present), then pytest on tests/python and the example notebook. Prints each step's duration.
 #
 # Needs python3 (>= 3.11) with venv, a C++17 compiler, CMake and the Debian packages of
-# scripts/install-deps.sh (Eigen, Boost.Serialization, toml++, OpenSSL). The CLI parity tests use
+# scripts/install-deps.sh (Eigen, Boost.Serialization, toml++, OpenSSL; fonts-noto-cjk for the
+# plots' Chinese labels). The CLI parity tests use
 # $EMBEDRATING_CLI, build-ci/embedrating or build/embedrating, and skip (saying why) without one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,5 +37,8 @@ step "test requirements (pinned)" .venv/bin/python -m pip install --quiet -r tes
 # rebuild reuse build/py-<wheel tag>. (A plain `pip install .` builds in isolation; the same
 # PIP_CONSTRAINT pins that environment.)
 step "pip install . (builds embedrating._core)" .venv/bin/python -m pip install --quiet --no-build-isolation .
-step "pytest tests/python" .venv/bin/python -m pytest tests/python
+step "pytest tests/python" .venv/bin/python -m pytest tests/python --ignore=tests/python/test_notebook.py
+# The example notebook, run top to bottom in a kernel of .venv's Python (nbclient + ipykernel):
+# no error, no warning, nothing on stderr. Its plots need a CJK font (fonts-noto-cjk).
+step "notebook (python/examples/quickstart.ipynb)" .venv/bin/python -m pytest tests/python/test_notebook.py
 echo "=== all steps took $(( $(date +%s) - start_all ))s"

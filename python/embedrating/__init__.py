@@ -8,6 +8,8 @@ A thin, pandas-friendly layer over the C++ core (``embedrating._core``)::
     ratings = model.rate(sample, as_of="2025-12-31")
     ratings.to_frame()                              # one row per operator
     print(ratings.explain("WH-JA-0015", lang="zh"))
+    ratings.explanation("WH-JA-0015")               # the same as an object; HTML in Jupyter
+    er.plot.grade_distribution(ratings)             # matplotlib, imported on first use
 
 Shipped data (models, catalogue, calendars, sample) lives in this package's ``data/`` directory.
 The C++ core looks it up through the environment variable ``EMBEDRATING_DATA_DIR``: importing
@@ -44,10 +46,24 @@ from ._aggregator import ReviewAggregator
 from ._dataset import Dataset, load_sample
 from ._errors import ArchiveError, DataError, Error, ModelError, RatingWarning
 from ._model import Model, default_model
-from ._ratings import GRADES, Ratings
+from ._explanation import Explanation
+from ._ratings import GRADES, OperatorRating, Ratings
 
 __version__: str = _core.version
 """The package version; the same number as the C++ library's EMBEDRATING_VERSION_STRING."""
+
+
+def __getattr__(name: str) -> object:
+    # embedrating.plot imports matplotlib: only when first used, not with the package.
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module 'embedrating' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"plot"})
 
 
 def data_directory() -> str:
@@ -61,8 +77,10 @@ __all__ = [
     "DataError",
     "Dataset",
     "Error",
+    "Explanation",
     "Model",
     "ModelError",
+    "OperatorRating",
     "RatingWarning",
     "Ratings",
     "ReviewAggregator",

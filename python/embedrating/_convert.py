@@ -214,3 +214,82 @@ def exact(values: Any, dtype: Any, name: str) -> np.ndarray:
             if lo < info.min or hi > info.max:
                 raise data_error(f"values {lo}..{hi} do not fit {target}", field=name)
     return np.ascontiguousarray(arr, dtype=target)
+
+
+def factorized(col: Any) -> tuple[np.ndarray, list[str]] | None:
+    """A text column as (int64 codes, -1 where missing; the distinct values as texts trimmed of
+    spaces and tabs, as :func:`text_list` trims them), or None when the column does not hold only
+    texts (the caller then converts it item by item). Categoricals are read from their codes;
+    string and object columns are factorised by pandas (one hash pass, no per-item Python)."""
+    if isinstance(col, pd.Series | pd.Index):
+        dtype = col.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            if dtype.categories.inferred_type not in ("string", "empty"):
+                return None
+            codes = np.asarray(col.cat.codes if isinstance(col, pd.Series) else col.codes, dtype=np.int64)
+            return codes, [str(c).strip(" \t") for c in dtype.categories]
+        if not isinstance(dtype, pd.StringDtype):
+            if dtype != object or pd.api.types.infer_dtype(col, skipna=True) not in ("string", "empty"):
+                return None
+        values: Any = col
+    elif isinstance(col, pd.Categorical):
+        if col.categories.inferred_type not in ("string", "empty"):
+            return None
+        return np.asarray(col.codes, dtype=np.int64), [str(c).strip(" \t") for c in col.categories]
+    else:
+        values = np.asarray(col) if not isinstance(col, np.ndarray) else col
+        if values.ndim != 1:
+            return None
+        if values.dtype.kind != "U" and (
+            values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty")
+        ):
+            return None
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), [str(u).strip(" \t") for u in uniques]
+
+
+def object_values(col: Any) -> Any:
+    """The items of a column for the C++ text readers: a 1-D numpy object array when one is at
+    hand without a Python loop, else the column as a sequence."""
+    if isinstance(col, pd.Series | pd.Index):
+        return col.to_numpy(dtype=object)
+    if isinstance(col, np.ndarray):
+        return col if col.dtype == object else col.astype(object)
+    return col if isinstance(col, list | tuple) else list(col)
+
+
+class FirstRowIds:
+    """ids[k] → the operator id of the first row whose code is k (for error messages about a
+    distinct value of a factorised column)."""
+
+    def __init__(self, codes: np.ndarray, ids: Sequence[str]) -> None:
+        self._codes, self._ids = codes, ids
+
+    def __getitem__(self, k: int) -> str:
+        return self._ids[int(np.argmax(self._codes == k))]
+
+
+def level_codes(col: Any, levels: Sequence[str]) -> tuple[np.ndarray, int]:
+    """int64 codes of a text column among `levels` (-1 where empty or missing; items trimmed as
+    :func:`text_list` trims them) and the row of the first item that is not a level (-1: none).
+    Categoricals map their categories once; other columns are read by C++ in one pass."""
+    cats: Any = None
+    if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
+        cats, codes = col.dtype.categories, np.asarray(col.cat.codes, dtype=np.int64)
+    elif isinstance(col, pd.Categorical):
+        cats, codes = col.categories, np.asarray(col.codes, dtype=np.int64)
+    if cats is None:
+        return _core.codes_of(object_values(col), list(levels))
+    index = {v: k for k, v in enumerate(levels)}
+    texts = [str(c).strip(" \t") for c in cats]
+    lut = np.array([index.get(t, -1 if not t else -2) for t in texts] + [-1], dtype=np.int64)
+    out = lut[codes]
+    bad = np.flatnonzero(out == -2)
+    if bad.size:
+        return out, int(bad[0])
+    return out, -1
+
+
+def item_text(col: Any, i: int) -> str:
+    """The text of row `i` of a column, as :func:`text_list` reads it (for error messages)."""
+    return text_list(col.iloc[i : i + 1] if isinstance(col, pd.Series) else [col[i]])[0]

@@ -10,7 +10,7 @@ from embedrating import ModelError
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'add_months', 'bayesian_average', 'catalogue', 'data_directory', 'fit_beta_prior', 'jeffreys_interval', 'kish_effective_n', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'rate', 'read_facilities_csv_into', 'read_operators_csv', 'review_key', 'review_keys', 'version', 'wilson_interval', 'wilson_lower_bound']
+__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'add_months', 'bayesian_average', 'catalogue', 'codes_of', 'data_directory', 'fit_beta_prior', 'jeffreys_interval', 'kish_effective_n', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'rate', 'rate_one', 'read_facilities_csv_into', 'read_operators_csv', 'review_key', 'review_keys', 'version', 'wilson_interval', 'wilson_lower_bound']
 class Model:
     """
     A validated, immutable rating model (C++ embedrating::model).
@@ -112,6 +112,11 @@ class Dataset:
     """
     Validated, column-major inputs of one rating run (C++ embedrating::dataset). Setters copy each column once into the dataset; float64, uint8 and int32 C-contiguous arrays are read in place.
     """
+    @staticmethod
+    def from_ids(operator_ids: typing.Any, source_name: str = '') -> Dataset:
+        """
+        A dataset of these operators (a numpy object array, read in place, or a sequence; texts are trimmed of spaces and tabs, None/NaN are empty). Ids must be non-empty and unique.
+        """
     def __init__(self, operator_ids: collections.abc.Sequence[str], source_name: str = '') -> None:
         ...
     def __len__(self) -> int:
@@ -132,9 +137,17 @@ class Dataset:
         """
     def set_attribute(self, name: str, values: collections.abc.Sequence[str]) -> None:
         ...
+    def set_attribute_texts(self, name: str, values: typing.Any) -> None:
+        """
+        An attribute from a numpy object array or a sequence (trimmed; missing → "").
+        """
     def set_category(self, name: str, values: collections.abc.Sequence[str]) -> None:
         """
         Strings; "" is missing.
+        """
+    def set_category_codes(self, name: str, codes: numpy.typing.NDArray[numpy.int64], texts: collections.abc.Sequence[str]) -> None:
+        """
+        A category column from factorised codes (int64, -1 missing) into texts ("" missing).
         """
     def set_date(self, name: str, days: numpy.typing.NDArray[numpy.int32]) -> None:
         """
@@ -154,6 +167,10 @@ class Dataset:
         ...
     def set_scenarios(self, scenarios: collections.abc.Sequence[collections.abc.Sequence[str]]) -> None:
         ...
+    def set_scenarios_codes(self, codes: numpy.typing.NDArray[numpy.int64], sets: collections.abc.Sequence[collections.abc.Sequence[str]]) -> None:
+        """
+        Scenario sets from factorised codes (int64, -1: none) into distinct sets of scenario codes.
+        """
     def set_status(self, codes: numpy.typing.NDArray[numpy.uint8]) -> None:
         """
         Status codes: 0 active, 1 suspending, 2 suspended, 3 terminated.
@@ -353,6 +370,10 @@ def catalogue() -> dict:
     """
     Codes of the shipped catalogue (scenarios, modes, statuses, veto flags).
     """
+def codes_of(values: typing.Any, levels: collections.abc.Sequence[str]) -> tuple:
+    """
+    Codes of trimmed texts among levels (-1: empty or missing) → (int64 codes, first row that is not a level, or -1).
+    """
 def data_directory() -> str:
     """
     Where the shipped data is looked up ($EMBEDRATING_DATA_DIR first).
@@ -382,6 +403,10 @@ def parse_times(items: collections.abc.Sequence) -> tuple:
 def rate(model: Model, dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex, reviews: ReviewAggregator = None, input_hash: bool = True) -> Ratings:
     """
     Rates every operator at as_of (days since 1970-01-01), without the GIL. With reviews, the aggregator's summary at as_of replaces the dataset's review columns (on a copy).
+    """
+def rate_one(model: Model, dataset: Dataset, row: typing.SupportsInt | typing.SupportsIndex, as_of: typing.SupportsInt | typing.SupportsIndex, reviews: ReviewAggregator = None) -> tuple[str, int, int, int, int, bool, tuple, tuple]:
+    """
+    Rates one row of a dataset alone (C++ rate_one, no input hash, without the GIL) → (operator_id, status code, grade-by-score level, final grade level, total centi-points, terminate, dimension centi-points, fired rule ids). With reviews, their summary at as_of (over every operator) replaces the review columns first.
     """
 def read_facilities_csv_into(dataset: Dataset, path: str, model: Model, encoding: str = 'auto') -> None:
     """

@@ -24,12 +24,17 @@ import pandas as pd
 from . import _core
 from ._convert import (
     MISSING_DATE,
+    FirstRowIds,
     column_names,
     date_array,
     days_to_datetime64,
+    factorized,
     flag_array,
     float_array,
+    item_text,
+    level_codes,
     n_rows,
+    object_values,
     text_list,
 )
 from ._errors import check_state, data_error
@@ -74,6 +79,31 @@ def _ids(table: Any, what: str, source: str, column: str = "operator_id") -> lis
     if not ids:
         raise data_error(f"the {what} table has no rows", file=source, field=column)
     return ids
+
+
+def _id_values(table: Any, source: str) -> Any:
+    """The operator_id column as the C++ text reader takes it (an object array read in place)."""
+    if "operator_id" not in column_names(table):
+        raise data_error("missing required column", file=source, field="operator_id")
+    values = object_values(table["operator_id"])
+    if len(values) == 0:
+        raise data_error("the operator table has no rows", file=source, field="operator_id")
+    return values
+
+
+class _LazyIds:
+    """The dataset's operator ids, made a Python list only when an error message needs one."""
+
+    def __init__(self, ds: Dataset, core: _core.Dataset) -> None:
+        self._ds, self._core = ds, core
+
+    def __getitem__(self, i: int) -> str:
+        if self._ds._ids_list is None:
+            self._ds._ids_list = self._core.operator_ids
+        return self._ds._ids_list[i]
+
+    def __len__(self) -> int:
+        return len(self._ds)
 
 
 class Dataset:
@@ -135,8 +165,7 @@ class Dataset:
         self.source_name = source_name
         self._cores: dict[str, _core.Dataset] = {}
         self._aggregators: dict[str, ReviewAggregator] = {}
-        self._operator_ids = _ids(self.operators, "operator", source_name)
-        _core.Dataset(self._operator_ids, source_name)  # ids: non-empty and unique, checked now
+        self._init_ids()
         if model is not None:
             self._core_for(model)
 
@@ -172,13 +201,46 @@ class Dataset:
         ds._cores[model.fingerprint] = core
         return ds
 
+    # -- operator ids --------------------------------------------------------------------------
+    # The ids are read once, by C++, into a C++ dataset that checks them (non-empty, unique) at
+    # once; that dataset becomes the first model's C++ dataset. The Python list is made on demand.
+    def _init_ids(self) -> None:
+        self._id_column = _id_values(self.operators, self.source_name)
+        self._template: _core.Dataset | None = _core.Dataset.from_ids(self._id_column, self.source_name)
+        self._ids_list: list[str] | None = None
+        self._rows: dict[str, int] | None = None
+
+    def _take_template(self) -> _core.Dataset:
+        """A C++ dataset holding only the operator ids, for a model's columns to be set on."""
+        template, self._template = self._template, None
+        if template is None:
+            template = _core.Dataset.from_ids(self._id_column, self.source_name)
+        return template
+
+    @property
+    def _operator_ids(self) -> list[str]:
+        if self._ids_list is None:
+            core = self._template if self._template is not None else next(iter(self._cores.values()), None)
+            if core is None:
+                core = _core.Dataset.from_ids(self._id_column, self.source_name)
+            self._ids_list = core.operator_ids
+        return self._ids_list
+
+    def _row_of(self, operator_id: str) -> int:
+        if self._rows is None:
+            self._rows = {x: i for i, x in enumerate(self._operator_ids)}
+        row = self._rows.get(operator_id)
+        if row is None:
+            raise data_error("no such operator in this dataset", file=self.source_name, operator_id=str(operator_id))
+        return row
+
     # -- basic properties --------------------------------------------------------------------
     @property
     def operator_ids(self) -> list[str]:
         return list(self._operator_ids)
 
     def __len__(self) -> int:
-        return len(self._operator_ids)
+        return len(self._id_column)
 
     def __repr__(self) -> str:
         parts = [f"{len(self)} operators"]
@@ -262,13 +324,14 @@ class Dataset:
         self.source_name = state["source_name"]
         self._cores = {}
         self._aggregators = {}
-        self._operator_ids = _ids(self.operators, "operator", self.source_name)
+        self._init_ids()
 
     def __copy__(self) -> Dataset:
         new = Dataset.__new__(Dataset)
         new.__dict__.update(self.__dict__)
         new._cores = dict(self._cores)
         new._aggregators = dict(self._aggregators)
+        new._template = None  # a template is set on by the model that takes it: never shared
         return new
 
 
@@ -408,9 +471,39 @@ def _check_levels(values: list[str], name: str, levels: list[str], owners: Seque
             )
 
 
+def _status_codes(col: Any, ids: Any, source: str) -> np.ndarray:
+    codes, _ = level_codes(col, _STATUS_NAMES)
+    if codes.size and codes.min() < 0:  # not a status, or missing: the first such row
+        bad = int(np.argmax(codes < 0))
+        raise data_error(
+            f'unknown status "{item_text(col, bad)}" (active, suspending, suspended, terminated)',
+            file=source,
+            field="status",
+            operator_id=ids[bad],
+        )
+    return codes.astype(np.uint8)
+
+
+_GRADE_TEXTS = list(_GRADE_LEVEL)
+_GRADE_LUT = np.array([_GRADE_LEVEL[t] for t in _GRADE_TEXTS] + [-1], dtype=np.int8)
+
+
+def _grade_levels(col: Any, name: str, ids: Any, source: str) -> np.ndarray:
+    """Grade levels (int8; -1 where empty) of a previous_grade column."""
+    codes, bad = level_codes(col, _GRADE_TEXTS)
+    if bad >= 0:
+        raise data_error(
+            f'"{item_text(col, bad)}" is not a grade (5A..1A, unrated, or empty)',
+            file=source,
+            field=name,
+            operator_id=ids[bad],
+        )
+    return _GRADE_LUT[codes]
+
+
 def _build(ds: Dataset, model: Model) -> _core.Dataset:
     source = ds.source_name
-    ids = ds._operator_ids
+    n = len(ds)
     roles = model._core.input_columns()
     cat = _catalogue()
     numbers = set(roles["numbers"])
@@ -459,38 +552,22 @@ def _build(ds: Dataset, model: Model) -> _core.Dataset:
             file=source,
         )
 
-    core = _core.Dataset(list(ids), source)
+    core = ds._take_template()
+    ids: Any = _LazyIds(ds, core)
     history: dict[str, Any] = {}
     for name in names:
         col = _column_of(tables, name)
         if name == "status":
-            codes = np.empty(len(ids), dtype=np.uint8)
-            for i, v in enumerate(text_list(col)):
-                if v not in _STATUS:
-                    raise data_error(
-                        f'unknown status "{v}" (active, suspending, suspended, terminated)',
-                        file=source,
-                        field="status",
-                        operator_id=ids[i],
-                    )
-                codes[i] = _STATUS[v]
-            core.set_status(codes)
+            core.set_status(_status_codes(col, ids, source))
         elif name == "scenarios":
-            core.set_scenarios(_scenario_rows(col, ids, source, set(cat["scenarios"])))
+            f = factorized(col)
+            if f is None:
+                core.set_scenarios(_scenario_rows(col, ids, source, set(cat["scenarios"])))
+            else:  # parse each distinct text once
+                codes, texts = f
+                core.set_scenarios_codes(codes, _scenario_rows(texts, FirstRowIds(codes, ids), source, set(cat["scenarios"])))
         elif name == "previous_grade":
-            levels = np.full(len(ids), -1, dtype=np.int8)
-            for i, v in enumerate(text_list(col)):
-                if not v:
-                    continue
-                if v not in _GRADE_LEVEL:
-                    raise data_error(
-                        f'"{v}" is not a grade (5A..1A, unrated, or empty)',
-                        file=source,
-                        field=name,
-                        operator_id=ids[i],
-                    )
-                levels[i] = _GRADE_LEVEL[v]
-            history[name] = levels
+            history[name] = _grade_levels(col, name, ids, source)
         elif name in ("previous_rated_on", "last_downgrade_on"):
             history[name] = date_array(col, name, ids, source)
         elif name in numbers:
@@ -498,16 +575,19 @@ def _build(ds: Dataset, model: Model) -> _core.Dataset:
             _check_range(values, name, roles, ids, source, name)
             core.set_number(name, values, True)
         elif name in categories:
-            values = text_list(col)
-            _check_levels(values, name, categories[name], ids, source, name)
-            core.set_category(name, values)
+            codes, bad = level_codes(col, categories[name])
+            if bad >= 0:
+                _check_levels([item_text(col, bad)], name, categories[name], [ids[bad]], source, name)
+            core.set_category_codes(name, codes, categories[name])
         elif name in reviews:
             core.set_review_column(name, float_array(col, name, ids, source))
         elif name in flags:
             core.set_flag(name, flag_array(col, name, ids, source))
         elif name in dates or name.endswith("_on"):
             core.set_date(name, date_array(col, name, ids, source))
-        else:  # attributes
+        elif name != "mode":  # attributes
+            core.set_attribute_texts(name, object_values(col))
+        else:
             values = text_list(col)
             if name == "mode":
                 modes = set(cat["modes"])
@@ -521,7 +601,6 @@ def _build(ds: Dataset, model: Model) -> _core.Dataset:
                         )
             core.set_attribute(name, values)
     if history:
-        n = len(ids)
         core.set_history(
             history.get("previous_grade", np.full(n, -1, dtype=np.int8)),
             history.get("previous_rated_on", np.full(n, MISSING_DATE, dtype=np.int32)),

@@ -13,14 +13,15 @@ import pandas as pd
 from . import _core
 from ._convert import DateLike, date_to_days, days_to_date
 from ._errors import RatingWarning, check_state, model_error
+from ._ratings import GRADES, OperatorRating, Ratings
 
 if TYPE_CHECKING:
     import datetime
 
     from ._dataset import Dataset
-    from ._ratings import Ratings
 
 _GRADE_LEVEL = {"5A": 5, "4A": 4, "3A": 3, "2A": 2, "1A": 1}
+_STATUS_NAMES = ("active", "suspending", "suspended", "terminated")
 
 
 class Model:
@@ -137,7 +138,7 @@ class Model:
     @property
     def grades(self) -> pd.DataFrame:
         """The grade table: grade, min_total, min_dimension_ratio, dimension_minimums, prerequisites."""
-        return pd.DataFrame(self._core.grades()).drop(columns="level")
+        return pd.DataFrame(self._core.grades()).drop(columns=["level", "prerequisite_labels"])
 
     @property
     def review_settings(self) -> dict[str, Any]:
@@ -179,7 +180,6 @@ class Model:
         C++ without the GIL. Warnings of the run (e.g. as_of outside the model's effective
         period) are issued as :class:`RatingWarning`."""
         from ._dataset import Dataset
-        from ._ratings import Ratings
 
         if isinstance(dataset, pd.DataFrame):
             dataset = Dataset(dataset)
@@ -193,7 +193,43 @@ class Model:
             warnings.warn(text, RatingWarning, stacklevel=2)
         return Ratings._from_core(result, self, dataset)
 
+    def rate_one(self, dataset: Dataset, operator: str | int, as_of: DateLike) -> OperatorRating:
+        """Rates one operator of `dataset` (by id or row) alone — the fast path for services that
+        rate one operator at a time: no :class:`Ratings`, no input hash, no explanation (use
+        :meth:`rate` for those). Same grade, total, dimension points and fired rules as that
+        operator's row of ``rate(dataset, as_of)``. The dataset is validated for this model on
+        first use (cached); later calls cost one C++ ``rate_one`` and a tuple. With review
+        *events* in the dataset, their summary over every operator is computed each call (slow):
+        give review columns, or rate the whole dataset."""
+        days = date_to_days(as_of)
+        row = operator if type(operator) is int else dataset._row_of(operator)
+        if row < 0 or row >= len(dataset):
+            raise IndexError(f"operator row {row} is out of range ({len(dataset)} operators)")
+        core = dataset._cores.get(self._core.fingerprint)
+        if core is None:
+            core = dataset._core_for(self)
+        reviews = dataset._aggregator_for(self) if dataset.reviews is not None else None
+        op, status, by_score, final, total, terminate, dims, fired = _core.rate_one(
+            self._core, core, row, days, reviews._core if reviews is not None else None
+        )
+        graded = status == 0
+        return OperatorRating(
+            op,
+            _STATUS_NAMES[status],
+            GRADES[final] if graded else None,
+            GRADES[by_score] if graded else None,
+            total / 100.0,
+            terminate,
+            dims,
+            fired,
+        )
+
     # -- python protocol ---------------------------------------------------------------------
+    def _repr_html_(self) -> str:
+        from ._repr_html import model_html
+
+        return model_html(self)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Model):
             return NotImplemented

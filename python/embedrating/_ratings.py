@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,7 @@ from ._errors import check_state
 
 if TYPE_CHECKING:
     from ._dataset import Dataset
+    from ._explanation import Explanation
     from ._model import Model
 
 GRADES: tuple[str, ...] = ("unrated", "1A", "2A", "3A", "4A", "5A")
@@ -28,6 +29,24 @@ def _grades(levels: np.ndarray, graded: np.ndarray) -> pd.Categorical:
     """Ordered categorical of grade levels; missing (NaN) where not graded."""
     codes = np.where(graded, levels.astype(np.int64), -1)
     return pd.Categorical.from_codes(codes, dtype=GRADE_DTYPE)
+
+
+class OperatorRating(NamedTuple):
+    """One operator's rating from :meth:`Model.rate_one` (no explanation, no input hash)."""
+
+    operator_id: str
+    status: str
+    """active, suspending, suspended or terminated."""
+    grade: str | None
+    """Final grade ("5A" … "1A", "unrated"); None when not graded (not active)."""
+    grade_by_score: str | None
+    total: float
+    """Total points."""
+    terminate: bool
+    dimension_centi: tuple[int, ...]
+    """Points × 100 per dimension, in ``model.dimensions`` order."""
+    rules_fired: tuple[str, ...]
+    """Ids of the rules that fired, in model order."""
 
 
 class Ratings:
@@ -206,13 +225,26 @@ class Ratings:
         the next grade. ``lang`` is "en" or "zh"."""
         return self._core.explain(operator_id, lang)
 
+    def explanation(self, operator_id: str, lang: str = "en") -> Explanation:
+        """:meth:`explain` as an object: ``str()`` gives the same text; it has the data as tables
+        (``contributions``, ``rules``, ``gates``) and displays as HTML in Jupyter."""
+        from ._explanation import Explanation
+
+        return Explanation._from_ratings(self, operator_id, lang)
+
+    def _repr_html_(self) -> str:
+        from ._repr_html import ratings_html
+
+        return ratings_html(self)
+
     def gates(self, operator_id: str, target: str | None = None) -> pd.DataFrame:
         """Every gate between an operator and the next grade (or `target`), with shortfalls."""
         level = None if target is None else GRADES.index(target)
         rows = self._core.gates(operator_id, level)
-        df = pd.DataFrame(rows, columns=["kind", "grade", "id", "required", "actual", "shortfall", "lapses_on"])
-        df["lapses_on"] = [days_to_date(x) for x in df["lapses_on"]]
-        return df
+        for row in rows:  # before the frame: a column of days and None would become float
+            row["lapses_on"] = days_to_date(row["lapses_on"])
+        columns = ["kind", "grade", "id", "required", "actual", "shortfall", "lapses_on"]
+        return pd.DataFrame(rows, columns=columns).astype({"required": np.float64, "actual": np.float64, "shortfall": np.float64, "lapses_on": object})
 
     def rules_fired(self) -> pd.DataFrame:
         """Every rule that fired: operator_id, rule, action, lapses_on (NaT when not time-based)."""

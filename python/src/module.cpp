@@ -92,6 +92,124 @@ void register_errors(py::module_& m) {
 // ---------------------------------------------------------------------------------------------
 // Small conversions
 
+/// Text of a Python item: str → its UTF-8; None, float NaN, pandas NA → nullopt; others: error.
+std::optional<std::string_view> text_item(PyObject* o, bool& bad) {
+  bad = false;
+  if (PyUnicode_Check(o)) {
+    Py_ssize_t n = 0;
+    const char* s = PyUnicode_AsUTF8AndSize(o, &n);
+    if (s == nullptr) throw py::error_already_set();
+    return std::string_view(s, static_cast<std::size_t>(n));
+  }
+  if (o == Py_None) return std::nullopt;
+  if (PyFloat_Check(o) && std::isnan(PyFloat_AS_DOUBLE(o))) return std::nullopt;
+  const std::string tname = Py_TYPE(o)->tp_name;
+  if (tname == "NAType" || tname == "NaTType") return std::nullopt;
+  bad = true;
+  return std::nullopt;
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+/// Trimmed texts of a 1-D numpy object array or a sequence, as text_list does in Python: str →
+/// trimmed of spaces and tabs; None, NaN, pandas NA/NaT → ""; anything else → str(item), trimmed.
+/// Object arrays are read in place (no intermediate list).
+std::vector<std::string> texts_of(py::handle values) {
+  std::vector<std::string> out;
+  auto one = [](PyObject* o, std::string& dst) {
+    bool bad = false;
+    const auto t = text_item(o, bad);
+    if (t) {
+      dst.assign(trimmed(*t));
+    } else if (bad) {
+      const py::str s = py::str(py::handle(o));
+      Py_ssize_t n = 0;
+      const char* p = PyUnicode_AsUTF8AndSize(s.ptr(), &n);
+      if (p == nullptr) throw py::error_already_set();
+      dst.assign(trimmed(std::string_view(p, static_cast<std::size_t>(n))));
+    }
+  };
+  if (py::isinstance<py::array>(values)) {
+    const auto a = py::reinterpret_borrow<py::array>(values);
+    if (a.ndim() != 1) throw py::value_error("texts: a one-dimensional array is required");
+    if (a.dtype().kind() == 'O') {
+      const auto n = static_cast<std::size_t>(a.shape(0));
+      const py::ssize_t stride = a.strides(0);
+      const char* base = static_cast<const char*>(a.data());
+      out.resize(n);
+      for (std::size_t i = 0; i < n; ++i)
+        one(*reinterpret_cast<PyObject* const*>(base + static_cast<py::ssize_t>(i) * stride), out[i]);
+      return out;
+    }
+  }
+  const py::object seq = py::reinterpret_steal<py::object>(PySequence_Fast(values.ptr(), "texts: a sequence is required"));
+  if (!seq) throw py::error_already_set();
+  const auto n = static_cast<std::size_t>(PySequence_Fast_GET_SIZE(seq.ptr()));
+  PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
+  out.resize(n);
+  for (std::size_t i = 0; i < n; ++i) one(items[i], out[i]);
+  return out;
+}
+
+/// Codes of texts among `levels` (an object array read in place, or a sequence): items are
+/// trimmed as texts_of trims them; "", None, NaN, pandas NA → -1. Returns (int64 codes, row of the
+/// first item that is not a level or -1): the caller names the value in its error.
+py::tuple codes_of(py::handle values, const std::vector<std::string>& levels) {
+  std::vector<std::string_view> lv(levels.begin(), levels.end());
+  std::int64_t first_bad = -1;
+  std::string scratch;
+  auto code = [&](PyObject* o, std::size_t i) -> std::int64_t {
+    bool bad = false;
+    std::string_view t;
+    if (const auto v = text_item(o, bad)) {
+      t = trimmed(*v);
+    } else if (bad) {
+      const py::str s = py::str(py::handle(o));
+      scratch = std::string(s);
+      t = trimmed(scratch);
+    }
+    if (t.empty()) return -1;
+    for (std::size_t k = 0; k < lv.size(); ++k)
+      if (lv[k] == t) return static_cast<std::int64_t>(k);
+    if (first_bad < 0) first_bad = static_cast<std::int64_t>(i);
+    return -1;
+  };
+  auto fill = [&](std::size_t n, auto item) {
+    py::array_t<std::int64_t> out(static_cast<py::ssize_t>(n));
+    std::int64_t* p = out.mutable_data();
+    for (std::size_t i = 0; i < n; ++i) p[i] = code(item(i), i);
+    return py::make_tuple(out, first_bad);
+  };
+  if (py::isinstance<py::array>(values)) {
+    const auto a = py::reinterpret_borrow<py::array>(values);
+    if (a.ndim() == 1 && a.dtype().kind() == 'O') {
+      const py::ssize_t stride = a.strides(0);
+      const char* base = static_cast<const char*>(a.data());
+      return fill(static_cast<std::size_t>(a.shape(0)), [&](std::size_t i) {
+        return *reinterpret_cast<PyObject* const*>(base + static_cast<py::ssize_t>(i) * stride);
+      });
+    }
+  }
+  const py::object seq = py::reinterpret_steal<py::object>(PySequence_Fast(values.ptr(), "codes: a sequence is required"));
+  if (!seq) throw py::error_already_set();
+  PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
+  return fill(static_cast<std::size_t>(PySequence_Fast_GET_SIZE(seq.ptr())), [&](std::size_t i) { return items[i]; });
+}
+
+/// Checks factorised codes (-1 missing) against the number of distinct values.
+void check_codes(const exact_array<std::int64_t>& codes, std::size_t distinct, const char* what) {
+  const std::int64_t* c = codes.data();
+  for (py::ssize_t i = 0; i < codes.size(); ++i)
+    if (c[i] < -1 || c[i] >= static_cast<std::int64_t>(distinct))
+      throw py::value_error(std::string(what) + ": code " + std::to_string(c[i]) + " in row " + std::to_string(i) +
+                            " is not -1 .. " + std::to_string(distinct) + " - 1");
+}
+
+
 grade grade_of(int lvl) {
   if (lvl < 0 || lvl > 5) throw data_error("grade level " + std::to_string(lvl) + " is not 0 (unrated) .. 5 (5A)");
   return grade_from_level(lvl);
@@ -287,10 +405,16 @@ py::list grade_table(const model& mo) {
     py::dict mins;
     for (const auto& [dim, v] : g.dimension_minimums) mins[py::str(dim)] = v;
     std::vector<std::string> prereqs;
-    for (const auto& p : g.prerequisites) prereqs.push_back(p.id);
+    py::list labels;
+    for (const auto& p : g.prerequisites) {
+      prereqs.push_back(p.id);
+      labels.append(py::dict("id"_a = p.id, "label"_a = utf8(p.label), "label_zh"_a = utf8(p.label_zh),
+                             "source"_a = utf8(p.source)));
+    }
     out.append(py::dict("grade"_a = std::string(to_string(g.level)), "level"_a = level(g.level),
                         "min_total"_a = g.min_total, "min_dimension_ratio"_a = g.min_dimension_ratio,
-                        "dimension_minimums"_a = mins, "prerequisites"_a = prereqs));
+                        "dimension_minimums"_a = mins, "prerequisites"_a = prereqs,
+                        "prerequisite_labels"_a = labels));
   }
   return out;
 }
@@ -448,6 +572,16 @@ void register_dataset(py::module_& m) {
       "Validated, column-major inputs of one rating run (C++ embedrating::dataset). Setters copy each "
       "column once into the dataset; float64, uint8 and int32 C-contiguous arrays are read in place.")
       .def(py::init<std::vector<std::string>, std::string>(), "operator_ids"_a, "source_name"_a = "")
+      .def_static(
+          "from_ids",
+          [](py::handle operator_ids, std::string source_name) {
+            std::vector<std::string> ids = texts_of(operator_ids);
+            py::gil_scoped_release nogil;
+            return std::make_shared<dataset>(std::move(ids), std::move(source_name));
+          },
+          "operator_ids"_a, "source_name"_a = "",
+          "A dataset of these operators (a numpy object array, read in place, or a sequence; texts are "
+          "trimmed of spaces and tabs, None/NaN are empty). Ids must be non-empty and unique.")
       .def("__len__", &dataset::size)
       .def_property_readonly("operator_ids", &dataset::operator_ids)
       .def_property_readonly("source_name", &dataset::source_name)
@@ -478,12 +612,48 @@ void register_dataset(py::module_& m) {
           "name"_a, "values"_a.noconvert())
       .def("set_attribute", &dataset::set_attribute, "name"_a, "values"_a)
       .def(
+          "set_attribute_texts",
+          [](dataset& d, const std::string& name, py::handle values) {
+            std::vector<std::string> v = texts_of(values);
+            py::gil_scoped_release nogil;
+            d.set_attribute(name, std::move(v));
+          },
+          "name"_a, "values"_a, "An attribute from a numpy object array or a sequence (trimmed; missing → \"\").")
+      .def(
+          "set_category_codes",
+          [](dataset& d, const std::string& name, const exact_array<std::int64_t>& codes,
+             const std::vector<std::string>& texts) {
+            check_codes(codes, texts.size(), name.c_str());
+            py::gil_scoped_release nogil;
+            const std::int64_t* c = codes.data();
+            std::vector<std::string> v(static_cast<std::size_t>(codes.size()));
+            for (std::size_t i = 0; i < v.size(); ++i)
+              if (c[i] >= 0) v[i] = texts[static_cast<std::size_t>(c[i])];
+            d.set_category(name, v);
+          },
+          "name"_a, "codes"_a.noconvert(), "texts"_a,
+          "A category column from factorised codes (int64, -1 missing) into texts (\"\" missing).")
+      .def(
           "set_date",
           [](dataset& d, const std::string& name, const exact_array<std::int32_t>& days) {
             d.set_date(name, dates_of(days));
           },
           "name"_a, "days"_a.noconvert(), "Days since 1970-01-01; -2147483648 is missing.")
       .def("set_scenarios", &dataset::set_scenarios, "scenarios"_a)
+      .def(
+          "set_scenarios_codes",
+          [](dataset& d, const exact_array<std::int64_t>& codes, const std::vector<std::vector<std::string>>& sets) {
+            check_codes(codes, sets.size(), "scenarios");
+            py::gil_scoped_release nogil;
+            const std::int64_t* c = codes.data();
+            const std::vector<std::string> none;
+            std::vector<std::vector<std::string>> rows(static_cast<std::size_t>(codes.size()));
+            for (std::size_t i = 0; i < rows.size(); ++i)
+              if (c[i] >= 0) rows[i] = sets[static_cast<std::size_t>(c[i])];
+            d.set_scenarios(rows);
+          },
+          "codes"_a.noconvert(), "sets"_a,
+          "Scenario sets from factorised codes (int64, -1: none) into distinct sets of scenario codes.")
       .def(
           "set_review_column",
           [](dataset& d, const std::string& name, const exact_array<double>& values) {
@@ -715,33 +885,44 @@ void register_ratings(py::module_& m) {
   m.def("rate", &rate_py, "model"_a, "dataset"_a, "as_of"_a, "reviews"_a = py::none(), "input_hash"_a = true,
         "Rates every operator at as_of (days since 1970-01-01), without the GIL. With reviews, the "
         "aggregator's summary at as_of replaces the dataset's review columns (on a copy).");
+  m.def(
+      "rate_one",
+      [](const model& mo, const dataset& d, std::size_t row, std::int32_t as_of, const py_aggregator* reviews) {
+        ratings r;
+        {
+          rate_options opts;
+          opts.compute_input_hash = false;
+          py::gil_scoped_release nogil;
+          if (reviews != nullptr) {
+            dataset with_reviews = d;
+            {
+              std::lock_guard<std::mutex> lock(reviews->mu);
+              reviews->agg.summary(civil_date(as_of)).apply_to(with_reviews);
+            }
+            r = rate_one(mo, with_reviews, row, civil_date(as_of), opts);
+          } else {
+            r = rate_one(mo, d, row, civil_date(as_of), opts);
+          }
+        }
+        const auto dims = static_cast<std::size_t>(r.dimension_centi.cols());
+        py::tuple dimension_centi(dims);
+        for (std::size_t k = 0; k < dims; ++k)
+          dimension_centi[k] = py::int_(r.dimension_centi(0, static_cast<Eigen::Index>(k)));
+        const auto& rules = mo.spec().rules;
+        py::tuple fired(r.fired.size());
+        for (std::size_t k = 0; k < r.fired.size(); ++k) fired[k] = py::str(rules[r.fired[k].rule].id);
+        return py::make_tuple(utf8(r.operator_ids[0]), static_cast<int>(r.status[0]), level(r.grade_by_score[0]),
+                              level(r.final_grade[0]), r.total_centi[0], r.terminate[0] != 0, dimension_centi, fired);
+      },
+      "model"_a, "dataset"_a, "row"_a, "as_of"_a, "reviews"_a = py::none(),
+      "Rates one row of a dataset alone (C++ rate_one, no input hash, without the GIL) → (operator_id, "
+      "status code, grade-by-score level, final grade level, total centi-points, terminate, dimension "
+      "centi-points, fired rule ids). With reviews, their summary at as_of (over every operator) "
+      "replaces the review columns first.");
 }
 
 // ---------------------------------------------------------------------------------------------
 // Dates and text helpers (vectorised)
-
-/// Text of a Python item: str → its UTF-8; None, float NaN, pandas NA → nullopt; others: error.
-std::optional<std::string_view> text_item(PyObject* o, bool& bad) {
-  bad = false;
-  if (PyUnicode_Check(o)) {
-    Py_ssize_t n = 0;
-    const char* s = PyUnicode_AsUTF8AndSize(o, &n);
-    if (s == nullptr) throw py::error_already_set();
-    return std::string_view(s, static_cast<std::size_t>(n));
-  }
-  if (o == Py_None) return std::nullopt;
-  if (PyFloat_Check(o) && std::isnan(PyFloat_AS_DOUBLE(o))) return std::nullopt;
-  const std::string tname = Py_TYPE(o)->tp_name;
-  if (tname == "NAType" || tname == "NaTType") return std::nullopt;
-  bad = true;
-  return std::nullopt;
-}
-
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 /// Strict dates: (int32 days with INT32_MIN for missing, positions of unparsable items).
 py::tuple parse_dates(const py::sequence& items) {
@@ -787,6 +968,9 @@ PYBIND11_MODULE(_core, m) {
         return d->days();
       },
       "text"_a, "Strict YYYY-MM-DD (or YYYY/MM/DD) → days since 1970-01-01, None if malformed.");
+  m.def("codes_of", &ep::codes_of, "values"_a, "levels"_a,
+        "Codes of trimmed texts among levels (-1: empty or missing) → (int64 codes, first row that is not a "
+        "level, or -1).");
   m.def("parse_dates", &ep::parse_dates, "items"_a,
         "Vectorised parse_date over a sequence (None/NaN/\"\" missing) → (days, bad positions).");
   m.def(

@@ -193,3 +193,90 @@ def test_float64_columns_reach_the_core_without_a_temporary(sample: er.Dataset) 
     assert np.shares_memory(out, col.to_numpy())
     ints = sample.facilities["fire_open_hazards"]
     assert float_array(ints, "x", sample.operator_ids, "t").dtype == np.float64
+
+
+def _as(kind: str, values: pd.Series) -> object:
+    """A text column in one of the forms Dataset reads: pandas str, object, category, numpy
+    unicode array, list."""
+    if kind == "str":
+        return values.astype("str")
+    if kind == "object":
+        return values.astype(object)
+    if kind == "category":
+        return values.astype("category")
+    if kind == "numpy":
+        return np.array(values.fillna("").tolist())
+    return values.tolist()
+
+
+TEXT_FORMS = ["str", "object", "category", "numpy", "list"]
+
+
+@pytest.mark.parametrize("kind", TEXT_FORMS)
+def test_text_columns_in_every_form_build_the_same_dataset(sample: er.Dataset, model: er.Model, csv_hash: str,
+                                                           kind: str) -> None:  # fmt: skip
+    ops = {c: sample.operators[c] for c in sample.operators.columns}
+    ind = {c: sample.indicators[c] for c in sample.indicators.columns}
+    for name in ("operator_id", "status", "scenarios", "previous_grade", "district", "mode"):
+        ops[name] = _as(kind, sample.operators[name])
+    for name in ("funds_audit", "supervision_cooperation"):
+        ind[name] = _as(kind, sample.indicators[name])
+    ind["operator_id"] = ops["operator_id"]
+    assert _rebuilt(sample, operators=ops, indicators=ind).input_hash(model) == csv_hash
+    padded = {k: v for k, v in ops.items()}
+    padded["status"] = _as(kind, " " + sample.operators["status"] + "\t")  # trimmed as the CSV reader trims
+    padded["operator_id"] = _as(kind, sample.operators["operator_id"] + " ")
+    assert _rebuilt(sample, operators=padded, indicators=ind).input_hash(model) == csv_hash
+
+
+@pytest.mark.parametrize("kind", TEXT_FORMS)
+@pytest.mark.parametrize(
+    ("table", "column", "value", "message"),
+    [
+        ("operators", "status", "open", 'unknown status "open"'),
+        ("operators", "status", None, 'unknown status ""'),
+        ("operators", "scenarios", "elderly_care;moon_base", 'unknown scenario "moon_base"'),
+        ("operators", "scenarios", "meals;meals", 'scenario "meals" listed twice'),
+        ("operators", "previous_grade", "6A", '"6A" is not a grade'),
+        ("indicators", "funds_audit", "spotless", '"spotless" is not a level of funds_audit'),
+    ],
+)
+def test_bad_text_values_name_the_first_operator_with_them(sample: er.Dataset, model: er.Model, kind: str, table: str,
+                                                           column: str, value: object, message: str) -> None:  # fmt: skip
+    frames = {"operators": sample.operators.copy(), "indicators": sample.indicators.copy()}
+    col = frames[table][column].astype(object)
+    col[[7, 11]] = "" if (value is None and kind == "numpy") else value  # numpy text has no None: "" is missing
+    frames[table][column] = _as(kind, col) if kind in ("str", "object", "category") else col
+    if kind in ("numpy", "list"):
+        frames[table] = {c: frames[table][c] for c in frames[table].columns} | {column: _as(kind, col)}
+    with pytest.raises(er.DataError) as info:
+        _rebuilt(sample, operators=frames["operators"], indicators=frames["indicators"]).validate(model)
+    assert message in str(info.value)
+    assert info.value.operator_id == sample.operators["operator_id"][7]
+    assert info.value.field == column
+
+
+def test_operator_ids_are_checked_at_once_and_listed_lazily(sample: er.Dataset, model: er.Model) -> None:
+    ops = sample.operators.copy()
+    ops.loc[9, "operator_id"] = "  "
+    with pytest.raises(er.DataError, match="empty operator id in row 10"):
+        er.Dataset(ops)
+    ds = er.Dataset(sample.operators.merge(sample.indicators, on="operator_id"), facilities=sample.facilities)
+    assert ds._ids_list is None  # not made until needed
+    ds.validate(model)
+    assert ds.operator_ids == sample.operators["operator_id"].tolist()
+    again = er.Dataset(ds.operators, facilities=sample.facilities)
+    assert again.validate(model).input_hash(model) == ds.input_hash(model)
+    other = er.default_model().with_cutoffs({"5A": 910})  # a second model: a second C++ dataset
+    assert again.validate(other).input_hash(other) == ds.input_hash(model)
+
+
+def test_the_first_bad_status_is_named_missing_or_unknown(sample: er.Dataset, model: er.Model) -> None:
+    ops = sample.operators.copy()
+    status = ops["status"].astype(object)
+    status[[5, 9]] = ["open", None]
+    for col, row, text in ((status, 5, "open"), (status.where(status.index != 5, None).where(status.index != 3, None), 3, "")):
+        for form in (col, col.astype("category"), col.astype("str")):
+            with pytest.raises(er.DataError, match=f'unknown status "{text}"') as info:
+                _rebuilt(sample, operators=ops.assign(status=form)).validate(model)
+            assert info.value.operator_id == ops["operator_id"][row]

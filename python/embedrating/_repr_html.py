@@ -1,0 +1,487 @@
+"""Jupyter display (``_repr_html_``) of models, ratings and explanations, as pure functions.
+
+Every text is escaped with :func:`html.escape`; the output is deterministic (same object, same
+string: no ids, no clocks, fixed number formats) and self-contained (inline styles only, no
+scripts, no external resources). tests/python/test_repr.py compares it with golden files.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import math
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from ._explanation import Explanation
+    from ._model import Model
+    from ._ratings import Ratings
+
+_BOX = "font-family:sans-serif;font-size:0.9em;line-height:1.35"
+_TABLE = "border-collapse:collapse;margin:0.3em 0 0.6em 0"
+_TH = "text-align:left;padding:2px 8px;border-bottom:1px solid #999"
+_TH_NUM = "text-align:right;padding:2px 8px;border-bottom:1px solid #999"
+_TD = "text-align:left;padding:1px 8px"
+_NUM = "text-align:right;padding:1px 8px;font-variant-numeric:tabular-nums"
+_DIM = "font-weight:bold;background:#f2f2f2"
+_MUTED = "color:#777"
+_BAR_BG = "background:#e6e6e6;width:8em;height:0.75em"
+_BAR_FG = "background:#4c8c6c;height:0.75em"
+_GRADE_COLOURS = {
+    "5A": "#1b7837",
+    "4A": "#5aae61",
+    "3A": "#a6a6a6",
+    "2A": "#e08214",
+    "1A": "#b35806",
+    "unrated": "#762a83",
+}
+
+_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "model": "Model",
+        "fingerprint": "fingerprint",
+        "effective": "effective",
+        "total": "Total",
+        "points": "points",
+        "weight": "weight",
+        "grades": "Grades (minimum total)",
+        "indicator": "indicator",
+        "label": "label",
+        "rules": "rules",
+        "ratings": "Ratings",
+        "operators": "operators",
+        "as_of": "as of",
+        "input_hash": "input hash",
+        "distribution": "Grade distribution",
+        "not_graded": "not graded",
+        "first_rows": "First {n} of {total} operators",
+        "more": "… {n} more operators",
+        "operator": "Operator",
+        "final_grade": "final grade",
+        "by_score": " (by score {grade})",
+        "colon": ": ",
+        "status": "Status",
+        "terminate": "the contract is to be terminated (Art. 16)",
+        "not_active": "Only active operators are graded (Art. 14).",
+        "available": "available",
+        "score": "score",
+        "not_applicable": "not applicable (points re-allocated to its siblings)",
+        "nominal": "nominal",
+        "rules_fired": "Rules fired",
+        "none": "none",
+        "rule": "rule",
+        "action": "action",
+        "source": "source",
+        "lapses_on": "lapses on",
+        "to_reach": "To reach {grade}",
+        "top": "Already at the highest grade, 5A.",
+        "gate": "gate",
+        "grade": "grade",
+        "required": "required",
+        "actual": "actual",
+        "shortfall": "shortfall",
+        "until": "until",
+    },
+    "zh": {
+        "model": "模型",
+        "fingerprint": "指纹",
+        "effective": "有效期",
+        "total": "总分",
+        "points": "分值",
+        "weight": "权重",
+        "grades": "等级（总分下限）",
+        "indicator": "指标",
+        "label": "名称",
+        "rules": "规则",
+        "ratings": "评定结果",
+        "operators": "家运营商",
+        "as_of": "评定日期",
+        "input_hash": "输入哈希",
+        "distribution": "等级分布",
+        "not_graded": "未参评",
+        "first_rows": "前 {n} 家（共 {total} 家）",
+        "more": "… 另有 {n} 家",
+        "operator": "运营商",
+        "final_grade": "最终等级",
+        "by_score": "（按得分 {grade}）",
+        "colon": "：",
+        "status": "状态",
+        "terminate": "依第十六条应终止运营协议",
+        "not_active": "非正常运营的运营商不予评级（第十四条）。",
+        "available": "可得分",
+        "score": "得分率",
+        "not_applicable": "不适用（分值按比例分配给同级指标）",
+        "nominal": "原分值",
+        "rules_fired": "触发的规则",
+        "none": "无",
+        "rule": "规则",
+        "action": "措施",
+        "source": "依据",
+        "lapses_on": "失效日期",
+        "to_reach": "升至 {grade} 需满足",
+        "top": "已是最高等级 5A。",
+        "gate": "条件",
+        "grade": "等级",
+        "required": "要求",
+        "actual": "现值",
+        "shortfall": "差额",
+        "until": "至",
+    },
+}
+_STATUS_ZH = {"active": "正常运营", "suspending": "暂停中", "suspended": "已暂停", "terminated": "已终止"}
+_GATE_ZH = {
+    "status": "状态",
+    "veto": "一票否决",
+    "total": "总分",
+    "dimension_ratio": "维度得分率",
+    "dimension_minimum": "维度最低得分率",
+    "prerequisite": "前提条件",
+    "cap": "封顶规则",
+    "history": "历史限制",
+    "downgrade": "降级规则",
+}
+_ACTION_ZH = {"veto": "一票否决", "cap": "封顶", "downgrade": "降级", "set_score": "设定得分", "not_applicable": "不适用", "warn": "提示"}
+
+
+def _esc(x: Any) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _words(lang: str) -> dict[str, str]:
+    return _WORDS["zh" if lang == "zh" else "en"]
+
+
+def _grade_text(g: str | None, lang: str) -> str:
+    if g is None:
+        return "—"
+    return "不予评级" if (lang == "zh" and g == "unrated") else g
+
+
+def _num(x: float, digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{x:.{digits}f}"
+
+
+def _date(d: datetime.date | None) -> str:
+    return "—" if d is None else d.isoformat()
+
+
+def _cell(text: str, style: str = _TD, raw: bool = False, title: str | None = None) -> str:
+    t = f' title="{_esc(title)}"' if title is not None else ""
+    return f'<td style="{style}"{t}>{text if raw else _esc(text)}</td>'
+
+
+def _table(header: Sequence[tuple[str, bool]], rows: Iterable[str]) -> str:
+    """header: (text, numeric) per column; rows: ready <tr> elements."""
+    head = "".join(f'<th style="{_TH_NUM if numeric else _TH}">{_esc(h)}</th>' for h, numeric in header)
+    body = "\n".join(rows)
+    return f'<table style="{_TABLE}">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>\n'
+
+
+def _tr(style: str) -> str:
+    return f'<tr style="{style}">' if style else "<tr>"
+
+
+def _bar(fraction: float) -> str:
+    f = 0.0 if not (fraction == fraction) else min(max(fraction, 0.0), 1.0)
+    return f'<div style="{_BAR_BG}"><div style="{_BAR_FG};width:{100.0 * f:.1f}%"></div></div>'
+
+
+def _badge(grade: str | None, lang: str) -> str:
+    colour = _GRADE_COLOURS.get(grade or "", "#777")
+    return (
+        f'<span style="background:{colour};color:white;padding:0 0.4em;border-radius:3px;font-weight:bold">'
+        f"{_esc(_grade_text(grade, lang))}</span>"
+    )
+
+
+def tree_order(ids: Sequence[str], parents: Sequence[Any]) -> list[int]:
+    """Row positions of an indicator tree depth-first (each dimension followed by its groups and
+    indicators), siblings in file order."""
+    children: dict[Any, list[int]] = {}
+    for k, p in enumerate(parents):
+        key = None if (p is None or (isinstance(p, float) and p != p)) else p
+        children.setdefault(key, []).append(k)
+    out: list[int] = []
+
+    def walk(k: int) -> None:
+        out.append(k)
+        for c in children.get(ids[k], []):
+            walk(c)
+
+    for k in children.get(None, []):
+        walk(k)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Model
+
+
+def model_html(model: Model) -> str:
+    """The model's identity, its indicator tree (id, label, label_zh, points, weight; nested
+    dimensions → groups → indicators) and its grade cut-offs."""
+    w = _WORDS["en"]
+    eff_from, eff_to = model.effective_from, model.effective_to
+    head = (
+        f"<div><strong>{_esc(w['model'])} {_esc(model.id)} {_esc(model.version)}</strong> — {_esc(model.label)}"
+        f" / {_esc(model.label_zh)}</div>"
+        f'<div style="{_MUTED}">{_esc(w["fingerprint"])} <code title="{_esc(model.fingerprint)}">'
+        f"{_esc(model.fingerprint[:16])}…</code>; {_esc(w['effective'])} {_esc(_date(eff_from))} – "
+        f"{_esc(_date(eff_to))}; {_esc(w['total'])} {_num(model.total_points)} {_esc(w['points'])}; "
+        f"{len(model.weights)} indicators; {len(model.rules)} {_esc(w['rules'])}</div>"
+    )
+    nodes = model.indicators
+    nodes = nodes.iloc[tree_order(nodes["id"].tolist(), nodes["parent"].tolist())]
+    rows = []
+    for r in nodes.itertuples(index=False):
+        depth = int(r.depth)
+        style = _DIM if r.kind == "dimension" else ""
+        pad = f"padding:1px 8px 1px {0.5 + 1.5 * depth:.1f}em"
+        rows.append(
+            _tr(style)
+            + _cell(str(r.id), pad)
+            + _cell(str(r.label))
+            + _cell(str(r.label_zh))
+            + _cell(_num(float(r.points)), _NUM)
+            + _cell(_num(float(r.weight), 3), _NUM)
+            + "</tr>"
+        )
+    tree = _table(
+        [("id", False), ("label", False), ("label_zh", False), (w["points"], True), (w["weight"], True)], rows
+    )
+    cut = model.cutoffs
+    cutoffs = "; ".join(f"{_esc(g)} ≥ {_num(float(t))}" for g, t in cut.items())
+    return f'<div style="{_BOX}">\n{head}\n{tree}<div>{_esc(w["grades"])}: {cutoffs}</div>\n</div>\n'
+
+
+# ---------------------------------------------------------------------------------------------
+# Ratings
+
+
+def _format_value(v: Any) -> tuple[str, bool]:
+    """(text, numeric) of a frame value."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return "—", False
+    if isinstance(v, (bool, np.bool_)):
+        return ("yes" if v else "no"), False
+    if isinstance(v, (float, np.floating)):
+        return (_num(float(v)) if v == v else "—"), True
+    if isinstance(v, (int, np.integer)):
+        return str(int(v)), True
+    return str(v), False
+
+
+def ratings_html(ratings: Ratings, rows: int = 10) -> str:
+    """Header (model id, version and fingerprint, as_of, input hash), the grade distribution and
+    the first `rows` operators of :meth:`Ratings.to_frame`."""
+    w = _WORDS["en"]
+    model = ratings.model
+    n = len(ratings)
+    head = (
+        f"<div><strong>{_esc(w['ratings'])}</strong> — {n} {_esc(w['operators'])}, {_esc(w['as_of'])} "
+        f"{_esc(ratings.as_of.isoformat())}</div>"
+        f'<div style="{_MUTED}">{_esc(w["model"])} {_esc(model.id)} {_esc(model.version)}, '
+        f'{_esc(w["fingerprint"])} <code title="{_esc(ratings.fingerprint)}">{_esc(ratings.fingerprint[:16])}…</code>; '
+        f'{_esc(w["input_hash"])} <code title="{_esc(ratings.input_hash)}">{_esc(ratings.input_hash[:16])}…</code></div>'
+    )
+    dist = ratings.distribution()
+    assert isinstance(dist, pd.Series)
+    graded = int(dist.drop("not_graded").sum())
+    cells = []
+    for g, count in dist.items():
+        label = w["not_graded"] if g == "not_graded" else str(g)
+        share = f"{100.0 * int(count) / n:.1f}%" if n else "—"
+        cells.append((label, int(count), share))
+    dist_table = _table(
+        [(label, True) for label, _, _ in cells],
+        [
+            "<tr>" + "".join(_cell(str(c), _NUM) for _, c, _ in cells) + "</tr>",
+            f'<tr style="{_MUTED}">' + "".join(_cell(s, _NUM) for _, _, s in cells) + "</tr>",
+        ],
+    )
+    k = min(rows, n)
+    frame = ratings.to_frame().head(k)
+    columns = [c for c in frame.columns if c not in ("history_limit", "previous_grade")]
+    body = []
+    for rec in frame[columns].itertuples(index=False):
+        tds = []
+        for col, v in zip(columns, rec):
+            text, numeric = _format_value(v)
+            if col == "grade" and text != "—":
+                tds.append(_cell(_badge(text, "en"), raw=True))
+            else:
+                tds.append(_cell(text, _NUM if numeric else _TD))
+        body.append("<tr>" + "".join(tds) + "</tr>")
+    numeric_cols = {c for c in columns if pd.api.types.is_float_dtype(frame[c].dtype)}
+    preview = _table([(c, c in numeric_cols) for c in columns], body)
+    more = f'<div style="{_MUTED}">{_esc(w["more"].format(n=n - k))}</div>\n' if n > k else ""
+    return (
+        f'<div style="{_BOX}">\n{head}\n<div><strong>{_esc(w["distribution"])}</strong> ({graded} graded)</div>\n'
+        f"{dist_table}<div><strong>{_esc(w['first_rows'].format(n=k, total=n))}</strong></div>\n{preview}{more}</div>\n"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Explanation
+
+
+def _gate_text(kind: str, lang: str) -> str:
+    return _GATE_ZH.get(kind, kind) if lang == "zh" else kind.replace("_", " ")
+
+
+def _gate_about(e: Explanation, kind: str, gate_id: str) -> str:
+    """The gate's id with its label (dimension, prerequisite or rule) in the explanation's language."""
+    if kind in ("dimension_ratio", "dimension_minimum"):
+        c = e.contributions
+        hit = c.loc[c["id"] == gate_id, "label"]
+        if len(hit):
+            return f"{gate_id} {hit.iloc[0]}"
+    labels = e._labels()
+    if kind in ("prerequisite", "cap", "downgrade", "veto") and gate_id in labels:
+        return f"{gate_id} {labels[gate_id]}"
+    return gate_id
+
+
+def _gate_values(kind: str, required: float, actual: float, shortfall: float, lang: str) -> tuple[str, str, str]:
+    """(required, actual, shortfall) texts: totals in points, dimension gates as ratios with the
+    shortfall in points, caps and history limits as the grade they allow, downgrades as levels."""
+    if kind == "total":
+        return _num(required), _num(actual), _num(shortfall)
+    if kind in ("dimension_ratio", "dimension_minimum"):
+        return _num(required, 3), _num(actual, 3), _num(shortfall)
+    if kind in ("cap", "history"):
+        from ._ratings import GRADES
+
+        level = int(actual)
+        return "", (_grade_text(GRADES[level], lang) if 0 <= level < len(GRADES) else ""), ""
+    if kind == "downgrade":
+        return "", f"-{int(actual)}", ""
+    return "", "", ""
+
+
+def explanation_html(e: Explanation) -> str:
+    """The grade and its provenance, contributions per dimension and indicator (points earned /
+    available, score, a bar), the rules that fired (action, label, source, lapse date) and the
+    gates to the next grade (required, actual, shortfall, until)."""
+    lang = e.lang
+    w = _words(lang)
+    status = _STATUS_ZH.get(e.status, e.status) if lang == "zh" else e.status
+    head = (
+        f"<div><strong>{_esc(w['operator'])} {_esc(e.operator_id)}</strong> — {_esc(w['final_grade'])} "
+        f"{_badge(e.grade, lang)}{_esc(w['by_score'].format(grade=_grade_text(e.grade_by_score, lang)))}</div>"
+        f'<div style="{_MUTED}">{_esc(w["model"])} {_esc(e.model_id)} {_esc(e.model_version)}, {_esc(w["fingerprint"])} '
+        f'<code title="{_esc(e.fingerprint)}">{_esc(e.fingerprint[:16])}…</code>; {_esc(w["as_of"])} '
+        f"{_esc(e.as_of.isoformat())}; {_esc(w['input_hash'])} "
+        f'<code title="{_esc(e.input_hash)}">{_esc(e.input_hash[:16] or "-")}…</code></div>'
+        f"<div>{_esc(w['status'])}{_esc(w['colon'])}{_esc(status)}"
+        + (f"{'；' if lang == 'zh' else '; '}<strong>{_esc(w['terminate'])}</strong>" if e.terminate else "")
+        + "</div>"
+    )
+    if e.status != "active":
+        return f'<div style="{_BOX}">\n{head}\n<div>{_esc(w["not_active"])}</div>\n</div>\n'
+
+    rows = []
+    for r in e.contributions.itertuples(index=False):
+        depth = int(r.depth)
+        style = _DIM if r.kind == "dimension" else ""
+        pad = f"padding:1px 8px 1px {0.5 + 1.5 * depth:.1f}em"
+        if r.available == 0 and r.nominal > 0:
+            rows.append(
+                _tr(style)
+                + _cell(str(r.id), pad)
+                + _cell(str(r.label))
+                + f'<td colspan="4" style="{_TD};{_MUTED}">{_esc(w["not_applicable"])}</td>'
+                + "</tr>"
+            )
+            continue
+        available = _num(float(r.available))
+        title = None if r.available == r.nominal else f"{w['nominal']} {_num(float(r.nominal))}"
+        rows.append(
+            _tr(style)
+            + _cell(str(r.id), pad)
+            + _cell(str(r.label))
+            + _cell(_num(float(r.points)), _NUM)
+            + _cell(available + ("*" if title else ""), _NUM, title=title)
+            + _cell(_num(float(r.score), 3), _NUM)
+            + _cell(_bar(float(r.points) / float(r.available) if r.available else float("nan")), _TD, raw=True)
+            + "</tr>"
+        )
+    rows.append(
+        f'<tr style="border-top:1px solid #999;font-weight:bold">'
+        + _cell(w["total"])
+        + _cell("")
+        + _cell(_num(e.total), _NUM)
+        + _cell(_num(e.total_available), _NUM)
+        + _cell("")
+        + _cell(_bar(e.total / e.total_available if e.total_available else float("nan")), _TD, raw=True)
+        + "</tr>"
+    )
+    contributions = _table(
+        [(w["indicator"], False), (w["label"], False), (w["points"], True), (w["available"], True), (w["score"], True), ("", False)],
+        rows,
+    )
+
+    if len(e.rules):
+        rule_rows = []
+        for r in e.rules.itertuples(index=False):
+            action = _ACTION_ZH.get(r.action, r.action) if lang == "zh" else r.action
+            if r.action == "cap" and r.cap is not None:
+                action += " " + _grade_text(str(r.cap), lang)
+            if r.action == "downgrade" and r.levels is not None:
+                action += f" -{int(r.levels)}"
+            rule_rows.append(
+                "<tr>"
+                + _cell(str(r.rule))
+                + _cell(action)
+                + _cell(str(r.label))
+                + _cell(str(r.source))
+                + _cell(_date(r.lapses_on))
+                + "</tr>"
+            )
+        rules = _table(
+            [(w["rule"], False), (w["action"], False), (w["label"], False), (w["source"], False), (w["lapses_on"], False)],
+            rule_rows,
+        )
+    else:
+        rules = f"<div>{_esc(w['none'])}</div>\n"
+
+    if e.next_grade is None:
+        gates = f"<div>{_esc(w['top'])}</div>\n"
+    else:
+        gate_rows = []
+        for g in e.gates.itertuples(index=False):
+            req, act, short = _gate_values(str(g.kind), float(g.required), float(g.actual), float(g.shortfall), lang)
+            gate_rows.append(
+                "<tr>"
+                + _cell(_gate_text(str(g.kind), lang))
+                + _cell(_grade_text(str(g.grade), lang))
+                + _cell(_gate_about(e, str(g.kind), str(g.id)))
+                + _cell(req, _NUM)
+                + _cell(act, _NUM)
+                + _cell(short, _NUM)
+                + _cell(_date(g.lapses_on))
+                + "</tr>"
+            )
+        gates = _table(
+            [
+                (w["gate"], False),
+                (w["grade"], False),
+                ("id", False),
+                (w["required"], True),
+                (w["actual"], True),
+                (w["shortfall"], True),
+                (w["until"], False),
+            ],
+            gate_rows,
+        )
+        gates = f"<div><strong>{_esc(w['to_reach'].format(grade=e.next_grade))}</strong></div>\n{gates}"
+    return (
+        f'<div style="{_BOX}">\n{head}\n{contributions}<div><strong>{_esc(w["rules_fired"])}</strong></div>\n{rules}'
+        f"{gates}</div>\n"
+    )

@@ -1,0 +1,65 @@
+"""python/examples/quickstart.ipynb: committed without outputs, and it runs top to bottom in a
+kernel of this Python (the one embedrating is installed in) without an error, a warning or any
+output on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from _helpers import REPO
+
+NOTEBOOK = REPO / "python" / "examples" / "quickstart.ipynb"
+KERNEL = "embedrating-test"
+
+
+def test_committed_without_outputs() -> None:
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None, "clear the notebook's outputs"
+        assert "attachments" not in cell
+
+
+def test_quickstart_runs_without_errors_or_warnings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")  # jupyter_core's path migration warning
+    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy's note on frozen modules (stderr)
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+
+    # A kernel spec for this interpreter, so the kernel imports the embedrating under test; found
+    # through JUPYTER_PATH (nbclient then owns the kernel manager and shuts the kernel down).
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    spec_dir = tmp_path / "kernels" / KERNEL
+    spec_dir.mkdir(parents=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "embedrating (test)",
+        "language": "python",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(
+        nb, kernel_name=KERNEL, timeout=120, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(c.execution_count is not None for c in code)
+    for k, cell in enumerate(code):
+        for out in cell.outputs:
+            assert out.output_type != "error", f"code cell {k}: {out.get('ename')}: {out.get('evalue')}"
+            text = out.get("text", "")
+            assert not (out.output_type == "stream" and out.name == "stderr"), f"code cell {k} wrote to stderr: {text}"
+            assert "Warning" not in text, f"code cell {k}: {text}"
+    html = [o for c in code for o in c.outputs if "text/html" in o.get("data", {})]
+    assert any("WH-JA-0015" in o["data"]["text/html"] and "触发的规则" in o["data"]["text/html"] for o in html)
+    pngs = [o for c in code for o in c.outputs if "image/png" in o.get("data", {})]
+    assert len(pngs) == 3, "the three plots"
+    printed = "".join(o.get("text", "") for c in code for o in c.outputs if o.output_type == "stream")
+    assert "Operator WH-JA-0015" in printed and "运营商 WH-JA-0015" in printed
