@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <string_view>
 #include <unordered_map>
 
 #include "embedrating/dataset.hpp"
@@ -38,24 +40,41 @@ error_location at(const std::string& source, const std::string& field, const std
 }
 }  // namespace
 
+namespace {
+std::size_t id_hash(const std::string& id) noexcept { return std::hash<std::string_view>()(id); }
+}  // namespace
+
 dataset::dataset(std::vector<std::string> operator_ids, std::string source_name)
     : source_(std::move(source_name)), ids_(std::move(operator_ids)) {
   if (ids_.empty()) throw data_error(at(source_, "operator_id"), "the dataset has no operators");
-  std::unordered_map<std::string, std::size_t> seen;
-  seen.reserve(ids_.size());
+  if (ids_.size() >= 0x7FFFFFFFu) throw data_error(at(source_, "operator_id"), "too many operators for one dataset");
+  // open-addressing index of rows (row + 1; 0 = empty), at most half full: no allocation per id
+  std::size_t cap = 16;
+  while (cap < 2 * ids_.size()) cap *= 2;
+  index_.assign(cap, 0);
+  const std::size_t mask = cap - 1;
   for (std::size_t i = 0; i < ids_.size(); ++i) {
     if (ids_[i].empty())
       throw data_error(at(source_, "operator_id"), "empty operator id in row " + std::to_string(i + 1));
-    const auto [it, fresh] = seen.emplace(ids_[i], i);
-    if (!fresh)
-      throw data_error(at(source_, "operator_id", ids_[i]),
-                       "duplicate operator id (rows " + std::to_string(it->second + 1) + " and " + std::to_string(i + 1) + ")");
+    for (std::size_t k = id_hash(ids_[i]) & mask;; k = (k + 1) & mask) {
+      if (index_[k] == 0) {
+        index_[k] = static_cast<std::uint32_t>(i + 1);
+        break;
+      }
+      const std::size_t j = index_[k] - 1;
+      if (ids_[j] == ids_[i])
+        throw data_error(at(source_, "operator_id", ids_[i]),
+                         "duplicate operator id (rows " + std::to_string(j + 1) + " and " + std::to_string(i + 1) + ")");
+    }
   }
 }
 
 std::int64_t dataset::find(const std::string& operator_id) const {
-  const auto it = std::find(ids_.begin(), ids_.end(), operator_id);
-  return it == ids_.end() ? -1 : static_cast<std::int64_t>(it - ids_.begin());
+  const std::size_t mask = index_.size() - 1;
+  for (std::size_t k = id_hash(operator_id) & mask;; k = (k + 1) & mask) {
+    if (index_[k] == 0) return -1;
+    if (ids_[index_[k] - 1] == operator_id) return static_cast<std::int64_t>(index_[k] - 1);
+  }
 }
 
 void dataset::check_rows(const std::string& what, std::size_t n) const {
@@ -146,16 +165,18 @@ void dataset::set_scenarios(const std::vector<std::vector<std::string>>& scenari
   scenario_offsets_.assign(1, 0);
   scenario_codes_.clear();
   scenario_levels_.clear();
-  std::unordered_map<std::string, std::int32_t> index;
+  // scenario catalogues are short (tens of codes): a linear look-up allocates nothing per item
+  std::vector<std::int32_t> row;
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
-    std::vector<std::int32_t> row;
+    row.clear();
     for (const auto& s : scenarios[i]) {
       if (s.empty()) throw data_error(at(source_, "scenarios", ids_[i]), "empty scenario code");
-      const auto [it, fresh] = index.emplace(s, static_cast<std::int32_t>(scenario_levels_.size()));
-      if (fresh) scenario_levels_.push_back(s);
-      if (std::find(row.begin(), row.end(), it->second) != row.end())
+      const auto pos = std::find(scenario_levels_.begin(), scenario_levels_.end(), s);
+      const auto code = static_cast<std::int32_t>(pos - scenario_levels_.begin());
+      if (pos == scenario_levels_.end()) scenario_levels_.push_back(s);
+      if (std::find(row.begin(), row.end(), code) != row.end())
         throw data_error(at(source_, "scenarios", ids_[i]), "scenario \"" + s + "\" listed twice");
-      row.push_back(it->second);
+      row.push_back(code);
     }
     scenario_codes_.insert(scenario_codes_.end(), row.begin(), row.end());
     scenario_offsets_.push_back(static_cast<std::uint32_t>(scenario_codes_.size()));

@@ -54,7 +54,7 @@ class dataset {
 
   std::size_t size() const noexcept { return ids_.size(); }
   const std::vector<std::string>& operator_ids() const noexcept { return ids_; }
-  /// Row of an operator id, or -1.
+  /// Row of an operator id, or -1 (a hash look-up).
   std::int64_t find(const std::string& operator_id) const;
   /// Name used in error messages (a file name, "DataFrame", …).
   const std::string& source_name() const noexcept { return source_; }
@@ -111,6 +111,7 @@ class dataset {
 
   std::string source_;
   std::vector<std::string> ids_;
+  std::vector<std::uint32_t> index_;  ///< open-addressing table of rows + 1 by operator id
   std::optional<std::vector<operator_status>> status_;
   std::map<std::string, std::vector<double>> numbers_;
   std::map<std::string, category_column> categories_;
