@@ -143,6 +143,21 @@ void dataset::set_category(const std::string& name, const std::vector<std::strin
   categories_.emplace(name, std::move(col));
 }
 
+void dataset::set_category(const std::string& name, category_column column) {
+  check_rows(name, column.codes.size());
+  check_new_name(name);
+  for (std::size_t l = 0; l < column.levels.size(); ++l) {
+    if (column.levels[l].empty()) throw data_error(at(source_, name), "a category level is empty (missing is code -1)");
+    for (std::size_t k = 0; k < l; ++k)
+      if (column.levels[k] == column.levels[l]) throw data_error(at(source_, name), "category level \"" + column.levels[l] + "\" listed twice");
+  }
+  const auto n_levels = static_cast<std::int64_t>(column.levels.size());
+  for (std::size_t i = 0; i < column.codes.size(); ++i)
+    if (column.codes[i] < -1 || column.codes[i] >= n_levels)
+      throw data_error(at(source_, name, ids_[i]), "category code " + std::to_string(column.codes[i]) + " is not -1 or a level index");
+  categories_.emplace(name, std::move(column));
+}
+
 void dataset::set_flag(const std::string& name, std::vector<std::uint8_t> values) {
   check_rows("flag." + name, values.size());
   for (std::size_t i = 0; i < values.size(); ++i)
@@ -181,6 +196,30 @@ void dataset::set_scenarios(const std::vector<std::vector<std::string>>& scenari
     scenario_codes_.insert(scenario_codes_.end(), row.begin(), row.end());
     scenario_offsets_.push_back(static_cast<std::uint32_t>(scenario_codes_.size()));
   }
+}
+
+void dataset::set_scenarios(std::vector<std::uint32_t> offsets, std::vector<std::int32_t> codes, std::vector<std::string> levels) {
+  if (offsets.size() != ids_.size() + 1 || offsets.front() != 0 || offsets.back() != codes.size())
+    throw data_error(at(source_, "scenarios"), "offsets must have one entry per operator plus one, start at 0 and end at the number of codes");
+  for (std::size_t l = 0; l < levels.size(); ++l) {
+    if (levels[l].empty()) throw data_error(at(source_, "scenarios"), "empty scenario code");
+    for (std::size_t k = 0; k < l; ++k)
+      if (levels[k] == levels[l]) throw data_error(at(source_, "scenarios"), "scenario level \"" + levels[l] + "\" listed twice");
+  }
+  const auto n_levels = static_cast<std::int64_t>(levels.size());
+  for (std::size_t i = 0; i < ids_.size(); ++i) {
+    if (offsets[i + 1] < offsets[i]) throw data_error(at(source_, "scenarios", ids_[i]), "offsets must not decrease");
+    for (std::uint32_t k = offsets[i]; k < offsets[i + 1]; ++k) {
+      if (codes[k] < 0 || codes[k] >= n_levels)
+        throw data_error(at(source_, "scenarios", ids_[i]), "scenario code " + std::to_string(codes[k]) + " is not a level index");
+      for (std::uint32_t j = offsets[i]; j < k; ++j)
+        if (codes[j] == codes[k])
+          throw data_error(at(source_, "scenarios", ids_[i]), "scenario \"" + levels[static_cast<std::size_t>(codes[k])] + "\" listed twice");
+    }
+  }
+  scenario_offsets_ = std::move(offsets);
+  scenario_codes_ = std::move(codes);
+  scenario_levels_ = std::move(levels);
 }
 
 void dataset::set_review_column(const std::string& name, std::vector<double> values) {

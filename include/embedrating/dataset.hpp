@@ -66,11 +66,17 @@ class dataset {
   void set_number(const std::string& name, std::vector<double> values, const std::vector<std::uint8_t>& valid);
   /// Strings; "" is missing.
   void set_category(const std::string& name, const std::vector<std::string>& values);
+  /// A category column already factorised: codes index `levels` (distinct, non-empty), -1 missing.
+  void set_category(const std::string& name, category_column column);
   void set_flag(const std::string& name, std::vector<std::uint8_t> values);
   void set_attribute(const std::string& name, std::vector<std::string> values);
   void set_date(const std::string& name, std::vector<civil_date> values);
   /// Scenario codes per operator.
   void set_scenarios(const std::vector<std::vector<std::string>>& scenarios);
+  /// The same in compressed form (the layout scenario_offsets()/codes()/levels() return): row i's
+  /// scenarios are levels[codes[offsets[i] .. offsets[i+1])]; levels distinct and non-empty, no
+  /// scenario twice in a row.
+  void set_scenarios(std::vector<std::uint32_t> offsets, std::vector<std::int32_t> codes, std::vector<std::string> levels);
   /// One of review_input_columns: stars_1..stars_5 finite and >= 0 (decayed counts may be fractional), bad_* whole numbers >= 0. Replaces an earlier column of that name.
   void set_review_column(const std::string& name, std::vector<double> values);
   /// History: previous grade (nullopt: never rated), when it was given, last downgrade date.

@@ -603,7 +603,7 @@ void register_dataset(py::module_& m) {
             d.set_number(name, vector_of(values), nan_is_missing ? nan_policy::missing : nan_policy::error);
           },
           "name"_a, "values"_a.noconvert(), "nan_is_missing"_a = true)
-      .def("set_category", &dataset::set_category, "name"_a, "values"_a, "Strings; \"\" is missing.")
+      .def("set_category", py::overload_cast<const std::string&, const std::vector<std::string>&>(&dataset::set_category), "name"_a, "values"_a, "Strings; \"\" is missing.")
       .def(
           "set_flag",
           [](dataset& d, const std::string& name, const exact_array<std::uint8_t>& values) {
@@ -625,11 +625,20 @@ void register_dataset(py::module_& m) {
              const std::vector<std::string>& texts) {
             check_codes(codes, texts.size(), name.c_str());
             py::gil_scoped_release nogil;
+            // factorised texts → levels (distinct, non-empty) and codes, without a string per row
+            category_column col;
+            std::vector<std::int32_t> level_of(texts.size(), -1);
+            for (std::size_t t = 0; t < texts.size(); ++t) {
+              if (texts[t].empty()) continue;
+              const auto pos = std::find(col.levels.begin(), col.levels.end(), texts[t]);
+              level_of[t] = static_cast<std::int32_t>(pos - col.levels.begin());
+              if (pos == col.levels.end()) col.levels.push_back(texts[t]);
+            }
             const std::int64_t* c = codes.data();
-            std::vector<std::string> v(static_cast<std::size_t>(codes.size()));
-            for (std::size_t i = 0; i < v.size(); ++i)
-              if (c[i] >= 0) v[i] = texts[static_cast<std::size_t>(c[i])];
-            d.set_category(name, v);
+            col.codes.resize(static_cast<std::size_t>(codes.size()));
+            for (std::size_t i = 0; i < col.codes.size(); ++i)
+              col.codes[i] = c[i] < 0 ? -1 : level_of[static_cast<std::size_t>(c[i])];
+            d.set_category(name, std::move(col));
           },
           "name"_a, "codes"_a.noconvert(), "texts"_a,
           "A category column from factorised codes (int64, -1 missing) into texts (\"\" missing).")
@@ -639,18 +648,34 @@ void register_dataset(py::module_& m) {
             d.set_date(name, dates_of(days));
           },
           "name"_a, "days"_a.noconvert(), "Days since 1970-01-01; -2147483648 is missing.")
-      .def("set_scenarios", &dataset::set_scenarios, "scenarios"_a)
+      .def("set_scenarios", py::overload_cast<const std::vector<std::vector<std::string>>&>(&dataset::set_scenarios), "scenarios"_a)
       .def(
           "set_scenarios_codes",
           [](dataset& d, const exact_array<std::int64_t>& codes, const std::vector<std::vector<std::string>>& sets) {
             check_codes(codes, sets.size(), "scenarios");
             py::gil_scoped_release nogil;
+            // distinct sets → scenario levels and per-set codes once; rows expand the codes
+            std::vector<std::string> levels;
+            std::vector<std::vector<std::int32_t>> set_codes(sets.size());
+            for (std::size_t k = 0; k < sets.size(); ++k)
+              for (const auto& sc : sets[k]) {
+                if (sc.empty()) throw data_error("scenarios: empty scenario code");
+                const auto pos = std::find(levels.begin(), levels.end(), sc);
+                set_codes[k].push_back(static_cast<std::int32_t>(pos - levels.begin()));
+                if (pos == levels.end()) levels.push_back(sc);
+              }
             const std::int64_t* c = codes.data();
-            const std::vector<std::string> none;
-            std::vector<std::vector<std::string>> rows(static_cast<std::size_t>(codes.size()));
-            for (std::size_t i = 0; i < rows.size(); ++i)
-              if (c[i] >= 0) rows[i] = sets[static_cast<std::size_t>(c[i])];
-            d.set_scenarios(rows);
+            const auto n = static_cast<std::size_t>(codes.size());
+            std::vector<std::uint32_t> offsets(n + 1, 0);
+            std::vector<std::int32_t> flat;
+            for (std::size_t i = 0; i < n; ++i) {
+              if (c[i] >= 0) {
+                const auto& sc = set_codes[static_cast<std::size_t>(c[i])];
+                flat.insert(flat.end(), sc.begin(), sc.end());
+              }
+              offsets[i + 1] = static_cast<std::uint32_t>(flat.size());
+            }
+            d.set_scenarios(std::move(offsets), std::move(flat), std::move(levels));
           },
           "codes"_a.noconvert(), "sets"_a,
           "Scenario sets from factorised codes (int64, -1: none) into distinct sets of scenario codes.")

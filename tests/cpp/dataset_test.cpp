@@ -15,6 +15,7 @@ namespace {
 using embedrating::data_error;
 using embedrating::dataset;
 using embedrating::nan_policy;
+using embedrating::category_column;
 
 const double nan_v = std::numeric_limits<double>::quiet_NaN();
 const double inf_v = std::numeric_limits<double>::infinity();
@@ -292,4 +293,30 @@ TEST(dataset, input_hash_covers_facilities) {
   };
   EXPECT_EQ(with_facilities(0.8), with_facilities(0.8));
   EXPECT_NE(with_facilities(0.8), with_facilities(0.85));
+}
+
+TEST(dataset, compressed_setters_equal_the_string_setters_and_check_their_input) {
+  // the factorised forms (used by the Python bindings) give the same dataset, input hash included
+  dataset a({"A1", "B2", "C3"}), b({"A1", "B2", "C3"});
+  a.set_category("food_grade", {"B", "", "A"});
+  category_column col;
+  col.levels = {"A", "B"};
+  col.codes = {1, -1, 0};
+  b.set_category("food_grade", col);
+  a.set_scenarios({{"meals", "elderly_care"}, {}, {"elderly_care"}});
+  b.set_scenarios({0, 2, 2, 3}, {1, 0, 0}, {"elderly_care", "meals"});
+  EXPECT_EQ(a.input_hash(), b.input_hash());
+  EXPECT_EQ(b.scenario_offsets(), (std::vector<std::uint32_t>{0, 2, 2, 3}));
+
+  dataset c({"A1", "B2", "C3"});
+  category_column bad = col;
+  bad.codes = {1, 2, 0};
+  EXPECT_TRUE(contains(error_of([&] { c.set_category("g", bad); }), "operator B2: category code 2 is not -1 or a level index"));
+  bad = col;
+  bad.levels = {"A", "A"};
+  EXPECT_TRUE(contains(error_of([&] { c.set_category("g", bad); }), "category level \"A\" listed twice"));
+  EXPECT_TRUE(contains(error_of([&] { c.set_scenarios({0, 2, 2, 3}, {0, 0, 1}, {"meals", "retail"}); }),
+                       "operator A1: scenario \"meals\" listed twice"));
+  EXPECT_TRUE(contains(error_of([&] { c.set_scenarios({0, 1}, {0}, {"meals"}); }), "one entry per operator plus one"));
+  EXPECT_TRUE(contains(error_of([&] { c.set_scenarios({0, 1, 1, 1}, {3}, {"meals"}); }), "scenario code 3 is not a level index"));
 }
