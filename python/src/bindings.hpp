@@ -8,8 +8,11 @@
 
 #include <cstdint>
 #include <limits>
+#include <cmath>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -55,6 +58,38 @@ using exact_array = py::array_t<T, py::array::c_style>;
 inline py::object date_days(civil_date d) {
   if (d.is_missing()) return py::none();
   return py::int_(d.days());
+}
+
+/// A Python str from UTF-8 bytes (invalid bytes replaced).
+inline py::str utf8(const std::string& s) {
+  PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
+  if (o == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(o);
+}
+
+/// Text of a Python item: str → its UTF-8; None, float NaN, pandas NA/NaT → nullopt (missing);
+/// anything else sets `bad`.
+inline std::optional<std::string_view> text_item(PyObject* o, bool& bad) {
+  bad = false;
+  if (PyUnicode_Check(o)) {
+    Py_ssize_t n = 0;
+    const char* s = PyUnicode_AsUTF8AndSize(o, &n);
+    if (s == nullptr) throw py::error_already_set();
+    return std::string_view(s, static_cast<std::size_t>(n));
+  }
+  if (o == Py_None) return std::nullopt;
+  if (PyFloat_Check(o) && std::isnan(PyFloat_AS_DOUBLE(o))) return std::nullopt;
+  const std::string tname = Py_TYPE(o)->tp_name;
+  if (tname == "NAType" || tname == "NaTType") return std::nullopt;
+  bad = true;
+  return std::nullopt;
+}
+
+/// `s` without leading and trailing spaces and tabs (as the CSV readers trim cells).
+inline std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
 }
 
 /// The review aggregator behind embedrating.ReviewAggregator: the core object and a mutex, since

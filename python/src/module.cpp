@@ -29,12 +29,6 @@ PyObject* model_error_type = nullptr;
 PyObject* data_error_type = nullptr;
 PyObject* archive_error_type = nullptr;
 
-py::str utf8(const std::string& s) {
-  PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
-  if (o == nullptr) throw py::error_already_set();
-  return py::reinterpret_steal<py::str>(o);
-}
-
 void raise_as(PyObject* type, const error& e) {
   py::object inst = py::reinterpret_borrow<py::object>(type)(utf8(e.what()));
   const error_location& w = e.where();
@@ -91,29 +85,6 @@ void register_errors(py::module_& m) {
 
 // ---------------------------------------------------------------------------------------------
 // Small conversions
-
-/// Text of a Python item: str → its UTF-8; None, float NaN, pandas NA → nullopt; others: error.
-std::optional<std::string_view> text_item(PyObject* o, bool& bad) {
-  bad = false;
-  if (PyUnicode_Check(o)) {
-    Py_ssize_t n = 0;
-    const char* s = PyUnicode_AsUTF8AndSize(o, &n);
-    if (s == nullptr) throw py::error_already_set();
-    return std::string_view(s, static_cast<std::size_t>(n));
-  }
-  if (o == Py_None) return std::nullopt;
-  if (PyFloat_Check(o) && std::isnan(PyFloat_AS_DOUBLE(o))) return std::nullopt;
-  const std::string tname = Py_TYPE(o)->tp_name;
-  if (tname == "NAType" || tname == "NaTType") return std::nullopt;
-  bad = true;
-  return std::nullopt;
-}
-
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 /// Trimmed texts of a 1-D numpy object array or a sequence, as text_list does in Python: str →
 /// trimmed of spaces and tabs; None, NaN, pandas NA/NaT → ""; anything else → str(item), trimmed.

@@ -13,35 +13,6 @@ namespace {
 using namespace pybind11::literals;
 namespace est = embedrating::estimators;
 
-py::str utf8(const std::string& s) {
-  PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
-  if (o == nullptr) throw py::error_already_set();
-  return py::reinterpret_steal<py::str>(o);
-}
-
-/// Text of a Python item: str; None, float NaN, pandas NA/NaT → missing; `bad` for anything else.
-std::optional<std::string_view> text_item(PyObject* o, bool& bad) {
-  bad = false;
-  if (PyUnicode_Check(o)) {
-    Py_ssize_t n = 0;
-    const char* s = PyUnicode_AsUTF8AndSize(o, &n);
-    if (s == nullptr) throw py::error_already_set();
-    return std::string_view(s, static_cast<std::size_t>(n));
-  }
-  if (o == Py_None) return std::nullopt;
-  if (PyFloat_Check(o) && std::isnan(PyFloat_AS_DOUBLE(o))) return std::nullopt;
-  const std::string tname = Py_TYPE(o)->tp_name;
-  if (tname == "NAType" || tname == "NaTType") return std::nullopt;
-  bad = true;
-  return std::nullopt;
-}
-
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 /// review_key over a sequence of str (trimmed; None/NaN → the key of "").
 py::array_t<std::uint64_t> review_keys(const py::sequence& items) {
   const auto n = static_cast<py::ssize_t>(py::len(items));
