@@ -239,38 +239,13 @@ const char* warning_kind_name(operator_warning::kind_t k) {
   return "?";
 }
 
-void fields_of(const condition& c, std::vector<field_ref>& out) {
-  if (c.kind == condition::node_kind::compare) out.push_back(c.field);
-  for (const auto& ch : c.children) fields_of(ch, out);
-}
-
-// Text attributes every operator table may carry (as read_operators_csv accepts them).
-constexpr const char* text_attributes[] = {"mode", "district", "street", "community", "name", "name_zh", "address"};
-
 /// The column roles an operator table has for a model, as read_operators_csv classifies headers.
 py::dict input_columns(const model& mo) {
   const model_spec& s = mo.spec();
-  const catalogue cat = catalogue::load(data_directory() + "/catalogue");
-  const std::vector<std::string> veto = cat.veto_flag_codes();
-  std::set<std::string> flags(veto.begin(), veto.end());
-  std::set<std::string> dates, attrs(std::begin(text_attributes), std::end(text_attributes));
-  std::vector<field_ref> used;
-  for (const auto& nd : s.nodes) {
-    if (nd.input) used.push_back(*nd.input);
-    if (nd.missing.kind == missing_policy::kind_t::fallback) used.push_back(nd.missing.fallback_input);
-    if (nd.not_applicable_if) fields_of(*nd.not_applicable_if, used);
-  }
-  for (const auto& g : s.grades)
-    for (const auto& p : g.prerequisites) fields_of(p.when, used);
-  for (const auto& r : s.rules) {
-    fields_of(r.when, used);
-    if (r.lapse.active()) dates.insert(r.lapse.date_field);
-  }
-  for (const auto& f : used) {
-    if (f.kind == field_kind::flag) flags.insert(f.name);
-    if (f.kind == field_kind::months_since) dates.insert(f.name);
-    if (f.kind == field_kind::attr) attrs.insert(f.name);
-  }
+  const operator_columns roles = operator_input_columns(mo);  // as read_operators_csv classifies headers
+  const std::set<std::string>& flags = roles.flags;
+  const std::set<std::string>& dates = roles.dates;
+  const std::set<std::string>& attrs = roles.attributes;
   py::list numbers;
   py::dict categories, ranges;
   for (const auto& me : s.measures) {
