@@ -17,6 +17,8 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib import font_manager
 
+from ._repr_html import _GRADE_COLOURS as _HTML_GRADE_COLOURS
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -42,15 +44,8 @@ CJK_FONTS: tuple[str, ...] = (
 """Font families with Simplified Chinese glyphs, in order of preference."""
 
 _GRADE_ORDER = ("5A", "4A", "3A", "2A", "1A", "unrated", "not_graded")
-_GRADE_COLOURS = {
-    "5A": "#1b7837",
-    "4A": "#5aae61",
-    "3A": "#a6a6a6",
-    "2A": "#e08214",
-    "1A": "#b35806",
-    "unrated": "#762a83",
-    "not_graded": "#d9d9d9",
-}
+# one palette for the HTML views and the plots
+_GRADE_COLOURS = {**_HTML_GRADE_COLOURS, "not_graded": "#d9d9d9"}
 _DIM_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
