@@ -745,7 +745,7 @@ void add_input_options(CLI::App& cmd, input_options& o, bool with_as_of) {
   cmd.add_option("--operators", o.operators, "Operator CSV file (overrides <data>/operators.csv)");
   cmd.add_option("--facilities", o.facilities, "Facility (site) CSV file (overrides <data>/facilities.csv)");
   cmd.add_option("--reviews", o.reviews,
-                 "Resident review events CSV (SPEC §5 fields); their summary at --as-of replaces the operators' review columns");
+                 "Resident review events CSV (review_id, revision, operator_id, reviewer_id, time, level, status, rectified_at, …; data/sample/README.md); their summary at --as-of replaces the operators' review columns");
   cmd.add_option("--encoding", o.encoding, "CSV text encoding: auto (UTF-8 with or without BOM, else GB18030), utf-8, gb18030, gbk")
       ->check(CLI::IsMember({"auto", "utf-8", "utf8", "utf-8-sig", "gb18030", "gbk", "gb2312", "cp936"}, CLI::ignore_case));
   if (with_as_of)
@@ -796,7 +796,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   CLI::App* summarize_cmd =
       reviews_cmd->add_subcommand("summarize", "Review events CSV → per-operator counts, indices, estimators and bad-review deadlines");
   add_input_options(*summarize_cmd, revo.in, true);
-  summarize_cmd->add_option("--events,-e", revo.events, "Review events CSV file(s) (SPEC §5 fields)");
+  summarize_cmd->add_option("--events,-e", revo.events, "Review events CSV file(s) (columns as in data/sample/README.md, reviews.csv)");
   summarize_cmd->add_option("--state", revo.state_in, "Start from a saved review state (binary archive)");
   summarize_cmd->add_option("--save", revo.state_out, "Save the review state after adding the events (atomic write)");
   summarize_cmd->add_option("--format", revo.format, "Output format: table (default), csv or json")

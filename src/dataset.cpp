@@ -286,6 +286,17 @@ void dataset::set_facilities(facility_table f) {
     if (numbers_.count(name) || categories_.count(name))
       throw data_error(where(name), "given both per operator and per facility");
   }
+  // facilities grouped by their operator's row (CSR), so one operator's sites are found directly
+  facility_offsets_.assign(ids_.size() + 1, 0);
+  std::vector<std::uint32_t> owner(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    owner[k] = static_cast<std::uint32_t>(find(f.operator_ids[k]));
+    ++facility_offsets_[owner[k] + 1];
+  }
+  for (std::size_t i = 0; i < ids_.size(); ++i) facility_offsets_[i + 1] += facility_offsets_[i];
+  facility_index_.assign(n, 0);
+  std::vector<std::uint32_t> next(facility_offsets_.begin(), facility_offsets_.end() - 1);
+  for (std::size_t k = 0; k < n; ++k) facility_index_[next[owner[k]]++] = static_cast<std::uint32_t>(k);
   facilities_ = std::move(f);
 }
 

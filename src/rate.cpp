@@ -929,8 +929,9 @@ ratings rate_one(const model& m, const dataset& data, std::size_t row, civil_dat
   }
   if (const facility_table* f = data.facilities()) {
     facility_table sub;
-    for (std::size_t k = 0; k < f->facility_ids.size(); ++k) {
-      if (f->operator_ids[k] != data.operator_ids()[row]) continue;
+    const auto& offsets = data.facility_offsets();
+    for (std::uint32_t j = offsets[row]; j < offsets[row + 1]; ++j) {
+      const std::size_t k = data.facility_index()[j];
       sub.facility_ids.push_back(f->facility_ids[k]);
       sub.operator_ids.push_back(f->operator_ids[k]);
       if (!f->volume.empty()) sub.volume.push_back(f->volume[k]);

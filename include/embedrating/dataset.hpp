@@ -100,6 +100,10 @@ class dataset {
   bool has_history() const noexcept { return !previous_grade_.empty(); }
   const std::vector<std::int8_t>& previous_grade() const noexcept { return previous_grade_; }  ///< -1: none
   const facility_table* facilities() const noexcept { return facilities_ ? &*facilities_ : nullptr; }
+  /// CSR over facilities by operator row: the facilities of row i are
+  /// facility_index()[facility_offsets()[i] .. facility_offsets()[i+1]) (file order). Empty without facilities.
+  const std::vector<std::uint32_t>& facility_offsets() const noexcept { return facility_offsets_; }
+  const std::vector<std::uint32_t>& facility_index() const noexcept { return facility_index_; }
 
   const std::map<std::string, std::vector<double>>& numbers() const noexcept { return numbers_; }
   const std::map<std::string, category_column>& categories() const noexcept { return categories_; }
@@ -130,6 +134,7 @@ class dataset {
   std::vector<std::string> scenario_levels_;
   std::vector<std::int8_t> previous_grade_;
   std::optional<facility_table> facilities_;
+  std::vector<std::uint32_t> facility_offsets_, facility_index_;
 };
 
 }  // namespace embedrating

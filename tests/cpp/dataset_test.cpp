@@ -320,3 +320,15 @@ TEST(dataset, compressed_setters_equal_the_string_setters_and_check_their_input)
   EXPECT_TRUE(contains(error_of([&] { c.set_scenarios({0, 1}, {0}, {"meals"}); }), "one entry per operator plus one"));
   EXPECT_TRUE(contains(error_of([&] { c.set_scenarios({0, 1, 1, 1}, {3}, {"meals"}); }), "scenario code 3 is not a level index"));
 }
+
+TEST(dataset, facilities_are_indexed_by_operator_row) {
+  dataset d({"A1", "B2", "C3"});
+  embedrating::facility_table f;
+  f.facility_ids = {"F1", "F2", "F3", "F4"};
+  f.operator_ids = {"C3", "A1", "C3", "A1"};
+  f.numbers["x"] = {1, 2, 3, 4};
+  d.set_facilities(f);
+  // A1 owns F2, F4 (rows 1, 3); B2 none; C3 owns F1, F3 (rows 0, 2), each in file order
+  EXPECT_EQ(d.facility_offsets(), (std::vector<std::uint32_t>{0, 2, 2, 4}));
+  EXPECT_EQ(d.facility_index(), (std::vector<std::uint32_t>{1, 3, 0, 2}));
+}
