@@ -38,13 +38,6 @@ int popcount64(std::uint64_t x) noexcept {
 #endif
 }
 
-std::string_view trim(std::string_view s) noexcept {
-  std::size_t a = 0, b = s.size();
-  while (a < b && (s[a] == ' ' || s[a] == '\t')) ++a;
-  while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t')) --b;
-  return s.substr(a, b - a);
-}
-
 error_location entry_location(const char* list, std::size_t index) {
   error_location where;
   where.field = std::string(list) + "[" + std::to_string(index) + "]";
@@ -163,13 +156,13 @@ holiday_calendar holiday_calendar::load(const std::string& csv_path, const std::
   std::map<std::int32_t, std::uint32_t> first_line;  // day -> line where it is listed
   std::map<int, std::uint32_t> years;                // year -> first line listing it
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
-    const std::string_view date_text = trim(t.rows[r][date_col]);
+    const std::string_view date_text = detail::trim(t.rows[r][date_col]);
     const std::optional<civil_date> d = parse_date(date_text);
     if (!d) {
       throw data_error(at(r, date_col),
                        "'" + std::string(date_text) + "' is not a date (expected YYYY-MM-DD)");
     }
-    const std::string_view kind = trim(t.rows[r][kind_col]);
+    const std::string_view kind = detail::trim(t.rows[r][kind_col]);
     if (kind != "off" && kind != "workday") {
       throw data_error(at(r, kind_col),
                        "unknown kind '" + std::string(kind) + "' (expected off or workday)");

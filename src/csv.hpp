@@ -45,6 +45,14 @@ csv_table parse_csv(std::string_view bytes, const std::string& source_name,
 std::string decode_text(std::string_view bytes, const std::string& source_name,
                         const std::string& encoding = "auto");
 
+/// `s` without leading and trailing spaces and tabs (how every reader trims a cell).
+inline std::string_view trim(std::string_view s) noexcept {
+  std::size_t a = 0, b = s.size();
+  while (a < b && (s[a] == ' ' || s[a] == '\t')) ++a;
+  while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t')) --b;
+  return s.substr(a, b - a);
+}
+
 /// Index of the column called `name`, or std::string::npos when there is none.
 std::size_t column_index(const csv_table& table, std::string_view name) noexcept;
 

@@ -26,12 +26,7 @@ void fields_of(const condition& c, std::vector<field_ref>& out) {
   for (const auto& ch : c.children) fields_of(ch, out);
 }
 
-std::string trim(const std::string& s) {
-  std::size_t a = 0, b = s.size();
-  while (a < b && (s[a] == ' ' || s[a] == '\t')) ++a;
-  while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t')) --b;
-  return s.substr(a, b - a);
-}
+std::string trim(const std::string& s) { return std::string(detail::trim(s)); }
 
 std::string number_text(double v) {
   std::ostringstream o;

@@ -66,12 +66,7 @@ std::optional<std::int64_t> parse_review_time(std::string_view s) {
 
 namespace {
 
-std::string trim(const std::string& s) {
-  std::size_t a = 0, b = s.size();
-  while (a < b && (s[a] == ' ' || s[a] == '\t')) ++a;
-  while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t')) --b;
-  return s.substr(a, b - a);
-}
+std::string trim(const std::string& s) { return std::string(detail::trim(s)); }
 
 std::optional<int> parse_level(const std::string& x) {
   if (x.size() == 1 && x[0] >= '1' && x[0] <= '5') return x[0] - '0';
