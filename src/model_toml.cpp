@@ -7,6 +7,7 @@
 
 #include <toml++/toml.h>
 
+#include "embedrating/detail/atomic_file.hpp"
 #include "embedrating/errors.hpp"
 #include "embedrating/model.hpp"
 
@@ -870,20 +871,11 @@ std::string model::to_toml() const {
 }
 
 void model::save(const std::string& path) const {
-  const std::string text = to_toml();
-  const std::string tmp = path + ".tmp";
-  error_location where;
-  where.file = path;
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw model_error(where, "cannot write model file");
-    out << text;
-    out.flush();
-    if (!out) throw model_error(where, "cannot write model file");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw model_error(where, "cannot replace model file");
+  const std::string why = detail::write_file_atomically(path, to_toml());
+  if (!why.empty()) {
+    error_location where;
+    where.file = path;
+    throw model_error(where, "cannot write model file: " + why);
   }
 }
 

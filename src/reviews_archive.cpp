@@ -1,9 +1,6 @@
 // The review aggregator's binary archive (docs/review-archive.md): our header (magic, format
 // version, payload size, SHA-256), then a Boost.Serialization binary archive of the state. Every
 // count read is checked against the bytes left before anything is allocated.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -20,6 +17,7 @@
 #include <boost/serialization/split_member.hpp>
 #include <boost/serialization/version.hpp>
 
+#include "embedrating/detail/atomic_file.hpp"
 #include "embedrating/detail/sha256.hpp"
 #include "embedrating/errors.hpp"
 #include "embedrating/reviews.hpp"
@@ -279,33 +277,12 @@ review_aggregator review_aggregator::deserialize(std::string_view bytes, const s
 }
 
 void review_aggregator::save(const std::string& path) const {
-  const std::string bytes = serialize();
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  auto io_fail = [&](const char* what) {
-    const int err = errno;
+  const std::string why = detail::write_file_atomically(path, serialize());
+  if (!why.empty()) {
     error_location w;
     w.file = path;
-    ::unlink(tmp.c_str());
-    throw archive_error(w, std::string(what) + ": " + std::strerror(err));
-  };
-  if (fd < 0) io_fail("cannot create the temporary file");
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t k = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (k < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      io_fail("cannot write");
-    }
-    done += static_cast<std::size_t>(k);
+    throw archive_error(w, why);
   }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    io_fail("cannot flush");
-  }
-  if (::close(fd) != 0) io_fail("cannot close");
-  if (::rename(tmp.c_str(), path.c_str()) != 0) io_fail("cannot rename the temporary file into place");
 }
 
 review_aggregator review_aggregator::load(const std::string& path) {

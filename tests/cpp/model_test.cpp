@@ -306,12 +306,22 @@ TEST(model, save_and_load_round_trip) {
   m.save(path);
   EXPECT_TRUE(std::filesystem::exists(path));
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  // no temporary file of any name is left beside it
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator()), 1);
   const model loaded = model::load(path);
   EXPECT_EQ(loaded.fingerprint(), m.fingerprint());
   EXPECT_EQ(loaded.info().file, path);
   // Saving over an existing file replaces it.
   m.with_cutoffs({{grade::a5, 950.0}}).save(path);
   EXPECT_NE(model::load(path).fingerprint(), m.fingerprint());
+  // a save that cannot happen says why and leaves nothing behind
+  try {
+    m.save(dir.file("missing/saved.toml"));
+    FAIL() << "expected a model_error";
+  } catch (const model_error& e) {
+    EXPECT_EQ(std::string(e.what()), dir.file("missing/saved.toml") +
+                                         ": cannot write model file: cannot create the temporary file: No such file or directory");
+  }
 }
 
 TEST(model, fingerprint_changed_by_any_change_of_meaning) {

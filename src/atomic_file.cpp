@@ -1,0 +1,42 @@
+#include "embedrating/detail/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace embedrating::detail {
+
+std::string write_file_atomically(const std::string& path, std::string_view bytes) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  auto failed = [&](const char* what) {
+    const std::string why = std::string(what) + ": " + std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return why;
+  };
+  if (fd < 0) return failed("cannot create the temporary file");
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t k = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (k < 0) {
+      if (errno == EINTR) continue;
+      const std::string why = failed("cannot write");
+      ::close(fd);
+      return why;
+    }
+    done += static_cast<std::size_t>(k);
+  }
+  if (::fsync(fd) != 0) {
+    const std::string why = failed("cannot flush");
+    ::close(fd);
+    return why;
+  }
+  if (::close(fd) != 0) return failed("cannot close");
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return failed("cannot rename the temporary file into place");
+  return {};
+}
+
+}  // namespace embedrating::detail
