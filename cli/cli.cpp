@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include <embedrating/catalogue.hpp>
+#include <embedrating/detail/atomic_file.hpp>
 #include <embedrating/detail/compiled_model.hpp>
 #include <embedrating/embedrating.hpp>
 #include <embedrating/reviews.hpp>
@@ -101,34 +102,43 @@ civil_date evaluation_date(const input_options& o, bool sample) {
   return *d;
 }
 
+/// The files the options name, with the documented defaults, each checked readable (exit 3 if not).
+struct input_paths {
+  std::string model;
+  bool shipped_model = false;
+  std::string operators, facilities;  ///< facilities empty: none
+};
+
+input_paths resolve_paths(const input_options& o) {
+  const std::string data_dir = data_directory();
+  input_paths p;
+  p.shipped_model = o.model.empty();
+  p.model = p.shipped_model ? data_dir + "/models/wuhan-2024.toml" : o.model;
+  require_readable(p.model, p.shipped_model ? "the shipped model" : "model file");
+  const std::string dir = o.data.empty() ? data_dir + "/sample" : o.data;
+  if (!o.data.empty() && !fs::is_directory(o.data))
+    throw failure{io, fmt::format("--data \"{}\" is not a directory (it holds operators.csv and optionally facilities.csv)", o.data)};
+  p.operators = o.operators.empty() ? dir + "/operators.csv" : o.operators;
+  p.facilities = o.facilities;
+  if (p.facilities.empty() && o.operators.empty() && fs::exists(dir + "/facilities.csv")) p.facilities = dir + "/facilities.csv";
+  require_readable(p.operators, "operator file");
+  if (!p.facilities.empty()) require_readable(p.facilities, "facility file");
+  if (!o.reviews.empty()) require_readable(o.reviews, "review event file");
+  return p;
+}
+
 /// Model and data as the options say, with the documented defaults.
 loaded_inputs load_inputs(const input_options& o, bool need_as_of) {
   loaded_inputs in;
   in.zh = o.lang == "zh";
   in.sample = o.data.empty() && o.operators.empty();
   if (need_as_of) in.as_of = evaluation_date(o, in.sample);  // usage errors before any file is read
-  const std::string data_dir = data_directory();
-  in.cat = catalogue::load(data_dir + "/catalogue");
-  // model
-  if (o.model.empty()) {
-    const std::string path = data_dir + "/models/wuhan-2024.toml";
-    require_readable(path, "the shipped model");
-    in.m = model::load(path);
-    in.model_label = in.zh ? "随附模型" : "shipped model";
-  } else {
-    require_readable(o.model, "model file");
-    in.m = model::load(o.model);
-    in.model_label = display_path(o.model);
-  }
-  // data
-  const std::string dir = o.data.empty() ? data_dir + "/sample" : o.data;
-  if (!o.data.empty() && !fs::is_directory(o.data))
-    throw failure{io, fmt::format("--data \"{}\" is not a directory (it holds operators.csv and optionally facilities.csv)", o.data)};
-  const std::string ops = o.operators.empty() ? dir + "/operators.csv" : o.operators;
-  std::string fac = o.facilities;
-  if (fac.empty() && o.operators.empty() && fs::exists(dir + "/facilities.csv")) fac = dir + "/facilities.csv";
-  require_readable(ops, "operator file");
-  if (!fac.empty()) require_readable(fac, "facility file");
+  in.cat = catalogue::load(data_directory() + "/catalogue");
+  const input_paths paths = resolve_paths(o);
+  in.m = model::load(paths.model);
+  in.model_label = paths.shipped_model ? (in.zh ? "随附模型" : "shipped model") : display_path(paths.model);
+  const std::string& ops = paths.operators;
+  const std::string& fac = paths.facilities;
   in.d = read_operators_csv(ops, *in.m, o.encoding);
   if (!fac.empty()) {
     facility_table f = read_facilities_csv(fac, *in.m, *in.d, o.encoding);
@@ -138,7 +148,6 @@ loaded_inputs load_inputs(const input_options& o, bool need_as_of) {
   in.data_label = in.sample ? (in.zh ? "随附样例数据（合成）" : "shipped sample (synthetic)") : display_path(ops);
   if (!o.reviews.empty()) {
     // the review columns come from the events: aggregate, summarise at as_of, replace the columns
-    require_readable(o.reviews, "review event file");
     review_aggregator agg(*in.m, *in.d);
     agg.add_csv(o.reviews, o.encoding);
     in.reviews = agg.summary(in.as_of);
@@ -426,27 +435,13 @@ void write_json(std::ostream& out, const loaded_inputs& in, const ratings& r) {
   out << doc.dump(2) << '\n';
 }
 
-/// Writes through a temporary file renamed into place, so a failed run leaves no half file.
+/// Writes what `w` produces to `path` atomically, so a failed run leaves no half file.
 template <class Writer>
 void write_file(const std::string& path, Writer&& w) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw failure{io, fmt::format("cannot write \"{}\": {}", path, std::strerror(errno))};
-    w(f);
-    f.flush();
-    if (!f) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw failure{io, fmt::format("cannot write \"{}\": {}", path, std::strerror(errno))};
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw failure{io, fmt::format("cannot write \"{}\": {}", path, ec.message())};
-  }
+  std::ostringstream text;
+  w(text);
+  const std::string why = detail::write_file_atomically(path, text.str());
+  if (!why.empty()) throw failure{io, fmt::format("cannot write \"{}\": {}", path, why)};
 }
 
 /// The grade directory (等级评定目录, Art. 7): graded operators 1A–5A with their validity.
@@ -519,22 +514,16 @@ int cmd_explain(const input_options& o, const std::string& operator_id, std::ost
 
 int cmd_validate(const input_options& o, std::ostream& out, std::ostream& err) {
   std::vector<std::string> problems;
-  const std::string data_dir = data_directory();
+  const input_paths paths = resolve_paths(o);
   std::optional<model> m;
-  const std::string model_path = o.model.empty() ? data_dir + "/models/wuhan-2024.toml" : o.model;
-  require_readable(model_path, "model file");
   try {
-    m = model::load(model_path);
+    m = model::load(paths.model);
   } catch (const model_error& e) {
     problems.push_back(e.what());
   }
   const bool sample = o.data.empty() && o.operators.empty();
-  const std::string dir = o.data.empty() ? data_dir + "/sample" : o.data;
-  const std::string ops = o.operators.empty() ? dir + "/operators.csv" : o.operators;
-  std::string fac = o.facilities;
-  if (fac.empty() && o.operators.empty() && fs::exists(dir + "/facilities.csv")) fac = dir + "/facilities.csv";
-  require_readable(ops, "operator file");
-  if (!fac.empty()) require_readable(fac, "facility file");
+  const std::string& ops = paths.operators;
+  const std::string& fac = paths.facilities;
   std::size_t n_ops = 0, n_fac = 0;
   std::uint64_t n_events = 0;
   if (m) {
@@ -561,7 +550,6 @@ int cmd_validate(const input_options& o, std::ostream& out, std::ostream& err) {
     for (const auto& p : sink) problems.push_back(p.what());
     // review events: every rejected event is a problem (its example names file and line)
     if (d && !o.reviews.empty()) {
-      require_readable(o.reviews, "review event file");
       try {
         review_aggregator agg(*m, *d);
         agg.add_csv(o.reviews, o.encoding);

@@ -181,6 +181,9 @@ TEST(CliUsage, UnreadableInputsAndUnwritableOutputsExitThree) {
   r = run_cli({"rate", "--data", dir.file("nodir"), "--as-of", "2025-12-31"});
   EXPECT_EQ(r.status, embedrating::cli::io);
   EXPECT_THAT(r.err, HasSubstr("is not a directory"));
+  r = run_cli({"validate", "--data", dir.file("nodir")});  // validate resolves its inputs the same way
+  EXPECT_EQ(r.status, embedrating::cli::io);
+  EXPECT_THAT(r.err, HasSubstr("is not a directory"));
   r = run_cli({"rate", "--operators", examples(), "--as-of", "2025-12-31", "--format", "csv", "--output",
                dir.file("missing-dir/out.csv")});
   EXPECT_EQ(r.status, embedrating::cli::io);
