@@ -464,8 +464,8 @@ review_summary review_aggregator::summary(civil_date as_of, const holiday_calend
     if (r.level <= 2) {
       // 6: deadlines in working days
       const civil_date deadline = cal.add_working_days(d, rs.deadline_working_days);
-      const bool rectified = r.rectified != 0 && civil_date(d.days() + r.rectified - 1) <= as_of;
       const civil_date rect_on(d.days() + r.rectified - 1);
+      const bool rectified = r.rectified != 0 && rect_on <= as_of;
       if (rectified && rect_on <= deadline) ++out.bad_closed_in_time[r.op];
       else if (rectified || deadline < as_of) ++out.bad_overdue[r.op];
       else ++out.bad_open[r.op];
