@@ -119,10 +119,11 @@ std::pair<std::size_t, std::size_t> byte_counts(const er::dataset& d, const er::
   in += d.scenario_codes().size() * sizeof(std::int32_t) + d.scenario_offsets().size() * sizeof(std::uint32_t);
   in += d.size() * (1 + 1);  // status, previous grade
   std::size_t out = 0;
-  out += r.size() * (1 + 1 + 1 + 1 + sizeof(std::int64_t) + 1 + sizeof(er::civil_date) + 1);
-  out += static_cast<std::size_t>(r.dimension_centi.size() + r.available_centi.size() + r.node_centi.size()) * 8;
-  out += static_cast<std::size_t>(r.indicator_score.size()) * 8;
-  out += r.prerequisites_failed.size() * 8 + r.fired_offsets.size() * 4 + r.fired.size() * sizeof(er::fired_rule);
+  // the compact result: status, grade by score, final grade, terminate, total, previous grade,
+  // history limit and lapse date, dimension points, fired rules and warnings (CSR)
+  out += r.size() * (1 + 1 + 1 + 1 + sizeof(std::int32_t) + 1 + 1 + sizeof(er::civil_date));
+  out += static_cast<std::size_t>(r.dimension_centi.size()) * sizeof(std::int32_t);
+  out += r.fired_offsets.size() * 4 + r.fired.size() * sizeof(er::fired_rule);
   out += r.warning_offsets.size() * 4 + r.warnings.size() * sizeof(er::operator_warning);
   return {in, out};
 }

@@ -384,6 +384,7 @@ void write_json(std::ostream& out, const loaded_inputs& in, const ratings& r) {
   doc["input_hash"] = r.input_hash;
   doc["warnings"] = r.run_warnings;
   json ops = json::array();
+  std::vector<std::int64_t> earned, available;
   for (std::size_t i = 0; i < r.size(); ++i) {
     const auto row = static_cast<Eigen::Index>(i);
     const bool g = graded(r, i);
@@ -403,9 +404,10 @@ void write_json(std::ostream& out, const loaded_inputs& in, const ratings& r) {
       dj[dims[k]] = static_cast<double>(r.dimension_centi(row, static_cast<Eigen::Index>(k))) / 100.0;
     o["dimensions"] = dj;
     json nj = json::object();
+    r.node_points(i, earned, available);
     for (std::size_t k = 0; k < cm.spec.nodes.size(); ++k)
-      nj[cm.spec.nodes[k].id] = {{"points", static_cast<double>(r.node_centi(row, static_cast<Eigen::Index>(k))) / 100.0},
-                                 {"available", static_cast<double>(r.available_centi(row, static_cast<Eigen::Index>(k))) / 100.0}};
+      nj[cm.spec.nodes[k].id] = {{"points", static_cast<double>(earned[k]) / 100.0},
+                                 {"available", static_cast<double>(available[k]) / 100.0}};
     o["nodes"] = nj;
     json fired = json::array();
     for (std::uint32_t k = r.fired_offsets[i]; k < r.fired_offsets[i + 1]; ++k) {

@@ -45,42 +45,44 @@ std::size_t id_hash(const std::string& id) noexcept { return std::hash<std::stri
 }  // namespace
 
 dataset::dataset(std::vector<std::string> operator_ids, std::string source_name)
-    : source_(std::move(source_name)), ids_(std::move(operator_ids)) {
-  if (ids_.empty()) throw data_error(at(source_, "operator_id"), "the dataset has no operators");
-  if (ids_.size() >= 0x7FFFFFFFu) throw data_error(at(source_, "operator_id"), "too many operators for one dataset");
+    : source_(std::move(source_name)), ids_(std::make_shared<const std::vector<std::string>>(std::move(operator_ids))) {
+  const std::vector<std::string>& ids = *ids_;
+  if (ids.empty()) throw data_error(at(source_, "operator_id"), "the dataset has no operators");
+  if (ids.size() >= 0x7FFFFFFFu) throw data_error(at(source_, "operator_id"), "too many operators for one dataset");
   // open-addressing index of rows (row + 1; 0 = empty), at most half full: no allocation per id
   std::size_t cap = 16;
-  while (cap < 2 * ids_.size()) cap *= 2;
+  while (cap < 2 * ids.size()) cap *= 2;
   index_.assign(cap, 0);
   const std::size_t mask = cap - 1;
-  for (std::size_t i = 0; i < ids_.size(); ++i) {
-    if (ids_[i].empty())
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i].empty())
       throw data_error(at(source_, "operator_id"), "empty operator id in row " + std::to_string(i + 1));
-    for (std::size_t k = id_hash(ids_[i]) & mask;; k = (k + 1) & mask) {
+    for (std::size_t k = id_hash(ids[i]) & mask;; k = (k + 1) & mask) {
       if (index_[k] == 0) {
         index_[k] = static_cast<std::uint32_t>(i + 1);
         break;
       }
       const std::size_t j = index_[k] - 1;
-      if (ids_[j] == ids_[i])
-        throw data_error(at(source_, "operator_id", ids_[i]),
+      if (ids[j] == ids[i])
+        throw data_error(at(source_, "operator_id", ids[i]),
                          "duplicate operator id (rows " + std::to_string(j + 1) + " and " + std::to_string(i + 1) + ")");
     }
   }
 }
 
 std::int64_t dataset::find(const std::string& operator_id) const {
+  const std::vector<std::string>& ids = *ids_;
   const std::size_t mask = index_.size() - 1;
   for (std::size_t k = id_hash(operator_id) & mask;; k = (k + 1) & mask) {
     if (index_[k] == 0) return -1;
-    if (ids_[index_[k] - 1] == operator_id) return static_cast<std::int64_t>(index_[k] - 1);
+    if (ids[index_[k] - 1] == operator_id) return static_cast<std::int64_t>(index_[k] - 1);
   }
 }
 
 void dataset::check_rows(const std::string& what, std::size_t n) const {
-  if (n != ids_.size())
+  if (n != ids_->size())
     throw data_error(at(source_, what), "has " + std::to_string(n) + " rows, the dataset has " +
-                                            std::to_string(ids_.size()) + " operators");
+                                            std::to_string(ids_->size()) + " operators");
 }
 
 void dataset::check_new_name(const std::string& name) const {
@@ -90,34 +92,43 @@ void dataset::check_new_name(const std::string& name) const {
 }
 
 void dataset::set_status(std::vector<operator_status> status) {
+  hash_.clear();
+  const std::vector<std::string>& ids = *ids_;
+  (void)ids;
   check_rows("status", status.size());
   status_ = std::move(status);
 }
 
 void dataset::set_number(const std::string& name, std::vector<double> values, nan_policy nan) {
+  hash_.clear();
+  const std::vector<std::string>& ids = *ids_;
+  (void)ids;
   check_rows(name, values.size());
   check_new_name(name);
   for (std::size_t i = 0; i < values.size(); ++i) {
     const double v = values[i];
     if (std::isnan(v)) {
       if (nan == nan_policy::error)
-        throw data_error(at(source_, name, ids_[i]),
+        throw data_error(at(source_, name, ids[i]),
                          "value is NaN; leave the cell empty or mark it missing to say \"no data\"");
     } else if (!std::isfinite(v)) {
-      throw data_error(at(source_, name, ids_[i]), std::string("value is ") + (v > 0 ? "+inf" : "-inf"));
+      throw data_error(at(source_, name, ids[i]), std::string("value is ") + (v > 0 ? "+inf" : "-inf"));
     }
   }
   numbers_.emplace(name, std::move(values));
 }
 
 void dataset::set_number(const std::string& name, std::vector<double> values, const std::vector<std::uint8_t>& valid) {
+  hash_.clear();
+  const std::vector<std::string>& ids = *ids_;
+  (void)ids;
   check_rows(name, values.size());
   check_rows(name + " (validity mask)", valid.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (!valid[i]) {
       values[i] = std::numeric_limits<double>::quiet_NaN();
     } else if (!std::isfinite(values[i])) {
-      throw data_error(at(source_, name, ids_[i]),
+      throw data_error(at(source_, name, ids[i]),
                        std::isnan(values[i]) ? "value is NaN in a row marked valid"
                                              : std::string("value is ") + (values[i] > 0 ? "+inf" : "-inf"));
     }
@@ -126,6 +137,9 @@ void dataset::set_number(const std::string& name, std::vector<double> values, co
 }
 
 void dataset::set_category(const std::string& name, const std::vector<std::string>& values) {
+  hash_.clear();
+  const std::vector<std::string>& ids = *ids_;
+  (void)ids;
   check_rows(name, values.size());
   check_new_name(name);
   category_column col;
@@ -144,6 +158,9 @@ void dataset::set_category(const std::string& name, const std::vector<std::strin
 }
 
 void dataset::set_category(const std::string& name, category_column column) {
+  hash_.clear();
+  const std::vector<std::string>& ids = *ids_;
+  (void)ids;
   check_rows(name, column.codes.size());
   check_new_name(name);
   for (std::size_t l = 0; l < column.levels.size(); ++l) {
@@ -154,28 +171,40 @@ void dataset::set_category(const std::string& name, category_column column) {
   const auto n_levels = static_cast<std::int64_t>(column.levels.size());
   for (std::size_t i = 0; i < column.codes.size(); ++i)
     if (column.codes[i] < -1 || column.codes[i] >= n_levels)
-      throw data_error(at(source_, name, ids_[i]), "category code " + std::to_string(column.codes[i]) + " is not -1 or a level index");
+      throw data_error(at(source_, name, ids[i]), "category code " + std::to_string(column.codes[i]) + " is not -1 or a level index");
   categories_.emplace(name, std::move(column));
 }
 
 void dataset::set_flag(const std::string& name, std::vector<std::uint8_t> values) {
+  hash_.clear();
+  const std::vector<std::string>& ids = *ids_;
+  (void)ids;
   check_rows("flag." + name, values.size());
   for (std::size_t i = 0; i < values.size(); ++i)
-    if (values[i] > 1) throw data_error(at(source_, "flag." + name, ids_[i]), "a flag is 0 or 1, got " + std::to_string(values[i]));
+    if (values[i] > 1) throw data_error(at(source_, "flag." + name, ids[i]), "a flag is 0 or 1, got " + std::to_string(values[i]));
   flags_[name] = std::move(values);
 }
 
 void dataset::set_attribute(const std::string& name, std::vector<std::string> values) {
+  hash_.clear();
+  const std::vector<std::string>& ids = *ids_;
+  (void)ids;
   check_rows("attr." + name, values.size());
   attrs_[name] = std::move(values);
 }
 
 void dataset::set_date(const std::string& name, std::vector<civil_date> values) {
+  hash_.clear();
+  const std::vector<std::string>& ids = *ids_;
+  (void)ids;
   check_rows(name, values.size());
   dates_[name] = std::move(values);
 }
 
 void dataset::set_scenarios(const std::vector<std::vector<std::string>>& scenarios) {
+  hash_.clear();
+  const std::vector<std::string>& ids = *ids_;
+  (void)ids;
   check_rows("scenarios", scenarios.size());
   scenario_offsets_.assign(1, 0);
   scenario_codes_.clear();
@@ -185,12 +214,12 @@ void dataset::set_scenarios(const std::vector<std::vector<std::string>>& scenari
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
     row.clear();
     for (const auto& s : scenarios[i]) {
-      if (s.empty()) throw data_error(at(source_, "scenarios", ids_[i]), "empty scenario code");
+      if (s.empty()) throw data_error(at(source_, "scenarios", ids[i]), "empty scenario code");
       const auto pos = std::find(scenario_levels_.begin(), scenario_levels_.end(), s);
       const auto code = static_cast<std::int32_t>(pos - scenario_levels_.begin());
       if (pos == scenario_levels_.end()) scenario_levels_.push_back(s);
       if (std::find(row.begin(), row.end(), code) != row.end())
-        throw data_error(at(source_, "scenarios", ids_[i]), "scenario \"" + s + "\" listed twice");
+        throw data_error(at(source_, "scenarios", ids[i]), "scenario \"" + s + "\" listed twice");
       row.push_back(code);
     }
     scenario_codes_.insert(scenario_codes_.end(), row.begin(), row.end());
@@ -199,7 +228,10 @@ void dataset::set_scenarios(const std::vector<std::vector<std::string>>& scenari
 }
 
 void dataset::set_scenarios(std::vector<std::uint32_t> offsets, std::vector<std::int32_t> codes, std::vector<std::string> levels) {
-  if (offsets.size() != ids_.size() + 1 || offsets.front() != 0 || offsets.back() != codes.size())
+  hash_.clear();
+  const std::vector<std::string>& ids = *ids_;
+  (void)ids;
+  if (offsets.size() != ids.size() + 1 || offsets.front() != 0 || offsets.back() != codes.size())
     throw data_error(at(source_, "scenarios"), "offsets must have one entry per operator plus one, start at 0 and end at the number of codes");
   for (std::size_t l = 0; l < levels.size(); ++l) {
     if (levels[l].empty()) throw data_error(at(source_, "scenarios"), "empty scenario code");
@@ -207,14 +239,14 @@ void dataset::set_scenarios(std::vector<std::uint32_t> offsets, std::vector<std:
       if (levels[k] == levels[l]) throw data_error(at(source_, "scenarios"), "scenario level \"" + levels[l] + "\" listed twice");
   }
   const auto n_levels = static_cast<std::int64_t>(levels.size());
-  for (std::size_t i = 0; i < ids_.size(); ++i) {
-    if (offsets[i + 1] < offsets[i]) throw data_error(at(source_, "scenarios", ids_[i]), "offsets must not decrease");
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (offsets[i + 1] < offsets[i]) throw data_error(at(source_, "scenarios", ids[i]), "offsets must not decrease");
     for (std::uint32_t k = offsets[i]; k < offsets[i + 1]; ++k) {
       if (codes[k] < 0 || codes[k] >= n_levels)
-        throw data_error(at(source_, "scenarios", ids_[i]), "scenario code " + std::to_string(codes[k]) + " is not a level index");
+        throw data_error(at(source_, "scenarios", ids[i]), "scenario code " + std::to_string(codes[k]) + " is not a level index");
       for (std::uint32_t j = offsets[i]; j < k; ++j)
         if (codes[j] == codes[k])
-          throw data_error(at(source_, "scenarios", ids_[i]), "scenario \"" + levels[static_cast<std::size_t>(codes[k])] + "\" listed twice");
+          throw data_error(at(source_, "scenarios", ids[i]), "scenario \"" + levels[static_cast<std::size_t>(codes[k])] + "\" listed twice");
     }
   }
   scenario_offsets_ = std::move(offsets);
@@ -223,6 +255,9 @@ void dataset::set_scenarios(std::vector<std::uint32_t> offsets, std::vector<std:
 }
 
 void dataset::set_review_column(const std::string& name, std::vector<double> values) {
+  hash_.clear();
+  const std::vector<std::string>& ids = *ids_;
+  (void)ids;
   bool known = false;
   for (const char* c : review_input_columns) known = known || name == c;
   if (!known) {
@@ -236,16 +271,17 @@ void dataset::set_review_column(const std::string& name, std::vector<double> val
   for (std::size_t i = 0; i < values.size(); ++i) {
     const double v = values[i];
     if (!std::isfinite(v) || v < 0.0)
-      throw data_error(at(source_, name, ids_[i]), stars ? "a review count must be a finite number >= 0"
+      throw data_error(at(source_, name, ids[i]), stars ? "a review count must be a finite number >= 0"
                                                         : "a review count must be a whole number >= 0");
     if (!stars && v != std::floor(v))
-      throw data_error(at(source_, name, ids_[i]), "a review count must be a whole number >= 0");
+      throw data_error(at(source_, name, ids[i]), "a review count must be a whole number >= 0");
   }
   reviews_[name] = std::move(values);
 }
 
 void dataset::set_history(const std::vector<std::optional<grade>>& previous_grade,
                           std::vector<civil_date> previous_rated_on, std::vector<civil_date> last_downgrade_on) {
+  hash_.clear();
   check_rows("history.previous_grade", previous_grade.size());
   check_rows("history.previous_rated_on", previous_rated_on.size());
   check_rows("history.last_downgrade_on", last_downgrade_on.size());
@@ -257,12 +293,15 @@ void dataset::set_history(const std::vector<std::optional<grade>>& previous_grad
 }
 
 void dataset::set_facilities(facility_table f) {
+  hash_.clear();
+  const std::vector<std::string>& ids = *ids_;
+  (void)ids;
   const std::size_t n = f.facility_ids.size();
   const auto where = [&](const std::string& field, const std::string& op = {}) { return at(source_, "facilities." + field, op); };
   if (f.operator_ids.size() != n) throw data_error(where("operator_id"), "has a different number of rows than facility_id");
   if (!f.volume.empty() && f.volume.size() != n) throw data_error(where("volume"), "has a different number of rows than facility_id");
   std::unordered_map<std::string, std::size_t> seen, ops;
-  for (std::size_t i = 0; i < ids_.size(); ++i) ops.emplace(ids_[i], i);
+  for (std::size_t i = 0; i < ids.size(); ++i) ops.emplace(ids[i], i);
   for (std::size_t i = 0; i < n; ++i) {
     if (f.facility_ids[i].empty()) throw data_error(where("facility_id"), "empty facility id in row " + std::to_string(i + 1));
     if (!seen.emplace(f.facility_ids[i], i).second)
@@ -287,13 +326,13 @@ void dataset::set_facilities(facility_table f) {
       throw data_error(where(name), "given both per operator and per facility");
   }
   // facilities grouped by their operator's row (CSR), so one operator's sites are found directly
-  facility_offsets_.assign(ids_.size() + 1, 0);
+  facility_offsets_.assign(ids.size() + 1, 0);
   std::vector<std::uint32_t> owner(n);
   for (std::size_t k = 0; k < n; ++k) {
     owner[k] = static_cast<std::uint32_t>(find(f.operator_ids[k]));
     ++facility_offsets_[owner[k] + 1];
   }
-  for (std::size_t i = 0; i < ids_.size(); ++i) facility_offsets_[i + 1] += facility_offsets_[i];
+  for (std::size_t i = 0; i < ids.size(); ++i) facility_offsets_[i + 1] += facility_offsets_[i];
   facility_index_.assign(n, 0);
   std::vector<std::uint32_t> next(facility_offsets_.begin(), facility_offsets_.end() - 1);
   for (std::size_t k = 0; k < n; ++k) facility_index_[next[owner[k]]++] = static_cast<std::uint32_t>(k);
@@ -326,121 +365,189 @@ const std::vector<double>* dataset::review_column(const std::string& name) const
 }
 
 namespace {
+
+/// Feeds SHA-256 through a 64 KiB buffer: the encoding is many small fields (lengths, ids,
+/// levels), and one digest update per field costs more than the hashing.
 class hasher {
  public:
+  hasher() { buf_.reserve(cap); }
   void tag(const std::string& t) { str(t); }
   void str(const std::string& s) {
     u64(s.size());
-    h_.update(s.data(), s.size());
+    bytes(s.data(), s.size());
   }
   void u64(std::uint64_t v) {
     unsigned char b[8];
     for (int k = 0; k < 8; ++k) b[k] = static_cast<unsigned char>((v >> (8 * k)) & 0xFFu);
-    h_.update(b, 8);
+    bytes(b, 8);
   }
   template <class T>
-  void raw(const std::vector<T>& v) {
-    u64(v.size());
-    h_.update(v.data(), v.size() * sizeof(T));
+  void raw(const T* p, std::size_t n) {
+    u64(n);
+    bytes(p, n * sizeof(T));
   }
-  void doubles(const std::vector<double>& v) {
-    // NaN (missing) canonical, -0 as +0: the hash follows the values, not their bit noise.
-    u64(v.size());
-    std::vector<double> buf;
-    constexpr std::size_t chunk = 4096;
-    buf.reserve(chunk);
-    for (std::size_t i = 0; i < v.size(); i += chunk) {
-      buf.assign(v.begin() + static_cast<std::ptrdiff_t>(i), v.begin() + static_cast<std::ptrdiff_t>(std::min(v.size(), i + chunk)));
-      for (double& x : buf) {
-        if (std::isnan(x)) x = std::numeric_limits<double>::quiet_NaN();
-        else if (x == 0.0) x = 0.0;
+  /// NaN (missing) canonical, -0 as +0: the hash follows the values, not their bit noise.
+  void doubles(const double* v, std::size_t n) {
+    u64(n);
+    double tmp[512];
+    for (std::size_t i = 0; i < n; i += 512) {
+      const std::size_t m = std::min<std::size_t>(512, n - i);
+      for (std::size_t k = 0; k < m; ++k) {
+        const double x = v[i + k];
+        tmp[k] = x != x ? std::numeric_limits<double>::quiet_NaN() : (x == 0.0 ? 0.0 : x);
       }
-      h_.update(buf.data(), buf.size() * sizeof(double));
+      bytes(tmp, m * sizeof(double));
     }
   }
-  std::string done() { return h_.hex_digest(); }
+  std::string done() {
+    flush();
+    return h_.hex_digest();
+  }
 
  private:
+  static constexpr std::size_t cap = 1 << 16;
+  void bytes(const void* p, std::size_t n) {
+    if (buf_.size() + n > cap) flush();
+    if (n >= cap) {
+      h_.update(p, n);
+      return;
+    }
+    const auto* c = static_cast<const char*>(p);
+    buf_.insert(buf_.end(), c, c + n);
+  }
+  void flush() {
+    if (!buf_.empty()) h_.update(buf_.data(), buf_.size());
+    buf_.clear();
+  }
   detail::sha256 h_;
+  std::vector<char> buf_;
 };
+
+const std::string& empty_string() {
+  static const std::string e;
+  return e;
+}
+
 }  // namespace
 
 std::string dataset::input_hash() const {
+  std::lock_guard<std::mutex> lock(hash_.mutex());
+  std::string& v = hash_.value();
+  if (v.empty()) v = compute_hash(0, size());
+  return v;
+}
+
+std::string dataset::input_hash_of_row(std::size_t row) const {
+  if (row >= size()) throw data_error(at(source_, "operator_id"), "row " + std::to_string(row) + " is out of range");
+  return compute_hash(row, 1);
+}
+
+// The encoding (embedrating-dataset/1) of rows [begin, begin + count): every column in name order,
+// and the facilities of those rows in file order. A one-row range hashes like the one-row dataset.
+std::string dataset::compute_hash(std::size_t begin, std::size_t count) const {
+  const std::vector<std::string>& ids = *ids_;
   hasher h;
   h.tag("embedrating-dataset/1");
-  h.u64(ids_.size());
-  for (const auto& id : ids_) h.str(id);
+  h.u64(count);
+  for (std::size_t i = begin; i < begin + count; ++i) h.str(ids[i]);
   h.tag("status");
   if (status_) {
-    std::vector<std::uint8_t> s(status_->size());
-    for (std::size_t i = 0; i < s.size(); ++i) s[i] = static_cast<std::uint8_t>((*status_)[i]);
-    h.raw(s);
+    std::vector<std::uint8_t> s(count);
+    for (std::size_t i = 0; i < count; ++i) s[i] = static_cast<std::uint8_t>((*status_)[begin + i]);
+    h.raw(s.data(), s.size());
   }
   h.tag("numbers");
   for (const auto& [k, v] : numbers_) {
     h.str(k);
-    h.doubles(v);
+    h.doubles(v.data() + begin, count);
   }
   h.tag("categories");
   for (const auto& [k, v] : categories_) {
     h.str(k);
     // by value, independent of level order
-    h.u64(v.codes.size());
-    for (std::int32_t c : v.codes) h.str(c < 0 ? std::string() : v.levels[static_cast<std::size_t>(c)]);
+    h.u64(count);
+    for (std::size_t i = begin; i < begin + count; ++i) {
+      const std::int32_t c = v.codes[i];
+      h.str(c < 0 ? empty_string() : v.levels[static_cast<std::size_t>(c)]);
+    }
   }
   h.tag("flags");
   for (const auto& [k, v] : flags_) {
     h.str(k);
-    h.raw(v);
+    h.raw(v.data() + begin, count);
   }
   h.tag("attributes");
   for (const auto& [k, v] : attrs_) {
     h.str(k);
-    h.u64(v.size());
-    for (const auto& s : v) h.str(s);
+    h.u64(count);
+    for (std::size_t i = begin; i < begin + count; ++i) h.str(v[i]);
   }
   h.tag("dates");
   for (const auto& [k, v] : dates_) {
     h.str(k);
-    std::vector<std::int32_t> d(v.size());
-    for (std::size_t i = 0; i < v.size(); ++i) d[i] = v[i].days();
-    h.raw(d);
+    std::vector<std::int32_t> d(count);
+    for (std::size_t i = 0; i < count; ++i) d[i] = v[begin + i].days();
+    h.raw(d.data(), d.size());
   }
   h.tag("reviews");
   for (const auto& [k, v] : reviews_) {
     h.str(k);
-    h.doubles(v);
+    h.doubles(v.data() + begin, count);
   }
   h.tag("scenarios");
   if (!scenario_offsets_.empty()) {
-    for (std::size_t i = 0; i < ids_.size(); ++i) {
-      std::vector<std::string> row;
+    // each row's codes sorted by their text: rank the (few) levels once
+    std::vector<std::size_t> order(scenario_levels_.size());
+    for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scenario_levels_[a] < scenario_levels_[b]; });
+    std::vector<std::uint32_t> rank(order.size());
+    for (std::size_t r = 0; r < order.size(); ++r) rank[order[r]] = static_cast<std::uint32_t>(r);
+    std::vector<std::uint32_t> row;
+    for (std::size_t i = begin; i < begin + count; ++i) {
+      row.clear();
       for (std::uint32_t k = scenario_offsets_[i]; k < scenario_offsets_[i + 1]; ++k)
-        row.push_back(scenario_levels_[static_cast<std::size_t>(scenario_codes_[k])]);
+        row.push_back(rank[static_cast<std::size_t>(scenario_codes_[k])]);
       std::sort(row.begin(), row.end());
       h.u64(row.size());
-      for (const auto& s : row) h.str(s);
+      for (std::uint32_t r : row) h.str(scenario_levels_[order[r]]);
     }
   }
   h.tag("history");
-  h.raw(previous_grade_);
+  if (previous_grade_.empty()) h.raw(previous_grade_.data(), 0);
+  else h.raw(previous_grade_.data() + begin, count);
   h.tag("facilities");
   if (facilities_) {
     const auto& f = *facilities_;
-    h.u64(f.facility_ids.size());
-    for (std::size_t i = 0; i < f.facility_ids.size(); ++i) {
-      h.str(f.facility_ids[i]);
-      h.str(f.operator_ids[i]);
+    std::vector<std::size_t> sites;  // file order
+    if (begin == 0 && count == size()) {
+      sites.resize(f.facility_ids.size());
+      for (std::size_t k = 0; k < sites.size(); ++k) sites[k] = k;
+    } else {
+      for (std::size_t i = begin; i < begin + count; ++i)
+        for (std::uint32_t j = facility_offsets_[i]; j < facility_offsets_[i + 1]; ++j) sites.push_back(facility_index_[j]);
+      std::sort(sites.begin(), sites.end());
     }
-    h.doubles(f.volume);
+    h.u64(sites.size());
+    for (std::size_t k : sites) {
+      h.str(f.facility_ids[k]);
+      h.str(f.operator_ids[k]);
+    }
+    std::vector<double> col;
+    auto gather = [&](const std::vector<double>& v) {
+      col.resize(sites.size());
+      for (std::size_t j = 0; j < sites.size(); ++j) col[j] = v[sites[j]];
+      h.doubles(col.data(), col.size());
+    };
+    if (f.volume.empty()) h.doubles(nullptr, 0);
+    else gather(f.volume);
     for (const auto& [k, v] : f.numbers) {
       h.str(k);
-      h.doubles(v);
+      gather(v);
     }
     for (const auto& [k, v] : f.categories) {
       h.str(k);
-      h.u64(v.size());
-      for (const auto& s : v) h.str(s);
+      h.u64(sites.size());
+      for (std::size_t j : sites) h.str(v[j]);
     }
   }
   return h.done();

@@ -8,6 +8,7 @@
 #include "embedrating/detail/compiled_model.hpp"
 #include "embedrating/errors.hpp"
 #include "embedrating/ratings.hpp"
+#include "rate/stages.hpp"
 
 namespace embedrating {
 
@@ -35,12 +36,72 @@ std::int64_t ratings::find(const std::string& operator_id) const {
   return it == operator_ids.end() ? -1 : static_cast<std::int64_t>(it - operator_ids.begin());
 }
 
+namespace {
+const detail::scored_state& state(const ratings& r) {
+  if (!r.scored_state_ || !r.point_plan_) throw std::logic_error("ratings: no rating behind this object (use rate() or regrade())");
+  return *r.scored_state_;
+}
+}  // namespace
+
 double ratings::dimension_ratio(std::size_t i, std::size_t d) const {
   const auto& cm = rating_model->compiled();
-  const std::int64_t av = available_centi(static_cast<Eigen::Index>(i), cm.dimensions.at(d));
+  const detail::scored_state& st = state(*this);
+  const std::int64_t av = point_plan_->available[st.patterns.of_row[i] * point_plan_->nodes + static_cast<std::size_t>(cm.dimensions.at(d))];
   return av > 0 ? static_cast<double>(dimension_centi(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(d))) /
                       static_cast<double>(av)
                 : std::nan("");
+}
+
+double ratings::indicator_score_at(std::size_t i, std::size_t j) const {
+  return state(*this).leaf_scores(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
+}
+
+const Eigen::MatrixXd& ratings::leaf_scores() const { return state(*this).leaf_scores; }
+
+std::int64_t ratings::available_centi_at(std::size_t i, std::size_t k) const {
+  if (kept_available_) return (*kept_available_)(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(k));
+  return point_plan_->available.at(state(*this).patterns.of_row.at(i) * point_plan_->nodes + k);
+}
+
+std::int64_t ratings::node_centi_at(std::size_t i, std::size_t k) const {
+  if (kept_earned_) return (*kept_earned_)(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(k));
+  std::vector<std::int64_t> earned, available;
+  node_points(i, earned, available);
+  return earned.at(k);
+}
+
+void ratings::node_points(std::size_t i, std::vector<std::int64_t>& earned, std::vector<std::int64_t>& available) const {
+  const detail::scored_state& st = state(*this);
+  if (i >= st.n) throw std::out_of_range("ratings::node_points: row out of range");
+  detail::node_points_of(rating_model->compiled(), *point_plan_, st.leaf_scores.data() + i, st.n, st.patterns.of_row[i],
+                         earned, available);
+}
+
+void ratings::node_matrices(Eigen::Matrix<std::int64_t, Eigen::Dynamic, Eigen::Dynamic>& earned,
+                            Eigen::Matrix<std::int64_t, Eigen::Dynamic, Eigen::Dynamic>& available) const {
+  const detail::scored_state& st = state(*this);
+  const auto n = static_cast<Eigen::Index>(st.n), N = static_cast<Eigen::Index>(point_plan_->nodes);
+  earned.resize(n, N);
+  available.resize(n, N);
+  std::vector<std::int64_t> e, a;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    node_points(static_cast<std::size_t>(i), e, a);
+    for (Eigen::Index k = 0; k < N; ++k) {
+      earned(i, k) = e[static_cast<std::size_t>(k)];
+      available(i, k) = a[static_cast<std::size_t>(k)];
+    }
+  }
+}
+
+std::uint64_t ratings::prerequisites_failed(std::size_t i, int lvl) const {
+  const detail::scored_state& st = state(*this);
+  std::uint64_t bits = 0;
+  if (lvl < 1 || lvl >= grade_count) return 0;
+  const auto& entries = st.prerequisites[static_cast<std::size_t>(lvl)];
+  for (std::size_t k = 0; k < entries.size(); ++k)
+    if (!entries[k].reads_points && !entries[k].holds.test(i)) bits |= std::uint64_t{1} << k;
+  if (!extra_prerequisites_failed_.empty()) bits |= extra_prerequisites_failed_[i * grade_count + static_cast<std::size_t>(lvl)];
+  return bits;
 }
 
 std::vector<gate> ratings::gates(std::size_t i) const {
@@ -51,21 +112,23 @@ std::vector<gate> ratings::gates(std::size_t i) const {
 std::vector<gate> ratings::gates(std::size_t i, grade target) const {
   const auto& cm = rating_model->compiled();
   const model_spec& s = cm.spec;
-  const auto row = static_cast<Eigen::Index>(i);
   std::vector<gate> out;
   if (status.at(i) != operator_status::active) {
     gate g{gate::kind_t::status, target, to_string(status[i])};
     out.push_back(g);
     return out;
   }
+  const int previous = previous_grade.empty() ? -1 : previous_grade[i];
   for (std::uint32_t k = fired_offsets[i]; k < fired_offsets[i + 1]; ++k) {
     const rule& r = s.rules[fired[k].rule];
-    if (r.action == rule_action::veto) {
-      gate g{gate::kind_t::veto, target, r.id};
-      out.push_back(g);
-    }
+    const rule_action_info& a = action_info(r.action);
+    gate g{gate::kind_t::veto, target, ""};
+    if (a.reported_gate == gate_kind::veto && a.gate_of(r, fired[k].lapses_on, previous, target, g)) out.push_back(g);
   }
   if (!out.empty()) return out;
+  std::vector<std::int64_t> earned, available;
+  node_points(i, earned, available);
+  const auto row = static_cast<Eigen::Index>(i);
   // score gates of every grade up to the target (grades are cumulative)
   for (int l = 1; l <= level(target); ++l) {
     const grade gl = grade_from_level(l);
@@ -79,7 +142,7 @@ std::vector<gate> ratings::gates(std::size_t i, grade target) const {
       out.push_back(g);
     }
     for (std::size_t d = 0; d < cm.dimensions.size(); ++d) {
-      const std::int64_t av = available_centi(row, cm.dimensions[d]);
+      const std::int64_t av = available[static_cast<std::size_t>(cm.dimensions[d])];
       if (av <= 0) continue;
       const std::int64_t have = dimension_centi(row, static_cast<Eigen::Index>(d));
       const std::int64_t req = detail::required_centi(gg.min_dimension_ratio, av);
@@ -92,10 +155,10 @@ std::vector<gate> ratings::gates(std::size_t i, grade target) const {
       }
     }
     for (const auto& [dim, ratio] : gg.dimension_minimums) {
-      const std::int32_t node = cm.node_index.at(dim);
-      const std::int64_t av = available_centi(row, node);
+      const auto node = static_cast<std::size_t>(cm.node_index.at(dim));
+      const std::int64_t av = available[node];
       if (av <= 0) continue;
-      const std::int64_t have = node_centi(row, node);
+      const std::int64_t have = earned[node];
       const std::int64_t req = detail::required_centi(ratio, av);
       if (have < req) {
         gate g{gate::kind_t::dimension_minimum, gl, dim};
@@ -105,7 +168,7 @@ std::vector<gate> ratings::gates(std::size_t i, grade target) const {
         out.push_back(g);
       }
     }
-    const std::uint64_t failed = prerequisites_failed[i * grade_count + static_cast<std::size_t>(l)];
+    const std::uint64_t failed = prerequisites_failed(i, l);
     const auto& list = cm.prerequisites[static_cast<std::size_t>(l)];
     for (std::size_t k = 0; k < list.size() && k < 64; ++k)
       if (failed & (std::uint64_t{1} << k)) {
@@ -115,18 +178,10 @@ std::vector<gate> ratings::gates(std::size_t i, grade target) const {
   }
   for (std::uint32_t k = fired_offsets[i]; k < fired_offsets[i + 1]; ++k) {
     const rule& r = s.rules[fired[k].rule];
-    if (r.action == rule_action::cap && level(r.cap) < level(target)) {
-      gate g{gate::kind_t::cap, target, r.id};
-      g.required = level(target);
-      g.actual = level(r.cap);
-      g.lapses_on = fired[k].lapses_on;
-      out.push_back(g);
-    } else if (r.action == rule_action::downgrade) {
-      gate g{gate::kind_t::downgrade, target, r.id};
-      g.actual = r.levels;
-      g.lapses_on = fired[k].lapses_on;
-      out.push_back(g);
-    }
+    const rule_action_info& a = action_info(r.action);
+    if (a.reported_gate == gate_kind::veto || a.reported_gate == gate_kind::prerequisite) continue;
+    gate g{gate::kind_t::cap, target, ""};
+    if (a.gate_of(r, fired[k].lapses_on, previous, target, g)) out.push_back(g);
   }
   if (level(history_limit[i]) < level(target)) {
     gate g{gate::kind_t::history, target, ""};
@@ -164,7 +219,6 @@ std::string ratings::explain(std::size_t i, language lang) const {
   const auto& cm = rating_model->compiled();
   const model_spec& s = cm.spec;
   const bool zh = lang == language::zh;
-  const auto row = static_cast<Eigen::Index>(i);
   std::ostringstream o;
   auto grade_name = [&](grade g) { return std::string(zh ? to_string_zh(g) : to_string(g)); };
 
@@ -184,22 +238,24 @@ std::string ratings::explain(std::size_t i, language lang) const {
     return o.str();
   }
 
-  o << (zh ? "总分 " : "Total ") << centi_text(total_centi[i]) << " / " << centi_text(cm.total_centi) << "\n";
+  o << (zh ? "总分 " : "Total ") << centi_text(total_centi[i]) << " / " << centi_text(point_plan_->total) << "\n";
+  std::vector<std::int64_t> earned, available;
+  node_points(i, earned, available);
   // the tree, depth-first
   std::function<void(std::int32_t, int)> walk = [&](std::int32_t node, int depth) {
     const auto& cn = cm.nodes[static_cast<std::size_t>(node)];
     const indicator_node& nd = s.nodes[static_cast<std::size_t>(node)];
-    const std::int64_t av = available_centi(row, node);
+    const std::int64_t av = available[static_cast<std::size_t>(node)];
     o << std::string(static_cast<std::size_t>(2 + 2 * depth), ' ') << nd.id << " "
       << pick(lang, nd.label, nd.label_zh, nd.id) << ": ";
     if (av == 0 && cn.points_centi > 0) {
       o << (zh ? "不适用（分值按比例分配给同级指标）" : "not applicable (points re-allocated to its siblings)") << "\n";
       return;
     }
-    o << centi_text(node_centi(row, node)) << " / " << centi_text(av);
+    o << centi_text(earned[static_cast<std::size_t>(node)]) << " / " << centi_text(av);
     if (av != cn.points_centi) o << (zh ? "（原分值 " : " (nominal ") << centi_text(cn.points_centi) << (zh ? "）" : ")");
     if (cn.leaf >= 0) {
-      const double sc = indicator_score(row, cn.leaf);
+      const double sc = indicator_score(i, static_cast<std::size_t>(cn.leaf));
       o << (zh ? "，得分率 " : ", score ") << num(sc, 3);
     }
     o << "\n";
@@ -212,10 +268,7 @@ std::string ratings::explain(std::size_t i, language lang) const {
   o << "\n";
   for (std::uint32_t k = fired_offsets[i]; k < fired_offsets[i + 1]; ++k) {
     const rule& r = s.rules[fired[k].rule];
-    o << "  " << r.id << " [" << to_string(r.action);
-    if (r.action == rule_action::cap) o << " " << grade_name(r.cap);
-    if (r.action == rule_action::downgrade) o << " -" << r.levels;
-    o << "] " << pick(lang, r.label, r.label_zh, r.id) << (zh ? "（依据：" : " (source: ") << r.source;
+    o << "  " << r.id << " [" << action_tag(r, zh) << "] " << pick(lang, r.label, r.label_zh, r.id) << (zh ? "（依据：" : " (source: ") << r.source;
     if (!fired[k].lapses_on.is_missing()) o << (zh ? "；失效日期 " : "; lapses on ") << to_string(fired[k].lapses_on);
     o << (zh ? "）" : ")") << "\n";
   }

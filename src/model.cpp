@@ -8,44 +8,17 @@
 #include <set>
 #include <sstream>
 
+#include "condition_eval.hpp"
 #include "embedrating/detail/compiled_model.hpp"
 #include "embedrating/detail/sha256.hpp"
 #include "embedrating/errors.hpp"
 #include "embedrating/model.hpp"
+#include "embedrating/scored.hpp"
 
 namespace embedrating {
 
 // ---------------------------------------------------------------------------------------------
 // Names
-
-const char* to_string(compare_op op) noexcept {
-  switch (op) {
-    case compare_op::lt: return "<";
-    case compare_op::le: return "<=";
-    case compare_op::gt: return ">";
-    case compare_op::ge: return ">=";
-    case compare_op::eq: return "==";
-    case compare_op::ne: return "!=";
-    case compare_op::in: return "in";
-    case compare_op::contains: return "contains";
-    case compare_op::count_in: return "count_in";
-    case compare_op::is_missing: return "is_missing";
-  }
-  return "?";
-}
-
-const char* to_string(rule_action a) noexcept {
-  switch (a) {
-    case rule_action::veto: return "veto";
-    case rule_action::cap: return "cap";
-    case rule_action::downgrade: return "downgrade";
-    case rule_action::prerequisite: return "prerequisite";
-    case rule_action::set_score: return "set_score";
-    case rule_action::not_applicable: return "not_applicable";
-    case rule_action::warn: return "warn";
-  }
-  return "?";
-}
 
 const char* to_string(rollup_kind r) noexcept {
   switch (r) {
@@ -57,67 +30,6 @@ const char* to_string(rollup_kind r) noexcept {
   return "?";
 }
 
-std::string field_ref::text() const {
-  switch (kind) {
-    case field_kind::raw: return "raw." + name;
-    case field_kind::score: return "score." + name;
-    case field_kind::dim: return "dim." + name;
-    case field_kind::total: return "total";
-    case field_kind::flag: return "flag." + name;
-    case field_kind::attr: return "attr." + name;
-    case field_kind::scenarios: return "scenarios";
-    case field_kind::reviews: return "reviews." + name;
-    case field_kind::history_grade: return "history.previous_grade";
-    case field_kind::months_since: return "months_since." + name;
-  }
-  return name;
-}
-
-bool parse_field(const std::string& text, field_ref& out) {
-  if (text == "total") {
-    out = {field_kind::total, {}};
-    return true;
-  }
-  if (text == "scenarios") {
-    out = {field_kind::scenarios, {}};
-    return true;
-  }
-  if (text == "history.previous_grade") {
-    out = {field_kind::history_grade, {}};
-    return true;
-  }
-  const auto dot = text.find('.');
-  if (dot == std::string::npos) {
-    if (text.empty()) return false;
-    out = {field_kind::raw, text};
-    return true;
-  }
-  const std::string head = text.substr(0, dot);
-  std::string rest = text.substr(dot + 1);
-  if (rest.empty()) return false;
-  static const std::pair<const char*, field_kind> heads[] = {
-      {"raw", field_kind::raw},         {"score", field_kind::score},
-      {"dim", field_kind::dim},         {"flag", field_kind::flag},
-      {"attr", field_kind::attr},       {"reviews", field_kind::reviews},
-      {"months_since", field_kind::months_since}};
-  for (const auto& [h, k] : heads) {
-    if (head == h) {
-      out = {k, std::move(rest)};
-      return true;
-    }
-  }
-  return false;
-}
-
-bool reads_scores(const condition& c) noexcept {
-  if (c.kind == condition::node_kind::compare)
-    return c.field.kind == field_kind::score || c.field.kind == field_kind::dim ||
-           c.field.kind == field_kind::total;
-  for (const auto& ch : c.children)
-    if (reads_scores(ch)) return true;
-  return false;
-}
-
 namespace {
 std::string number_text(double v) {
   std::ostringstream os;
@@ -127,56 +39,12 @@ std::string number_text(double v) {
 }
 }  // namespace
 
-std::string to_string(const condition& c) {
-  switch (c.kind) {
-    case condition::node_kind::all:
-    case condition::node_kind::any: {
-      std::string s = c.kind == condition::node_kind::all ? "all(" : "any(";
-      for (std::size_t i = 0; i < c.children.size(); ++i) {
-        if (i) s += ", ";
-        s += to_string(c.children[i]);
-      }
-      return s + ")";
-    }
-    case condition::node_kind::negate:
-      return "not(" + (c.children.empty() ? std::string() : to_string(c.children[0])) + ")";
-    case condition::node_kind::compare:
-      break;
-  }
-  std::string s = c.field.text() + " " + to_string(c.op);
-  if (c.op == compare_op::is_missing) return c.numbers.empty() || c.numbers[0] != 0.0 ? s : s + " false";
-  auto values = [&]() {
-    std::string v;
-    const bool many = c.op == compare_op::in || c.op == compare_op::count_in;
-    if (many) v += "[";
-    const std::size_t n = c.string_values ? c.strings.size() : c.numbers.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      if (i) v += ", ";
-      if (c.string_values) {
-        v += "\"" + c.strings[i] + "\"";
-      } else if (c.field.kind == field_kind::history_grade) {
-        v += "\"" + std::string(to_string(grade_from_level(static_cast<int>(c.numbers[i])))) + "\"";
-      } else if (c.field.kind == field_kind::flag) {
-        v += c.numbers[i] != 0.0 ? "true" : "false";
-      } else {
-        v += number_text(c.numbers[i]);
-      }
-    }
-    if (many) v += "]";
-    return v;
-  };
-  s += " " + values();
-  if (c.op == compare_op::count_in) s += std::string(" ") + to_string(c.count_cmp) + " " + number_text(c.count_n);
-  return s;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Validation and compilation
 
 namespace {
 
 constexpr int max_tree_depth = 8;
-constexpr int max_condition_depth = 32;
 
 class validator {
  public:
@@ -294,94 +162,7 @@ class validator {
 
   void check_condition(std::uint32_t line, const std::string& field, const condition& c, int depth,
                        const std::set<std::string>& node_ids, const std::set<std::string>& dims) const {
-    if (depth > max_condition_depth)
-      fail(line, field, "condition nested deeper than " + std::to_string(max_condition_depth) + " levels");
-    switch (c.kind) {
-      case condition::node_kind::all:
-      case condition::node_kind::any:
-        if (c.children.empty()) fail(line, field, "all/any needs at least one condition");
-        for (std::size_t i = 0; i < c.children.size(); ++i)
-          check_condition(line, field + (c.kind == condition::node_kind::all ? ".all[" : ".any[") + std::to_string(i) + "]",
-                          c.children[i], depth + 1, node_ids, dims);
-        return;
-      case condition::node_kind::negate:
-        if (c.children.size() != 1) fail(line, field, "not needs exactly one condition");
-        check_condition(line, field + ".not", c.children[0], depth + 1, node_ids, dims);
-        return;
-      case condition::node_kind::compare:
-        break;
-    }
-    const field_ref& f = c.field;
-    const std::string where = field + ".field";
-    bool category = false, stringy = false, is_set = false;
-    switch (f.kind) {
-      case field_kind::raw:
-        if (measure_of(f) < 0) fail(line, where, "unknown measure \"" + f.name + "\" in " + f.text());
-        category = is_category(f);
-        stringy = category;
-        break;
-      case field_kind::score:
-        if (!node_ids.count(f.name)) fail(line, where, "unknown indicator \"" + f.name + "\" in " + f.text());
-        break;
-      case field_kind::dim:
-        if (!dims.count(f.name)) fail(line, where, "unknown dimension \"" + f.name + "\" in " + f.text());
-        break;
-      case field_kind::reviews:
-        check_review_measure(line, where, f.name);
-        break;
-      case field_kind::attr:
-        stringy = true;
-        break;
-      case field_kind::scenarios:
-        is_set = true;
-        break;
-      case field_kind::total:
-      case field_kind::flag:
-      case field_kind::history_grade:
-      case field_kind::months_since:
-        break;
-    }
-    const std::size_t nvalues = c.string_values ? c.strings.size() : c.numbers.size();
-    switch (c.op) {
-      case compare_op::is_missing:
-        return;
-      case compare_op::contains:
-        if (!is_set) fail(line, field + ".op", "contains needs a set field (scenarios), got " + f.text());
-        if (!c.string_values || c.strings.size() != 1) fail(line, field + ".value", "contains needs one string value");
-        return;
-      case compare_op::count_in:
-        if (!is_set) fail(line, field + ".op", "count_in needs a set field (scenarios), got " + f.text());
-        if (!c.string_values || c.strings.empty()) fail(line, field + ".value", "count_in needs a non-empty array of strings");
-        if (!std::isfinite(c.count_n)) fail(line, field + ".n", "must be a finite number");
-        switch (c.count_cmp) {
-          case compare_op::lt: case compare_op::le: case compare_op::gt:
-          case compare_op::ge: case compare_op::eq: case compare_op::ne: break;
-          default: fail(line, field + ".cmp", "must be one of < <= > >= == !=");
-        }
-        return;
-      case compare_op::in:
-        if (nvalues == 0) fail(line, field + ".value", "in needs a non-empty array");
-        break;
-      default:
-        if (nvalues != 1) fail(line, field + ".value", "needs exactly one value");
-        break;
-    }
-    if (is_set) {
-      if (c.string_values) fail(line, field + ".value", "scenarios compared with " + std::string(to_string(c.op)) + " needs a number (its size)");
-    } else if (stringy != c.string_values) {
-      fail(line, field + ".value",
-           stringy ? f.text() + " holds text: compare it with strings" : f.text() + " is numeric: compare it with numbers");
-    }
-    if (stringy && c.op != compare_op::eq && c.op != compare_op::ne && c.op != compare_op::in)
-      fail(line, field + ".op", f.text() + " holds text: only ==, != and in apply");
-    if (category) {
-      const measure& m = spec_.measures[static_cast<std::size_t>(measure_of(f))];
-      for (const auto& s : c.strings)
-        if (std::find(m.levels.begin(), m.levels.end(), s) == m.levels.end())
-          fail(line, field + ".value", "\"" + s + "\" is not a level of measure " + m.id);
-    }
-    for (double v : c.numbers)
-      if (!std::isfinite(v)) fail(line, field + ".value", "must be finite");
+    detail::validate_condition({spec_, node_ids, dims}, line, field, c, depth);
   }
 
  private:
@@ -553,6 +334,8 @@ void validate_and_compile(detail::compiled_model& cm) {
   }
   for (std::int32_t d : cm.dimensions) cm.total_centi += cm.nodes[static_cast<std::size_t>(d)].points_centi;
   if (cm.total_centi <= 0) v.fail(no_line, "dimensions", "total points must be positive");
+  if (cm.total_centi > 1'000'000'000)
+    v.fail(no_line, "dimensions", "total points must not exceed 10000000 (got " + number_text(static_cast<double>(cm.total_centi) / 100.0) + ")");
   for (auto& cn : cm.nodes) cn.base_centi = cn.points_centi;
 
   // grades
@@ -603,45 +386,53 @@ void validate_and_compile(detail::compiled_model& cm) {
     if (r.source.empty()) v.fail(r.line, rf + ".source", "every rule must cite its source");
     v.check_condition(r.line, rf + ".when", r.when, 1, node_ids, dims);
     const auto idx = static_cast<std::uint32_t>(ri);
-    switch (r.action) {
-      case rule_action::veto: cm.veto_rules.push_back(idx); break;
-      case rule_action::cap: cm.cap_rules.push_back(idx); break;
-      case rule_action::downgrade:
-        if (r.levels < 1 || r.levels > 5) v.fail(r.line, rf + ".levels", "must be 1..5");
-        cm.downgrade_rules.push_back(idx);
-        break;
-      case rule_action::prerequisite:
-        if (r.cap == grade::unrated) v.fail(r.line, rf + ".grade", "a prerequisite gates a grade 1A..5A");
-        cm.prerequisites[static_cast<std::size_t>(level(r.cap))].push_back({&r.when, r.id, static_cast<std::int32_t>(ri), -1, -1});
-        break;
-      case rule_action::set_score:
-      case rule_action::not_applicable:
-        if (!node_ids.count(r.target)) v.fail(r.line, rf + ".target", "unknown indicator \"" + r.target + "\"");
-        if (cm.nodes[static_cast<std::size_t>(cm.node_index.at(r.target))].parent < 0)
-          v.fail(r.line, rf + ".target", "must be an indicator or group, not a dimension");
-        if (r.action == rule_action::set_score) {
+    const rule_action_info& act = action_info(r.action);
+    for (rule_param p : act.params) {
+      switch (p) {
+        case rule_param::levels:
+          if (r.levels < 1 || r.levels > 5) v.fail(r.line, rf + ".levels", "must be 1..5");
+          break;
+        case rule_param::gated_grade:
+          if (r.cap == grade::unrated) v.fail(r.line, rf + ".grade", "a prerequisite gates a grade 1A..5A");
+          break;
+        case rule_param::target:
+          if (!node_ids.count(r.target)) v.fail(r.line, rf + ".target", "unknown indicator \"" + r.target + "\"");
+          if (cm.nodes[static_cast<std::size_t>(cm.node_index.at(r.target))].parent < 0)
+            v.fail(r.line, rf + ".target", "must be an indicator or group, not a dimension");
+          break;
+        case rule_param::score:
           v.check_unit(r.line, rf + ".score", r.score);
-          cm.set_score_rules.push_back(idx);
-        } else {
-          cm.not_applicable_rules.push_back(idx);
-        }
-        break;
-      case rule_action::warn:
-        cm.warn_rules.push_back(idx);
-        break;
+          break;
+        case rule_param::ceiling:
+        case rule_param::terminate:
+        case rule_param::message:
+        case rule_param::message_zh:
+          break;
+      }
     }
-    if ((r.action == rule_action::veto || r.action == rule_action::not_applicable ||
-         r.action == rule_action::set_score) && reads_scores(r.when))
-      v.fail(r.line, rf + ".when", std::string("a ") + to_string(r.action) +
+    cm.rules_by_phase[static_cast<std::size_t>(act.phase)].push_back(idx);
+    if (act.phase == rule_phase::grade_gate)
+      cm.prerequisites[static_cast<std::size_t>(level(r.cap))].push_back({&r.when, r.id, static_cast<std::int32_t>(ri), -1, -1});
+    if ((act.phase == rule_phase::before_scoring || act.phase == rule_phase::on_scores) && reads_scores(r.when))
+      v.fail(r.line, rf + ".when", std::string("a ") + act.name +
                                        " rule cannot read score.*, dim.* or total (they are computed after it)");
     if (r.lapse.active() && r.lapse.months <= 0) v.fail(r.line, rf + ".lapse.months", "must be > 0");
   }
 }
 
 // Canonical encoding -----------------------------------------------------------------------
+//
+// One encoder writes both the fingerprint's canonical encoding (docs/fingerprint.md) and the
+// structure encoding: the same bytes with every number a re-grade may change written as 0 —
+// node points, cut-offs, dimension floors and minimums, and the values compared with total,
+// dim.* and group scores. Named parts mark where each item starts, so two structures can be
+// compared part by part and the first difference named.
 
 class encoder {
  public:
+  encoder(bool structure, const detail::compiled_model* cm) : structure_(structure), cm_(cm) {}
+
+  void part(std::string name) { parts_.emplace_back(std::move(name), out_.size()); }
   void tag(const char* t) {
     out_ += t;
     out_ += '\0';
@@ -660,6 +451,8 @@ class encoder {
     }
     i64(static_cast<std::int64_t>(bits));
   }
+  /// A number a re-grade may change: 0 in the structure encoding.
+  void variable(double v) { f64(structure_ ? 0.0 : v); }
   void str(const std::string& s) {
     i64(static_cast<std::int64_t>(s.size()));
     out_ += s;
@@ -676,7 +469,8 @@ class encoder {
       u8(static_cast<unsigned>(c.op));
       u8(c.string_values ? 1 : 0);
       i64(static_cast<std::int64_t>(c.numbers.size()));
-      for (double x : c.numbers) f64(x);
+      const bool threshold = cm_ != nullptr && detail::reads_points(c.field, *cm_);
+      for (double x : c.numbers) threshold ? variable(x) : f64(x);
       i64(static_cast<std::int64_t>(c.strings.size()));
       for (const auto& x : c.strings) str(x);
       if (c.op == compare_op::count_in) {
@@ -723,18 +517,40 @@ class encoder {
       }
     }
   }
+  /// A rule's parameters, as the action table lists them (labels such as messages excluded).
+  void params(const rule& r) {
+    for (rule_param p : action_info(r.action).params) {
+      switch (p) {
+        case rule_param::ceiling:
+        case rule_param::gated_grade: i64(level(r.cap)); break;
+        case rule_param::levels: i64(r.levels); break;
+        case rule_param::terminate: u8(r.terminate ? 1 : 0); break;
+        case rule_param::target: str(r.target); break;
+        case rule_param::score: f64(r.score); break;
+        case rule_param::message:
+        case rule_param::message_zh: break;
+      }
+    }
+  }
   std::string take() { return std::move(out_); }
+  const std::string& bytes() const noexcept { return out_; }
+  const std::vector<std::pair<std::string, std::size_t>>& parts() const noexcept { return parts_; }
 
  private:
+  bool structure_;
+  const detail::compiled_model* cm_;
   std::string out_;
+  std::vector<std::pair<std::string, std::size_t>> parts_;
 };
 
-std::string canonical_encoding_of(const model_spec& s) {
-  encoder e;
+void encode(const model_spec& s, encoder& e) {
+  e.part("model");
   e.tag("embedrating-model/2");
+  e.part("model.effective_period");
   e.tag("period");
   e.date(s.info.effective_from);
   e.date(s.info.effective_to);
+  e.part("reviews");
   e.tag("reviews");
   for (double x : s.reviews.level_values) e.f64(x);
   e.f64(s.reviews.min_count);
@@ -749,16 +565,19 @@ std::string canonical_encoding_of(const model_spec& s) {
   e.i64(s.reviews.dedup ? 1 : 0);
   e.f64(s.reviews.wilson_z);
   e.i64(static_cast<std::int64_t>(s.reviews.eb_method));
+  e.part("history");
   e.tag("history");
   e.i64(s.history.max_rise);
   e.i64(s.history.no_rise_months_after_downgrade);
   e.i64(level(s.history.first_rating_max));
+  e.part("measures");
   e.tag("measures");
   std::vector<const measure*> ms;
   for (const auto& m : s.measures) ms.push_back(&m);
   std::sort(ms.begin(), ms.end(), [](const measure* a, const measure* b) { return a->id < b->id; });
   e.i64(static_cast<std::int64_t>(ms.size()));
   for (const measure* m : ms) {
+    e.part("measures." + m->id);
     e.str(m->id);
     e.u8(static_cast<unsigned>(m->kind));
     e.u8(m->min ? 1 : 0);
@@ -770,16 +589,21 @@ std::string canonical_encoding_of(const model_spec& s) {
     e.u8(static_cast<unsigned>(m->dir));
     e.u8(static_cast<unsigned>(m->rollup));
   }
+  e.part("indicators");
   e.tag("nodes");
   e.i64(static_cast<std::int64_t>(s.nodes.size()));
   for (const auto& nd : s.nodes) {
+    e.part(nd.id + ".parent");
     e.str(nd.id);
     e.str(nd.parent);
-    e.f64(nd.points);
+    e.variable(nd.points);
+    e.part(nd.id + ".input");
     e.u8(nd.input ? 1 : 0);
     if (nd.input) {
       e.field(*nd.input);
+      e.part(nd.id + ".scoring");
       e.scoring(nd.scoring);
+      e.part(nd.id + ".missing");
       e.u8(static_cast<unsigned>(nd.missing.kind));
       if (nd.missing.kind == missing_policy::kind_t::fixed) e.f64(nd.missing.score);
       if (nd.missing.kind == missing_policy::kind_t::fallback) {
@@ -787,52 +611,60 @@ std::string canonical_encoding_of(const model_spec& s) {
         e.scoring(nd.missing.fallback_scoring);
       }
     }
+    e.part(nd.id + ".not_applicable_if");
     e.u8(nd.not_applicable_if ? 1 : 0);
     if (nd.not_applicable_if) e.cond(*nd.not_applicable_if);
   }
+  e.part("grades");
   e.tag("grades");
   std::vector<const grade_gate*> gs;
   for (const auto& g : s.grades) gs.push_back(&g);
   std::sort(gs.begin(), gs.end(), [](const grade_gate* a, const grade_gate* b) { return a->level < b->level; });
   e.i64(static_cast<std::int64_t>(gs.size()));
   for (const grade_gate* g : gs) {
+    const std::string gp = "grades." + std::string(to_string(g->level));
+    e.part(gp);
     e.i64(level(g->level));
-    e.f64(g->min_total);
-    e.f64(g->min_dimension_ratio);
+    e.variable(g->min_total);
+    e.variable(g->min_dimension_ratio);
     auto mins = g->dimension_minimums;
     std::sort(mins.begin(), mins.end());
+    e.part(gp + ".dimension_minimums");
     e.i64(static_cast<std::int64_t>(mins.size()));
     for (const auto& [d, r] : mins) {
       e.str(d);
-      e.f64(r);
+      e.variable(r);
     }
+    e.part(gp + ".prerequisites");
     e.i64(static_cast<std::int64_t>(g->prerequisites.size()));
     for (const auto& p : g->prerequisites) {
+      e.part(gp + ".prerequisites." + p.id);
       e.str(p.id);
       e.cond(p.when);
     }
   }
+  e.part("rules");
   e.tag("rules");
   e.i64(static_cast<std::int64_t>(s.rules.size()));
   for (const auto& r : s.rules) {
+    const std::string rp = "rules." + r.id;
+    e.part(rp + ".action");
     e.str(r.id);
     e.u8(static_cast<unsigned>(r.action));
+    e.part(rp + ".when");
     e.cond(r.when);
-    switch (r.action) {
-      case rule_action::cap:
-      case rule_action::prerequisite: e.i64(level(r.cap)); break;
-      case rule_action::downgrade: e.i64(r.levels); break;
-      case rule_action::veto: e.u8(r.terminate ? 1 : 0); break;
-      case rule_action::set_score:
-        e.str(r.target);
-        e.f64(r.score);
-        break;
-      case rule_action::not_applicable: e.str(r.target); break;
-      case rule_action::warn: break;
-    }
+    e.part(rp + ".parameters");
+    e.params(r);
+    e.part(rp + ".lapse");
     e.str(r.lapse.date_field);
     e.i64(r.lapse.months);
   }
+  e.part("end");
+}
+
+std::string canonical_encoding_of(const model_spec& s) {
+  encoder e(false, nullptr);
+  encode(s, e);
   return e.take();
 }
 
@@ -844,6 +676,9 @@ model::model(model_spec spec) {
   validate_and_compile(*cm);
   cm->canonical = canonical_encoding_of(cm->spec);
   cm->fingerprint = detail::sha256_hex(cm->canonical);
+  encoder st(true, cm.get());
+  encode(cm->spec, st);
+  cm->structure = detail::sha256_hex(st.bytes());
   compiled_ = std::move(cm);
 }
 
@@ -899,6 +734,62 @@ model model::with_cutoffs(const std::vector<std::pair<grade, double>>& min_total
       throw model_error(where, "with_cutoffs: no gate for grade " + std::string(to_string(g)));
     }
     s.grades[static_cast<std::size_t>(gi)].min_total = t;
+  }
+  return model(std::move(s));
+}
+
+std::string structure_difference(const model& a, const model& b) {
+  if (a.compiled().structure == b.compiled().structure) return {};
+  encoder ea(true, &a.compiled()), eb(true, &b.compiled());
+  encode(a.spec(), ea);
+  encode(b.spec(), eb);
+  const auto& pa = ea.parts();
+  const auto& pb = eb.parts();
+  const auto slice = [](const encoder& e, std::size_t k) {
+    const auto& p = e.parts();
+    const std::size_t end = k + 1 < p.size() ? p[k + 1].second : e.bytes().size();
+    return e.bytes().substr(p[k].second, end - p[k].second);
+  };
+  for (std::size_t k = 0; k < pa.size() && k < pb.size(); ++k) {
+    if (pa[k].first != pb[k].first) return pa[k].first + " (the other model has " + pb[k].first + " there)";
+    if (slice(ea, k) != slice(eb, k)) return pa[k].first;
+  }
+  return pa.size() < pb.size() ? pb[pa.size()].first : "model";
+}
+
+model model::with_params(const std::vector<std::pair<std::string, double>>& params) const {
+  model_spec s = spec();
+  for (const auto& [name, value] : params) {
+    error_location where;
+    where.field = name;
+    std::string rest = name.rfind("grades.", 0) == 0 ? name.substr(7) : name;
+    const auto dot = rest.find('.');
+    const auto g = dot == std::string::npos ? std::nullopt : parse_grade(rest.substr(0, dot));
+    if (!g || *g == grade::unrated)
+      throw model_error(where, "with_params: unknown parameter \"" + name +
+                                   "\" (use grades.<1A..5A>.min_total, .min_dimension_ratio or .dimension_minimums.<dimension>)");
+    grade_gate& gate = s.grades[static_cast<std::size_t>(compiled_->gate_index[static_cast<std::size_t>(level(*g))])];
+    const std::string what = rest.substr(dot + 1);
+    if (what == "min_total") {
+      gate.min_total = value;
+    } else if (what == "min_dimension_ratio") {
+      gate.min_dimension_ratio = value;
+    } else if (what.rfind("dimension_minimums.", 0) == 0) {
+      const std::string dim = what.substr(19);
+      const auto it = compiled_->node_index.find(dim);
+      if (it == compiled_->node_index.end() || compiled_->nodes[static_cast<std::size_t>(it->second)].parent >= 0)
+        throw model_error(where, "with_params: \"" + dim + "\" is not a dimension");
+      bool found = false;
+      for (auto& [d, r] : gate.dimension_minimums)
+        if (d == dim) {
+          r = value;
+          found = true;
+        }
+      if (!found) gate.dimension_minimums.emplace_back(dim, value);
+    } else {
+      throw model_error(where, "with_params: unknown parameter \"" + name +
+                                   "\" (use grades.<1A..5A>.min_total, .min_dimension_ratio or .dimension_minimums.<dimension>)");
+    }
   }
   return model(std::move(s));
 }

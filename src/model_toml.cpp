@@ -169,16 +169,9 @@ class reader {
   }
 
   static compare_op op_of(const std::string& s, bool& ok) {
-    ok = true;
-    static const std::pair<const char*, compare_op> ops[] = {
-        {"<", compare_op::lt},       {"<=", compare_op::le},          {">", compare_op::gt},
-        {">=", compare_op::ge},      {"==", compare_op::eq},          {"!=", compare_op::ne},
-        {"in", compare_op::in},      {"contains", compare_op::contains}, {"count_in", compare_op::count_in},
-        {"is_missing", compare_op::is_missing}};
-    for (const auto& [name, op] : ops)
-      if (s == name) return op;
-    ok = false;
-    return compare_op::eq;
+    const auto op = parse_compare_op(s);
+    ok = op.has_value();
+    return op.value_or(compare_op::eq);
   }
 
   condition cond(const toml::node& n, const std::string& path, int depth) const {
@@ -518,38 +511,45 @@ class reader {
       r.id = req_string(t, path, "id");
       const std::string rp = "rules." + r.id;
       const std::string action = req_string(t, rp, "action");
-      static const std::pair<const char*, rule_action> actions[] = {
-          {"veto", rule_action::veto},         {"cap", rule_action::cap},
-          {"downgrade", rule_action::downgrade}, {"prerequisite", rule_action::prerequisite},
-          {"set_score", rule_action::set_score}, {"not_applicable", rule_action::not_applicable},
-          {"warn", rule_action::warn}};
-      bool found = false;
-      for (const auto& [name, a] : actions)
-        if (action == name) {
-          r.action = a;
-          found = true;
-        }
-      if (!found) fail(t.get("action"), rp + ".action", "unknown action \"" + action + "\" (veto, cap, downgrade, prerequisite, set_score, not_applicable, warn)");
+      const rule_action_info* act = find_action(action);
+      if (act == nullptr) {
+        std::string names;
+        for (const auto& x : rule_actions()) names += std::string(names.empty() ? "" : ", ") + x.name;
+        fail(t.get("action"), rp + ".action", "unknown action \"" + action + "\" (" + names + ")");
+      }
+      r.action = act->action;
       const toml::node* w = t.get("when");
       if (w == nullptr) fail(&t, rp + ".when", "is required");
       r.when = cond(*w, rp + ".when", 1);
-      auto forbid = [&](const char* key, bool allowed) {
-        if (!allowed && t.get(key)) fail(t.get(key), rp + "." + key, "does not apply to a " + action + " rule");
-      };
-      forbid("grade", r.action == rule_action::cap || r.action == rule_action::prerequisite);
-      forbid("levels", r.action == rule_action::downgrade);
-      forbid("terminate", r.action == rule_action::veto);
-      forbid("target", r.action == rule_action::set_score || r.action == rule_action::not_applicable);
-      forbid("score", r.action == rule_action::set_score);
-      forbid("message", r.action == rule_action::warn);
-      forbid("message_zh", r.action == rule_action::warn);
-      if (r.action == rule_action::cap) r.cap = req_grade(t, rp, "grade", true);
-      if (r.action == rule_action::prerequisite) r.cap = req_grade(t, rp, "grade", false);
-      r.levels = opt_int(t, rp, "levels").value_or(1);
-      r.terminate = opt_bool(t, rp, "terminate").value_or(false);
-      if (r.action == rule_action::set_score || r.action == rule_action::not_applicable)
-        r.target = req_string(t, rp, "target");
-      if (r.action == rule_action::set_score) r.score = req_number(t, rp, "score");
+      // the parameters the action table lists for this action; every other parameter key is refused
+      static const rule_param every_param[] = {rule_param::ceiling, rule_param::gated_grade, rule_param::levels,
+                                               rule_param::terminate, rule_param::target, rule_param::score,
+                                               rule_param::message, rule_param::message_zh};
+      for (rule_param p : every_param) {
+        const char* key = toml_key(p);
+        bool takes = false;
+        for (rule_param q : act->params) takes = takes || std::string(toml_key(q)) == key;
+        if (!takes && t.get(key)) fail(t.get(key), rp + "." + key, "does not apply to a " + action + " rule");
+      }
+      for (std::size_t k = 0; k < act->params.size(); ++k) {
+        const bool required = act->required[k];
+        switch (act->params[k]) {
+          case rule_param::ceiling: r.cap = req_grade(t, rp, "grade", true); break;
+          case rule_param::gated_grade: r.cap = req_grade(t, rp, "grade", false); break;
+          case rule_param::levels:
+            if (required && !t.get("levels")) fail(&t, rp + ".levels", "is required");
+            r.levels = opt_int(t, rp, "levels").value_or(1);
+            break;
+          case rule_param::terminate:
+            if (required && !t.get("terminate")) fail(&t, rp + ".terminate", "is required");
+            r.terminate = opt_bool(t, rp, "terminate").value_or(false);
+            break;
+          case rule_param::target: r.target = req_string(t, rp, "target"); break;
+          case rule_param::score: r.score = req_number(t, rp, "score"); break;
+          case rule_param::message: r.message = opt_string(t, rp, "message").value_or(""); break;
+          case rule_param::message_zh: r.message_zh = opt_string(t, rp, "message_zh").value_or(""); break;
+        }
+      }
       if (const toml::node* l = t.get("lapse")) {
         const toml::table& lt = table_at(*l, rp + ".lapse");
         check_keys(lt, rp + ".lapse", {"date", "months"});
@@ -558,8 +558,6 @@ class reader {
         if (!months) fail(l, rp + ".lapse.months", "is required");
         r.lapse.months = *months;
       }
-      r.message = opt_string(t, rp, "message").value_or("");
-      r.message_zh = opt_string(t, rp, "message_zh").value_or("");
       r.label = opt_string(t, rp, "label").value_or("");
       r.label_zh = opt_string(t, rp, "label_zh").value_or("");
       r.source = opt_string(t, rp, "source").value_or("");
@@ -836,20 +834,21 @@ std::string model::to_toml() const {
     t.insert("id", r.id);
     t.insert("action", std::string(to_string(r.action)));
     t.insert("when", cond_table(r.when));
-    switch (r.action) {
-      case rule_action::cap:
-      case rule_action::prerequisite: t.insert("grade", std::string(to_string(r.cap))); break;
-      case rule_action::downgrade: t.insert("levels", r.levels); break;
-      case rule_action::veto: t.insert("terminate", r.terminate); break;
-      case rule_action::set_score:
-        t.insert("target", r.target);
-        t.insert("score", r.score);
-        break;
-      case rule_action::not_applicable: t.insert("target", r.target); break;
-      case rule_action::warn:
-        if (!r.message.empty()) t.insert("message", r.message);
-        if (!r.message_zh.empty()) t.insert("message_zh", r.message_zh);
-        break;
+    for (rule_param p : action_info(r.action).params) {
+      switch (p) {
+        case rule_param::ceiling:
+        case rule_param::gated_grade: t.insert("grade", std::string(to_string(r.cap))); break;
+        case rule_param::levels: t.insert("levels", r.levels); break;
+        case rule_param::terminate: t.insert("terminate", r.terminate); break;
+        case rule_param::target: t.insert("target", r.target); break;
+        case rule_param::score: t.insert("score", r.score); break;
+        case rule_param::message:
+          if (!r.message.empty()) t.insert("message", r.message);
+          break;
+        case rule_param::message_zh:
+          if (!r.message_zh.empty()) t.insert("message_zh", r.message_zh);
+          break;
+      }
     }
     if (r.lapse.active()) {
       toml::table lt;

@@ -2,7 +2,9 @@
 /// \file condition.hpp
 /// Fields and conditions: the small expression language of rules (SPEC §3 "Rules are data").
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace embedrating {
@@ -52,6 +54,8 @@ bool parse_field(const std::string& text, field_ref& out);
 
 /// The symbol of a comparison ("<", "count_in", …).
 const char* to_string(compare_op op) noexcept;
+/// The comparison with that symbol, or nullopt.
+std::optional<compare_op> parse_compare_op(std::string_view symbol) noexcept;
 
 /// True if the condition reads score.*, dim.* or total (available only after scoring).
 bool reads_scores(const condition& c) noexcept;

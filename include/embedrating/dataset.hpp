@@ -9,6 +9,8 @@
 /// means missing (`nan_policy::missing`); infinities are always an error.
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,8 +54,10 @@ class dataset {
   /// Operator ids must be non-empty and unique (data_error naming the duplicate and both rows).
   explicit dataset(std::vector<std::string> operator_ids, std::string source_name = {});
 
-  std::size_t size() const noexcept { return ids_.size(); }
-  const std::vector<std::string>& operator_ids() const noexcept { return ids_; }
+  std::size_t size() const noexcept { return ids_->size(); }
+  const std::vector<std::string>& operator_ids() const noexcept { return *ids_; }
+  /// The ids, shared (results of rating share them instead of copying).
+  const std::shared_ptr<const std::vector<std::string>>& shared_operator_ids() const noexcept { return ids_; }
   /// Row of an operator id, or -1 (a hash look-up).
   std::int64_t find(const std::string& operator_id) const;
   /// Name used in error messages (a file name, "DataFrame", …).
@@ -113,14 +117,45 @@ class dataset {
   const std::map<std::string, std::vector<double>>& review_columns() const noexcept { return reviews_; }
 
   /// Hex SHA-256 over a canonical encoding of every column (order-independent of set calls).
+  /// Computed once and kept until a setter changes the dataset; safe to call from many threads.
   std::string input_hash() const;
+  /// The input hash of the one-operator dataset made of row `row` (what rate_one records).
+  std::string input_hash_of_row(std::size_t row) const;
 
  private:
   void check_rows(const std::string& what, std::size_t n) const;
   void check_new_name(const std::string& name) const;
 
+  /// The cached input hash: copied with the dataset, cleared by every setter.
+  class hash_cache {
+   public:
+    hash_cache() = default;
+    hash_cache(const hash_cache& o) : value_(o.get()) {}
+    hash_cache& operator=(const hash_cache& o) {
+      if (this != &o) set(o.get());
+      return *this;
+    }
+    std::string get() const {
+      std::lock_guard<std::mutex> lock(mu_);
+      return value_;
+    }
+    void set(std::string v) {
+      std::lock_guard<std::mutex> lock(mu_);
+      value_ = std::move(v);
+    }
+    void clear() { set({}); }
+    std::mutex& mutex() const noexcept { return mu_; }
+    std::string& value() noexcept { return value_; }
+
+   private:
+    mutable std::mutex mu_;
+    std::string value_;
+  };
+  std::string compute_hash(std::size_t begin, std::size_t count) const;
+
   std::string source_;
-  std::vector<std::string> ids_;
+  std::shared_ptr<const std::vector<std::string>> ids_;
+  mutable hash_cache hash_;
   std::vector<std::uint32_t> index_;  ///< open-addressing table of rows + 1 by operator id
   std::optional<std::vector<operator_status>> status_;
   std::map<std::string, std::vector<double>> numbers_;

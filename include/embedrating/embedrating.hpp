@@ -17,5 +17,7 @@
 #include "ratings.hpp"
 #include "reviews.hpp"
 #include "rules.hpp"
+#include "scored.hpp"
 #include "scoring.hpp"
+#include "shared_column.hpp"
 #include <embedrating/version.hpp>

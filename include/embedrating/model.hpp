@@ -164,6 +164,10 @@ class model {
   model with_weights(const std::vector<std::pair<std::string, double>>& weights) const;
   /// A copy with new minimum totals per grade.
   model with_cutoffs(const std::vector<std::pair<grade, double>>& min_totals) const;
+  /// A copy with grade-table numbers changed by name: "grades.<G>.min_total",
+  /// "grades.<G>.min_dimension_ratio", "grades.<G>.dimension_minimums.<dimension>" (G = 1A … 5A;
+  /// the "grades." prefix may be left out). The result is validated like any model.
+  model with_params(const std::vector<std::pair<std::string, double>>& params) const;
 
   double total_points() const noexcept;
   const detail::compiled_model& compiled() const noexcept { return *compiled_; }

@@ -1,7 +1,9 @@
 #pragma once
 /// \file rate.hpp
 /// Rating: `rate(model, dataset, as_of)` over all operators, column-wise, and `rate_one` for a
-/// service that rates one operator at a time. The clock is never read.
+/// service that rates one operator at a time. The clock is never read. Both are
+/// `regrade(score(...), model)` (scored.hpp): the stages that do not depend on points, then points
+/// and grades.
 #include "dataset.hpp"
 #include "date.hpp"
 #include "model.hpp"
@@ -10,14 +12,16 @@
 namespace embedrating {
 
 struct rate_options {
-  bool compute_input_hash = true;  ///< SHA-256 of the dataset (recorded in the result)
+  bool compute_input_hash = true;  ///< SHA-256 of the dataset (recorded in the result; cached with the dataset)
+  bool keep_node_points = false;   ///< store n × nodes earned/available matrices (else computed per operator on request)
 };
 
 /// Rates every operator of `data` at the evaluation date `as_of`. Throws data_error for missing
 /// columns, out-of-range values and missing inputs under an "error" missing policy.
 ratings rate(const model& m, const dataset& data, civil_date as_of, const rate_options& options = {});
 
-/// Rates row `row` of `data` alone (same result as that row of rate()).
+/// Rates row `row` of `data` alone (same result as that row of rate()), reading the row in place;
+/// the recorded input hash is that of the row alone.
 ratings rate_one(const model& m, const dataset& data, std::size_t row, civil_date as_of,
                  const rate_options& options = {});
 

@@ -46,6 +46,24 @@ void points_kernel(const double* __restrict score, double available, std::size_t
 }
 
 EMBEDRATING_CLONES
+void accumulate_kernel(const double* __restrict score, double available, std::size_t n, double* __restrict acc) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double s = score[i];
+    acc[i] += s == s ? std::floor(s * available + 0.5) : 0.0;
+  }
+}
+
+EMBEDRATING_CLONES
+void accumulate_gather_kernel(const double* __restrict score, const double* __restrict available, std::size_t stride,
+                              const std::uint32_t* __restrict pattern, std::size_t n, double* __restrict acc) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double s = score[i];
+    const double a = available[static_cast<std::size_t>(pattern[i]) * stride];
+    acc[i] += s == s ? std::floor(s * a + 0.5) : 0.0;
+  }
+}
+
+EMBEDRATING_CLONES
 void add_kernel(const std::int64_t* __restrict src, std::size_t n, std::int64_t* __restrict dst) noexcept {
   for (std::size_t i = 0; i < n; ++i) dst[i] += src[i];
 }
@@ -67,6 +85,15 @@ void score_column(const scoring_function& f, const double* x, std::size_t n, dou
 
 void points_column(const double* score, std::int64_t available, std::size_t n, std::int64_t* out) noexcept {
   points_kernel(score, static_cast<double>(available), n, out);
+}
+
+void accumulate_points(const double* score, double available, std::size_t n, double* acc) noexcept {
+  accumulate_kernel(score, available, n, acc);
+}
+
+void accumulate_points_by_pattern(const double* score, const double* available, std::size_t stride,
+                                  const std::uint32_t* pattern, std::size_t n, double* acc) noexcept {
+  accumulate_gather_kernel(score, available, stride, pattern, n, acc);
 }
 
 void add_column(const std::int64_t* src, std::size_t n, std::int64_t* dst) noexcept { add_kernel(src, n, dst); }

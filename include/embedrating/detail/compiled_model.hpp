@@ -44,10 +44,13 @@ struct compiled_model {
     std::int32_t position = -1;
   };
   std::array<std::vector<prereq_ref>, 6> prerequisites;
-  std::vector<std::uint32_t> veto_rules, not_applicable_rules, set_score_rules, cap_rules,
-      downgrade_rules, warn_rules;
+  /// Rule indices by phase (rule_phase order), file order within a phase.
+  std::array<std::vector<std::uint32_t>, 5> rules_by_phase;
   std::string canonical;
   std::string fingerprint;
+  /// Fingerprint of the structure: the canonical encoding with the numbers that set points and
+  /// thresholds left out (scored.hpp: what a re-grade may change).
+  std::string structure;
 };
 
 /// Centi-points a ratio gate requires of `available` centi-points: points ≥ ratio × available,

@@ -15,8 +15,38 @@ void score_column(const scoring_function& f, const double* x, std::size_t n, dou
 /// out[i] = round-half-up(score[i] × available) centi-points; NaN scores give 0.
 void points_column(const double* score, std::int64_t available, std::size_t n, std::int64_t* out) noexcept;
 
+/// acc[i] += round-half-up(score[i] × available) (0 for a NaN score): a leaf's centi-points.
+void accumulate_points(const double* score, double available, std::size_t n, double* acc) noexcept;
+
+/// The same with the available points of each row's pattern: available[pattern[i] * stride].
+void accumulate_points_by_pattern(const double* score, const double* available, std::size_t stride,
+                                  const std::uint32_t* pattern, std::size_t n, double* acc) noexcept;
+
 /// dst[i] += src[i]
 void add_column(const std::int64_t* src, std::size_t n, std::int64_t* dst) noexcept;
+
+/// Most dimensions the regrade_many tile kernel handles (more: the exact path).
+inline constexpr std::size_t regrade_tile_max_dims = 8;
+
+/// One tile of regrade_many: `rows` operators of one not-applicable pattern (a multiple of 32,
+/// padded with cap = -1) × `variants` weight vectors.
+struct regrade_tile_args {
+  std::size_t rows = 0, leaves = 0, dims = 0, variants = 0;
+  const std::size_t* leaf_begin = nullptr;  ///< dims + 1: the leaves of dimension d are [leaf_begin[d], leaf_begin[d+1])
+  const double* scores = nullptr;           ///< leaves × rows (leaf-major), not applicable = 0
+  const double* available = nullptr;        ///< variants (padded to a multiple of 4 with zeros) × leaves
+  /// per variant: [lo, hi] × 6 levels × (total, dims…): level l passes (lo) when every value is
+  /// >= its lo threshold, may pass (hi) when >= its hi threshold; thresholds carry the margin.
+  const double* thresholds = nullptr;
+  const std::int8_t* cap = nullptr;         ///< per row: highest level allowed (prerequisites, caps, history); -1 not graded
+  const std::int8_t* down = nullptr;        ///< per row: levels down
+  std::int8_t* grades = nullptr;            ///< variants × rows: final level, or -1 when the margin leaves it open
+};
+void run_regrade_tile(const regrade_tile_args& args) noexcept;
+
+/// An FMA-bound loop (16 independent chains of 8 doubles): `iterations` × 128 fused multiply-adds.
+/// The machine reference of the regrade_many benchmark.
+double fma_reference(std::size_t iterations, double seed) noexcept;
 
 /// Streaming copy used as the memory-bandwidth reference in benchmarks.
 void stream_copy(const double* src, std::size_t n, double* dst) noexcept;
