@@ -48,6 +48,7 @@ from ._errors import ArchiveError, DataError, Error, ModelError, RatingWarning
 from ._model import Model, default_model
 from ._explanation import Explanation
 from ._ratings import GRADES, OperatorRating, Ratings
+from ._scored import Scored
 
 __version__: str = _core.version
 """The package version; the same number as the C++ library's EMBEDRATING_VERSION_STRING."""
@@ -71,6 +72,13 @@ def data_directory() -> str:
     return _core.data_directory()
 
 
+def rule_actions() -> list[dict[str, object]]:
+    """The rule actions a model can use, from the C++ action table: name, Chinese name, phase,
+    parameters (TOML keys) and which are required, the gate a fired rule reports, and the effect
+    text (docs/model-format.md "Rules")."""
+    return _core.rule_actions()
+
+
 __all__ = [
     "GRADES",
     "ArchiveError",
@@ -84,9 +92,11 @@ __all__ = [
     "RatingWarning",
     "Ratings",
     "ReviewAggregator",
+    "Scored",
     "__version__",
     "data_directory",
     "default_model",
     "load_sample",
     "reviews",
+    "rule_actions",
 ]

@@ -10,7 +10,7 @@ from embedrating import ModelError
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'add_months', 'bayesian_average', 'catalogue', 'codes_of', 'data_directory', 'fit_beta_prior', 'jeffreys_interval', 'kish_effective_n', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'rate', 'rate_one', 'read_facilities_csv_into', 'read_operators_csv', 'review_key', 'review_keys', 'version', 'wilson_interval', 'wilson_lower_bound']
+__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'Scored', 'add_months', 'bayesian_average', 'catalogue', 'codes_of', 'data_directory', 'fit_beta_prior', 'jeffreys_interval', 'kish_effective_n', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'rate', 'rate_one', 'read_facilities_csv_into', 'read_operators_csv', 'review_key', 'review_keys', 'rule_actions', 'score', 'version', 'wilson_interval', 'wilson_lower_bound']
 class Model:
     """
     A validated, immutable rating model (C++ embedrating::model).
@@ -54,6 +54,10 @@ class Model:
         """
         Writes to_toml() to a file atomically.
         """
+    def structure_difference(self, other: Model) -> str:
+        """
+        The first structural difference from another model ("" if none).
+        """
     def to_toml(self) -> str:
         """
         Canonical TOML (loading it gives the same fingerprint).
@@ -65,6 +69,10 @@ class Model:
     def with_cutoffs(self, cutoffs: collections.abc.Sequence[tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsFloat | typing.SupportsIndex]]) -> Model:
         """
         A copy with new minimum totals [(grade level 1..5, min total)].
+        """
+    def with_params(self, params: collections.abc.Sequence[tuple[str, typing.SupportsFloat | typing.SupportsIndex]]) -> Model:
+        """
+        A copy with grade-table numbers changed by name [("grades.5A.min_total", 880.0), …].
         """
     def with_weights(self, weights: collections.abc.Sequence[tuple[str, typing.SupportsFloat | typing.SupportsIndex]]) -> Model:
         """
@@ -102,6 +110,11 @@ class Model:
     @property
     def source(self) -> str:
         ...
+    @property
+    def structure_fingerprint(self) -> str:
+        """
+        Hex SHA-256 of the model's structure (everything but points and thresholds).
+        """
     @property
     def total_points(self) -> float:
         ...
@@ -283,6 +296,10 @@ class Ratings:
     """
     def __len__(self) -> int:
         ...
+    def dimension_available(self) -> numpy.typing.NDArray[numpy.int64]:
+        """
+        n × dimensions centi-points available after re-allocation.
+        """
     def distribution(self) -> tuple[list[int], int]:
         """
         (operators by final grade level 0..5 (active only), operators not graded).
@@ -299,15 +316,20 @@ class Ratings:
         """
         Gates between an operator (id or row) and the next (or target) grade.
         """
+    def node_matrices(self) -> tuple[numpy.ndarray, numpy.ndarray]:
+        """
+        (earned, available): n × nodes centi-points, computed on request (model node order).
+        """
+    def node_points(self, row: typing.SupportsInt | typing.SupportsIndex) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64]]:
+        """
+        (earned, available) centi-points of every node for one operator.
+        """
     def warnings(self) -> list:
         """
         [(row, kind, indicator or rule id)] of every operator warning.
         """
     @property
     def as_of(self) -> int:
-        ...
-    @property
-    def available_centi(self) -> numpy.ndarray:
         ...
     @property
     def dimension_centi(self) -> numpy.ndarray:
@@ -340,9 +362,6 @@ class Ratings:
     def model(self) -> Model:
         ...
     @property
-    def node_centi(self) -> numpy.ndarray:
-        ...
-    @property
     def operator_ids(self) -> list[str]:
         ...
     @property
@@ -359,6 +378,51 @@ class Ratings:
         ...
     @property
     def total_centi(self) -> numpy.ndarray:
+        ...
+class Scored:
+    """
+    The weight-independent part of a rating (C++ embedrating::scored): leaf scores, not-applicable patterns, rule masks, history. Re-grade it under model variants that differ only in points and thresholds.
+    """
+    def __len__(self) -> int:
+        ...
+    def graded(self) -> numpy.typing.NDArray[numpy.bool]:
+        ...
+    def regrade(self, model: Model) -> Ratings:
+        """
+        Ratings of a model variant (refused, naming the difference, if its structure differs).
+        """
+    def regrade_many(self, weights: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, n]", "flags.f_contiguous"], min_totals: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, n]"] | None = None, totals: bool = False, threads: typing.SupportsInt | typing.SupportsIndex = 1) -> tuple[typing.Any, typing.Any]:
+        """
+        K × leaves global weights (and optional K × 5 cut-offs) → (K × n final grade levels int8, K × n totals in centi-points or None). Without the GIL.
+        """
+    @property
+    def as_of(self) -> int:
+        ...
+    @property
+    def has_point_rules(self) -> bool:
+        ...
+    @property
+    def input_hash(self) -> str:
+        ...
+    @property
+    def leaf_scores(self) -> numpy.ndarray:
+        """
+        n × leaves scores (read-only view, NaN = not applicable).
+        """
+    @property
+    def model(self) -> Model:
+        ...
+    @property
+    def operator_ids(self) -> list[str]:
+        ...
+    @property
+    def pattern_leaves(self) -> list[list[int]]:
+        ...
+    @property
+    def patterns(self) -> numpy.ndarray:
+        ...
+    @property
+    def structure_fingerprint(self) -> str:
         ...
 def add_months(days: typing.SupportsInt | typing.SupportsIndex, months: typing.SupportsInt | typing.SupportsIndex) -> int:
     """
@@ -421,6 +485,14 @@ def review_key(id: str) -> int:
 def review_keys(ids: collections.abc.Sequence) -> numpy.typing.NDArray[numpy.uint64]:
     """
     Vectorised review_key over a sequence of str (trimmed).
+    """
+def rule_actions() -> list:
+    """
+    The rule actions (name, phase, parameters, gate, effect text).
+    """
+def score(model: Model, dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex, reviews: ReviewAggregator = None, input_hash: bool = True) -> Scored:
+    """
+    Scores every operator at as_of (the weight-independent stages of rate), without the GIL.
     """
 def wilson_interval(good: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], n: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], z: typing.SupportsFloat | typing.SupportsIndex = 1.959963984540054) -> tuple[typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]]:
     ...

@@ -129,6 +129,7 @@ class Explanation:
         label = label.where(label.astype(bool), nodes["id"])  # an empty label shows the id
         leaf_of = {x: k for k, x in enumerate(model.weights.index)}
         scores = core.indicator_score[i]
+        earned, available = core.node_points(i)
         score = np.array([scores[leaf_of[x]] if x in leaf_of else np.nan for x in nodes["id"]], dtype=np.float64)
         self.contributions = pd.DataFrame(
             {
@@ -138,8 +139,8 @@ class Explanation:
                 "depth": nodes["depth"].astype(np.int64),
                 "label": label,
                 "nominal": nodes["points"].astype(np.float64),
-                "available": core.available_centi[i] / 100.0,
-                "points": core.node_centi[i] / 100.0,
+                "available": available / 100.0,
+                "points": earned / 100.0,
                 "score": score,
             }
         )

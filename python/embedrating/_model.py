@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import datetime
 
     from ._dataset import Dataset
+    from ._scored import Scored
 
 _GRADE_LEVEL = {"5A": 5, "4A": 4, "3A": 3, "2A": 2, "1A": 1}
 _STATUS_NAMES = ("active", "suspending", "suspended", "terminated")
@@ -173,7 +174,49 @@ class Model:
             pairs.append((_GRADE_LEVEL[g], float(t)))
         return Model(self._core.with_cutoffs(pairs))
 
+    def with_params(self, params: Mapping[str, float] | None = None, **kwargs: float) -> Model:
+        """A copy with grade-table numbers changed by name, e.g.
+        ``with_params({"5A.min_total": 880, "4A.min_dimension_ratio": 0.75,
+        "5A.dimension_minimums.residents": 0.92})`` (an optional ``grades.`` prefix is accepted).
+        Keyword arguments take the names with ``_`` for ``.``: ``with_params(a5_min_total=880)`` is
+        not supported — use the mapping. The result is validated like any model (cut-offs must not
+        decrease with the grade, ratios in [0, 1])."""
+        if kwargs:
+            raise TypeError("with_params takes a mapping of names such as {\"5A.min_total\": 880}")
+        pairs = [(str(k), float(v)) for k, v in dict(params or {}).items()]
+        return Model(self._core.with_params(pairs))
+
+    @property
+    def structure_fingerprint(self) -> str:
+        """Hex SHA-256 of the model's structure: everything but points and thresholds. Two models
+        with the same structure fingerprint can re-grade each other's :class:`Scored` data."""
+        return self._core.structure_fingerprint
+
+    def structure_difference(self, other: Model) -> str:
+        """The first difference in structure from `other` (e.g. ``"rules.food_c_cap.when"``), or
+        ``""`` when only points and thresholds differ."""
+        return self._core.structure_difference(other._core)
+
     # -- rating ------------------------------------------------------------------------------
+    def score(self, dataset: Dataset | pd.DataFrame, as_of: DateLike) -> Scored:
+        """Scores every operator of `dataset` at `as_of`: the part of :meth:`rate` that does not
+        depend on points (leaf scores, rules, history, input hash), computed once in C++ without
+        the GIL. Re-grade the result under model variants with :meth:`Scored.regrade` and
+        :meth:`Scored.regrade_many`; ``model.score(d, as_of).regrade(model)`` equals
+        ``model.rate(d, as_of)``."""
+        from ._dataset import Dataset
+        from ._scored import Scored
+
+        if isinstance(dataset, pd.DataFrame):
+            dataset = Dataset(dataset)
+        if not isinstance(dataset, Dataset):
+            raise TypeError(f"score() takes an embedrating.Dataset or a DataFrame, not {type(dataset).__name__}")
+        days = date_to_days(as_of)
+        core = dataset._core_for(self)
+        reviews = dataset._aggregator_for(self)
+        result = _core.score(self._core, core, days, reviews._core if reviews is not None else None)
+        return Scored._from_core(result, self, dataset)
+
     def rate(self, dataset: Dataset | pd.DataFrame, as_of: DateLike) -> Ratings:
         """Rates every operator of `dataset` at the evaluation date `as_of` (a ``datetime.date``,
         ``"YYYY-MM-DD"`` or ``numpy.datetime64``; required — the clock is never read). Runs in

@@ -122,23 +122,38 @@ class Ratings:
     # -- zero-copy arrays --------------------------------------------------------------------
     @property
     def total_centi(self) -> np.ndarray:
-        """Total points × 100 (int64 view)."""
+        """Total points × 100 (int32 view)."""
         return self._core.total_centi
 
     @property
     def dimension_centi(self) -> np.ndarray:
-        """Points × 100 per dimension (int64 view, operators × dimensions, ``model.dimensions``)."""
+        """Points × 100 per dimension (int32 view, operators × dimensions, ``model.dimensions``)."""
         return self._core.dimension_centi
+
+    def _node_matrices(self) -> tuple[np.ndarray, np.ndarray]:
+        cached = self.__dict__.get("_nodes")
+        if cached is None:
+            earned, available = self._core.node_matrices()
+            for a in (earned, available):
+                a.setflags(write=False)
+            cached = self.__dict__["_nodes"] = (earned, available)
+        return cached
 
     @property
     def node_centi(self) -> np.ndarray:
-        """Points × 100 earned per node (int64 view, operators × ``model.indicators`` rows)."""
-        return self._core.node_centi
+        """Points × 100 earned per node (int64, operators × ``model.indicators`` rows). Computed on
+        first use from the leaf scores (the result keeps only totals and dimension points), then kept."""
+        return self._node_matrices()[0]
 
     @property
     def available_centi(self) -> np.ndarray:
-        """Points × 100 available per node after re-allocation (int64 view)."""
-        return self._core.available_centi
+        """Points × 100 available per node after re-allocation (int64, computed on first use)."""
+        return self._node_matrices()[1]
+
+    @property
+    def dimension_available(self) -> np.ndarray:
+        """Points × 100 available per dimension after re-allocation (int64, operators × dimensions)."""
+        return self._core.dimension_available()
 
     @property
     def indicator_score(self) -> np.ndarray:

@@ -144,7 +144,13 @@ _GATE_ZH = {
     "history": "历史限制",
     "downgrade": "降级规则",
 }
-_ACTION_ZH = {"veto": "一票否决", "cap": "封顶", "downgrade": "降级", "set_score": "设定得分", "not_applicable": "不适用", "warn": "提示"}
+
+
+def _action_zh() -> dict[str, str]:
+    """Chinese action names, from the C++ action table (one declaration of every action)."""
+    from . import _core
+
+    return {a["name"]: a["name_zh"] for a in _core.rule_actions()}
 
 
 def _esc(x: Any) -> str:
@@ -430,7 +436,7 @@ def explanation_html(e: Explanation) -> str:
     if len(e.rules):
         rule_rows = []
         for r in e.rules.itertuples(index=False):
-            action = _ACTION_ZH.get(r.action, r.action) if lang == "zh" else r.action
+            action = _action_zh().get(r.action, r.action) if lang == "zh" else r.action
             if r.action == "cap" and r.cap is not None:
                 action += " " + _grade_text(str(r.cap), lang)
             if r.action == "downgrade" and r.levels is not None:

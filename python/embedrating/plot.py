@@ -263,8 +263,7 @@ def dimension_profile(ratings: Ratings, ax: Axes | None = None, lang: str = "en"
     model = ratings.model
     nodes = model.indicators
     dims = model.dimensions
-    dim_rows = [int(np.flatnonzero(nodes["id"].to_numpy() == d)[0]) for d in dims]
-    available = np.asarray(ratings.available_centi[:, dim_rows], dtype=np.float64)
+    available = np.asarray(ratings.dimension_available, dtype=np.float64)
     earned = np.asarray(ratings.dimension_centi, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(available > 0, earned / available, np.nan)

@@ -42,12 +42,23 @@ py::array view1(py::handle owner, const std::vector<T>& v) {
   return view(owner, v.data(), {static_cast<py::ssize_t>(v.size())}, {1});
 }
 
+/// A 1-D read-only view of a shared column owned (through its shared vector) by `owner`.
+template <class T>
+py::array view1(py::handle owner, const shared_column<T>& v) {
+  return view1(owner, v.vector());
+}
+
 /// A fresh 1-D numpy array holding a copy of `v` (for values computed on the fly).
 template <class T>
 py::array_t<T> copy1(const std::vector<T>& v) {
   py::array_t<T> a(static_cast<py::ssize_t>(v.size()));
   if (!v.empty()) std::copy(v.begin(), v.end(), a.mutable_data());
   return a;
+}
+
+template <class T>
+py::array_t<T> copy1(const shared_column<T>& v) {
+  return copy1(v.vector());
 }
 
 /// A C-contiguous array of exactly T, used in place (no conversion: pybind11 refuses others).

@@ -213,20 +213,7 @@ const char* missing_name(missing_policy::kind_t k) {
   return "?";
 }
 
-const char* gate_kind_name(gate::kind_t k) {
-  switch (k) {
-    case gate::kind_t::status: return "status";
-    case gate::kind_t::veto: return "veto";
-    case gate::kind_t::total: return "total";
-    case gate::kind_t::dimension_ratio: return "dimension_ratio";
-    case gate::kind_t::dimension_minimum: return "dimension_minimum";
-    case gate::kind_t::prerequisite: return "prerequisite";
-    case gate::kind_t::cap: return "cap";
-    case gate::kind_t::history: return "history";
-    case gate::kind_t::downgrade: return "downgrade";
-  }
-  return "?";
-}
+const char* gate_kind_name(gate::kind_t k) { return to_string(k); }
 
 const char* warning_kind_name(operator_warning::kind_t k) {
   switch (k) {
@@ -321,18 +308,32 @@ py::dict node_table(const model& mo) {
                   "missing"_a = missing, "not_applicable"_a = na_rule, "source"_a = source);
 }
 
+/// The rules as columns; what each action does and which parameters it has come from the action
+/// table (rule_actions()).
 py::dict rule_table(const model& mo) {
   const auto& rules = mo.spec().rules;
-  py::list id, action, when, cap, levels, terminate, target, lapse, label, label_zh, source, line;
+  py::list id, action, phase, effect, effect_zh, when, cap, levels, terminate, target, score, lapse, label, label_zh,
+      source, line;
   for (const auto& r : rules) {
+    const rule_action_info& a = action_info(r.action);
     id.append(r.id);
-    action.append(to_string(r.action));
+    action.append(a.name);
+    phase.append(to_string(a.phase));
+    effect.append(utf8(describe_effect(r, false)));
+    effect_zh.append(utf8(describe_effect(r, true)));
     when.append(utf8(to_string(r.when)));
-    const bool capped = r.action == rule_action::cap || r.action == rule_action::prerequisite;
-    cap.append(capped ? py::object(py::str(std::string(to_string(r.cap)))) : py::object(py::none()));
-    levels.append(r.action == rule_action::downgrade ? py::object(py::int_(r.levels)) : py::object(py::none()));
+    py::object c = py::none(), lv = py::none(), tg = py::none(), sc = py::none();
+    for (rule_param p : a.params) {
+      if (p == rule_param::ceiling || p == rule_param::gated_grade) c = py::str(std::string(to_string(r.cap)));
+      if (p == rule_param::levels) lv = py::int_(r.levels);
+      if (p == rule_param::target) tg = py::str(r.target);
+      if (p == rule_param::score) sc = py::float_(r.score);
+    }
+    cap.append(c);
+    levels.append(lv);
     terminate.append(r.terminate);
-    target.append(r.target.empty() ? py::object(py::none()) : py::object(py::str(r.target)));
+    target.append(tg);
+    score.append(sc);
     lapse.append(r.lapse.active() ? py::object(py::str(r.lapse.date_field + " + " + std::to_string(r.lapse.months) + " months"))
                                   : py::object(py::none()));
     label.append(utf8(r.label));
@@ -340,9 +341,27 @@ py::dict rule_table(const model& mo) {
     source.append(utf8(r.source));
     line.append(r.line);
   }
-  return py::dict("id"_a = id, "action"_a = action, "when"_a = when, "cap"_a = cap, "levels"_a = levels,
-                  "terminate"_a = terminate, "target"_a = target, "lapses"_a = lapse, "label"_a = label,
-                  "label_zh"_a = label_zh, "source"_a = source, "line"_a = line);
+  return py::dict("id"_a = id, "action"_a = action, "phase"_a = phase, "effect"_a = effect, "effect_zh"_a = effect_zh,
+                  "when"_a = when, "cap"_a = cap, "levels"_a = levels, "terminate"_a = terminate, "target"_a = target,
+                  "score"_a = score, "lapses"_a = lapse, "label"_a = label, "label_zh"_a = label_zh, "source"_a = source,
+                  "line"_a = line);
+}
+
+/// The action table (include/embedrating/rules.hpp), one dict per action.
+py::list rule_action_table() {
+  py::list out;
+  for (const auto& a : rule_actions()) {
+    py::list params, required;
+    for (std::size_t k = 0; k < a.params.size(); ++k) {
+      params.append(toml_key(a.params[k]));
+      required.append(static_cast<bool>(a.required[k]));
+    }
+    out.append(py::dict("name"_a = a.name, "name_zh"_a = utf8(a.name_zh), "phase"_a = to_string(a.phase),
+                        "parameters"_a = params, "required"_a = required,
+                        "gate"_a = a.reported_gate ? py::object(py::str(to_string(*a.reported_gate))) : py::object(py::none()),
+                        "effect"_a = a.effect_en, "effect_zh"_a = utf8(a.effect_zh)));
+  }
+  return out;
 }
 
 py::list grade_table(const model& mo) {
@@ -429,6 +448,14 @@ void register_model(py::module_& m) {
             return self.with_cutoffs(v);
           },
           "cutoffs"_a, "A copy with new minimum totals [(grade level 1..5, min total)].")
+      .def(
+          "with_params",
+          [](const model& self, const std::vector<std::pair<std::string, double>>& params) { return self.with_params(params); },
+          "params"_a, "A copy with grade-table numbers changed by name [(\"grades.5A.min_total\", 880.0), …].")
+      .def_property_readonly("structure_fingerprint", [](const model& self) { return self.compiled().structure; },
+                             "Hex SHA-256 of the model's structure (everything but points and thresholds).")
+      .def("structure_difference", [](const model& self, const model& other) { return structure_difference(self, other); },
+           "other"_a, "The first structural difference from another model (\"\" if none).")
       .def("nodes", &node_table, "The indicator tree as a dict of columns.")
       .def("rules", &rule_table, "The rules as a dict of columns.")
       .def("grades", &grade_table, "The grade table, best grade first.")
@@ -753,15 +780,15 @@ void register_ratings(py::module_& m) {
                                    "The result of a rating run (struct of arrays). Array properties are "
                                    "read-only numpy views that keep this object alive.")
       .def("__len__", &ratings::size)
-      .def_property_readonly("operator_ids", [](const ratings& r) { return r.operator_ids; })
+      .def_property_readonly("operator_ids", [](const ratings& r) { return r.operator_ids.vector(); })
       .def_property_readonly("status", [](py::object self) {
-        return enum_view<std::uint8_t>(self, self.cast<const ratings&>().status);
+        return enum_view<std::uint8_t>(self, self.cast<const ratings&>().status.vector());
       })
       .def_property_readonly("grade_by_score", [](py::object self) {
-        return enum_view<std::int8_t>(self, self.cast<const ratings&>().grade_by_score);
+        return enum_view<std::int8_t>(self, self.cast<const ratings&>().grade_by_score.vector());
       })
       .def_property_readonly("final_grade", [](py::object self) {
-        return enum_view<std::int8_t>(self, self.cast<const ratings&>().final_grade);
+        return enum_view<std::int8_t>(self, self.cast<const ratings&>().final_grade.vector());
       })
       .def_property_readonly("terminate",
                              [](py::object self) { return view1(self, self.cast<const ratings&>().terminate); })
@@ -770,21 +797,50 @@ void register_ratings(py::module_& m) {
       .def_property_readonly("dimension_centi", [](py::object self) {
         return matrix_view(self, self.cast<const ratings&>().dimension_centi);
       })
-      .def_property_readonly("available_centi", [](py::object self) {
-        return matrix_view(self, self.cast<const ratings&>().available_centi);
-      })
-      .def_property_readonly("node_centi",
-                             [](py::object self) { return matrix_view(self, self.cast<const ratings&>().node_centi); })
+      .def(
+          "node_matrices",
+          [](const ratings& r) {
+            Eigen::Matrix<std::int64_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> earned, available;
+            {
+              Eigen::Matrix<std::int64_t, Eigen::Dynamic, Eigen::Dynamic> e, a;
+              py::gil_scoped_release nogil;
+              r.node_matrices(e, a);
+              earned = e;
+              available = a;
+            }
+            return py::make_tuple(py::array(py::cast(std::move(earned))), py::array(py::cast(std::move(available))));
+          },
+          "(earned, available): n × nodes centi-points, computed on request (model node order).")
+      .def(
+          "dimension_available",
+          [](const ratings& r) {
+            const auto& dims = r.rating_model->compiled().dimensions;
+            py::array_t<std::int64_t> out({static_cast<py::ssize_t>(r.size()), static_cast<py::ssize_t>(dims.size())});
+            auto o = out.mutable_unchecked<2>();
+            for (std::size_t i = 0; i < r.size(); ++i)
+              for (std::size_t d = 0; d < dims.size(); ++d)
+                o(static_cast<py::ssize_t>(i), static_cast<py::ssize_t>(d)) = r.available_centi(i, dims[d]);
+            return out;
+          },
+          "n × dimensions centi-points available after re-allocation.")
+      .def(
+          "node_points",
+          [](const ratings& r, std::size_t row) {
+            std::vector<std::int64_t> e, a;
+            r.node_points(row, e, a);
+            return py::make_tuple(copy1(e), copy1(a));
+          },
+          "row"_a, "(earned, available) centi-points of every node for one operator.")
       .def_property_readonly("indicator_score", [](py::object self) {
-        return matrix_view(self, self.cast<const ratings&>().indicator_score);
+        return matrix_view(self, self.cast<const ratings&>().leaf_scores());
       })
       .def_property_readonly("previous_grade",
                              [](py::object self) { return view1(self, self.cast<const ratings&>().previous_grade); })
       .def_property_readonly("history_limit", [](py::object self) {
-        return enum_view<std::int8_t>(self, self.cast<const ratings&>().history_limit);
+        return enum_view<std::int8_t>(self, self.cast<const ratings&>().history_limit.vector());
       })
       .def_property_readonly("history_lapses_on", [](py::object self) {
-        return enum_view<std::int32_t>(self, self.cast<const ratings&>().history_lapses_on);
+        return enum_view<std::int32_t>(self, self.cast<const ratings&>().history_lapses_on.vector());
       })
       .def_property_readonly("fired_offsets",
                              [](py::object self) { return view1(self, self.cast<const ratings&>().fired_offsets); })
@@ -853,6 +909,76 @@ void register_ratings(py::module_& m) {
       })
       .def_property_readonly("model", [](const ratings& r) { return *r.rating_model; });
 
+  py::class_<scored>(m, "Scored",
+                     "The weight-independent part of a rating (C++ embedrating::scored): leaf scores, "
+                     "not-applicable patterns, rule masks, history. Re-grade it under model variants that "
+                     "differ only in points and thresholds.")
+      .def("__len__", &scored::size)
+      .def_property_readonly("operator_ids", &scored::operator_ids)
+      .def_property_readonly("as_of", [](const scored& s) { return s.as_of().days(); })
+      .def_property_readonly("input_hash", &scored::input_hash)
+      .def_property_readonly("model", &scored::scoring_model)
+      .def_property_readonly("structure_fingerprint", &scored::structure_fingerprint)
+      .def_property_readonly("has_point_rules", &scored::has_point_rules)
+      .def_property_readonly("leaf_scores", [](py::object self) {
+        return matrix_view(self, self.cast<const scored&>().leaf_scores());
+      }, "n × leaves scores (read-only view, NaN = not applicable).")
+      .def_property_readonly("patterns", [](py::object self) { return view1(self, self.cast<const scored&>().patterns()); })
+      .def_property_readonly("pattern_leaves", &scored::pattern_leaves)
+      .def("graded", [](const scored& s) {
+        py::array_t<bool> out(static_cast<py::ssize_t>(s.size()));
+        for (std::size_t i = 0; i < s.size(); ++i) out.mutable_data()[i] = s.graded(i);
+        return out;
+      })
+      .def(
+          "regrade",
+          [](const scored& s, const model& variant) {
+            auto out = std::make_shared<ratings>();
+            py::gil_scoped_release nogil;
+            *out = regrade(s, variant);
+            return out;
+          },
+          "model"_a, "Ratings of a model variant (refused, naming the difference, if its structure differs).")
+      .def(
+          "regrade_many",
+          [](const scored& s, const Eigen::Ref<const Eigen::MatrixXd>& weights, std::optional<Eigen::MatrixXd> min_totals,
+             bool totals, int threads) {
+            regrade_batch b;
+            b.weights = weights;
+            if (min_totals) b.min_totals = *min_totals;
+            regrade_many_options o;
+            o.totals = totals;
+            o.threads = threads;
+            regrade_many_result r;
+            {
+              py::gil_scoped_release nogil;
+              r = regrade_many(s, b, o);
+            }
+            py::object t = totals ? py::object(py::cast(std::move(r.totals))) : py::object(py::none());
+            return py::make_tuple(py::cast(std::move(r.grades)), t);
+          },
+          "weights"_a, "min_totals"_a = py::none(), "totals"_a = false, "threads"_a = 1,
+          "K × leaves global weights (and optional K × 5 cut-offs) → (K × n final grade levels int8, K × n "
+          "totals in centi-points or None). Without the GIL.");
+
+  m.def(
+      "score",
+      [](const model& mo, const dataset& d, std::int32_t as_of, const py_aggregator* reviews, bool input_hash) {
+        score_options opts;
+        opts.compute_input_hash = input_hash;
+        py::gil_scoped_release nogil;
+        if (reviews != nullptr) {
+          dataset with_reviews = d;
+          {
+            std::lock_guard<std::mutex> lock(reviews->mu);
+            reviews->agg.summary(civil_date(as_of)).apply_to(with_reviews);
+          }
+          return score(mo, with_reviews, civil_date(as_of), opts);
+        }
+        return score(mo, d, civil_date(as_of), opts);
+      },
+      "model"_a, "dataset"_a, "as_of"_a, "reviews"_a = py::none(), "input_hash"_a = true,
+      "Scores every operator at as_of (the weight-independent stages of rate), without the GIL.");
   m.def("rate", &rate_py, "model"_a, "dataset"_a, "as_of"_a, "reviews"_a = py::none(), "input_hash"_a = true,
         "Rates every operator at as_of (days since 1970-01-01), without the GIL. With reviews, the "
         "aggregator's summary at as_of replaces the dataset's review columns (on a copy).");
@@ -930,6 +1056,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("MISSING_DATE") = er::civil_date::missing().days();
   ep::register_errors(m);
   m.def("data_directory", &er::data_directory, "Where the shipped data is looked up ($EMBEDRATING_DATA_DIR first).");
+  m.def("rule_actions", &ep::rule_action_table, "The rule actions (name, phase, parameters, gate, effect text).");
   m.def("catalogue", &ep::catalogue_codes, "Codes of the shipped catalogue (scenarios, modes, statuses, veto flags).");
   m.def(
       "parse_date",

@@ -19,14 +19,14 @@ from _helpers import SAMPLE_AS_OF
 def test_result_arrays_are_read_only_views_of_the_cpp_result(ratings: er.Ratings, model: er.Model) -> None:
     n = len(ratings)
     total = ratings.total_centi
-    assert total.dtype == np.int64 and total.shape == (n,)
+    assert total.dtype == np.int32 and total.shape == (n,)  # compact results: centi-points in int32
     assert isinstance(total.base, _core.Ratings)  # the owning C++ object
     assert np.shares_memory(total, ratings.total_centi)  # no copy on each access
     assert not total.flags.writeable
     with pytest.raises(ValueError):
         total[0] = 1
     dims = ratings.dimension_centi
-    assert dims.shape == (n, len(model.dimensions)) and dims.dtype == np.int64
+    assert dims.shape == (n, len(model.dimensions)) and dims.dtype == np.int32
     assert np.shares_memory(dims, ratings.dimension_centi)
     assert np.array_equal(dims.sum(axis=1), total)  # points are exact integers
     assert ratings.node_centi.shape == (n, len(model.indicators))
