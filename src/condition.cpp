@@ -2,11 +2,14 @@
 // as bit masks over columns (SPEC §3 "Rules are data"; docs/model-format.md "Conditions").
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
 
 #include "condition_eval.hpp"
+#include "embedrating/detail/kernels.hpp"
 #include "embedrating/detail/compiled_model.hpp"
 #include "embedrating/errors.hpp"
 
@@ -304,19 +307,6 @@ void fill_bits(std::size_t n, std::uint64_t* out, Pred&& pred) {
   }
 }
 
-/// A missing value (NaN) compares false under every operator, `!=` included.
-void compare_numbers(compare_op op, const double* x, std::size_t n, double v, std::uint64_t* out) {
-  switch (op) {
-    case compare_op::lt: fill_bits(n, out, [&](std::size_t i) { return x[i] < v; }); return;
-    case compare_op::le: fill_bits(n, out, [&](std::size_t i) { return x[i] <= v; }); return;
-    case compare_op::gt: fill_bits(n, out, [&](std::size_t i) { return x[i] > v; }); return;
-    case compare_op::ge: fill_bits(n, out, [&](std::size_t i) { return x[i] >= v; }); return;
-    case compare_op::eq: fill_bits(n, out, [&](std::size_t i) { return x[i] == v; }); return;
-    case compare_op::ne: fill_bits(n, out, [&](std::size_t i) { return x[i] == x[i] && x[i] != v; }); return;
-    default: throw std::logic_error("compare_numbers: not a comparison");
-  }
-}
-
 bool compare_one(compare_op op, double a, double b) noexcept {
   switch (op) {
     case compare_op::lt: return a < b;
@@ -331,11 +321,68 @@ bool compare_one(compare_op op, double a, double b) noexcept {
 
 bool want_missing(const condition& c) noexcept { return c.numbers.empty() || c.numbers[0] != 0.0; }
 
+/// Bits of a 0/1 byte column, eight bytes per multiply.
+void bits_of_bytes(const std::uint8_t* x, std::size_t n, std::uint64_t* out) {
+  for (std::size_t base = 0, w = 0; base < n; base += 64, ++w) {
+    std::uint64_t word = 0;
+    if (base + 64 <= n) {
+      for (std::size_t k = 0; k < 8; ++k) word |= pack8(x + base + 8 * k) << (8 * k);
+    } else {
+      for (std::size_t b = 0; base + b < n; ++b) word |= static_cast<std::uint64_t>(x[base + b] != 0) << b;
+    }
+    out[w] = word;
+  }
+}
+
+/// The last date d with add_months(d, k) <= as_of: months_since(d) >= k exactly when d <= it
+/// (add_months is non-decreasing in d).
+civil_date last_date_with_months(civil_date as_of, int k) {
+  civil_date c = add_months(as_of, -k);
+  while (add_months(civil_date(c.days() + 1), k) <= as_of) c = civil_date(c.days() + 1);
+  while (add_months(c, k) > as_of) c = civil_date(c.days() - 1);
+  return c;
+}
+
+/// months_since.<date> compared with <, <=, > or >= as a comparison of dates; false when missing.
+bool months_since_as_dates(const condition& c, field_source& src, std::uint64_t* w) {
+  if (c.op != compare_op::lt && c.op != compare_op::le && c.op != compare_op::gt && c.op != compare_op::ge) return false;
+  const civil_date* d = src.date(c.field.name);
+  const civil_date as_of = src.as_of();
+  const double v = c.numbers.at(0);
+  if (d == nullptr || as_of.is_missing() || !(std::abs(v) < 1e6)) return false;
+  // months m (a whole number) >= k, with: m >= v ⟺ m >= ceil(v); m > v ⟺ m >= floor(v) + 1
+  const bool at_least = c.op == compare_op::ge || c.op == compare_op::gt;
+  const bool strict_side = c.op == compare_op::gt || c.op == compare_op::le;
+  const int k = strict_side ? static_cast<int>(std::floor(v)) + 1 : static_cast<int>(std::ceil(v));
+  const std::int32_t last = last_date_with_months(as_of, k).days();
+  static_assert(sizeof(civil_date) == sizeof(std::int32_t), "a date is its day count");
+  date_bits(reinterpret_cast<const std::int32_t*>(d), src.rows(), last, at_least, w);
+  return true;
+}
+
 void evaluate_compare(const condition& c, field_source& src, bitmask& out) {
   const std::size_t n = src.rows();
   out.assign(n, false);
   std::uint64_t* w = out.words();
   const field_ref& f = c.field;
+  if (f.kind == field_kind::flag && c.op != compare_op::is_missing) {
+    if (const std::uint8_t* x = src.flag(f.name)) {
+      // a flag is 0 or 1: the comparison's result for each, then the bits of the column
+      const auto result = [&](double v) {
+        if (c.op == compare_op::in) return std::find(c.numbers.begin(), c.numbers.end(), v) != c.numbers.end();
+        return compare_one(c.op, v, c.numbers.at(0));
+      };
+      const bool r0 = result(0.0), r1 = result(1.0);
+      if (r0 == r1) {
+        out.assign(n, r0);
+      } else {
+        bits_of_bytes(x, n, w);
+        if (r0) out.flip();
+      }
+      return;
+    }
+  }
+  if (f.kind == field_kind::months_since && months_since_as_dates(c, src, w)) return;
   if (f.kind == field_kind::raw && c.string_values) {  // a category compared with levels
     const category_view col = src.category(f.name);
     if (!col) throw std::logic_error("condition: no category column " + f.name);
@@ -374,6 +421,19 @@ void evaluate_compare(const condition& c, field_source& src, bitmask& out) {
   }
   if (f.kind == field_kind::scenarios && (c.op == compare_op::contains || c.op == compare_op::count_in)) {
     const set_view s = src.scenarios();
+    if (const std::uint64_t* rows = src.scenario_bits()) {
+      std::uint64_t want = 0;
+      for (std::size_t k = 0; k < s.levels->size(); ++k)
+        if (std::find(c.strings.begin(), c.strings.end(), (*s.levels)[k]) != c.strings.end()) want |= std::uint64_t{1} << k;
+      if (c.op == compare_op::contains) {
+        any_bits(rows, n, want, w);
+      } else {
+        fill_bits(n, w, [&](std::size_t i) {
+          return compare_one(c.count_cmp, static_cast<double>(__builtin_popcountll(rows[i] & want)), c.count_n);
+        });
+      }
+      return;
+    }
     std::vector<std::uint8_t> hit(s.levels->size(), 0);
     for (std::size_t k = 0; k < hit.size(); ++k)
       hit[k] = static_cast<std::uint8_t>(std::find(c.strings.begin(), c.strings.end(), (*s.levels)[k]) != c.strings.end());
@@ -387,22 +447,72 @@ void evaluate_compare(const condition& c, field_source& src, bitmask& out) {
   const double* x = src.numeric(f);
   if (x == nullptr) throw std::logic_error("condition: no numeric column " + f.text());
   switch (c.op) {
-    case compare_op::is_missing: {
-      const bool want = want_missing(c);
-      fill_bits(n, w, [&](std::size_t i) { return std::isnan(x[i]) == want; });
+    case compare_op::is_missing:
+      compare_bits(compare_op::is_missing, x, n, want_missing(c) ? 1.0 : 0.0, w);
       return;
-    }
     case compare_op::in:
       fill_bits(n, w, [&](std::size_t i) { return std::find(c.numbers.begin(), c.numbers.end(), x[i]) != c.numbers.end(); });
       return;
     default:
-      compare_numbers(c.op, x, n, c.numbers.at(0), w);
+      compare_bits(c.op, x, n, c.numbers.at(0), w);
   }
 }
+
+/// An exact key of a condition's meaning (numbers as bits), for the memo.
+void memo_key(const condition& c, std::string& k) {
+  k += static_cast<char>('0' + static_cast<int>(c.kind));
+  if (c.kind != condition::node_kind::compare) {
+    k += '(';
+    for (const auto& ch : c.children) memo_key(ch, k);
+    k += ')';
+    return;
+  }
+  k += c.field.text();
+  k += '\x1f';
+  k += to_string(c.op);
+  const auto bits = [&](double v) {
+    char buf[24];
+    std::uint64_t u;
+    std::memcpy(&u, &v, 8);
+    std::snprintf(buf, sizeof buf, "%016llx,", static_cast<unsigned long long>(u));
+    k += buf;
+  };
+  for (double v : c.numbers) bits(v);
+  for (const auto& s : c.strings) {
+    k += s;
+    k += '\x1e';
+  }
+  if (c.op == compare_op::count_in) {
+    k += to_string(c.count_cmp);
+    bits(c.count_n);
+  }
+  k += ';';
+}
+
+void evaluate_node(const condition& c, field_source& src, bitmask& out);
 
 }  // namespace
 
 void evaluate(const condition& c, field_source& src, bitmask& out) {
+  auto* memo = src.memo();
+  if (memo == nullptr) {
+    evaluate_node(c, src, out);
+    return;
+  }
+  std::string key;
+  memo_key(c, key);
+  const auto it = memo->find(key);
+  if (it != memo->end()) {
+    out = it->second;
+    return;
+  }
+  evaluate_node(c, src, out);
+  memo->emplace(std::move(key), out);
+}
+
+namespace {
+
+void evaluate_node(const condition& c, field_source& src, bitmask& out) {
   switch (c.kind) {
     case condition::node_kind::all: {
       out.assign(src.rows(), true);
@@ -431,6 +541,8 @@ void evaluate(const condition& c, field_source& src, bitmask& out) {
       return;
   }
 }
+
+}  // namespace
 
 bool reads_points(const field_ref& f, const compiled_model& cm) noexcept {
   switch (f.kind) {

@@ -3,6 +3,7 @@
 // (src/condition.cpp). A condition reads its fields through a `field_source`: the operators'
 // inputs when a dataset is scored (src/rate/inputs.hpp), points when a scored dataset is re-graded.
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -41,6 +42,18 @@ class field_source {
   /// attr.<name> texts ("" missing); "status" gives the status names.
   virtual const std::string* attribute(const std::string& name) = 0;
   virtual set_view scenarios() = 0;
+  // Fast paths (nullptr / missing: evaluate through numeric() instead):
+  /// flag.<name> as 0/1 bytes.
+  virtual const std::uint8_t* flag(const std::string&) { return nullptr; }
+  /// A date column (months_since.<name> compared with <, <=, > or >= becomes a date comparison).
+  virtual const civil_date* date(const std::string&) { return nullptr; }
+  /// The evaluation date that months_since counts to.
+  virtual civil_date as_of() const { return civil_date::missing(); }
+  /// Each row's scenarios as a bit set over scenarios().levels (when there are at most 64 levels).
+  virtual const std::uint64_t* scenario_bits() { return nullptr; }
+  /// Where evaluate() keeps the masks of conditions it has evaluated, so that a condition written
+  /// twice in a model (the same comparison in two rules) is evaluated once; nullptr: no memory.
+  virtual std::map<std::string, bitmask>* memo() { return nullptr; }
 };
 
 /// Evaluates `c` over every row of `src` into `out` (resized to src.rows()).

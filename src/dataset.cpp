@@ -225,6 +225,19 @@ void dataset::set_scenarios(const std::vector<std::vector<std::string>>& scenari
     scenario_codes_.insert(scenario_codes_.end(), row.begin(), row.end());
     scenario_offsets_.push_back(static_cast<std::uint32_t>(scenario_codes_.size()));
   }
+  make_scenario_bits();
+}
+
+void dataset::make_scenario_bits() {
+  scenario_bits_.clear();
+  if (scenario_levels_.size() > 64) return;
+  const std::size_t n = scenario_offsets_.size() - 1;
+  scenario_bits_.assign(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint64_t b = 0;
+    for (std::uint32_t k = scenario_offsets_[i]; k < scenario_offsets_[i + 1]; ++k) b |= std::uint64_t{1} << scenario_codes_[k];
+    scenario_bits_[i] = b;
+  }
 }
 
 void dataset::set_scenarios(std::vector<std::uint32_t> offsets, std::vector<std::int32_t> codes, std::vector<std::string> levels) {
@@ -252,6 +265,7 @@ void dataset::set_scenarios(std::vector<std::uint32_t> offsets, std::vector<std:
   scenario_offsets_ = std::move(offsets);
   scenario_codes_ = std::move(codes);
   scenario_levels_ = std::move(levels);
+  make_scenario_bits();
 }
 
 void dataset::set_review_column(const std::string& name, std::vector<double> values) {

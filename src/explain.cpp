@@ -56,7 +56,10 @@ double ratings::indicator_score_at(std::size_t i, std::size_t j) const {
   return state(*this).leaf_scores(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
 }
 
-const Eigen::MatrixXd& ratings::leaf_scores() const { return state(*this).leaf_scores; }
+leaf_score_matrix ratings::leaf_scores() const {
+  const auto& m = state(*this).leaf_scores;
+  return leaf_score_matrix(m.data(), m.rows(), m.cols());
+}
 
 std::int64_t ratings::available_centi_at(std::size_t i, std::size_t k) const {
   if (kept_available_) return (*kept_available_)(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(k));

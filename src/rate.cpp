@@ -2,6 +2,7 @@
 // points once (src/rate/*.cpp), regrade() the rest for a model variant; rate = regrade ∘ score.
 #include <algorithm>
 #include <limits>
+#include <new>
 
 #include "embedrating/errors.hpp"
 #include "embedrating/rate.hpp"
@@ -129,7 +130,10 @@ std::shared_ptr<const scored_state> score_rows(const model& m, const dataset& d,
   fx.vetoed = &vetoed;
   fx.terminate = &terminate;
   fx.node_na = &node_na;
-  fx.leaf_scores = &S.leaf_scores;
+  S.score_memory = large_buffer(sizeof(double) * n * cm.leaves.size());
+  new (&S.leaf_scores) Eigen::Map<Eigen::MatrixXd>(static_cast<double*>(S.score_memory.data()), static_cast<Eigen::Index>(n),
+                                                   static_cast<Eigen::Index>(cm.leaves.size()));
+  fx.leaf_scores = S.leaf_scores.data();
   fx.ceiling = ceiling.data();
   fx.down = down.data();
   fx.previous_grade = previous.data();
@@ -152,10 +156,10 @@ std::shared_ptr<const scored_state> score_rows(const model& m, const dataset& d,
 
   // leaf scores, set_score, patterns
   const std::vector<bitmask> leaf_na = leaf_not_applicable(cm, node_na, n);
-  score_leaves(cm, in, leaf_na, S.graded, S.leaf_scores, S.missing_warnings);
+  score_leaves(cm, in, leaf_na, S.graded, S.leaf_scores.data(), S.missing_warnings);
   run_phase(rule_phase::on_scores);
   S.patterns = find_patterns(leaf_na, n);
-  in.set_scores(&S.leaf_scores);
+  in.set_scores(S.leaf_scores.data());
 
   // history, then the rules after points that read none (limits, gates, reports)
   std::vector<grade> hist;
@@ -259,7 +263,11 @@ const model& scored::scoring_model() const { return *state_of(*this).scoring_mod
 civil_date scored::as_of() const { return state_of(*this).as_of; }
 const std::string& scored::input_hash() const { return state_of(*this).input_hash; }
 const std::vector<std::string>& scored::operator_ids() const { return state_of(*this).operator_ids.vector(); }
-const Eigen::MatrixXd& scored::leaf_scores() const { return state_of(*this).leaf_scores; }
+leaf_score_matrix scored::leaf_scores() const {
+  const auto& m = state_of(*this).leaf_scores;
+  return leaf_score_matrix(m.data(), m.rows(), m.cols());
+}
+void release_cached_memory() noexcept { detail::release_large_buffers(); }
 const std::vector<std::uint32_t>& scored::patterns() const { return state_of(*this).patterns.of_row; }
 const std::vector<std::vector<std::uint8_t>>& scored::pattern_leaves() const { return state_of(*this).patterns.applicable; }
 bool scored::graded(std::size_t i) const { return state_of(*this).graded.test(i); }

@@ -38,7 +38,7 @@ void apply_set_score(const rule& r, const bitmask& fired, rule_effects& e) {
     for (std::int32_t node = cm.leaves[j]; node >= 0 && !under; node = cm.nodes[static_cast<std::size_t>(node)].parent)
       under = node == target;
     if (!under) continue;
-    double* col = e.leaf_scores->col(static_cast<Eigen::Index>(j)).data();
+    double* col = e.leaf_scores + j * e.n;
     fired.for_each([&](std::size_t i) {
       if (!std::isnan(col[i])) col[i] = r.score;  // a not-applicable leaf stays not applicable
     });

@@ -101,6 +101,9 @@ class dataset {
   const std::vector<std::uint32_t>& scenario_offsets() const noexcept { return scenario_offsets_; }
   const std::vector<std::int32_t>& scenario_codes() const noexcept { return scenario_codes_; }
   const std::vector<std::string>& scenario_levels() const noexcept { return scenario_levels_; }
+  /// Each row's scenarios as a bit set over scenario_levels() (bit k: level k); empty when there
+  /// are more than 64 levels.
+  const std::vector<std::uint64_t>& scenario_bits() const noexcept { return scenario_bits_; }
   bool has_history() const noexcept { return !previous_grade_.empty(); }
   const std::vector<std::int8_t>& previous_grade() const noexcept { return previous_grade_; }  ///< -1: none
   const facility_table* facilities() const noexcept { return facilities_ ? &*facilities_ : nullptr; }
@@ -167,6 +170,8 @@ class dataset {
   std::vector<std::uint32_t> scenario_offsets_;
   std::vector<std::int32_t> scenario_codes_;
   std::vector<std::string> scenario_levels_;
+  std::vector<std::uint64_t> scenario_bits_;
+  void make_scenario_bits();
   std::vector<std::int8_t> previous_grade_;
   std::optional<facility_table> facilities_;
   std::vector<std::uint32_t> facility_offsets_, facility_index_;

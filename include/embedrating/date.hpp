@@ -98,9 +98,11 @@ constexpr civil_date add_months(civil_date date, int months) noexcept {
 /// "months_since(d) < N" holds exactly while as_of < add_months(d, N), for every N.
 constexpr int months_between(civil_date from, civil_date to) noexcept {
   const year_month_day a = to_ymd(from), b = to_ymd(to);
-  int m = (b.year - a.year) * 12 + static_cast<int>(b.month) - static_cast<int>(a.month);
-  while (add_months(from, m) > to) --m;
-  return m;
+  const int m = (b.year - a.year) * 12 + static_cast<int>(b.month) - static_cast<int>(a.month);
+  // add_months(from, m) falls in to's month on day min(a.day, days in that month): one month
+  // less when that day is after to's day (and the month before is always earlier than `to`).
+  const unsigned dim = detail::days_in_month(b.year, b.month);
+  return m - ((a.day < dim ? a.day : dim) > b.day ? 1 : 0);
 }
 
 /// Strict "YYYY-MM-DD" (also accepts "YYYY/MM/DD"); nullopt when malformed or not a real day.

@@ -66,6 +66,9 @@ enum class language : unsigned char { en, zh };
 
 /// Centi-points per operator and dimension (int32: a model's total is at most 10^7 points).
 using centi_matrix = Eigen::Matrix<std::int32_t, Eigen::Dynamic, Eigen::Dynamic>;
+/// n × leaves scores, column-major: a view of memory owned by the scored data (kept alive by the
+/// `scored` or `ratings` object it came from).
+using leaf_score_matrix = Eigen::Map<const Eigen::MatrixXd>;
 
 class ratings {
  public:
@@ -109,7 +112,7 @@ class ratings {
     return indicator_score_at(static_cast<std::size_t>(i), static_cast<std::size_t>(j));
   }
   /// The n × leaves matrix of leaf scores (column-major, NaN = not applicable).
-  const Eigen::MatrixXd& leaf_scores() const;
+  leaf_score_matrix leaf_scores() const;
   /// Points node k can earn for operator i after re-allocation of not-applicable points.
   template <class I, class K>
   std::int64_t available_centi(I i, K k) const {

@@ -49,7 +49,7 @@ class scored {
   const std::string& input_hash() const;
   const std::vector<std::string>& operator_ids() const;
   /// n × leaves scores in [0, 1] after set_score rules; NaN where a leaf is not applicable.
-  const Eigen::MatrixXd& leaf_scores() const;
+  leaf_score_matrix leaf_scores() const;
   /// The not-applicable pattern of each operator (0: every leaf applies) and, per pattern, the
   /// leaves that apply (1) or not (0).
   const std::vector<std::uint32_t>& patterns() const;
@@ -70,6 +70,10 @@ class scored {
 
 /// Scores every operator of `data` at `as_of` (the weight-independent stages of rate()).
 scored score(const model& m, const dataset& data, civil_date as_of, const score_options& options = {});
+/// Frees the memory kept for reuse by the large arrays of earlier ratings (the leaf-score
+/// matrices; see detail/large_buffer.hpp). Ratings still alive keep theirs.
+void release_cached_memory() noexcept;
+
 /// Scores row `row` alone (what rate_one grades).
 scored score_one(const model& m, const dataset& data, std::size_t row, civil_date as_of,
                  const score_options& options = {});

@@ -17,10 +17,31 @@ void fired_rules(const model_spec& s, const std::vector<const bitmask*>& fired,
     if (fired[r] == nullptr || s.rules[r].action == rule_action::prerequisite) continue;
     const rule& ru = s.rules[r];
     const civil_date* dates = ru.lapse.active() ? lapse_dates[r] : nullptr;
+    if (dates == nullptr) {
+      const fired_rule fr{static_cast<std::uint32_t>(r), civil_date::missing()};
+      fired[r]->for_each([&](std::size_t i) { out[pos[i]++] = fr; });
+      continue;
+    }
+    // the lapse date of each fired operator; dates repeat, so a small direct-mapped cache of
+    // add_months results saves most of the calendar arithmetic
+    struct slot_t {
+      std::int32_t day, lapse;
+    };
+    const bool cached = n >= 4096;
+    std::vector<slot_t> cache(cached ? 1024 : 0, slot_t{civil_date::missing().days(), 0});  // missing days are never looked up
     fired[r]->for_each([&](std::size_t i) {
       fired_rule fr;
       fr.rule = static_cast<std::uint32_t>(r);
-      if (dates != nullptr && !dates[i].is_missing()) fr.lapses_on = add_months(dates[i], ru.lapse.months);
+      const civil_date d = dates[i];
+      if (!d.is_missing()) {
+        if (cached) {
+          slot_t& slot = cache[static_cast<std::size_t>(static_cast<std::uint32_t>(d.days())) & 1023u];
+          if (slot.day != d.days()) slot = {d.days(), add_months(d, ru.lapse.months).days()};
+          fr.lapses_on = civil_date(slot.lapse);
+        } else {
+          fr.lapses_on = add_months(d, ru.lapse.months);
+        }
+      }
       out[pos[i]++] = fr;
     });
   }

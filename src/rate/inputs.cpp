@@ -6,6 +6,7 @@
 #include <limits>
 #include <set>
 
+#include "embedrating/detail/kernels.hpp"
 #include "embedrating/errors.hpp"
 #include "stages.hpp"
 
@@ -171,17 +172,39 @@ set_view operator_inputs::scenarios() {
   return {d_.scenario_offsets().data() + begin_, d_.scenario_codes().data(), &d_.scenario_levels()};
 }
 
+const std::uint8_t* operator_inputs::flag(const std::string& name) {
+  const auto* x = d_.flag(name);
+  return x ? x->data() + begin_ : nullptr;
+}
+
+const civil_date* operator_inputs::date(const std::string& name) {
+  const auto* x = d_.date(name);
+  return x ? x->data() + begin_ : nullptr;
+}
+
+const std::uint64_t* operator_inputs::scenario_bits() {
+  if (!d_.has_scenarios() || d_.scenario_bits().empty()) return nullptr;
+  return d_.scenario_bits().data() + begin_;
+}
+
 const double* operator_inputs::numeric(const field_ref& f) {
   if (f.kind == field_kind::raw)
     if (const double* x = raw_number(f.name)) return x;
-  if (f.kind == field_kind::reviews) {
-    const auto it = reviews_.columns.find(f.name);
+  if (f.kind == field_kind::reviews && review_counts_[0] != nullptr) {
+    for (std::size_t k = 0; k < 4; ++k)  // the outcome counts are read in place
+      if (f.name == review_input_columns[5 + k]) return review_counts_[5 + k];
+    auto it = reviews_.columns.find(f.name);
+    if (it == reviews_.columns.end()) {
+      std::vector<double> col;
+      if (review_measure(cm_.spec.reviews, review_counts_, n_, f.name, col))
+        it = reviews_.columns.emplace(f.name, std::move(col)).first;
+    }
     if (it != reviews_.columns.end()) return it->second.data();
   }
   if (f.kind == field_kind::score && scores_ != nullptr) {
     const auto it = cm_.node_index.find(f.name);
     if (it != cm_.node_index.end() && cm_.nodes[static_cast<std::size_t>(it->second)].leaf >= 0)
-      return scores_->col(cm_.nodes[static_cast<std::size_t>(it->second)].leaf).data();
+      return scores_ + static_cast<std::size_t>(cm_.nodes[static_cast<std::size_t>(it->second)].leaf) * n_;
   }
   const std::string key = f.text();
   const auto it = derived_.find(key);
@@ -223,9 +246,7 @@ void operator_inputs::check_ranges() const {
       if (!x || (!me.min && !me.max)) continue;
       const double lo = me.min.value_or(-std::numeric_limits<double>::infinity());
       const double hi = me.max.value_or(std::numeric_limits<double>::infinity());
-      bool bad = false;  // a branch-free scan first; the row is looked for only when one is out
-      for (std::size_t i = 0; i < n_; ++i) bad |= (x[i] < lo) | (x[i] > hi);
-      if (!bad) continue;
+      if (count_outside(x, n_, lo, hi) == 0) continue;  // the row is looked for only when one is out
       for (std::size_t i = 0; i < n_; ++i)
         if (x[i] < lo || x[i] > hi)
           data_fail(d_, "raw." + me.id, &d_.operator_ids()[begin_ + i],
@@ -256,9 +277,8 @@ void operator_inputs::check_ranges() const {
 
 void operator_inputs::derive_reviews() {
   if (!d_.review_column("stars_1")) return;
-  std::array<const double*, 9> counts{};
-  for (std::size_t k = 0; k < 9; ++k) counts[k] = d_.review_column(review_input_columns[k])->data() + begin_;
-  derive_review_measures(cm_.spec.reviews, counts, n_, reviews_);
+  for (std::size_t k = 0; k < 9; ++k) review_counts_[k] = d_.review_column(review_input_columns[k])->data() + begin_;
+  low_review_volume(cm_.spec.reviews, review_counts_, n_, reviews_.low_volume);
 }
 
 }  // namespace embedrating::detail

@@ -22,32 +22,41 @@ std::vector<bitmask> leaf_not_applicable(const compiled_model& cm, const std::ve
 }
 
 void score_leaves(const compiled_model& cm, operator_inputs& in, const std::vector<bitmask>& leaf_na,
-                  const bitmask& graded, Eigen::MatrixXd& scores,
+                  const bitmask& graded, double* scores,
                   std::vector<std::pair<std::uint32_t, operator_warning>>& warnings) {
   constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
   const model_spec& s = cm.spec;
   const std::size_t n = in.rows(), L = cm.leaves.size();
-  scores.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(L));
   std::vector<double> fallback;
-  auto score_field = [&](const field_ref& input, const scoring_function& f, double* dst) {
+  // scores one input into dst; returns how many are missing (NaN)
+  auto score_field = [&](const field_ref& input, const scoring_function& f, double* dst) -> std::size_t {
     if (f.kind == scoring_kind::categorical) {
       const category_view col = in.category(input.name);
       std::vector<double> table(col.levels->size());
       for (std::size_t k = 0; k < table.size(); ++k) table[k] = category_score(f, (*col.levels)[k]);
-      for (std::size_t i = 0; i < n; ++i) dst[i] = col.codes[i] < 0 ? nan_v : table[static_cast<std::size_t>(col.codes[i])];
-    } else {
-      score_column(f, in.numeric(input), n, dst);
+      std::size_t missing = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::int32_t c = col.codes[i];
+        missing += static_cast<std::size_t>(c < 0);
+        dst[i] = c < 0 ? nan_v : table[static_cast<std::size_t>(c)];
+      }
+      return missing;
     }
+    return score_column(f, in.numeric(input), n, dst);
   };
   for (std::size_t j = 0; j < L; ++j) {
     const indicator_node& nd = s.nodes[static_cast<std::size_t>(cm.leaves[j])];
-    double* out = scores.col(static_cast<Eigen::Index>(j)).data();
-    score_field(*nd.input, nd.scoring, out);
+    double* out = scores + j * n;
+    const std::size_t missing = score_field(*nd.input, nd.scoring, out);
     const bitmask& na = leaf_na[j];
     bool fallback_done = false;
     const auto warn = [&](std::size_t i, operator_warning::kind_t k) {
       warnings.push_back({static_cast<std::uint32_t>(i), {k, static_cast<std::uint32_t>(j)}});
     };
+    if (missing == 0) {  // most columns miss nothing: then only the not-applicable rows change
+      na.for_each([&](std::size_t i) { out[i] = nan_v; });
+      continue;
+    }
     for (std::size_t i = 0; i < n; ++i) {
       if (na.test(i)) {
         out[i] = nan_v;

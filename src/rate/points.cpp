@@ -32,6 +32,31 @@ na_patterns find_patterns(const std::vector<bitmask>& leaf_na, std::size_t n) {
     if (leaf_na[j].any()) with_na.push_back(j);
   if (with_na.empty()) return out;
   const std::size_t W = (L + 63) / 64;
+  const auto add_pattern = [&](const std::uint64_t* key) {
+    std::vector<std::uint8_t> a(L, 1);
+    for (std::size_t j = 0; j < L; ++j)
+      if ((key[j / 64] >> (j % 64)) & 1u) a[j] = 0;
+    out.applicable.push_back(std::move(a));
+    return static_cast<std::uint32_t>(out.applicable.size() - 1);
+  };
+  if (W == 1) {  // up to 64 leaves: one word per operator, and neighbours mostly share it
+    std::vector<std::uint64_t> keys(n, 0);
+    for (std::size_t j : with_na) leaf_na[j].for_each([&](std::size_t i) { keys[i] |= std::uint64_t{1} << j; });
+    std::unordered_map<std::uint64_t, std::uint32_t> ids;
+    std::uint64_t last_key = 0;
+    std::uint32_t last_id = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t k = keys[i];
+      if (k == 0) continue;
+      if (k != last_key || last_id == 0) {
+        const auto it = ids.find(k);
+        last_id = it != ids.end() ? it->second : ids.emplace(k, add_pattern(&k)).first->second;
+        last_key = k;
+      }
+      out.of_row[i] = last_id;
+    }
+    return out;
+  }
   std::vector<std::uint64_t> keys(n * W, 0);
   for (std::size_t j : with_na) leaf_na[j].for_each([&](std::size_t i) { keys[i * W + j / 64] |= std::uint64_t{1} << (j % 64); });
   std::unordered_map<std::vector<std::uint64_t>, std::uint32_t, key_hash> ids;
@@ -41,14 +66,8 @@ na_patterns find_patterns(const std::vector<bitmask>& leaf_na, std::size_t n) {
     for (std::size_t w = 0; w < W; ++w) any = any || keys[i * W + w] != 0;
     if (!any) continue;
     key.assign(keys.begin() + static_cast<std::ptrdiff_t>(i * W), keys.begin() + static_cast<std::ptrdiff_t>((i + 1) * W));
-    const auto [it, added] = ids.emplace(key, static_cast<std::uint32_t>(out.applicable.size()));
-    if (added) {
-      std::vector<std::uint8_t> a(L, 1);
-      for (std::size_t j = 0; j < L; ++j)
-        if ((key[j / 64] >> (j % 64)) & 1u) a[j] = 0;
-      out.applicable.push_back(std::move(a));
-    }
-    out.of_row[i] = it->second;
+    const auto it = ids.find(key);
+    out.of_row[i] = it != ids.end() ? it->second : ids.emplace(key, add_pattern(key.data())).first->second;
   }
   return out;
 }
@@ -121,6 +140,10 @@ point_plan make_point_plan(const compiled_model& cm, const std::vector<std::int6
     for (std::size_t j = 0; j < p.leaves; ++j)
       p.leaf_available[q * p.leaves + j] = static_cast<double>(a[static_cast<std::size_t>(cm.leaves[j])]);
   }
+  p.leaf_uniform.assign(p.leaves, 1);
+  for (std::size_t j = 0; j < p.leaves; ++j)
+    for (std::size_t q = 1; q < p.patterns; ++q)
+      if (p.leaf_available[q * p.leaves + j] != p.leaf_available[j]) p.leaf_uniform[j] = 0;
   p.leaf_dimension.resize(p.leaves);
   for (std::size_t j = 0; j < p.leaves; ++j)
     p.leaf_dimension[j] = cm.nodes[static_cast<std::size_t>(cm.leaves[j])].dimension;
@@ -162,23 +185,31 @@ point_plan make_point_plan(const model& variant, const na_patterns& patterns) {
   return make_point_plan(cm, pts, totals, patterns);
 }
 
-void dimension_points(const point_plan& plan, const Eigen::MatrixXd& scores, const std::uint32_t* pattern,
+void dimension_points(const point_plan& plan, const Eigen::Ref<const Eigen::MatrixXd>& scores, const std::uint32_t* pattern,
                       std::size_t n, centi_matrix& dims, std::vector<std::int32_t>& total) {
   const std::size_t D = plan.dims, L = plan.leaves;
   dims.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(D));
   total.resize(n);
   constexpr std::size_t B = 512;
   std::vector<double> acc(D * B);
+  std::vector<std::uint32_t> present;
   for (std::size_t b = 0; b < n; b += B) {
     const std::size_t m = std::min(B, n - b);
     std::fill(acc.begin(), acc.end(), 0.0);
-    bool uniform = true;
-    for (std::size_t i = 1; i < m && uniform; ++i) uniform = pattern[b + i] == pattern[b];
+    // the patterns in this block (few): a leaf whose points differ between them takes one pass each
+    present.clear();
+    for (std::size_t i = 0; i < m; ++i)
+      if (std::find(present.begin(), present.end(), pattern[b + i]) == present.end()) present.push_back(pattern[b + i]);
     for (std::size_t j = 0; j < L; ++j) {
       const double* s = scores.col(static_cast<Eigen::Index>(j)).data() + b;
       double* a = acc.data() + static_cast<std::size_t>(plan.leaf_dimension[j]) * B;
-      if (uniform) accumulate_points(s, plan.leaf_available[pattern[b] * L + j], m, a);
-      else accumulate_points_by_pattern(s, plan.leaf_available.data() + j, L, pattern + b, m, a);
+      if (present.size() == 1 || plan.leaf_uniform[j]) {
+        accumulate_points(s, plan.leaf_available[pattern[b] * L + j], m, a);
+      } else if (present.size() <= 8) {
+        for (std::uint32_t q : present) accumulate_points_of_pattern(s, plan.leaf_available[q * L + j], pattern + b, q, m, a);
+      } else {
+        accumulate_points_by_pattern(s, plan.leaf_available.data() + j, L, pattern + b, m, a);
+      }
     }
     for (std::size_t i = 0; i < m; ++i) {
       std::int64_t t = 0;

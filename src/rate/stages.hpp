@@ -24,6 +24,7 @@
 #include "embedrating/dataset.hpp"
 #include "embedrating/detail/bitmask.hpp"
 #include "embedrating/detail/compiled_model.hpp"
+#include "embedrating/detail/large_buffer.hpp"
 #include "embedrating/ratings.hpp"
 #include "embedrating/scored.hpp"
 
@@ -52,8 +53,13 @@ void check_columns(const compiled_model& cm, const dataset& d, std::vector<std::
 /// range-checked (data_error naming the facility and operator).
 void roll_up(const compiled_model& cm, const dataset& d, std::size_t begin, std::size_t n, rolled_columns& out);
 
-/// The review measures of `n` operators from the nine review count columns (in the order of
-/// `review_input_columns`).
+/// One review measure (a name of detail::review_measures) of `n` operators from the nine review
+/// count columns (in the order of `review_input_columns`); false for an unknown name.
+bool review_measure(const review_settings& rs, const std::array<const double*, 9>& counts, std::size_t n,
+                    const std::string& name, std::vector<double>& out);
+/// Operators with fewer valid reviews than the model's min_count.
+void low_review_volume(const review_settings& rs, const std::array<const double*, 9>& counts, std::size_t n, bitmask& out);
+/// Every review measure and the low-volume mask.
 void derive_review_measures(const review_settings& rs, const std::array<const double*, 9>& counts, std::size_t n,
                      review_measure_columns& out);
 
@@ -69,17 +75,24 @@ class operator_inputs final : public field_source {
   category_view category(const std::string& name) override;
   const std::string* attribute(const std::string& name) override;
   set_view scenarios() override;
+  const std::uint8_t* flag(const std::string& name) override;
+  const civil_date* date(const std::string& name) override;
+  civil_date as_of() const override { return as_of_; }
+  const std::uint64_t* scenario_bits() override;
+  /// Repeated conditions are worth remembering over many operators; for a few, keying costs more.
+  std::map<std::string, bitmask>* memo() override { return n_ >= 4096 ? &memo_ : nullptr; }
 
   /// A raw number column (rolled up when the model's facilities give it), or nullptr.
   const double* raw_number(const std::string& name) const;
   /// Throws data_error for the first raw value outside its measure's range or category level
   /// not among its measure's levels.
   void check_ranges() const;
-  /// Computes the review measures when the dataset has review columns.
+  /// Notes the review columns (the measures are computed when first read) and the operators with
+  /// fewer valid reviews than the model's minimum.
   void derive_reviews();
   const bitmask* low_volume() const { return reviews_.low_volume.size() ? &reviews_.low_volume : nullptr; }
-  /// Leaf scores (n × leaves) for score.<leaf>, once they are computed.
-  void set_scores(const Eigen::MatrixXd* scores) noexcept { scores_ = scores; }
+  /// Leaf scores (n × leaves, column-major) for score.<leaf>, once they are computed.
+  void set_scores(const double* scores) noexcept { scores_ = scores; }
 
   const dataset& data() const noexcept { return d_; }
   std::size_t begin() const noexcept { return begin_; }
@@ -92,10 +105,12 @@ class operator_inputs final : public field_source {
   std::size_t begin_, n_;
   rolled_columns rolled_;
   review_measure_columns reviews_;
+  std::array<const double*, 9> review_counts_{};
   std::map<std::string, std::vector<double>> derived_;  ///< numeric views by field text
   std::vector<std::string> status_text_;
   std::vector<std::uint32_t> scenario_offsets_;         ///< all zero when the dataset has no scenarios
-  const Eigen::MatrixXd* scores_ = nullptr;
+  const double* scores_ = nullptr;
+  std::map<std::string, bitmask> memo_;  ///< conditions evaluated so far (a model may repeat one)
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -108,7 +123,7 @@ struct rule_effects {
   bitmask* vetoed = nullptr;                 ///< veto
   bitmask* terminate = nullptr;              ///< veto with terminate
   std::vector<bitmask>* node_na = nullptr;   ///< not_applicable: by node
-  Eigen::MatrixXd* leaf_scores = nullptr;    ///< set_score
+  double* leaf_scores = nullptr;             ///< set_score: n × leaves, column-major
   std::int8_t* ceiling = nullptr;            ///< cap, hold: highest final level
   std::int8_t* down = nullptr;               ///< downgrade: levels down
   const std::int8_t* previous_grade = nullptr;  ///< hold: -1 for a first rating
@@ -135,11 +150,11 @@ void operator_warnings(const model_spec& s, const std::vector<std::pair<std::uin
 /// and not_applicable rules (`node_na`, by node; empty = never).
 std::vector<bitmask> leaf_not_applicable(const compiled_model& cm, const std::vector<bitmask>& node_na, std::size_t n);
 
-/// Scores every leaf into `scores` (n × leaves): scoring functions, NaN where not applicable,
-/// missing policies (data_error for a missing input under "error" when the operator is graded;
-/// warnings for the others, as (row, warning) in leaf order).
+/// Scores every leaf into `scores` (n × leaves, column-major, allocated by the caller): scoring
+/// functions, NaN where not applicable, missing policies (data_error for a missing input under
+/// "error" when the operator is graded; warnings for the others, as (row, warning) in leaf order).
 void score_leaves(const compiled_model& cm, operator_inputs& in, const std::vector<bitmask>& leaf_na,
-                  const bitmask& graded, Eigen::MatrixXd& scores,
+                  const bitmask& graded, double* scores,
                   std::vector<std::pair<std::uint32_t, operator_warning>>& warnings);
 
 // ---------------------------------------------------------------------------------------------
@@ -167,6 +182,7 @@ struct point_plan {
   std::vector<std::int64_t> available;     ///< patterns × nodes
   std::vector<double> leaf_available;      ///< patterns × leaves (double, for the kernels)
   std::vector<std::int32_t> leaf_dimension;  ///< dimension index per leaf
+  std::vector<std::uint8_t> leaf_uniform;    ///< 1 when a leaf's available points are the same in every pattern
   /// Cumulative thresholds: level l passes when total >= min_total[l] and every dimension d
   /// has >= required[(p * 6 + l) * dims + d] (max over levels <= l, so passing is monotone).
   std::array<std::int64_t, grade_count> min_total{};
@@ -178,7 +194,7 @@ point_plan make_point_plan(const model& variant, const na_patterns& patterns);
 
 /// Dimension and total centi-points of every operator: leaf points = round-half-up(score ×
 /// available) (NaN scores earn 0), summed per dimension.
-void dimension_points(const point_plan& plan, const Eigen::MatrixXd& scores, const std::uint32_t* pattern,
+void dimension_points(const point_plan& plan, const Eigen::Ref<const Eigen::MatrixXd>& scores, const std::uint32_t* pattern,
                       std::size_t n, centi_matrix& dims, std::vector<std::int32_t>& total);
 
 /// Earned and available centi-points of every node for one operator.
@@ -220,7 +236,8 @@ struct scored_state {
   shared_column<std::uint8_t> terminate;
   bitmask graded;  ///< active and not vetoed
 
-  Eigen::MatrixXd leaf_scores;  ///< n × leaves
+  large_buffer score_memory;                               ///< owns the leaf scores
+  Eigen::Map<Eigen::MatrixXd> leaf_scores{nullptr, 0, 0};  ///< n × leaves
   na_patterns patterns;
 
   // rules: masks of the rules that read no points; partial conditions of those that do

@@ -143,6 +143,17 @@ TEST(date, add_months_crosses_years_both_ways) {
   EXPECT_EQ(add_months(ymd(1970, 1, 31), -2), ymd(1969, 11, 30));
 }
 
+TEST(date, months_between_is_the_largest_m_with_add_months_at_most_to) {
+  // the closed form against its definition, for pairs in both orders and every month end
+  for (std::int32_t a = 19000; a < 19800; a += 7)
+    for (std::int32_t b = 18500; b < 20300; b += 29) {
+      const embedrating::civil_date from(a), to(b);
+      const int m = months_between(from, to);
+      ASSERT_LE(embedrating::add_months(from, m), to) << a << " " << b;
+      ASSERT_GT(embedrating::add_months(from, m + 1), to) << a << " " << b;
+    }
+}
+
 TEST(date, months_between_exact_boundary) {
   EXPECT_EQ(months_between(ymd(2024, 1, 15), ymd(2024, 1, 15)), 0);
   EXPECT_EQ(months_between(ymd(2024, 1, 15), ymd(2024, 2, 15)), 1);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <random>
 
 #include "embedrating/embedrating.hpp"
 #include "rate/stages.hpp"
@@ -36,6 +37,19 @@ class fake_source final : public field_source {
     return it == attributes.end() ? nullptr : it->second.data();
   }
   set_view scenarios() override { return {offsets.data(), codes.data(), &levels}; }
+  const civil_date* date(const std::string& name) override {
+    const auto it = dates.find(name);
+    return it == dates.end() ? nullptr : it->second.data();
+  }
+  civil_date as_of() const override { return today; }
+  const std::uint8_t* flag(const std::string& name) override {
+    const auto it = flags.find(name);
+    return it == flags.end() ? nullptr : it->second.data();
+  }
+
+  std::map<std::string, std::vector<civil_date>> dates;
+  std::map<std::string, std::vector<std::uint8_t>> flags;
+  civil_date today = civil_date::missing();
 
   std::map<std::string, std::vector<double>> numbers;
   std::map<std::string, category_column> categories;
@@ -211,6 +225,48 @@ TEST(stages, comparisons_evaluate_to_bits_and_missing_compares_false) {
   check(compare_op::is_missing, {1}, [](double a) { return std::isnan(a); });
   check(compare_op::is_missing, {0}, [](double a) { return !std::isnan(a); });
   EXPECT_FALSE(out.test(5) && false);
+}
+
+TEST(stages, months_since_compared_as_dates_equals_counting_months) {
+  // the date path (a boundary date per comparison) against months_between on every row
+  std::mt19937_64 rng(5);
+  const std::size_t n = 3000;
+  fake_source by_dates(n), by_months(n);
+  by_dates.today = make_date(2025, 3, 31);
+  auto& d = by_dates.dates["opened_on"];
+  auto& m = by_months.numbers["months_since.opened_on"];
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool missing = i % 17 == 0;
+    const civil_date x(by_dates.today.days() - 800 + static_cast<std::int32_t>(rng() % 1000));  // some after as_of
+    d.push_back(missing ? civil_date::missing() : x);
+    m.push_back(missing ? nan_v : static_cast<double>(months_between(x, by_dates.today)));
+  }
+  bitmask a, b;
+  for (compare_op op : {compare_op::lt, compare_op::le, compare_op::gt, compare_op::ge})
+    for (double v : {-3.0, 0.0, 1.0, 2.5, 3.0, 12.0, 24.0, 35.9}) {
+      const condition c = compare("months_since.opened_on", op, {v});
+      evaluate(c, by_dates, a);
+      evaluate(c, by_months, b);
+      ASSERT_EQ(a, b) << to_string(op) << " " << v;
+    }
+}
+
+TEST(stages, flags_compare_as_bytes) {
+  fake_source bytes(70), numbers(70);
+  for (std::size_t i = 0; i < 70; ++i) {
+    bytes.flags["x"].push_back(i % 3 == 0 ? 1 : 0);
+    numbers.numbers["flag.x"].push_back(i % 3 == 0 ? 1.0 : 0.0);
+  }
+  bitmask a, b;
+  for (compare_op op : {compare_op::eq, compare_op::ne, compare_op::lt, compare_op::ge})
+    for (double v : {0.0, 1.0}) {
+      evaluate(compare("flag.x", op, {v}), bytes, a);
+      evaluate(compare("flag.x", op, {v}), numbers, b);
+      ASSERT_EQ(a, b) << to_string(op) << " " << v;
+    }
+  evaluate(compare("flag.x", compare_op::in, {1.0, 5.0}), bytes, a);
+  evaluate(compare("flag.x", compare_op::in, {1.0, 5.0}), numbers, b);
+  EXPECT_EQ(a, b);
 }
 
 TEST(stages, categories_attributes_and_scenario_sets) {

@@ -5,12 +5,24 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "../condition.hpp"
 #include "../scoring.hpp"
 
 namespace embedrating::detail {
 
-/// out[i] = score of x[i] under a numeric scoring function; NaN (missing) stays NaN.
-void score_column(const scoring_function& f, const double* x, std::size_t n, double* out) noexcept;
+/// out[i] = score of x[i] under a numeric scoring function; NaN (missing) stays NaN. Returns the
+/// number of NaN scores written (the missing inputs).
+std::size_t score_column(const scoring_function& f, const double* x, std::size_t n, double* out) noexcept;
+
+/// Bit i of out = (x[i] op v) for op in < <= > >= == != (NaN compares false, != included), or
+/// for op = is_missing: isnan(x[i]) == (v != 0). out has (n + 63) / 64 words; the tail bits are 0.
+void compare_bits(compare_op op, const double* x, std::size_t n, double v, std::uint64_t* out) noexcept;
+
+/// Bit i of out = d[i] != missing && (at_most ? d[i] <= bound : d[i] > bound), dates as day counts.
+void date_bits(const std::int32_t* d, std::size_t n, std::int32_t bound, bool at_most, std::uint64_t* out) noexcept;
+
+/// Bit i of out = (rows[i] & want) != 0.
+void any_bits(const std::uint64_t* rows, std::size_t n, std::uint64_t want, std::uint64_t* out) noexcept;
 
 /// out[i] = round-half-up(score[i] × available) centi-points; NaN scores give 0.
 void points_column(const double* score, std::int64_t available, std::size_t n, std::int64_t* out) noexcept;
@@ -18,9 +30,19 @@ void points_column(const double* score, std::int64_t available, std::size_t n, s
 /// acc[i] += round-half-up(score[i] × available) (0 for a NaN score): a leaf's centi-points.
 void accumulate_points(const double* score, double available, std::size_t n, double* acc) noexcept;
 
+/// The same for the rows of one pattern only (pattern[i] == which); other rows unchanged.
+void accumulate_points_of_pattern(const double* score, double available, const std::uint32_t* pattern,
+                                  std::uint32_t which, std::size_t n, double* acc) noexcept;
+
 /// The same with the available points of each row's pattern: available[pattern[i] * stride].
 void accumulate_points_by_pattern(const double* score, const double* available, std::size_t stride,
                                   const std::uint32_t* pattern, std::size_t n, double* acc) noexcept;
+
+/// Number of x[i] with x[i] < lo or x[i] > hi (NaN counts as inside).
+std::size_t count_outside(const double* x, std::size_t n, double lo, double hi) noexcept;
+
+/// Number of NaN values in x.
+std::size_t count_nan(const double* x, std::size_t n) noexcept;
 
 /// dst[i] += src[i]
 void add_column(const std::int64_t* src, std::size_t n, std::int64_t* dst) noexcept;
