@@ -98,7 +98,7 @@ void validate(const compiled_model& cm, const regrade_batch& b) {
 
 /// The exact final grade of one operator of a tile under one variant.
 std::int8_t exact_grade(const point_plan& plan, std::uint32_t p, const double* tile_scores, std::size_t T, std::size_t i,
-                        std::int8_t cap, std::int8_t down, std::int64_t* dims, std::int64_t& total) {
+                        std::int64_t cap, std::int64_t down, std::int64_t* dims, std::int64_t& total) {
   const std::size_t D = plan.dims, L = plan.leaves;
   std::fill(dims, dims + D, 0);
   for (std::size_t j = 0; j < L; ++j) {
@@ -115,7 +115,7 @@ std::int8_t exact_grade(const point_plan& plan, std::uint32_t p, const double* t
     for (std::size_t d = 0; d < D; ++d) ok &= dims[d] >= req[static_cast<std::size_t>(l) * D + d];
     lvl += ok ? 1 : 0;
   }
-  return static_cast<std::int8_t>(std::max(0, std::min<int>(lvl, cap) - down));
+  return static_cast<std::int8_t>(std::max<std::int64_t>(0, std::min<std::int64_t>(lvl, cap) - down));
 }
 
 /// With rules that compare points, each variant is a model re-graded in full.
@@ -197,30 +197,32 @@ void regrade_many(const scored& sc, const regrade_batch& batch, const regrade_ma
   if (fast) {
     for (std::size_t p = 0; p < P; ++p) {
       avail[p].assign(Kpad * L, 0.0);
-      thresholds[p].assign(K * 2 * grade_count * (D + 1), 0.0);
+      const std::size_t C = D + 1, stride = 6 * C + 8 * C;
+      thresholds[p].assign(K * stride, 0.0);
       std::vector<double> margin(D, 1e-4);
       for (std::size_t j = 0; j < L; ++j)
         if (S.patterns.applicable[p][j]) margin[static_cast<std::size_t>(plans[0].leaf_dimension[j])] += 0.5;
       double margin_total = 0.0;
       for (double m : margin) margin_total += m;
+      constexpr double inf = std::numeric_limits<double>::infinity();
       for (std::size_t k = 0; k < K; ++k) {
         const point_plan& pl = plans[k];
         std::copy_n(pl.leaf_available.begin() + static_cast<std::ptrdiff_t>(p * L), L, avail[p].begin() + static_cast<std::ptrdiff_t>(k * L));
-        double* t = thresholds[p].data() + k * 2 * grade_count * (D + 1);
+        double* lo = thresholds[p].data() + k * stride;
+        double* hi = lo + 6 * C;
+        for (std::size_t c = 0; c < C; ++c) {
+          hi[8 * c + 0] = -inf;  // level 0 always passes
+          hi[8 * c + 6] = hi[8 * c + 7] = inf;
+        }
         for (std::size_t l = 1; l < static_cast<std::size_t>(grade_count); ++l) {
-          double* lo = t + l * (D + 1);
-          double* hi = t + (grade_count + l) * (D + 1);
           const auto mt = static_cast<double>(pl.min_total[l]);
-          lo[0] = mt + margin_total;
-          hi[0] = mt - margin_total;
+          lo[l * C] = mt + margin_total;
+          hi[l] = mt - margin_total;
           for (std::size_t d = 0; d < D; ++d) {
             const std::int64_t req = pl.required[(p * grade_count + l) * D + d];
-            if (req == std::numeric_limits<std::int64_t>::min()) {
-              lo[1 + d] = hi[1 + d] = -std::numeric_limits<double>::infinity();
-            } else {
-              lo[1 + d] = static_cast<double>(req) + margin[d];
-              hi[1 + d] = static_cast<double>(req) - margin[d];
-            }
+            const bool none = req == std::numeric_limits<std::int64_t>::min();
+            lo[l * C + 1 + d] = none ? -inf : static_cast<double>(req) + margin[d];
+            hi[8 * (1 + d) + l] = none ? -inf : static_cast<double>(req) - margin[d];
           }
         }
       }
@@ -258,7 +260,8 @@ void regrade_many(const scored& sc, const regrade_batch& batch, const regrade_ma
   auto work = [&](int worker) {
     try {
       std::vector<double> tile_scores(L * T);
-      std::vector<std::int8_t> cap(T), down(T), grades(K * T);
+      std::vector<std::int64_t> cap(T), down(T);
+      std::vector<std::int8_t> grades(K * T);
       std::vector<std::int32_t> totals(options.totals ? K * T : 0);
       std::vector<std::int64_t> dims(D);
       for (std::size_t t = next_tile++; t < tiles.size(); t = next_tile++) {
@@ -276,7 +279,7 @@ void regrade_many(const scored& sc, const regrade_batch& batch, const regrade_ma
         for (std::size_t r = 0; r < T; ++r) {
           if (r < tr.count) {
             const std::uint32_t i = rows[r];
-            cap[r] = S.graded.test(i) ? static_cast<std::int8_t>(std::min<int>(S.prerequisite_level[i], S.ceiling[i])) : std::int8_t{-1};
+            cap[r] = S.graded.test(i) ? std::min<std::int64_t>(S.prerequisite_level[i], S.ceiling[i]) : -1;
             down[r] = S.down[i];
           } else {
             cap[r] = -1;

@@ -57,11 +57,13 @@ struct regrade_tile_args {
   const std::size_t* leaf_begin = nullptr;  ///< dims + 1: the leaves of dimension d are [leaf_begin[d], leaf_begin[d+1])
   const double* scores = nullptr;           ///< leaves × rows (leaf-major), not applicable = 0
   const double* available = nullptr;        ///< variants (padded to a multiple of 4 with zeros) × leaves
-  /// per variant: [lo, hi] × 6 levels × (total, dims…): level l passes (lo) when every value is
-  /// >= its lo threshold, may pass (hi) when >= its hi threshold; thresholds carry the margin.
+  /// per variant, 14 × (dims + 1) doubles: lo[6][dims + 1] (level l surely passes when the total
+  /// and every dimension are >= their lo thresholds of l), then hi[dims + 1][8] (level l may pass
+  /// when every value is >= its hi threshold of l; entries 6 and 7 are +inf). Both carry the margin
+  /// of the unrounded sums; cumulative over levels.
   const double* thresholds = nullptr;
-  const std::int8_t* cap = nullptr;         ///< per row: highest level allowed (prerequisites, caps, history); -1 not graded
-  const std::int8_t* down = nullptr;        ///< per row: levels down
+  const std::int64_t* cap = nullptr;        ///< per row: highest level allowed (prerequisites, caps, history); -1 not graded
+  const std::int64_t* down = nullptr;       ///< per row: levels down
   std::int8_t* grades = nullptr;            ///< variants × rows: final level, or -1 when the margin leaves it open
 };
 void run_regrade_tile(const regrade_tile_args& args) noexcept;
@@ -69,6 +71,9 @@ void run_regrade_tile(const regrade_tile_args& args) noexcept;
 /// An FMA-bound loop (16 independent chains of 8 doubles): `iterations` × 128 fused multiply-adds.
 /// The machine reference of the regrade_many benchmark.
 double fma_reference(std::size_t iterations, double seed) noexcept;
+
+/// The instruction set the regrade_many kernel runs with here: "avx512", "avx2" or "generic".
+const char* regrade_kernel_isa() noexcept;
 
 /// Streaming copy used as the memory-bandwidth reference in benchmarks.
 void stream_copy(const double* src, std::size_t n, double* dst) noexcept;
