@@ -18,4 +18,5 @@
 #include "reviews.hpp"
 #include "rules.hpp"
 #include "scoring.hpp"
+#include "weights.hpp"
 #include <embedrating/version.hpp>
