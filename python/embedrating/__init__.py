@@ -41,7 +41,7 @@ except ImportError as _exc:  # pragma: no cover - depends on the installation
         "does not work."
     ) from _exc
 
-from . import reviews
+from . import reviews, weights
 from ._aggregator import ReviewAggregator
 from ._dataset import Dataset, load_sample
 from ._errors import ArchiveError, DataError, Error, ModelError, RatingWarning
@@ -89,4 +89,5 @@ __all__ = [
     "default_model",
     "load_sample",
     "reviews",
+    "weights",
 ]

@@ -951,4 +951,5 @@ PYBIND11_MODULE(_core, m) {
   ep::register_dataset(m);
   ep::register_reviews(m);  // before the ratings: rate() takes a ReviewAggregator
   ep::register_ratings(m);
+  ep::register_weights(m);
 }
