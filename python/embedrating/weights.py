@@ -176,7 +176,7 @@ class Worst:
     """CR (same method) with the suggested value."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class AHPResult:
     """An AHP result: ``weights`` (numpy, sum 1, in ``ids`` order), ``series`` (the same as a
     pandas Series by id), ``lambda_max``, ``ci``, ``cr``, ``ri`` (and ``ri_table``), ``method``,
@@ -269,7 +269,7 @@ def ahp(
     return _ahp_result(d, values, names, options)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GroupAHPResult:
     """Group AHP: ``weights``/``series`` of the group, ``experts`` (one :class:`AHPResult` each),
     ``aggregate`` (AIJ: the :class:`AHPResult` of the aggregated matrix, with its CR and worst
@@ -352,7 +352,7 @@ def group_ahp(
     return GroupAHPResult(names, d["aggregation"], np.asarray(d["weights"]), np.asarray(d["expert_weights"]), experts, agg, matrix)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class HierarchyResult:
     """Hierarchical AHP over a model's tree: ``weights`` (global leaf weights, a Series by
     indicator id in ``model.weights`` order, sum 1), ``local`` (node → Series of its children's
