@@ -28,6 +28,7 @@
 #include <embedrating/version.hpp>
 
 #include "text_table.hpp"
+#include "weights_cmd.hpp"
 
 namespace embedrating::cli {
 
@@ -794,6 +795,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   summarize_cmd->add_option("--output,-o", revo.output, "Write the result to FILE instead of standard output");
   summarize_cmd->add_flag("--strict", revo.strict, "Exit with status 1 when any event was rejected");
 
+  const weights_command weights_cmd(app);  // embedrating weights ahp|entropy|critic|std-dev|cv (weights_cmd.cpp)
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -806,6 +809,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (explain_cmd->parsed()) return cmd_explain(eo, operator_id, out, err);
     if (validate_cmd->parsed()) return cmd_validate(vo, out, err);
     if (summarize_cmd->parsed()) return cmd_reviews_summarize(revo, out, err);
+    if (weights_cmd.parsed()) return weights_cmd.run(out, err);
     err << "embedrating: no command given (rate, explain, validate)\n";
     return usage;
   } catch (const failure& f) {

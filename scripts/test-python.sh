@@ -2,7 +2,7 @@
 # The Python package's tests: a virtual environment in .venv, the pinned test requirements, a
 # regular (non-editable) `pip install .` that builds embedrating._core with scikit-build-core and
 # pybind11 from PyPI (build directory build/py-<wheel tag> is reused between runs, and ccache when
-# present), then pytest on tests/python and the example notebook. Prints each step's duration.
+# present), then pytest on tests/python and the example notebooks. Prints each step's duration.
 #
 # Needs python3 (>= 3.11) with venv, a C++17 compiler, CMake and the Debian packages of
 # scripts/install-deps.sh (Eigen, Boost.Serialization, toml++, OpenSSL; fonts-noto-cjk for the
@@ -38,7 +38,7 @@ step "test requirements (pinned)" .venv/bin/python -m pip install --quiet -r tes
 # PIP_CONSTRAINT pins that environment.)
 step "pip install . (builds embedrating._core)" .venv/bin/python -m pip install --quiet --no-build-isolation .
 step "pytest tests/python" .venv/bin/python -m pytest tests/python --ignore=tests/python/test_notebook.py
-# The example notebook, run top to bottom in a kernel of .venv's Python (nbclient + ipykernel):
+# The example notebooks, run top to bottom in a kernel of .venv's Python (nbclient + ipykernel):
 # no error, no warning, nothing on stderr. Its plots need a CJK font (fonts-noto-cjk).
-step "notebook (python/examples/quickstart.ipynb)" .venv/bin/python -m pytest tests/python/test_notebook.py
+step "notebooks (python/examples/*.ipynb)" .venv/bin/python -m pytest tests/python/test_notebook.py
 echo "=== all steps took $(( $(date +%s) - start_all ))s"

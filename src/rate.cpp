@@ -271,6 +271,8 @@ void release_cached_memory() noexcept { detail::release_large_buffers(); }
 const std::vector<std::uint32_t>& scored::patterns() const { return state_of(*this).patterns.of_row; }
 const std::vector<std::vector<std::uint8_t>>& scored::pattern_leaves() const { return state_of(*this).patterns.applicable; }
 bool scored::graded(std::size_t i) const { return state_of(*this).graded.test(i); }
+const shared_column<operator_status>& scored::status() const { return state_of(*this).status; }
+const std::vector<std::string>& scored::run_warnings() const { return state_of(*this).run_warnings; }
 bool scored::has_point_rules() const { return state_of(*this).has_point_rules; }
 const std::string& scored::structure_fingerprint() const { return state_of(*this).structure; }
 

@@ -20,4 +20,5 @@
 #include "scored.hpp"
 #include "scoring.hpp"
 #include "shared_column.hpp"
+#include "weights.hpp"
 #include <embedrating/version.hpp>

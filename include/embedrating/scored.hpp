@@ -56,6 +56,10 @@ class scored {
   const std::vector<std::vector<std::uint8_t>>& pattern_leaves() const;
   /// Active and not vetoed (only these get a grade above unrated).
   bool graded(std::size_t i) const;
+  /// Each operator's status (Art. 14).
+  const shared_column<operator_status>& status() const;
+  /// Warnings of the run (e.g. as_of outside the model's effective period, no status column).
+  const std::vector<std::string>& run_warnings() const;
   /// True if some rule or prerequisite compares total, dim.* or a group's score (re-grading then
   /// re-evaluates those conditions; regrade_many does so exactly, more slowly).
   bool has_point_rules() const;

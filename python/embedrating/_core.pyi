@@ -10,7 +10,7 @@ from embedrating import ModelError
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'Scored', 'add_months', 'bayesian_average', 'catalogue', 'codes_of', 'data_directory', 'fit_beta_prior', 'jeffreys_interval', 'kish_effective_n', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'rate', 'rate_one', 'read_facilities_csv_into', 'read_operators_csv', 'review_key', 'review_keys', 'rule_actions', 'score', 'version', 'wilson_interval', 'wilson_lower_bound']
+__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'Scored', 'add_months', 'ahp', 'apply_weights', 'bayesian_average', 'catalogue', 'codes_of', 'combine_weights', 'critic_weights', 'cv_weights', 'data_directory', 'entropy_weights', 'fit_beta_prior', 'group_ahp', 'hierarchical_ahp', 'jeffreys_interval', 'kish_effective_n', 'largest_remainder', 'normalize_matrix', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'random_index_tables', 'rank_scores', 'rate', 'rate_one', 'read_facilities_csv_into', 'read_operators_csv', 'review_key', 'review_keys', 'rule_actions', 'score', 'std_weights', 'topsis', 'version', 'weighted_product', 'weighted_sum', 'wilson_interval', 'wilson_lower_bound']
 class Model:
     """
     A validated, immutable rating model (C++ embedrating::model).
@@ -422,11 +422,27 @@ class Scored:
     def patterns(self) -> numpy.ndarray:
         ...
     @property
+    def run_warnings(self) -> list:
+        ...
+    @property
+    def status(self) -> numpy.ndarray:
+        """
+        Status codes (uint8 view: 0 active, 1 suspending, 2 suspended, 3 terminated).
+        """
+    @property
     def structure_fingerprint(self) -> str:
         ...
 def add_months(days: typing.SupportsInt | typing.SupportsIndex, months: typing.SupportsInt | typing.SupportsIndex) -> int:
     """
     Calendar-month arithmetic (day clamped to the month's end).
+    """
+def ahp(matrix: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, n]"], method: str = 'eigen', ri: typing.Any = 'saaty1980', tolerance: typing.SupportsFloat | typing.SupportsIndex = 0.01, threshold: typing.SupportsFloat | typing.SupportsIndex = 0.1, find_worst: bool = True, ids: collections.abc.Sequence[str] = []) -> dict:
+    """
+    AHP of a pairwise comparison matrix → dict (weights, lambda_max, ci, cr, ri, ri_table, method, consistent, worst).
+    """
+def apply_weights(model: Model, weights: collections.abc.Sequence[tuple[str, typing.SupportsFloat | typing.SupportsIndex]], keep_dimension_totals: bool = True) -> tuple[Model, dict]:
+    """
+    A model with points from weights by indicator or dimension → (Model, mapping columns).
     """
 def bayesian_average(good: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], n: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], prior_mean: typing.SupportsFloat | typing.SupportsIndex, prior_weight: typing.SupportsFloat | typing.SupportsIndex) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
     ...
@@ -438,16 +454,48 @@ def codes_of(values: typing.Any, levels: collections.abc.Sequence[str]) -> tuple
     """
     Codes of trimmed texts among levels (-1: empty or missing) → (int64 codes, first row that is not a level, or -1).
     """
+def combine_weights(weights: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"]], method: str = 'linear', alphas: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex] = [0.5]) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
+    """
+    Linear or multiplicative combination.
+    """
+def critic_weights(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], types: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = [], row_labels: collections.abc.Sequence[str] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
+    """
+    CRITIC weights of the columns (types: +1 benefit, -1 cost).
+    """
+def cv_weights(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], row_labels: collections.abc.Sequence[str] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
+    """
+    Coefficient-of-variation weights of the columns.
+    """
 def data_directory() -> str:
     """
     Where the shipped data is looked up ($EMBEDRATING_DATA_DIR first).
     """
+def entropy_weights(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], row_labels: collections.abc.Sequence[str] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
+    """
+    Entropy weights of the columns (float64 array read in place).
+    """
 def fit_beta_prior(good: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], n: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], method: str = 'maximum_likelihood', min_strength: typing.SupportsFloat | typing.SupportsIndex = 0.001, max_strength: typing.SupportsFloat | typing.SupportsIndex = 1000000.0) -> BetaPriorFit:
     ...
+def group_ahp(matrices: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, n]"]], aggregation: str = 'aij', expert_weights: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex] = [], aip_geometric: bool = True, method: str = 'eigen', ri: typing.Any = 'saaty1980', tolerance: typing.SupportsFloat | typing.SupportsIndex = 0.01, threshold: typing.SupportsFloat | typing.SupportsIndex = 0.1, find_worst: bool = True, ids: collections.abc.Sequence[str] = []) -> dict:
+    """
+    Group AHP (AIJ or AIP) → dict.
+    """
+def hierarchical_ahp(model: Model, judgements: list, keep_missing: bool = False, method: str = 'eigen', ri: typing.Any = 'saaty1980', tolerance: typing.SupportsFloat | typing.SupportsIndex = 0.01, threshold: typing.SupportsFloat | typing.SupportsIndex = 0.1) -> dict:
+    """
+    Hierarchical AHP over the model's tree; judgements: list of (node, ids, matrix or None, local or None).
+    """
 def jeffreys_interval(good: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], n: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> tuple[typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]]:
     ...
 def kish_effective_n(sum_w: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], sum_w2: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
     ...
+def largest_remainder(total: typing.SupportsInt | typing.SupportsIndex, shares: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex]) -> list[int]:
+    """
+    Hamilton apportionment of integer units in proportion to shares.
+    """
+def normalize_matrix(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], how: str = 'minmax', types: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, n]"]:
+    """
+    Cost-aware column normalisation (minmax, vector, max, sum).
+    """
 def parse_date(text: str) -> int | None:
     """
     Strict YYYY-MM-DD (or YYYY/MM/DD) → days since 1970-01-01, None if malformed.
@@ -463,6 +511,14 @@ def parse_time(text: str) -> int | None:
 def parse_times(items: collections.abc.Sequence) -> tuple:
     """
     Vectorised parse_time (None/NaN/"" missing → NO_TIME) → (seconds, bad positions).
+    """
+def random_index_tables() -> dict:
+    """
+    Known RI tables: name → (values indexed by n - 1, source).
+    """
+def rank_scores(scores: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"]) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
+    """
+    Ranks, 1 = highest, ties averaged.
     """
 def rate(model: Model, dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex, reviews: ReviewAggregator = None, input_hash: bool = True) -> Ratings:
     """
@@ -494,6 +550,16 @@ def score(model: Model, dataset: Dataset, as_of: typing.SupportsInt | typing.Sup
     """
     Scores every operator at as_of (the weight-independent stages of rate), without the GIL.
     """
+def std_weights(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], row_labels: collections.abc.Sequence[str] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
+    """
+    Standard-deviation weights of the columns.
+    """
+def topsis(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"], types: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = [], how: str = 'vector', col_labels: collections.abc.Sequence[str] = []) -> dict:
+    ...
+def weighted_product(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"], types: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
+    ...
+def weighted_sum(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"], types: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = [], how: str = 'minmax', col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
+    ...
 def wilson_interval(good: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], n: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], z: typing.SupportsFloat | typing.SupportsIndex = 1.959963984540054) -> tuple[typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]]:
     ...
 def wilson_lower_bound(good: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], n: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], z: typing.SupportsFloat | typing.SupportsIndex = 1.959963984540054) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:

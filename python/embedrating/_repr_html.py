@@ -491,3 +491,60 @@ def explanation_html(e: Explanation) -> str:
         f'<div style="{_BOX}">\n{head}\n{contributions}<div><strong>{_esc(w["rules_fired"])}</strong></div>\n{rules}'
         f"{gates}</div>\n"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# AHP results (embedrating.weights)
+
+
+def _judgement(v: float) -> str:
+    """A judgement as the 1–9 scale writes it: an integer, a reciprocal 1/k, or 3 significant digits."""
+    for k in range(1, 10):
+        if abs(v - k) <= 1e-9 * k:
+            return str(k)
+        if abs(v - 1.0 / k) <= 1e-9:
+            return f"1/{k}"
+    return f"{v:.3g}"
+
+
+def ahp_html(result: Any, title: str | None = None) -> str:
+    """An AHP result: the pairwise matrix with the weights beside it, λmax/CI/RI/CR and whether it
+    is consistent, and the judgement whose revision most lowers the inconsistency."""
+    ids = list(result.ids)
+    m = result.matrix.to_numpy()
+    worst = result.worst
+    mark = "background:#fde0c5;font-weight:bold"
+    rows = []
+    order = np.argsort(-np.asarray(result.weights), kind="stable")
+    rank = {int(k): r + 1 for r, k in enumerate(order)}
+    for i, rid in enumerate(ids):
+        cells = [_cell(rid)]
+        for j in range(len(ids)):
+            hit = worst is not None and {i, j} == {worst.i, worst.j}
+            cells.append(_cell(_judgement(float(m[i, j])), f"{_NUM};{mark}" if hit else _NUM))
+        w = float(result.weights[i])
+        cells.append(_cell(f"{w:.4f}", _NUM))
+        cells.append(_cell(_bar(w / max(float(np.max(result.weights)), 1e-300)), raw=True))
+        cells.append(_cell(str(rank[i]), _NUM))
+        rows.append(_tr("") + "".join(cells) + "</tr>")
+    header = [("", False)] + [(i, True) for i in ids] + [("weight", True), ("", False), ("rank", True)]
+    verdict = (
+        '<span style="color:#1b7837;font-weight:bold">consistent</span>'
+        if result.consistent
+        else '<span style="color:#b35806;font-weight:bold">not consistent</span>'
+    )
+    stats = (
+        f"λmax = {result.lambda_max:.4f} · CI = {result.ci:.4f} · RI = {result.ri:.4g} "
+        f"({_esc(result.ri_table)}) · CR = {result.cr:.4f} · {verdict} (CR &lt; 0.1)"
+    )
+    head = title or f"AHP ({len(ids)} × {len(ids)}, method {result.method})"
+    parts = [f'<div style="{_BOX}">', f"<b>{_esc(head)}</b>", _table(header, rows), f"<div>{stats}</div>"]
+    if worst is not None:
+        parts.append(
+            "<div>Worst judgement: "
+            f"({_esc(worst.row)}, {_esc(worst.column)}) = {_esc(_judgement(worst.value))}; "
+            f"revising it to {worst.suggested:.3g} (weights ratio {worst.ratio:.3g}) "
+            f"lowers CR from {result.cr:.4f} to {worst.cr_after:.4f}.</div>"
+        )
+    parts.append("</div>")
+    return "\n".join(parts)

@@ -106,6 +106,16 @@ class Scored:
         return self._core.patterns
 
     @property
+    def status(self) -> np.ndarray:
+        """Status codes (uint8 view: 0 active, 1 suspending, 2 suspended, 3 terminated)."""
+        return self._core.status
+
+    @property
+    def warnings(self) -> list[str]:
+        """Run warnings (e.g. as_of outside the model's effective period)."""
+        return list(self._core.run_warnings)
+
+    @property
     def graded(self) -> np.ndarray:
         """True for operators that get a grade (active and not vetoed)."""
         return self._core.graded()

@@ -121,5 +121,6 @@ struct py_aggregator {
 };
 
 void register_reviews(py::module_& m);
+void register_weights(py::module_& m);  // weights.cpp (embedrating.weights)
 
 }  // namespace embedrating::python

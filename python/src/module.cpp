@@ -924,6 +924,14 @@ void register_ratings(py::module_& m) {
         return matrix_view(self, self.cast<const scored&>().leaf_scores());
       }, "n × leaves scores (read-only view, NaN = not applicable).")
       .def_property_readonly("patterns", [](py::object self) { return view1(self, self.cast<const scored&>().patterns()); })
+      .def_property_readonly("status", [](py::object self) {
+        return enum_view<std::uint8_t>(self, self.cast<const scored&>().status().vector());
+      }, "Status codes (uint8 view: 0 active, 1 suspending, 2 suspended, 3 terminated).")
+      .def_property_readonly("run_warnings", [](const scored& s) {
+        py::list out;
+        for (const auto& w : s.run_warnings()) out.append(utf8(w));
+        return out;
+      })
       .def_property_readonly("pattern_leaves", &scored::pattern_leaves)
       .def("graded", [](const scored& s) {
         py::array_t<bool> out(static_cast<py::ssize_t>(s.size()));
@@ -1078,4 +1086,5 @@ PYBIND11_MODULE(_core, m) {
   ep::register_dataset(m);
   ep::register_reviews(m);  // before the ratings: rate() takes a ReviewAggregator
   ep::register_ratings(m);
+  ep::register_weights(m);
 }

@@ -168,8 +168,24 @@ def test_explanation_errors(ratings: er.Ratings) -> None:
         er.Explanation()
 
 
+def test_ahp_html_golden() -> None:
+    # Saaty (1990)'s house example, as in test_weights.py: matrix, weights, CR, the worst judgement
+    from test_weights import house_frame
+
+    r = er.weights.ahp(house_frame())
+    html = r._repr_html_()
+    _self_contained(html)
+    assert "CR = 0.1691" in html and "not consistent" in html and "(neighbourhood, condition) = 6" in html
+    assert ">1/3<" in html and "background:#fde0c5" in html  # fractions; the worst pair marked
+    assert html == er.weights.ahp(house_frame())._repr_html_()
+    _check_golden("ahp_saaty_house.html", html)
+    nasty = '<b onmouseover="x">'
+    esc = er.weights.ahp([[1, 2], [0.5, 1]], ids=[nasty, "b"])._repr_html_()
+    assert "<b " not in esc and "&lt;b onmouseover=&quot;x&quot;&gt;" in esc
+
+
 def test_golden_directory_has_no_stray_files() -> None:
-    expected = {"model_wuhan-2024.html", "ratings_sample.html"} | {
+    expected = {"model_wuhan-2024.html", "ratings_sample.html", "ahp_saaty_house.html"} | {
         f"explanation_{op}_{lang}.html" for op in CASES for lang in ("en", "zh")
     }
     present = {p.name for p in Path(GOLDEN).glob("*.html")}
