@@ -404,6 +404,17 @@ ratings regrade(const scored& sc, const model& variant, const regrade_options& o
   return r;
 }
 
+Eigen::MatrixXd leaf_available(const scored& sc, const model& variant) {
+  const scored_state& S = state_of(sc);
+  if (variant.compiled().structure != S.structure) refuse(*S.scoring_model, variant, "leaf_available");
+  const point_plan plan = make_point_plan(variant, S.patterns);
+  Eigen::MatrixXd out(static_cast<Eigen::Index>(plan.patterns), static_cast<Eigen::Index>(plan.leaves));
+  for (std::size_t p = 0; p < plan.patterns; ++p)
+    for (std::size_t j = 0; j < plan.leaves; ++j)
+      out(static_cast<Eigen::Index>(p), static_cast<Eigen::Index>(j)) = plan.leaf_available[p * plan.leaves + j];
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // rate, rate_one
 

@@ -90,6 +90,13 @@ struct regrade_options {
 /// Throws model_error naming the first difference when the variant's structure differs.
 ratings regrade(const scored& s, const model& variant, const regrade_options& options = {});
 
+/// Centi-points each leaf can earn under `variant` (same structure as the scored model) for each
+/// not-applicable pattern of the scored operators: patterns × leaves (patterns() gives each
+/// operator's row; a not-applicable leaf has 0, its points re-allocated to its siblings). An
+/// operator's total is Σ_leaf round-half-up(score × this) — without the rounding, a linear
+/// function of the weights, which is what fitting and sensitivity analyses work with.
+Eigen::MatrixXd leaf_available(const scored& s, const model& variant);
+
 /// The first difference between two models in anything but points and thresholds ("" if none):
 /// e.g. "rules.food_c_cap.when: field raw.food_grade differs".
 std::string structure_difference(const model& a, const model& b);

@@ -387,6 +387,10 @@ class Scored:
         ...
     def graded(self) -> numpy.typing.NDArray[numpy.bool]:
         ...
+    def leaf_available(self, model: Model) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, n]"]:
+        """
+        Centi-points each leaf can earn under a variant, per not-applicable pattern (patterns × leaves).
+        """
     def regrade(self, model: Model) -> Ratings:
         """
         Ratings of a model variant (refused, naming the difference, if its structure differs).

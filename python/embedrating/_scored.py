@@ -105,6 +105,16 @@ class Scored:
         """Not-applicable pattern of each operator (uint32 view; 0: every leaf applies)."""
         return self._core.patterns
 
+    def leaf_available(self, model: Model | None = None) -> pd.DataFrame:
+        """Points each leaf indicator can earn under `model` (default: the scored model; a variant of
+        the same structure), one row per not-applicable pattern (``patterns`` gives each
+        operator's row): an operator's total is the sum over leaves of round-half-up(score ×
+        points) at 0.01 — without the rounding, linear in the weights."""
+        m = model if model is not None else self._model
+        a = self._core.leaf_available(m._core) / 100.0
+        return pd.DataFrame(a, index=pd.RangeIndex(a.shape[0], name="pattern"),
+                            columns=pd.Index(self._model._core.leaf_ids, name="indicator"))
+
     @property
     def status(self) -> np.ndarray:
         """Status codes (uint8 view: 0 active, 1 suspending, 2 suspended, 3 terminated)."""

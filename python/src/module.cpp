@@ -939,6 +939,10 @@ void register_ratings(py::module_& m) {
         return out;
       })
       .def(
+          "leaf_available",
+          [](const scored& s, const model& variant) { return leaf_available(s, variant); }, "model"_a,
+          "Centi-points each leaf can earn under a variant, per not-applicable pattern (patterns × leaves).")
+      .def(
           "regrade",
           [](const scored& s, const model& variant) {
             auto out = std::make_shared<ratings>();

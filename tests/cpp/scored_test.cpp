@@ -289,6 +289,29 @@ TEST(scored, variants_of_another_structure_are_refused_naming_the_difference) {
   EXPECT_EQ(structure_difference(m, model(std::move(same))), "");
 }
 
+TEST(scored, leaf_available_points_give_each_total) {
+  const model& m = default_model();
+  const dataset d = random_dataset(m, 300, 12);
+  const scored s = score(m, d, as_of);
+  std::mt19937_64 rng(3);
+  const model v = random_variant(m, rng);
+  const Eigen::MatrixXd avail = leaf_available(s, v);
+  ASSERT_EQ(static_cast<std::size_t>(avail.rows()), s.pattern_leaves().size());
+  const ratings r = regrade(s, v);
+  const auto scores = s.leaf_scores();
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    std::int64_t total = 0;
+    for (Eigen::Index j = 0; j < scores.cols(); ++j) {
+      const double x = scores(static_cast<Eigen::Index>(i), j);
+      if (!std::isnan(x)) total += static_cast<std::int64_t>(std::floor(x * avail(s.patterns()[i], j) + 0.5));
+    }
+    ASSERT_EQ(total, r.total_centi[i]) << i;
+  }
+  model_spec other = m.spec();
+  other.reviews.min_count = 10;
+  EXPECT_THROW((void)leaf_available(s, model(std::move(other))), model_error);
+}
+
 TEST(scored, with_params_changes_grade_numbers_by_name_and_refuses_unknown_names) {
   const model& m = default_model();
   const model v = m.with_params({{"5A.min_total", 950.0}, {"grades.4A.min_dimension_ratio", 0.7},

@@ -192,3 +192,13 @@ def test_regrade_many_releases_the_gil(model: er.Model, sample: er.Dataset) -> N
     assert g.shape == (400, 12_000)
     assert elapsed > 0.02, "too quick to measure"
     assert during > 0.3 * alone * elapsed, (during, alone, elapsed)
+
+
+def test_leaf_available_points_give_the_totals(model: er.Model, scored: er.Scored) -> None:
+    v = _variant(model, 11)
+    avail = scored.leaf_available(v)
+    assert list(avail.columns) == list(model.weights.index) and len(avail) == len(np.unique(scored.patterns))
+    s = np.nan_to_num(scored.leaf_score_array, nan=0.0)
+    a = avail.to_numpy()[scored.patterns] * 100.0
+    total = np.floor(s * a + 0.5).sum(axis=1)
+    np.testing.assert_array_equal(total, scored.regrade(v).total_centi)
