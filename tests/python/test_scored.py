@@ -199,6 +199,6 @@ def test_leaf_available_points_give_the_totals(model: er.Model, scored: er.Score
     avail = scored.leaf_available(v)
     assert list(avail.columns) == list(model.weights.index) and len(avail) == len(np.unique(scored.patterns))
     s = np.nan_to_num(scored.leaf_score_array, nan=0.0)
-    a = avail.to_numpy()[scored.patterns] * 100.0
+    a = np.rint(avail.to_numpy() * 100.0)[scored.patterns]  # centi-points (exact integers)
     total = np.floor(s * a + 0.5).sum(axis=1)
     np.testing.assert_array_equal(total, scored.regrade(v).total_centi)
