@@ -93,6 +93,7 @@ void dataset::check_new_name(const std::string& name) const {
 
 void dataset::set_status(std::vector<operator_status> status) {
   hash_.clear();
+  forget_derived();
   const std::vector<std::string>& ids = *ids_;
   (void)ids;
   check_rows("status", status.size());
@@ -101,6 +102,7 @@ void dataset::set_status(std::vector<operator_status> status) {
 
 void dataset::set_number(const std::string& name, std::vector<double> values, nan_policy nan) {
   hash_.clear();
+  forget_derived();
   const std::vector<std::string>& ids = *ids_;
   (void)ids;
   check_rows(name, values.size());
@@ -120,6 +122,7 @@ void dataset::set_number(const std::string& name, std::vector<double> values, na
 
 void dataset::set_number(const std::string& name, std::vector<double> values, const std::vector<std::uint8_t>& valid) {
   hash_.clear();
+  forget_derived();
   const std::vector<std::string>& ids = *ids_;
   (void)ids;
   check_rows(name, values.size());
@@ -138,6 +141,7 @@ void dataset::set_number(const std::string& name, std::vector<double> values, co
 
 void dataset::set_category(const std::string& name, const std::vector<std::string>& values) {
   hash_.clear();
+  forget_derived();
   const std::vector<std::string>& ids = *ids_;
   (void)ids;
   check_rows(name, values.size());
@@ -159,6 +163,7 @@ void dataset::set_category(const std::string& name, const std::vector<std::strin
 
 void dataset::set_category(const std::string& name, category_column column) {
   hash_.clear();
+  forget_derived();
   const std::vector<std::string>& ids = *ids_;
   (void)ids;
   check_rows(name, column.codes.size());
@@ -177,6 +182,7 @@ void dataset::set_category(const std::string& name, category_column column) {
 
 void dataset::set_flag(const std::string& name, std::vector<std::uint8_t> values) {
   hash_.clear();
+  forget_derived();
   const std::vector<std::string>& ids = *ids_;
   (void)ids;
   check_rows("flag." + name, values.size());
@@ -187,6 +193,7 @@ void dataset::set_flag(const std::string& name, std::vector<std::uint8_t> values
 
 void dataset::set_attribute(const std::string& name, std::vector<std::string> values) {
   hash_.clear();
+  forget_derived();
   const std::vector<std::string>& ids = *ids_;
   (void)ids;
   check_rows("attr." + name, values.size());
@@ -195,6 +202,7 @@ void dataset::set_attribute(const std::string& name, std::vector<std::string> va
 
 void dataset::set_date(const std::string& name, std::vector<civil_date> values) {
   hash_.clear();
+  forget_derived();
   const std::vector<std::string>& ids = *ids_;
   (void)ids;
   check_rows(name, values.size());
@@ -203,6 +211,7 @@ void dataset::set_date(const std::string& name, std::vector<civil_date> values) 
 
 void dataset::set_scenarios(const std::vector<std::vector<std::string>>& scenarios) {
   hash_.clear();
+  forget_derived();
   const std::vector<std::string>& ids = *ids_;
   (void)ids;
   check_rows("scenarios", scenarios.size());
@@ -242,6 +251,7 @@ void dataset::make_scenario_bits() {
 
 void dataset::set_scenarios(std::vector<std::uint32_t> offsets, std::vector<std::int32_t> codes, std::vector<std::string> levels) {
   hash_.clear();
+  forget_derived();
   const std::vector<std::string>& ids = *ids_;
   (void)ids;
   if (offsets.size() != ids.size() + 1 || offsets.front() != 0 || offsets.back() != codes.size())
@@ -270,6 +280,7 @@ void dataset::set_scenarios(std::vector<std::uint32_t> offsets, std::vector<std:
 
 void dataset::set_review_column(const std::string& name, std::vector<double> values) {
   hash_.clear();
+  forget_derived();
   const std::vector<std::string>& ids = *ids_;
   (void)ids;
   bool known = false;
@@ -296,6 +307,7 @@ void dataset::set_review_column(const std::string& name, std::vector<double> val
 void dataset::set_history(const std::vector<std::optional<grade>>& previous_grade,
                           std::vector<civil_date> previous_rated_on, std::vector<civil_date> last_downgrade_on) {
   hash_.clear();
+  forget_derived();
   check_rows("history.previous_grade", previous_grade.size());
   check_rows("history.previous_rated_on", previous_rated_on.size());
   check_rows("history.last_downgrade_on", last_downgrade_on.size());
@@ -308,6 +320,7 @@ void dataset::set_history(const std::vector<std::optional<grade>>& previous_grad
 
 void dataset::set_facilities(facility_table f) {
   hash_.clear();
+  forget_derived();
   const std::vector<std::string>& ids = *ids_;
   (void)ids;
   const std::size_t n = f.facility_ids.size();
@@ -443,6 +456,23 @@ const std::string& empty_string() {
 }
 
 }  // namespace
+
+std::shared_ptr<const void> dataset::derived(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(derived_.mu);
+  const auto it = derived_.values.find(key);
+  return it == derived_.values.end() ? nullptr : it->second;
+}
+
+void dataset::keep_derived(const std::string& key, std::shared_ptr<const void> value) const {
+  std::lock_guard<std::mutex> lock(derived_.mu);
+  if (derived_.values.size() >= 64) derived_.values.clear();
+  derived_.values[key] = std::move(value);
+}
+
+void dataset::forget_derived() {
+  std::lock_guard<std::mutex> lock(derived_.mu);
+  derived_.values.clear();
+}
 
 std::string dataset::input_hash() const {
   std::lock_guard<std::mutex> lock(hash_.mutex());

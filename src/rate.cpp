@@ -100,10 +100,25 @@ std::shared_ptr<const scored_state> score_rows(const model& m, const dataset& d,
     S.run_warnings.push_back("as_of " + to_string(as_of) + " is outside the effective period of model " + s.info.id +
                              " (" + to_string(s.info.effective_from) + " to " + to_string(s.info.effective_to) + ")");
 
-  // inputs: required columns, facility roll-up, ranges, review measures
-  check_columns(cm, d, S.run_warnings);
+  // inputs: required columns (checked once per dataset and model structure), facility roll-up,
+  // ranges, review measures
+  const std::string columns_key = "columns:" + cm.structure;
+  if (const auto seen = std::static_pointer_cast<const std::vector<std::string>>(d.derived(columns_key))) {
+    S.run_warnings.insert(S.run_warnings.end(), seen->begin(), seen->end());
+  } else {
+    auto warnings = std::make_shared<std::vector<std::string>>();
+    check_columns(cm, d, *warnings);
+    S.run_warnings.insert(S.run_warnings.end(), warnings->begin(), warnings->end());
+    d.keep_derived(columns_key, std::move(warnings));
+  }
   operator_inputs in(cm, d, as_of, begin, n);
-  in.check_ranges();
+  // every raw value within its measure's range: once per dataset and model structure (a row of a
+  // checked dataset needs no check of its own)
+  const std::string ranges_key = "ranges:" + cm.structure;
+  if (whole || !d.derived(ranges_key)) {
+    in.check_ranges();
+    if (whole) d.keep_derived(ranges_key, std::make_shared<const int>(1));
+  }
   in.derive_reviews();
   if (options.compute_input_hash) S.input_hash = whole ? d.input_hash() : d.input_hash_of_row(begin);
 
@@ -298,7 +313,18 @@ ratings regrade(const scored& sc, const model& variant, const regrade_options& o
   const model_spec& s = cm.spec;
   if (cm.structure != S.structure) refuse(*S.scoring_model, variant, "regrade");
   const std::size_t n = S.n;
-  auto plan = std::make_shared<point_plan>(make_point_plan(variant, S.patterns));
+  std::shared_ptr<const point_plan> plan;
+  if (S.patterns.applicable.size() <= 4) {  // few patterns (always, rating one operator): kept with the model
+    std::string key = "plan:";
+    for (const auto& a : S.patterns.applicable) key.append(reinterpret_cast<const char*>(a.data()), a.size()).push_back('|');
+    plan = std::static_pointer_cast<const point_plan>(cm.cached(key));
+    if (!plan) {
+      plan = std::make_shared<const point_plan>(make_point_plan(variant, S.patterns));
+      cm.cache(key, plan);
+    }
+  } else {
+    plan = std::make_shared<const point_plan>(make_point_plan(variant, S.patterns));
+  }
 
   ratings r;
   r.rating_model = variant;

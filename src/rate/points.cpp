@@ -190,12 +190,12 @@ void dimension_points(const point_plan& plan, const Eigen::Ref<const Eigen::Matr
   const std::size_t D = plan.dims, L = plan.leaves;
   dims.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(D));
   total.resize(n);
-  constexpr std::size_t B = 512;
+  const std::size_t B = std::min<std::size_t>(512, (n + 7) / 8 * 8);  // one operator: a block of 8
   std::vector<double> acc(D * B);
   std::vector<std::uint32_t> present;
   for (std::size_t b = 0; b < n; b += B) {
     const std::size_t m = std::min(B, n - b);
-    std::fill(acc.begin(), acc.end(), 0.0);
+    std::fill(acc.begin(), acc.end(), 0.0);  // B × D doubles: 16 KiB at most
     // the patterns in this block (few): a leaf whose points differ between them takes one pass each
     present.clear();
     for (std::size_t i = 0; i < m; ++i)

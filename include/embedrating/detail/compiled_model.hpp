@@ -5,6 +5,9 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -51,6 +54,23 @@ struct compiled_model {
   /// Fingerprint of the structure: the canonical encoding with the numbers that set points and
   /// thresholds left out (scored.hpp: what a re-grade may change).
   std::string structure;
+
+  /// Results derived from the model alone, kept for reuse (e.g. the point allocation of a
+  /// not-applicable pattern, so that rating one operator at a time does not redo it). Bounded.
+  std::shared_ptr<const void> cached(const std::string& key) const {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    const auto it = cache_.find(key);
+    return it == cache_.end() ? nullptr : it->second;
+  }
+  void cache(const std::string& key, std::shared_ptr<const void> value) const {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    if (cache_.size() >= 256) cache_.clear();
+    cache_[key] = std::move(value);
+  }
+
+ private:
+  mutable std::mutex cache_mu_;
+  mutable std::map<std::string, std::shared_ptr<const void>> cache_;
 };
 
 /// Centi-points a ratio gate requires of `available` centi-points: points ≥ ratio × available,
