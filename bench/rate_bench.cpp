@@ -14,6 +14,7 @@
 // BM_fma_peak         an FMA-bound loop (16 chains × 8 doubles): the machine's FMA peak on one core
 // BM_rate_one         one operator of a 10^6-operator dataset
 // BM_input_hash/N     the first SHA-256 of a dataset (bytes/s of the hashed encoding)
+// BM_sha256_raw/N     SHA-256 of as many bytes in one buffer: the digest's own speed
 #include <benchmark/benchmark.h>
 
 #include <sys/resource.h>
@@ -26,6 +27,7 @@
 #include <random>
 
 #include <embedrating/detail/kernels.hpp>
+#include <embedrating/detail/sha256.hpp>
 #include <embedrating/embedrating.hpp>
 
 namespace er = embedrating;
@@ -368,6 +370,18 @@ void BM_input_hash(benchmark::State& state) {
   state.counters["hashed_MB"] = static_cast<double>(bytes) / 1e6;
 }
 
+/// The reference of BM_input_hash: SHA-256 (the same OpenSSL digest) of as many bytes in one buffer.
+void BM_sha256_raw(benchmark::State& state) {
+  const std::size_t bytes = hashed_bytes(*get(static_cast<std::size_t>(state.range(0))).data);
+  std::vector<char> buf(bytes, 'x');
+  for (auto _ : state) {
+    er::detail::sha256 h;
+    h.update(buf.data(), bytes);
+    benchmark::DoNotOptimize(h.hex_digest());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(bytes));
+}
+
 }  // namespace
 
 BENCHMARK(BM_rate)->Arg(1000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -379,5 +393,6 @@ BENCHMARK(BM_regrade_many)->Args({1000, 100})->Args({1000000, 10})->Args({100000
 BENCHMARK(BM_fma_peak)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_rate_one)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_input_hash)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_sha256_raw)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "embedrating/dataset.hpp"
+#include "embedrating/detail/kernels.hpp"
 #include "embedrating/detail/sha256.hpp"
 #include "embedrating/errors.hpp"
 
@@ -397,58 +398,74 @@ namespace {
 /// levels), and one digest update per field costs more than the hashing.
 class hasher {
  public:
-  hasher() { buf_.reserve(cap); }
+  hasher() : buf_(new unsigned char[cap]) {}
   void tag(const std::string& t) { str(t); }
   void str(const std::string& s) {
     u64(s.size());
     bytes(s.data(), s.size());
   }
   void u64(std::uint64_t v) {
-    unsigned char b[8];
-    for (int k = 0; k < 8; ++k) b[k] = static_cast<unsigned char>((v >> (8 * k)) & 0xFFu);
-    bytes(b, 8);
+    if (used_ + 8 > cap) flush();
+    for (int k = 0; k < 8; ++k) buf_[used_ + static_cast<std::size_t>(k)] = static_cast<unsigned char>((v >> (8 * k)) & 0xFFu);
+    used_ += 8;
   }
   template <class T>
   void raw(const T* p, std::size_t n) {
     u64(n);
     bytes(p, n * sizeof(T));
   }
-  /// NaN (missing) canonical, -0 as +0: the hash follows the values, not their bit noise.
+  /// NaN (missing) canonical, -0 as +0: the hash follows the values, not their bit noise. A
+  /// column without either (the usual case) is hashed in place.
   void doubles(const double* v, std::size_t n) {
     u64(n);
-    double tmp[512];
-    for (std::size_t i = 0; i < n; i += 512) {
-      const std::size_t m = std::min<std::size_t>(512, n - i);
+    constexpr std::size_t step = 8192;  // 64 KiB: checked, then hashed while still in cache
+    for (std::size_t i = 0; i < n; i += step) {
+      const std::size_t m = std::min(step, n - i);
+      for (std::size_t k = 0; k < m * sizeof(double) && i + m < n; k += 64)
+        __builtin_prefetch(reinterpret_cast<const char*>(v + i + m) + k, 0, 2);
+      if (detail::count_noncanonical(v + i, m) == 0) {
+        bytes(v + i, m * sizeof(double));
+        continue;
+      }
       for (std::size_t k = 0; k < m; ++k) {
         const double x = v[i + k];
-        tmp[k] = x != x ? std::numeric_limits<double>::quiet_NaN() : (x == 0.0 ? 0.0 : x);
+        const double c = x != x ? std::numeric_limits<double>::quiet_NaN() : (x == 0.0 ? 0.0 : x);
+        bytes(&c, sizeof c);
       }
-      bytes(tmp, m * sizeof(double));
     }
   }
   std::string done() {
     flush();
     return h_.hex_digest();
   }
-
- private:
-  static constexpr std::size_t cap = 1 << 16;
   void bytes(const void* p, std::size_t n) {
-    if (buf_.size() + n > cap) flush();
-    if (n >= cap) {
+    if (used_ + n > cap) flush();
+    if (n >= cap / 2) {  // large spans go to the digest in place
       h_.update(p, n);
       return;
     }
-    const auto* c = static_cast<const char*>(p);
-    buf_.insert(buf_.end(), c, c + n);
+    std::memcpy(buf_.get() + used_, p, n);
+    used_ += n;
   }
+
+ private:
+  static constexpr std::size_t cap = std::size_t{1} << 16;
   void flush() {
-    if (!buf_.empty()) h_.update(buf_.data(), buf_.size());
-    buf_.clear();
+    if (used_ != 0) h_.update(buf_.get(), used_);
+    used_ = 0;
   }
   detail::sha256 h_;
-  std::vector<char> buf_;
+  std::unique_ptr<unsigned char[]> buf_;
+  std::size_t used_ = 0;
 };
+
+/// The bytes hasher::u64 and hasher::str write.
+std::string encoded_u64(std::uint64_t v) {
+  std::string out(8, '\0');
+  for (int k = 0; k < 8; ++k) out[static_cast<std::size_t>(k)] = static_cast<char>((v >> (8 * k)) & 0xFFu);
+  return out;
+}
+std::string encoded_text(const std::string& s) { return encoded_u64(s.size()) + s; }
 
 const std::string& empty_string() {
   static const std::string e;
@@ -506,13 +523,16 @@ std::string dataset::compute_hash(std::size_t begin, std::size_t count) const {
     h.doubles(v.data() + begin, count);
   }
   h.tag("categories");
+  std::vector<std::string> encoded;  // each level's bytes (length, text), made once per column
   for (const auto& [k, v] : categories_) {
     h.str(k);
     // by value, independent of level order
     h.u64(count);
+    encoded.assign(v.levels.size() + 1, std::string());
+    for (std::size_t l = 0; l <= v.levels.size(); ++l) encoded[l] = encoded_text(l == 0 ? empty_string() : v.levels[l - 1]);
     for (std::size_t i = begin; i < begin + count; ++i) {
-      const std::int32_t c = v.codes[i];
-      h.str(c < 0 ? empty_string() : v.levels[static_cast<std::size_t>(c)]);
+      const std::string& e = encoded[static_cast<std::size_t>(v.codes[i] + 1)];
+      h.bytes(e.data(), e.size());
     }
   }
   h.tag("flags");
@@ -547,13 +567,31 @@ std::string dataset::compute_hash(std::size_t begin, std::size_t count) const {
     std::vector<std::uint32_t> rank(order.size());
     for (std::size_t r = 0; r < order.size(); ++r) rank[order[r]] = static_cast<std::uint32_t>(r);
     std::vector<std::uint32_t> row;
-    for (std::size_t i = begin; i < begin + count; ++i) {
+    const auto encode_row = [&](std::size_t i, std::string& out) {
       row.clear();
       for (std::uint32_t k = scenario_offsets_[i]; k < scenario_offsets_[i + 1]; ++k)
         row.push_back(rank[static_cast<std::size_t>(scenario_codes_[k])]);
       std::sort(row.begin(), row.end());
-      h.u64(row.size());
-      for (std::uint32_t r : row) h.str(scenario_levels_[order[r]]);
+      out = encoded_u64(row.size());
+      for (std::uint32_t r : row) out += encoded_text(scenario_levels_[order[r]]);
+    };
+    if (!scenario_bits_.empty()) {  // rows share few distinct sets: encode each set once
+      std::unordered_map<std::uint64_t, std::string> by_set;
+      std::string e;
+      for (std::size_t i = begin; i < begin + count; ++i) {
+        auto it = by_set.find(scenario_bits_[i]);
+        if (it == by_set.end()) {
+          encode_row(i, e);
+          it = by_set.emplace(scenario_bits_[i], e).first;
+        }
+        h.bytes(it->second.data(), it->second.size());
+      }
+    } else {
+      std::string e;
+      for (std::size_t i = begin; i < begin + count; ++i) {
+        encode_row(i, e);
+        h.bytes(e.data(), e.size());
+      }
     }
   }
   h.tag("history");

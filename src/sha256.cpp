@@ -21,8 +21,21 @@ sha256::~sha256() {
 }
 
 void sha256::update(const void* data, std::size_t size) {
-  if (size != 0 && EVP_DigestUpdate(impl_->ctx, data, size) != 1)
-    throw std::runtime_error("SHA-256: digest update failed");
+  // Large inputs go in 64 KiB chunks with the next chunk prefetched: the digest's rounds leave
+  // the memory system idle, and fetching ahead lifts a streaming hash from about 1.2 to 1.6 GB/s
+  // on the machines measured (bench/README.md, BM_sha256_raw).
+  constexpr std::size_t chunk = std::size_t{1} << 16;
+  const auto* p = static_cast<const unsigned char*>(data);
+  while (size != 0) {
+    const std::size_t n = size < chunk ? size : chunk;
+    if (size > chunk) {
+      const std::size_t ahead = size - n < chunk ? size - n : chunk;
+      for (std::size_t k = 0; k < ahead; k += 64) __builtin_prefetch(p + n + k, 0, 2);
+    }
+    if (EVP_DigestUpdate(impl_->ctx, p, n) != 1) throw std::runtime_error("SHA-256: digest update failed");
+    p += n;
+    size -= n;
+  }
 }
 
 std::string sha256::hex_digest() {

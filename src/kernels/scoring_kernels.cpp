@@ -92,6 +92,14 @@ std::size_t nan_kernel(const double* __restrict x, std::size_t n) noexcept {
 }
 
 EMBEDRATING_CLONES
+std::size_t noncanonical_kernel(const std::uint64_t* __restrict u, std::size_t n) noexcept {
+  std::size_t c = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    c += static_cast<std::size_t>(((u[i] & 0x7FFFFFFFFFFFFFFFull) > 0x7FF0000000000000ull) | (u[i] == 0x8000000000000000ull));
+  return c;
+}
+
+EMBEDRATING_CLONES
 void add_kernel(const std::int64_t* __restrict src, std::size_t n, std::int64_t* __restrict dst) noexcept {
   for (std::size_t i = 0; i < n; ++i) dst[i] += src[i];
 }
@@ -248,6 +256,10 @@ std::size_t count_outside(const double* x, std::size_t n, double lo, double hi) 
 }
 
 std::size_t count_nan(const double* x, std::size_t n) noexcept { return nan_kernel(x, n); }
+
+std::size_t count_noncanonical(const double* x, std::size_t n) noexcept {
+  return noncanonical_kernel(reinterpret_cast<const std::uint64_t*>(x), n);
+}
 
 void add_column(const std::int64_t* src, std::size_t n, std::int64_t* dst) noexcept { add_kernel(src, n, dst); }
 

@@ -44,6 +44,9 @@ std::size_t count_outside(const double* x, std::size_t n, double lo, double hi) 
 /// Number of NaN values in x.
 std::size_t count_nan(const double* x, std::size_t n) noexcept;
 
+/// Number of values that are NaN or -0 (what the input hash writes canonically).
+std::size_t count_noncanonical(const double* x, std::size_t n) noexcept;
+
 /// dst[i] += src[i]
 void add_column(const std::int64_t* src, std::size_t n, std::int64_t* dst) noexcept;
 
