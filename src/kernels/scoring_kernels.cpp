@@ -66,6 +66,17 @@ void accumulate_pattern_kernel(const double* __restrict score, double available,
 }
 
 EMBEDRATING_CLONES
+void accumulate_two_kernel(const double* __restrict score, double a0, double a1, const std::uint32_t* __restrict pattern,
+                           std::uint32_t second, std::size_t n, double* __restrict acc) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double s = score[i];
+    const double a = pattern[i] == second ? a1 : a0;
+    const double p = std::floor(s * a + 0.5);
+    acc[i] += s == s ? p : 0.0;
+  }
+}
+
+EMBEDRATING_CLONES
 void accumulate_gather_kernel(const double* __restrict score, const double* __restrict available, int stride,
                               const std::uint32_t* __restrict pattern, std::size_t n, double* __restrict acc) noexcept {
   // 32-bit indices: the loop vectorises with gathers from the (small) table of patterns
@@ -244,6 +255,11 @@ void accumulate_points(const double* score, double available, std::size_t n, dou
 void accumulate_points_of_pattern(const double* score, double available, const std::uint32_t* pattern,
                                   std::uint32_t which, std::size_t n, double* acc) noexcept {
   accumulate_pattern_kernel(score, available, pattern, which, n, acc);
+}
+
+void accumulate_points_of_two(const double* score, double a0, double a1, const std::uint32_t* pattern,
+                              std::uint32_t second, std::size_t n, double* acc) noexcept {
+  accumulate_two_kernel(score, a0, a1, pattern, second, n, acc);
 }
 
 void accumulate_points_by_pattern(const double* score, const double* available, std::size_t stride,

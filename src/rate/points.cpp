@@ -205,6 +205,9 @@ void dimension_points(const point_plan& plan, const Eigen::Ref<const Eigen::Matr
       double* a = acc.data() + static_cast<std::size_t>(plan.leaf_dimension[j]) * B;
       if (present.size() == 1 || plan.leaf_uniform[j]) {
         accumulate_points(s, plan.leaf_available[pattern[b] * L + j], m, a);
+      } else if (present.size() == 2) {
+        accumulate_points_of_two(s, plan.leaf_available[present[0] * L + j], plan.leaf_available[present[1] * L + j],
+                                 pattern + b, present[1], m, a);
       } else if (present.size() <= 8) {
         for (std::uint32_t q : present) accumulate_points_of_pattern(s, plan.leaf_available[q * L + j], pattern + b, q, m, a);
       } else {

@@ -34,6 +34,10 @@ void accumulate_points(const double* score, double available, std::size_t n, dou
 void accumulate_points_of_pattern(const double* score, double available, const std::uint32_t* pattern,
                                   std::uint32_t which, std::size_t n, double* acc) noexcept;
 
+/// The same for rows of two patterns: `a1` where pattern[i] == second, else `a0`.
+void accumulate_points_of_two(const double* score, double a0, double a1, const std::uint32_t* pattern,
+                              std::uint32_t second, std::size_t n, double* acc) noexcept;
+
 /// The same with the available points of each row's pattern: available[pattern[i] * stride].
 void accumulate_points_by_pattern(const double* score, const double* available, std::size_t stride,
                                   const std::uint32_t* pattern, std::size_t n, double* acc) noexcept;
