@@ -157,6 +157,16 @@ const review_settings& review_aggregator::settings() const noexcept { return s_-
 std::uint64_t review_aggregator::events_seen() const noexcept { return s_->events; }
 std::size_t review_aggregator::records_kept() const noexcept { return s_->records.size(); }
 const reject_log& review_aggregator::rejects() const noexcept { return s_->rejects; }
+
+void review_aggregator::add_rejected(reject_kind kind, std::string example) {
+  ++s_->events;
+  s_->rejects.add(kind, std::move(example));
+}
+
+std::int64_t review_aggregator::operator_row(const std::string& operator_id) const {
+  const auto it = s_->index.find(operator_id);
+  return it == s_->index.end() ? -1 : static_cast<std::int64_t>(it->second);
+}
 void review_aggregator::reserve(std::size_t expected_reviews) { s_->records.reserve(expected_reviews); }
 
 std::size_t review_aggregator::memory_bytes() const noexcept {
@@ -305,7 +315,10 @@ void review_aggregator::add(const review_batch& b) {
                       b.rectified_at ? b.rectified_at[i] : no_time,
                       b.followed_up_at ? b.followed_up_at[i] : no_time,
                       b.has_service_record ? b.has_service_record[i] != 0 : false};
-    ingest(s, e, [&] { return "batch row " + std::to_string(i) + ": review key " + std::to_string(e.review) + ": "; });
+    if (b.where != nullptr)
+      ingest(s, e, [&] { return (*b.where)(i) + ": "; });
+    else
+      ingest(s, e, [&] { return "batch row " + std::to_string(i) + ": review key " + std::to_string(e.review) + ": "; });
   }
 }
 

@@ -358,7 +358,9 @@ TEST(CliValidate, EachBrokenCellIsReportedWithFileLineAndColumn) {
       {6, "operator_id", "WH-001", "operator WH-001: duplicate operator id \"WH-001\" (first at line 2)"},
       {6, "operator_id", "", "empty operator id"},
       {1, "food_grade", "E", "operator WH-001: \"E\" is not a level of food_grade (allowed: A, B, C)"},
-      {1, "stars_5", "-3", "operator WH-001: a review count must be a whole number >= 0"},
+      // star counts may be fractional (decayed counts of a review summary), from every source
+      {1, "stars_5", "-3", "operator WH-001: a review count must be a number >= 0"},
+      {1, "stars_5", "2.5x", "operator WH-001: \"2.5x\" is not a finite number"},
       {1, "stars_5", "", "operator WH-001: a review count cannot be empty (write 0)"},
       {1, "credit_blacklist", "maybe", "operator WH-001: a flag is 0 or 1 (true/false), got \"maybe\""},
       {1, "opened_on", "2023-02-30", "operator WH-001: \"2023-02-30\" is not a date YYYY-MM-DD"},
@@ -478,7 +480,7 @@ TEST(CliValidate, FacilityProblems) {
   EXPECT_EQ(r.status, 1);
   EXPECT_THAT(r.err, HasSubstr("fac.csv:4:2: operator_id: operator WH-999: facility \"F3\" belongs to an operator that is not in"));
   EXPECT_THAT(r.err, HasSubstr("fac.csv:5:3: volume: operator WH-002: facility \"F4\": volume must be >= 0"));
-  EXPECT_THAT(r.err, HasSubstr("fac.csv:6:5: fire_inspection_score: operator WH-003: value 101 is outside the allowed range"));
+  EXPECT_THAT(r.err, HasSubstr("fac.csv:6:5: fire_inspection_score: operator WH-003: facility \"F5\": value 101 is outside the allowed range"));
   EXPECT_THAT(r.err, HasSubstr("fac.csv:7:1: facility_id: duplicate facility id \"F1\" (first at line 2)"));
   EXPECT_THAT(r.err, HasSubstr("4 problems found"));
   // the same measure in both tables
