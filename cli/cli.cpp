@@ -347,6 +347,24 @@ std::vector<std::string> dimension_ids(const model& m) {
   return ids;
 }
 
+/// Centi-points as "12.34" (what fmt's {:.2f} gives for centi / 100, without the division).
+void append_points(fmt::memory_buffer& b, std::int64_t centi) {
+  if (centi < 0) {
+    b.push_back('-');
+    centi = -centi;
+  }
+  fmt::format_to(std::back_inserter(b), "{}.{:02d}", centi / 100, centi % 100);
+}
+
+void append_csv_field(fmt::memory_buffer& b, std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+    b.append(s);
+    return;
+  }
+  const std::string q = csv_field(s);
+  b.append(std::string_view(q));
+}
+
 void write_csv(std::ostream& out, const loaded_inputs& in, const ratings& r) {
   const dataset& d = *in.d;
   const model& m = *in.m;
@@ -354,22 +372,59 @@ void write_csv(std::ostream& out, const loaded_inputs& in, const ratings& r) {
   out << "operator_id,name,district,street,community,mode,status,total,grade_by_score,grade,terminate";
   for (const auto& id : dims) out << ',' << id << "_points";
   out << ",rules_fired,history_limit,previous_grade,as_of,model_id,model_version,model_fingerprint,input_hash\n";
+  // columns looked up once; rows formatted into a buffer written 64 KiB at a time
+  const std::vector<std::string>* name_zh = d.attribute("name_zh");
+  const std::vector<std::string>* name = d.attribute("name");
+  const std::vector<std::string>* attrs[] = {d.attribute("district"), d.attribute("street"), d.attribute("community"),
+                                             d.attribute("mode")};
+  const auto& rules = r.rating_model->spec().rules;
+  fmt::memory_buffer tail;  // the same for every row
+  fmt::format_to(std::back_inserter(tail), ",{},{},{},{},{}\n", to_string(r.as_of), csv_field(m.info().id),
+                 csv_field(m.info().version), m.fingerprint(), r.input_hash);
+  fmt::memory_buffer b;
   for (std::size_t i = 0; i < r.size(); ++i) {
     const bool g = graded(r, i);
-    out << csv_field(r.operator_ids[i]) << ',' << csv_field(operator_name(d, i)) << ','
-        << csv_field(attribute_or(d, "district", i)) << ',' << csv_field(attribute_or(d, "street", i)) << ','
-        << csv_field(attribute_or(d, "community", i)) << ',' << csv_field(attribute_or(d, "mode", i)) << ','
-        << to_string(r.status[i]) << ',' << points(r.total_centi[i]) << ',' << (g ? to_string(r.grade_by_score[i]) : "")
-        << ',' << (g ? to_string(r.final_grade[i]) : "") << ',' << int(r.terminate[i]);
-    for (Eigen::Index k = 0; k < r.dimension_centi.cols(); ++k)
-      out << ',' << points(r.dimension_centi(static_cast<Eigen::Index>(i), k));
+    append_csv_field(b, r.operator_ids[i]);
+    b.push_back(',');
+    const std::string* nm = name_zh && !(*name_zh)[i].empty() ? &(*name_zh)[i] : name ? &(*name)[i] : nullptr;
+    if (nm) append_csv_field(b, *nm);
+    for (const auto* a : attrs) {
+      b.push_back(',');
+      if (a) append_csv_field(b, (*a)[i]);
+    }
+    b.push_back(',');
+    b.append(std::string_view(to_string(r.status[i])));
+    b.push_back(',');
+    append_points(b, r.total_centi[i]);
+    b.push_back(',');
+    if (g) b.append(std::string_view(to_string(r.grade_by_score[i])));
+    b.push_back(',');
+    if (g) b.append(std::string_view(to_string(r.final_grade[i])));
+    b.push_back(',');
+    b.push_back(r.terminate[i] ? '1' : '0');
+    for (Eigen::Index k = 0; k < r.dimension_centi.cols(); ++k) {
+      b.push_back(',');
+      append_points(b, r.dimension_centi(static_cast<Eigen::Index>(i), k));
+    }
+    b.push_back(',');
+    if (r.fired_offsets[i] != r.fired_offsets[i + 1]) {
+      std::string fired;
+      for (std::uint32_t k = r.fired_offsets[i]; k < r.fired_offsets[i + 1]; ++k)
+        fired += (fired.empty() ? "" : ";") + rules[r.fired[k].rule].id;
+      append_csv_field(b, fired);
+    }
+    b.push_back(',');
+    if (r.history_limit[i] < grade::a5) b.append(std::string_view(to_string(r.history_limit[i])));
+    b.push_back(',');
     const std::int8_t prev = r.previous_grade[i];
-    out << ',' << csv_field(join(fired_ids(r, i), ";")) << ','
-        << (r.history_limit[i] < grade::a5 ? std::string(to_string(r.history_limit[i])) : std::string()) << ','
-        << (prev >= 0 ? std::string(to_string(grade_from_level(prev))) : std::string()) << ',' << to_string(r.as_of)
-        << ',' << csv_field(m.info().id) << ',' << csv_field(m.info().version) << ',' << m.fingerprint() << ','
-        << r.input_hash << '\n';
+    if (prev >= 0) b.append(std::string_view(to_string(grade_from_level(prev))));
+    b.append(tail.data(), tail.data() + tail.size());
+    if (b.size() >= (std::size_t{1} << 16)) {
+      out.write(b.data(), static_cast<std::streamsize>(b.size()));
+      b.clear();
+    }
   }
+  out.write(b.data(), static_cast<std::streamsize>(b.size()));
 }
 
 void write_json(std::ostream& out, const loaded_inputs& in, const ratings& r) {
@@ -441,9 +496,7 @@ void write_json(std::ostream& out, const loaded_inputs& in, const ratings& r) {
 /// Writes what `w` produces to `path` atomically, so a failed run leaves no half file.
 template <class Writer>
 void write_file(const std::string& path, Writer&& w) {
-  std::ostringstream text;
-  w(text);
-  const std::string why = detail::write_file_atomically(path, text.str());
+  const std::string why = detail::write_file_atomically(path, std::function<void(std::ostream&)>(std::forward<Writer>(w)));
   if (!why.empty()) throw failure{io, fmt::format("cannot write \"{}\": {}", path, why)};
 }
 

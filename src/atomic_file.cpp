@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <memory>
 
 namespace embedrating::detail {
 
@@ -29,6 +31,43 @@ std::string write_file_atomically(const std::string& path, std::string_view byte
     }
     done += static_cast<std::size_t>(k);
   }
+  if (::fsync(fd) != 0) {
+    const std::string why = failed("cannot flush");
+    ::close(fd);
+    return why;
+  }
+  if (::close(fd) != 0) return failed("cannot close");
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return failed("cannot rename the temporary file into place");
+  return {};
+}
+
+std::string write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& produce) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  auto failed = [&](const std::string& what) {
+    const std::string why = what + ": " + std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return why;
+  };
+  {
+    std::ofstream out;
+    const std::unique_ptr<char[]> buffer(new char[std::size_t{1} << 20]);
+    out.rdbuf()->pubsetbuf(buffer.get(), std::streamsize{1} << 20);
+    out.open(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return failed("cannot create the temporary file");
+    try {
+      produce(out);
+    } catch (...) {
+      out.close();
+      ::unlink(tmp.c_str());
+      throw;
+    }
+    out.flush();
+    if (!out) return failed("cannot write");
+    out.close();
+    if (out.fail()) return failed("cannot close");
+  }
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return failed("cannot reopen the temporary file");
   if (::fsync(fd) != 0) {
     const std::string why = failed("cannot flush");
     ::close(fd);

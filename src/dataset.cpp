@@ -328,15 +328,32 @@ void dataset::set_facilities(facility_table f) {
   const auto where = [&](const std::string& field, const std::string& op = {}) { return at(source_, "facilities." + field, op); };
   if (f.operator_ids.size() != n) throw data_error(where("operator_id"), "has a different number of rows than facility_id");
   if (!f.volume.empty() && f.volume.size() != n) throw data_error(where("volume"), "has a different number of rows than facility_id");
-  std::unordered_map<std::string, std::size_t> seen, ops;
-  for (std::size_t i = 0; i < ids.size(); ++i) ops.emplace(ids[i], i);
+  std::vector<std::uint32_t> owner(n);
+  {
+    // duplicate facility ids: open addressing over rows + 1 (no allocation per id)
+    std::size_t cap = 16;
+    while (cap < n * 2) cap <<= 1;
+    std::vector<std::uint32_t> slots(cap, 0);
+    const std::hash<std::string_view> hash;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string& fid = f.facility_ids[i];
+      if (fid.empty()) throw data_error(where("facility_id"), "empty facility id in row " + std::to_string(i + 1));
+      for (std::size_t h = hash(fid) & (cap - 1);; h = (h + 1) & (cap - 1)) {
+        if (slots[h] == 0) {
+          slots[h] = static_cast<std::uint32_t>(i + 1);
+          break;
+        }
+        if (f.facility_ids[slots[h] - 1] == fid)
+          throw data_error(where("facility_id", f.operator_ids[i]), "duplicate facility id \"" + fid + "\"");
+      }
+    }
+  }
   for (std::size_t i = 0; i < n; ++i) {
-    if (f.facility_ids[i].empty()) throw data_error(where("facility_id"), "empty facility id in row " + std::to_string(i + 1));
-    if (!seen.emplace(f.facility_ids[i], i).second)
-      throw data_error(where("facility_id", f.operator_ids[i]), "duplicate facility id \"" + f.facility_ids[i] + "\"");
-    if (!ops.count(f.operator_ids[i]))
+    const std::int64_t row = find(f.operator_ids[i]);
+    if (row < 0)
       throw data_error(where("operator_id", f.operator_ids[i]),
                        "facility \"" + f.facility_ids[i] + "\" belongs to an operator that is not in the dataset");
+    owner[i] = static_cast<std::uint32_t>(row);
     if (!f.volume.empty() && (!std::isfinite(f.volume[i]) || f.volume[i] < 0.0))
       throw data_error(where("volume", f.operator_ids[i]), "facility \"" + f.facility_ids[i] + "\": volume must be finite and >= 0");
   }
@@ -355,11 +372,7 @@ void dataset::set_facilities(facility_table f) {
   }
   // facilities grouped by their operator's row (CSR), so one operator's sites are found directly
   facility_offsets_.assign(ids.size() + 1, 0);
-  std::vector<std::uint32_t> owner(n);
-  for (std::size_t k = 0; k < n; ++k) {
-    owner[k] = static_cast<std::uint32_t>(find(f.operator_ids[k]));
-    ++facility_offsets_[owner[k] + 1];
-  }
+  for (std::size_t k = 0; k < n; ++k) ++facility_offsets_[owner[k] + 1];
   for (std::size_t i = 0; i < ids.size(); ++i) facility_offsets_[i + 1] += facility_offsets_[i];
   facility_index_.assign(n, 0);
   std::vector<std::uint32_t> next(facility_offsets_.begin(), facility_offsets_.end() - 1);

@@ -77,6 +77,16 @@ std::string level_message(const measure& me, std::string_view v) {
 
 std::optional<double> parse_decimal(std::string_view s) noexcept {
   if (s.empty()) return std::nullopt;
+  if (s.size() <= 9) {  // whole numbers below 10^9: exact in a double, no need for from_chars
+    std::uint32_t v = 0;
+    std::size_t i = 0;
+    for (; i < s.size(); ++i) {
+      const unsigned d = static_cast<unsigned char>(s[i]) - static_cast<unsigned>('0');
+      if (d > 9) break;
+      v = v * 10 + d;
+    }
+    if (i == s.size()) return static_cast<double>(v);
+  }
   if (s.front() == '+') {
     s.remove_prefix(1);
     if (s.empty() || s.front() == '-' || s.front() == '+') return std::nullopt;
@@ -244,7 +254,12 @@ void read_flags(const cell_scope& at, const column_view& v, std::size_t rows, st
     }
     case column_type::text:
       for (std::size_t i = 0; i < rows; ++i) {
-        const std::string_view s = v.missing_mask(i) ? std::string_view() : trim_cell(v.cell(i));
+        const std::string_view raw = v.cell(i);
+        if (raw.size() == 1 && (raw[0] == '0' || raw[0] == '1') && !v.missing_mask(i)) {  // the common case
+          out[i] = raw[0] == '1';
+          continue;
+        }
+        const std::string_view s = v.missing_mask(i) ? std::string_view() : trim_cell(raw);
         const int f = flag_of(s);
         if (f < 0) at(i, flag_message(std::string(s)));
         out[i] = f > 0;

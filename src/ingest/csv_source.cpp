@@ -221,6 +221,39 @@ class iconv_handle {
   iconv_t cd_ = bad();
 };
 
+/// A growable byte buffer that does not clear what it grows into (std::string would zero it).
+class text_buffer {
+ public:
+  std::size_t size() const noexcept { return size_; }
+  const char* data() const noexcept { return buf_.get(); }
+  char* data() noexcept { return buf_.get(); }
+  char operator[](std::size_t i) const noexcept { return buf_[i]; }
+  operator std::string_view() const noexcept { return std::string_view(buf_.get(), size_); }
+  void clear() noexcept { size_ = 0; }
+  /// Room for n more bytes at the end; commit() what was written.
+  char* prepare(std::size_t n) {
+    if (size_ + n > cap_) {
+      std::size_t cap = cap_ ? cap_ : 1;
+      while (cap < size_ + n) cap *= 2;
+      std::unique_ptr<char[]> b(new char[cap]);
+      if (size_) std::memcpy(b.get(), buf_.get(), size_);
+      buf_ = std::move(b);
+      cap_ = cap;
+    }
+    return buf_.get() + size_;
+  }
+  void commit(std::size_t n) noexcept { size_ += n; }
+  void shrink(std::size_t n) noexcept { size_ = n; }
+  void erase(std::size_t pos, std::size_t n) noexcept {
+    std::memmove(buf_.get() + pos, buf_.get() + pos + n, size_ - pos - n);
+    size_ -= n;
+  }
+
+ private:
+  std::unique_ptr<char[]> buf_;
+  std::size_t size_ = 0, cap_ = 0;
+};
+
 /// Index of the next ',', '"', CR or LF at or after p (n when none).
 inline std::size_t find_special(const char* s, std::size_t p, std::size_t n) noexcept {
 #if defined(__SSE2__)
@@ -327,7 +360,6 @@ class csv_source final : public table_source {
     chunk.rows = 0;
     if (done_) return false;
     const std::size_t width = header_.size();
-    compact();
     cells_.clear();
     cells_.reserve(opt_.chunk_rows * width);
     arena_.clear();
@@ -456,38 +488,34 @@ class csv_source final : public table_source {
   void compact() {
     if (pos_ == 0) return;
     text_.erase(0, pos_);
-    text_base_ += pos_;
+    text_base_ += pos_;  // UTF-8: text_ holds the file's bytes (after the BOM) from text_base_
     validated_ -= std::min(validated_, pos_);
     line_start_ = line_start_ >= pos_ ? line_start_ - pos_ : 0;
     pos_ = 0;
   }
 
-  /// Reads and decodes one more block (sets eof_ at the end).
+  /// Reads and decodes one more block (sets eof_ at the end). Drops the text before pos_ first:
+  /// callers fill only when no views into the text are held.
   void fill() {
     if (eof_) return;
-    std::string block(block_bytes, '\0');
-    const std::size_t got = in_->read(block.data(), block.size());
-    block.resize(got);
-    raw_offset_ += got;
-    if (got == 0) eof_ = true;
+    compact();
     if (encoding_ == text_encoding::utf8) {
       const std::size_t old = text_.size();
+      const std::size_t got = in_->read(text_.prepare(block_bytes), block_bytes);
+      text_.commit(got);
+      raw_offset_ += got;
+      if (got == 0) eof_ = true;
       if (at_start_) {
-        raw_ += block;  // the BOM may be cut by a tiny first read
-        if (raw_.size() < 3 && !eof_) return;
-        block.swap(raw_);
-        raw_.clear();
-      }
-      text_ += block;
-      if (at_start_) {
+        if (text_.size() < 3 && !eof_) return;  // the BOM may be cut by a tiny first read
         at_start_ = false;
         bom_bytes_ = 0;
-        if (starts_with_utf8_bom(std::string_view(text_).substr(old))) {
-          text_.erase(old, 3);
+        if (starts_with_utf8_bom(text_)) {
+          text_.erase(0, 3);
           bom_bytes_ = 3;
           if (requested_ == text_encoding::automatic) requested_bom_utf8_ = true;
         }
       }
+      (void)old;
       bool cut = false;
       const std::size_t bad = validated_ + validate_utf8(text_.data() + validated_, text_.size() - validated_, cut);
       if (bad < text_.size() && !(cut && !eof_)) {
@@ -504,22 +532,27 @@ class csv_source final : public table_source {
       validated_ = bad;
       return;
     }
-    // GB18030
-    raw_ += block;
+    // GB18030: raw bytes (with a character cut by the last block's end) through iconv
+    const std::size_t carried = raw_.size();
+    raw_.resize(carried + block_bytes);
+    const std::size_t got = in_->read(raw_.data() + carried, block_bytes);
+    raw_.resize(carried + got);
+    raw_offset_ += got;
+    if (got == 0) eof_ = true;
     const std::size_t old = text_.size();
-    text_.resize(old + raw_.size() * 2 + 16);
     char* in_ptr = raw_.data();
     std::size_t in_left = raw_.size();
-    char* out_ptr = text_.data() + old;
-    std::size_t out_left = text_.size() - old;
+    std::size_t room = raw_.size() * 2 + 16;
+    char* out_ptr = text_.prepare(room);
+    std::size_t out_left = room;
     while (in_left > 0) {
       const std::size_t r = iconv(gb_.get(), &in_ptr, &in_left, &out_ptr, &out_left);
       if (r != static_cast<std::size_t>(-1)) break;
       if (errno == E2BIG) {
-        const std::size_t used = static_cast<std::size_t>(out_ptr - text_.data());
-        text_.resize(text_.size() * 2);
-        out_ptr = text_.data() + used;
-        out_left = text_.size() - used;
+        text_.commit(room - out_left);
+        room = in_left * 2 + 16;
+        out_ptr = text_.prepare(room);
+        out_left = room;
         continue;
       }
       if (errno == EINVAL && !eof_) break;  // a character cut by the block's end: carried over
@@ -529,7 +562,7 @@ class csv_source final : public table_source {
       undecodable(raw_bad, requested_ == text_encoding::automatic ? "neither valid UTF-8 nor valid GB18030"
                                                                   : "not valid GB18030");
     }
-    text_.resize(static_cast<std::size_t>(out_ptr - text_.data()));
+    text_.commit(room - out_left);
     raw_.erase(0, raw_.size() - in_left);
     if (at_start_ && text_.size() - old >= 3) {
       at_start_ = false;
@@ -726,7 +759,7 @@ class csv_source final : public table_source {
   std::uint64_t bad_utf8_offset_ = 0;
   iconv_handle gb_;
 
-  std::string text_;   ///< decoded text from the first record not yet handed out
+  text_buffer text_;   ///< decoded text from the first record not yet handed out
   std::string raw_;    ///< GB18030 bytes not yet decoded (a character cut by a block's end)
   std::uint64_t raw_offset_ = 0;  ///< raw bytes read so far
   std::uint64_t text_base_ = 0;   ///< UTF-8: raw offset (after the BOM) of text_[0]

@@ -202,7 +202,8 @@ class operator_reader {
       fail.fatal(table_source::npos, table_source::npos, "", "the file has no operator rows");
     }
     detail::check_unique_ids(first, id_column_[0], ids_, sink_, "operator id", true);
-    dataset d(ids_, first.name());
+    dataset d(std::move(ids_), first.name());
+    ids_.clear();
     for (std::size_t t = 1; t < tables.size(); ++t) aligned_table(*tables[t], t, d);
     fill(d);
     return d;
@@ -287,7 +288,7 @@ class operator_reader {
 
   void aligned_table(table_source& src, std::size_t t, const dataset& d) {
     const detail::cell_reporter fail(src, sink_);
-    const std::size_t n = ids_.size();
+    const std::size_t n = d.size();
     std::vector<std::size_t> first_seen(n, table_source::npos);
     std::vector<std::string> ids;
     std::vector<std::uint32_t> place;
@@ -330,7 +331,7 @@ class operator_reader {
     for (std::size_t r = 0; r < n; ++r)
       if (first_seen[r] == table_source::npos) {
         ++absent_count;
-        if (absent.size() < 10) absent.push_back(ids_[r]);
+        if (absent.size() < 10) absent.push_back(d.operator_ids()[r]);
       }
     if (absent_count > 0) {
       std::string list;
@@ -385,7 +386,7 @@ class operator_reader {
   }
 
   void fill(dataset& d) {
-    const std::size_t n = ids_.size();
+    const std::size_t n = d.size();
     bool history = false;
     std::vector<std::optional<grade>> prev(n);
     std::vector<civil_date> prev_on(n, civil_date::missing()), down_on(n, civil_date::missing());
