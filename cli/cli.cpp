@@ -66,7 +66,14 @@ struct loaded_inputs {
   bool sample = false;
   catalogue cat;
   bool zh = false;
-  std::optional<review_summary> reviews;  ///< when --reviews was given
+  std::optional<review_aggregator> reviews;  ///< the events of --reviews (rating applies their summary at as_of)
+
+  /// Rating options: the review summary is applied by the core.
+  embedrating::rate_options rating() const {
+    embedrating::rate_options o;
+    if (reviews) o.reviews = &*reviews;
+    return o;
+  }
 };
 
 /// Rejected review events, for stderr: counts by kind and the examples.
@@ -148,11 +155,9 @@ loaded_inputs load_inputs(const input_options& o, bool need_as_of) {
   }
   in.data_label = in.sample ? (in.zh ? "随附样例数据（合成）" : "shipped sample (synthetic)") : display_path(ops);
   if (!o.reviews.empty()) {
-    // the review columns come from the events: aggregate, summarise at as_of, replace the columns
-    review_aggregator agg(*in.m, *in.d);
-    agg.add_csv(o.reviews, o.encoding);
-    in.reviews = agg.summary(in.as_of);
-    in.reviews->apply_to(*in.d);
+    // the review columns come from the events: rating replaces them by the summary at as_of
+    in.reviews.emplace(*in.m, *in.d);
+    in.reviews->add_csv(o.reviews, o.encoding);
   }
   return in;
 }
@@ -518,8 +523,8 @@ void write_directory(std::ostream& out, const loaded_inputs& in, const ratings& 
 
 int cmd_rate(const rate_options& o, std::ostream& out, std::ostream& err) {
   const loaded_inputs in = load_inputs(o.in, true);
-  if (in.reviews) err << reject_report(in.reviews->rejects, o.in.reviews);
-  const ratings r = rate(*in.m, *in.d, in.as_of);
+  if (in.reviews) err << reject_report(in.reviews->rejects(), o.in.reviews);
+  const ratings r = rate(*in.m, *in.d, in.as_of, in.rating());
   for (const auto& w : r.run_warnings) err << "warning: " << w << '\n';
   auto emit = [&](std::ostream& s) {
     if (o.format == "csv") write_csv(s, in, r);
@@ -550,7 +555,7 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 int cmd_explain(const input_options& o, const std::string& operator_id, std::ostream& out, std::ostream& err) {
   const loaded_inputs in = load_inputs(o, true);
-  if (in.reviews) err << reject_report(in.reviews->rejects, o.reviews);
+  if (in.reviews) err << reject_report(in.reviews->rejects(), o.reviews);
   if (in.d->find(operator_id) < 0) {
     // near misses: ids within two edits of what was typed
     std::vector<std::string> near;
@@ -560,7 +565,7 @@ int cmd_explain(const input_options& o, const std::string& operator_id, std::ost
                                              in.d->size(), near.empty() ? "" : "; did you mean " + join(near, ", ") + "?")};
   }
   // rate only this operator (with its facilities): the same result as in a full run
-  const ratings r = rate(*in.m, *in.d, in.as_of);
+  const ratings r = rate(*in.m, *in.d, in.as_of, in.rating());
   out << r.explain(operator_id, in.zh ? language::zh : language::en);
   return ok;
 }

@@ -118,6 +118,8 @@ struct csv_options {
   /// Rows per chunk: small enough that a chunk's cells stay in a core's cache while each
   /// column is converted, large enough that per-chunk work does not matter.
   std::size_t chunk_rows = 2048;
+  /// Bytes read and decoded at a time.
+  std::size_t block_bytes = std::size_t{4} << 20;
   /// Longest record accepted, in bytes (a longer one is an error naming its line).
   std::size_t max_record_bytes = std::size_t{16} << 20;
 };

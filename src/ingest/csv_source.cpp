@@ -62,7 +62,6 @@ std::int64_t column_view::code(std::size_t i) const noexcept {
 namespace detail {
 namespace {
 
-constexpr std::size_t block_bytes = std::size_t{4} << 20;
 
 std::uint32_t to_u32(std::size_t v) { return v > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<std::uint32_t>(v); }
 
@@ -309,6 +308,8 @@ class csv_source final : public table_source {
       : in_(std::move(in)), name_(std::move(name)), opt_(o) {
     requested_ = parse_encoding(o.encoding, name_);
     if (opt_.chunk_rows == 0) opt_.chunk_rows = 1;
+    if (opt_.block_bytes < 16) opt_.block_bytes = 16;
+    block_bytes = opt_.block_bytes;
     start();
   }
 
@@ -752,6 +753,7 @@ class csv_source final : public table_source {
   std::unique_ptr<byte_reader> in_;
   std::string name_;
   csv_options opt_;
+  std::size_t block_bytes = std::size_t{4} << 20;
   text_encoding requested_ = text_encoding::automatic;
   text_encoding encoding_ = text_encoding::utf8;
   bool requested_bom_utf8_ = false;  ///< auto mode saw a UTF-8 BOM: UTF-8, no fallback
