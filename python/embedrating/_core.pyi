@@ -10,7 +10,7 @@ from embedrating import ModelError
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'Scored', 'add_months', 'ahp', 'apply_weights', 'bayesian_average', 'catalogue', 'codes_of', 'combine_weights', 'critic_weights', 'cv_weights', 'data_directory', 'entropy_weights', 'fit_beta_prior', 'group_ahp', 'hierarchical_ahp', 'jeffreys_interval', 'kish_effective_n', 'largest_remainder', 'normalize_matrix', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'random_index_tables', 'rank_scores', 'rate', 'rate_one', 'read_facilities_csv_into', 'read_operators_csv', 'review_key', 'review_keys', 'rule_actions', 'score', 'std_weights', 'topsis', 'version', 'weighted_product', 'weighted_sum', 'wilson_interval', 'wilson_lower_bound']
+__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'Scored', 'add_months', 'ahp', 'apply_weights', 'bayesian_average', 'catalogue', 'codes_of', 'combine_weights', 'critic_weights', 'cv_weights', 'data_directory', 'entropy_weights', 'fit_beta_prior', 'group_ahp', 'hierarchical_ahp', 'jeffreys_interval', 'kish_effective_n', 'largest_remainder', 'normalize_matrix', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'random_index_tables', 'rank_scores', 'rate', 'rate_one', 'read_facilities', 'read_facilities_csv_into', 'read_operators', 'read_operators_csv', 'review_key', 'review_keys', 'rule_actions', 'score', 'std_weights', 'topsis', 'version', 'weighted_product', 'weighted_sum', 'wilson_interval', 'wilson_lower_bound']
 class Model:
     """
     A validated, immutable rating model (C++ embedrating::model).
@@ -221,6 +221,10 @@ class ReviewAggregator:
         """
     def add_events(self, review_id: collections.abc.Sequence[str], revision: numpy.typing.NDArray[numpy.uint32], operator_id: collections.abc.Sequence[str], reviewer_id: collections.abc.Sequence[str], time: numpy.typing.NDArray[numpy.int64], level: numpy.typing.NDArray[numpy.int8], status: numpy.typing.NDArray[numpy.uint8], rectified_at: numpy.typing.NDArray[numpy.int64], followed_up_at: numpy.typing.NDArray[numpy.int64], service_record_id: collections.abc.Sequence[str], where: collections.abc.Sequence[str]) -> None:
         ...
+    def add_frame(self, table: typing.Any, name: str = 'DataFrame') -> None:
+        """
+        Adds every row of an events DataFrame (or mapping of columns) by the core's ingestion path: the same checks and reject examples as add_csv, naming rows by their index label.
+        """
     def copy(self) -> ReviewAggregator:
         ...
     def merge(self, other: ReviewAggregator) -> None:
@@ -532,9 +536,17 @@ def rate_one(model: Model, dataset: Dataset, row: typing.SupportsInt | typing.Su
     """
     Rates one row of a dataset alone (C++ rate_one, no input hash, without the GIL) → (operator_id, status code, grade-by-score level, final grade level, total centi-points, terminate, dimension centi-points, fired rule ids). With reviews, their summary at as_of (over every operator) replaces the review columns first.
     """
+def read_facilities(dataset: Dataset, table: typing.Any, name: str, model: Model, collect: bool = False) -> list:
+    """
+    Reads a facility table (DataFrame or mapping) by the core's ingestion path and sets it as the dataset's facilities. Returns the problems (with collect; without, the first raises).
+    """
 def read_facilities_csv_into(dataset: Dataset, path: str, model: Model, encoding: str = 'auto') -> None:
     """
     Reads a facility CSV and sets it as the dataset's facilities.
+    """
+def read_operators(tables: list, model: Model, collect: bool = False) -> tuple[typing.Any, list]:
+    """
+    The C++ dataset of operator tables for a model, by the core's one ingestion path: tables is a list of (DataFrame or mapping of columns, name) pairs, the first holding the operators' rows, the others aligned to it by operator_id. Returns (dataset, problems): with collect, every problem is returned as a DataError (dataset None when reading could not finish); without, the first raises.
     """
 def read_operators_csv(path: str, model: Model, encoding: str = 'auto') -> Dataset:
     ...

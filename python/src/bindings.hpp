@@ -71,6 +71,9 @@ inline py::object date_days(civil_date d) {
   return py::int_(d.days());
 }
 
+/// embedrating.DataError instances of collected problems (defined in module.cpp).
+py::list data_errors(const std::vector<data_error>& problems);
+
 /// A Python str from UTF-8 bytes (invalid bytes replaced).
 inline py::str utf8(const std::string& s) {
   PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");

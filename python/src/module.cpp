@@ -14,6 +14,7 @@
 #include <embedrating/detail/compiled_model.hpp>
 
 #include "bindings.hpp"
+#include "frame_source.hpp"
 
 namespace embedrating::python {
 namespace {
@@ -29,15 +30,21 @@ PyObject* model_error_type = nullptr;
 PyObject* data_error_type = nullptr;
 PyObject* archive_error_type = nullptr;
 
-void raise_as(PyObject* type, const error& e) {
+py::object error_instance(PyObject* type, const error& e) {
   py::object inst = py::reinterpret_borrow<py::object>(type)(utf8(e.what()));
   const error_location& w = e.where();
   inst.attr("file") = w.file.empty() ? py::object(py::none()) : py::object(utf8(w.file));
   inst.attr("line") = w.line == 0 ? py::object(py::none()) : py::object(py::int_(w.line));
   inst.attr("column") = w.column == 0 ? py::object(py::none()) : py::object(py::int_(w.column));
+  inst.attr("row") = w.row.empty() ? py::object(py::none()) : py::object(utf8(w.row));
   inst.attr("field") = w.field.empty() ? py::object(py::none()) : py::object(utf8(w.field));
   inst.attr("operator_id") = w.operator_id.empty() ? py::object(py::none()) : py::object(utf8(w.operator_id));
   inst.attr("message") = utf8(e.message());
+  return inst;
+}
+
+void raise_as(PyObject* type, const error& e) {
+  const py::object inst = error_instance(type, e);
   PyErr_SetObject(type, inst.ptr());
 }
 
@@ -52,7 +59,7 @@ PyObject* new_error(py::module_& m, const char* name, const char* doc, PyObject*
 void register_errors(py::module_& m) {
   error_type = new_error(m, "Error",
                          "Base of every embedrating error. Attributes: message (without the location), "
-                         "file, line, column, field, operator_id (None when not known).",
+                         "file, line, column, row (a DataFrame's row label), field, operator_id (None when not known).",
                          PyExc_Exception);
   py::tuple value_bases = py::make_tuple(py::handle(error_type), py::handle(PyExc_ValueError));
   py::tuple os_bases = py::make_tuple(py::handle(error_type), py::handle(PyExc_OSError));
@@ -705,6 +712,54 @@ void register_dataset(py::module_& m) {
       .def("copy", [](const dataset& d) { return std::make_shared<dataset>(d); });
 
   m.def(
+      "read_operators",
+      [](const py::list& tables, const model& mo, bool collect) {
+        // tables: (DataFrame or mapping, name) pairs; the first holds the operators' rows
+        std::vector<std::unique_ptr<frame_source>> sources;
+        std::vector<table_source*> ptrs;
+        for (const auto t : tables) {
+          const auto pair = t.cast<py::tuple>();
+          sources.push_back(std::make_unique<frame_source>(pair[0], pair[1].cast<std::string>()));
+          ptrs.push_back(sources.back().get());
+        }
+        problem_sink problems;
+        read_options o;
+        if (collect) o.problems = &problems;
+        std::shared_ptr<dataset> d;
+        try {
+          d = std::make_shared<dataset>(read_operators(ptrs, mo, o));
+        } catch (const data_error& e) {
+          if (!collect) throw;
+          problems.push_back(e);
+        }
+        return py::make_tuple(d ? py::cast(d) : py::object(py::none()), data_errors(problems));
+      },
+      "tables"_a, "model"_a, "collect"_a = false,
+      "The C++ dataset of operator tables for a model, by the core's one ingestion path: tables is a "
+      "list of (DataFrame or mapping of columns, name) pairs, the first holding the operators' rows, "
+      "the others aligned to it by operator_id. Returns (dataset, problems): with collect, every "
+      "problem is returned as a DataError (dataset None when reading could not finish); without, "
+      "the first raises.");
+  m.def(
+      "read_facilities",
+      [](dataset& d, py::handle table, const std::string& name, const model& mo, bool collect) {
+        frame_source src(table, name);
+        problem_sink problems;
+        read_options o;
+        if (collect) o.problems = &problems;
+        try {
+          facility_table f = read_facilities(src, mo, d, o);
+          if (problems.empty()) d.set_facilities(std::move(f));
+        } catch (const data_error& e) {
+          if (!collect) throw;
+          problems.push_back(e);
+        }
+        return data_errors(problems);
+      },
+      "dataset"_a, "table"_a, "name"_a, "model"_a, "collect"_a = false,
+      "Reads a facility table (DataFrame or mapping) by the core's ingestion path and sets it as the "
+      "dataset's facilities. Returns the problems (with collect; without, the first raises).");
+  m.def(
       "read_operators_csv",
       [](const std::string& path, const model& mo, const std::string& encoding) {
         py::gil_scoped_release nogil;
@@ -1057,6 +1112,13 @@ py::tuple parse_dates(const py::sequence& items) {
 }
 
 }  // namespace
+
+py::list data_errors(const std::vector<data_error>& problems) {
+  py::list out;
+  for (const auto& e : problems) out.append(error_instance(data_error_type, e));
+  return out;
+}
+
 }  // namespace embedrating::python
 
 PYBIND11_MODULE(_core, m) {

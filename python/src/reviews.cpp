@@ -6,6 +6,7 @@
 #include <embedrating/estimators.hpp>
 
 #include "bindings.hpp"
+#include "frame_source.hpp"
 
 namespace embedrating::python {
 namespace {
@@ -189,6 +190,16 @@ void register_aggregator(py::module_& m) {
       .def("add_events", &add_events, "review_id"_a, "revision"_a.noconvert(), "operator_id"_a, "reviewer_id"_a,
            "time"_a.noconvert(), "level"_a.noconvert(), "status"_a.noconvert(), "rectified_at"_a.noconvert(),
            "followed_up_at"_a.noconvert(), "service_record_id"_a, "where"_a)
+      .def(
+          "add_frame",
+          [](py_aggregator& self, py::handle table, const std::string& name) {
+            frame_source src(table, name);  // views of the frame's arrays: read with the GIL held
+            std::lock_guard<std::mutex> lock(self.mu);
+            add_events(self.agg, src);
+          },
+          "table"_a, "name"_a = "DataFrame",
+          "Adds every row of an events DataFrame (or mapping of columns) by the core's ingestion path: the same "
+          "checks and reject examples as add_csv, naming rows by their index label.")
       .def(
           "add_csv",
           [](py_aggregator& self, const std::string& path, const std::string& encoding) {

@@ -343,29 +343,24 @@ TEST(CliValidate, EachBrokenCellIsReportedWithFileLineAndColumn) {
   const temp_dir dir("cli-validate");
   struct bad {
     std::size_t row;
-    const char* column;
-    const char* value;
-    const char* message;
+    std::string column, value, message;
   };
-  const std::vector<bad> cases = {
-      {1, "fire_inspection_score", "abc", "operator WH-001: \"abc\" is not a finite number"},
-      {2, "fire_inspection_score", "150", "operator WH-002: value 150 is outside the allowed range [0, 100]"},
-      {2, "fire_inspection_score", "inf", "operator WH-002: \"inf\" is not a finite number"},
-      {3, "status", "closed", "operator WH-003: unknown status \"closed\""},
-      {4, "scenarios", "elderly_care;karaoke", "operator WH-004: unknown scenario \"karaoke\""},
-      {4, "scenarios", "meals;meals;elderly_care", "operator WH-004: scenario \"meals\" listed twice"},
-      {5, "mode", "franchise", "operator WH-005: unknown operating mode \"franchise\""},
-      {6, "operator_id", "WH-001", "operator WH-001: duplicate operator id \"WH-001\" (first at line 2)"},
-      {6, "operator_id", "", "empty operator id"},
-      {1, "food_grade", "E", "operator WH-001: \"E\" is not a level of food_grade (allowed: A, B, C)"},
-      // star counts may be fractional (decayed counts of a review summary), from every source
-      {1, "stars_5", "-3", "operator WH-001: a review count must be a number >= 0"},
-      {1, "stars_5", "2.5x", "operator WH-001: \"2.5x\" is not a finite number"},
-      {1, "stars_5", "", "operator WH-001: a review count cannot be empty (write 0)"},
-      {1, "credit_blacklist", "maybe", "operator WH-001: a flag is 0 or 1 (true/false), got \"maybe\""},
-      {1, "opened_on", "2023-02-30", "operator WH-001: \"2023-02-30\" is not a date YYYY-MM-DD"},
-      {1, "previous_grade", "6A", "operator WH-001: \"6A\" is not a grade"},
-  };
+
+  // the cases are shared with the DataFrame path (tests/python/test_dataset.py): the same messages
+  std::vector<bad> cases;
+  std::ifstream table(std::string(EMBEDRATING_TEST_DATA_DIR) + "/broken_cells.tsv");
+  std::string line;
+  std::getline(table, line);  // header
+  while (std::getline(table, line)) {
+    std::vector<std::string> f;
+    std::size_t from = 0;
+    for (std::size_t tab; (tab = line.find('\t', from)) != std::string::npos; from = tab + 1) f.push_back(line.substr(from, tab - from));
+    f.push_back(line.substr(from));
+    ASSERT_EQ(f.size(), 4u) << line;
+    cases.push_back({static_cast<std::size_t>(std::stoul(f[0])), f[1], f[2], f[3]});
+  }
+  ASSERT_GE(cases.size(), 15u);
+
   int k = 0;
   for (const auto& c : cases) {
     const std::string path = mutated(dir, "bad" + std::to_string(k++) + ".csv", c.row, c.column, c.value);
