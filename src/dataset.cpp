@@ -50,20 +50,33 @@ dataset::dataset(std::vector<std::string> operator_ids, std::string source_name)
   const std::vector<std::string>& ids = *ids_;
   if (ids.empty()) throw data_error(at(source_, "operator_id"), "the dataset has no operators");
   if (ids.size() >= 0x7FFFFFFFu) throw data_error(at(source_, "operator_id"), "too many operators for one dataset");
-  // open-addressing index of rows (row + 1; 0 = empty), at most half full: no allocation per id
+  // open-addressing index, at most half full, no allocation per id: each slot holds the upper 32
+  // bits of the id's hash (a tag) and row + 1 (0 = empty), so a probe compares ids only when tags match
   std::size_t cap = 16;
   while (cap < 2 * ids.size()) cap *= 2;
   index_.assign(cap, 0);
   const std::size_t mask = cap - 1;
+  // hashes computed a block ahead and their slots prefetched: the table is larger than the caches
+  constexpr std::size_t ahead = 16;
+  std::size_t hashes[ahead];
   for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i % ahead == 0)
+      for (std::size_t k = 0; k < ahead && i + k < ids.size(); ++k) {
+        hashes[k] = id_hash(ids[i + k]);
+        __builtin_prefetch(&index_[hashes[k] & mask], 1, 1);
+      }
     if (ids[i].empty())
       throw data_error(at(source_, "operator_id"), "empty operator id in row " + std::to_string(i + 1));
-    for (std::size_t k = id_hash(ids[i]) & mask;; k = (k + 1) & mask) {
-      if (index_[k] == 0) {
-        index_[k] = static_cast<std::uint32_t>(i + 1);
+    const std::size_t h = hashes[i % ahead];
+    const std::uint64_t tag = static_cast<std::uint64_t>(h >> 32) << 32;
+    for (std::size_t k = h & mask;; k = (k + 1) & mask) {
+      const std::uint64_t slot = index_[k];
+      if (slot == 0) {
+        index_[k] = tag | static_cast<std::uint64_t>(i + 1);
         break;
       }
-      const std::size_t j = index_[k] - 1;
+      if ((slot & ~std::uint64_t{0xFFFFFFFF}) != tag) continue;
+      const std::size_t j = static_cast<std::size_t>(slot & 0xFFFFFFFF) - 1;
       if (ids[j] == ids[i])
         throw data_error(at(source_, "operator_id", ids[i]),
                          "duplicate operator id (rows " + std::to_string(j + 1) + " and " + std::to_string(i + 1) + ")");
@@ -74,9 +87,14 @@ dataset::dataset(std::vector<std::string> operator_ids, std::string source_name)
 std::int64_t dataset::find(const std::string& operator_id) const {
   const std::vector<std::string>& ids = *ids_;
   const std::size_t mask = index_.size() - 1;
-  for (std::size_t k = id_hash(operator_id) & mask;; k = (k + 1) & mask) {
-    if (index_[k] == 0) return -1;
-    if (ids[index_[k] - 1] == operator_id) return static_cast<std::int64_t>(index_[k] - 1);
+  const std::size_t h = id_hash(operator_id);
+  const std::uint64_t tag = static_cast<std::uint64_t>(h >> 32) << 32;
+  for (std::size_t k = h & mask;; k = (k + 1) & mask) {
+    const std::uint64_t slot = index_[k];
+    if (slot == 0) return -1;
+    if ((slot & ~std::uint64_t{0xFFFFFFFF}) != tag) continue;
+    const std::size_t j = static_cast<std::size_t>(slot & 0xFFFFFFFF) - 1;
+    if (ids[j] == operator_id) return static_cast<std::int64_t>(j);
   }
 }
 

@@ -51,22 +51,31 @@ void check_unique_ids(const table_source& src, std::size_t column, std::vector<s
   // open addressing over rows + 1 (no allocation per id); duplicates are reported in row order
   std::size_t cap = 16;
   while (cap < ids.size() * 2) cap <<= 1;
-  std::vector<std::uint32_t> slots(cap, 0);
+  std::vector<std::uint64_t> slots(cap, 0);  // hash tag << 32 | row + 1: ids compared only when tags match
   const std::hash<std::string_view> hash;
   std::vector<std::pair<std::size_t, std::size_t>> dups;  // (row, first row)
+  constexpr std::size_t ahead = 16;  // hashes a block ahead, their slots prefetched
+  std::size_t hashes[ahead];
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    std::size_t h = hash(ids[i]) & (cap - 1);
-    for (;;) {
-      const std::uint32_t s = slots[h];
+    if (i % ahead == 0)
+      for (std::size_t k = 0; k < ahead && i + k < ids.size(); ++k) {
+        hashes[k] = hash(ids[i + k]);
+        __builtin_prefetch(&slots[hashes[k] & (cap - 1)], 1, 1);
+      }
+    const std::size_t full = hashes[i % ahead];
+    const std::uint64_t tag = static_cast<std::uint64_t>(full >> 32) << 32;
+    for (std::size_t h = full & (cap - 1);; h = (h + 1) & (cap - 1)) {
+      const std::uint64_t s = slots[h];
       if (s == 0) {
-        slots[h] = static_cast<std::uint32_t>(i + 1);
+        slots[h] = tag | static_cast<std::uint64_t>(i + 1);
         break;
       }
-      if (ids[s - 1] == ids[i]) {
-        dups.emplace_back(i, s - 1);
+      if ((s & ~std::uint64_t{0xFFFFFFFF}) != tag) continue;
+      const std::size_t j = static_cast<std::size_t>(s & 0xFFFFFFFF) - 1;
+      if (ids[j] == ids[i]) {
+        dups.emplace_back(i, j);
         break;
       }
-      h = (h + 1) & (cap - 1);
     }
   }
   const cell_reporter fail(src, sink);
