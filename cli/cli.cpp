@@ -21,8 +21,6 @@
 #include <nlohmann/json.hpp>
 
 #include <embedrating/catalogue.hpp>
-#include <embedrating/detail/atomic_file.hpp>
-#include <embedrating/detail/compiled_model.hpp>
 #include <embedrating/embedrating.hpp>
 #include <embedrating/reviews.hpp>
 #include <embedrating/version.hpp>
@@ -347,8 +345,7 @@ void write_table(std::ostream& out, const loaded_inputs& in, const ratings& r, b
 
 std::vector<std::string> dimension_ids(const model& m) {
   std::vector<std::string> ids;
-  const auto& cm = m.compiled();
-  for (std::int32_t node : cm.dimensions) ids.push_back(cm.spec.nodes[static_cast<std::size_t>(node)].id);
+  ids = m.dimension_ids();
   return ids;
 }
 
@@ -436,7 +433,7 @@ void write_json(std::ostream& out, const loaded_inputs& in, const ratings& r) {
   using json = nlohmann::ordered_json;
   const dataset& d = *in.d;
   const model& m = *in.m;
-  const auto& cm = m.compiled();
+  const model_spec& spec = m.spec();
   const std::vector<std::string> dims = dimension_ids(m);
   json doc;
   doc["embedrating_version"] = r.library_version;
@@ -466,14 +463,14 @@ void write_json(std::ostream& out, const loaded_inputs& in, const ratings& r) {
     o["dimensions"] = dj;
     json nj = json::object();
     r.node_points(i, earned, available);
-    for (std::size_t k = 0; k < cm.spec.nodes.size(); ++k)
-      nj[cm.spec.nodes[k].id] = {{"points", static_cast<double>(earned[k]) / 100.0},
+    for (std::size_t k = 0; k < spec.nodes.size(); ++k)
+      nj[spec.nodes[k].id] = {{"points", static_cast<double>(earned[k]) / 100.0},
                                  {"available", static_cast<double>(available[k]) / 100.0}};
     o["nodes"] = nj;
     json fired = json::array();
     for (std::uint32_t k = r.fired_offsets[i]; k < r.fired_offsets[i + 1]; ++k) {
       const auto& f = r.fired[k];
-      fired.push_back({{"rule", cm.spec.rules[f.rule].id},
+      fired.push_back({{"rule", spec.rules[f.rule].id},
                        {"lapses_on", f.lapses_on.is_missing() ? json(nullptr) : json(to_string(f.lapses_on))}});
     }
     o["rules_fired"] = fired;
@@ -501,7 +498,7 @@ void write_json(std::ostream& out, const loaded_inputs& in, const ratings& r) {
 /// Writes what `w` produces to `path` atomically, so a failed run leaves no half file.
 template <class Writer>
 void write_file(const std::string& path, Writer&& w) {
-  const std::string why = detail::write_file_atomically(path, std::function<void(std::ostream&)>(std::forward<Writer>(w)));
+  const std::string why = embedrating::write_file_atomically(path, std::function<void(std::ostream&)>(std::forward<Writer>(w)));
   if (!why.empty()) throw failure{io, fmt::format("cannot write \"{}\": {}", path, why)};
 }
 

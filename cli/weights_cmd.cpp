@@ -22,7 +22,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <embedrating/detail/atomic_file.hpp>
 #include <embedrating/embedrating.hpp>
 #include <embedrating/weights.hpp>
 
@@ -176,7 +175,7 @@ void write_output(const std::string& path, std::ostream& out, Writer&& w) {
   }
   std::ostringstream text;
   w(text);
-  const std::string why = embedrating::detail::write_file_atomically(path, text.str());
+  const std::string why = embedrating::write_file_atomically(path, text.str());
   if (!why.empty()) throw failure{io, fmt::format("cannot write \"{}\": {}", path, why)};
 }
 
@@ -211,7 +210,7 @@ int cmd_ahp(const ahp_opts& o, std::ostream& out, std::ostream&) {
   const pairwise_file pf = read_pairwise_csv(o.file);
   opt.ids = pf.ids;
   Eigen::Index bi = 0, bj = 0;
-  const std::string problem = ew::detail::pairwise_problem(pf.matrix, opt.tolerance, pf.ids, bi, bj);
+  const std::string problem = ew::pairwise_matrix_problem(pf.matrix, opt.tolerance, pf.ids, bi, bj);
   if (!problem.empty())
     data_failure(o.file, pf.row_lines[static_cast<std::size_t>(bi)], static_cast<std::uint32_t>(bj + 2), problem);
   const ew::ahp_result r = ew::ahp(pf.matrix, opt);

@@ -1,4 +1,5 @@
 #include "embedrating/detail/atomic_file.hpp"
+#include "embedrating/io.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -79,3 +80,15 @@ std::string write_file_atomically(const std::string& path, const std::function<v
 }
 
 }  // namespace embedrating::detail
+
+namespace embedrating {
+
+std::string write_file_atomically(const std::string& path, std::string_view bytes) {
+  return detail::write_file_atomically(path, bytes);
+}
+
+std::string write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& produce) {
+  return detail::write_file_atomically(path, produce);
+}
+
+}  // namespace embedrating

@@ -470,6 +470,7 @@ class hasher {
     return h_.hex_digest();
   }
   void bytes(const void* p, std::size_t n) {
+    if (n == 0) return;  // an empty column may have no storage (p == nullptr)
     if (used_ + n > cap) flush();
     if (n >= cap / 2) {  // large spans go to the digest in place
       h_.update(p, n);

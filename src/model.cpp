@@ -821,4 +821,34 @@ std::string data_directory() {
 
 model model::default_model() { return load(data_directory() + "/models/wuhan-2024.toml"); }
 
+std::int64_t model::total_centi() const noexcept { return compiled_->total_centi; }
+
+std::vector<tree_node> model::tree() const {
+  std::vector<tree_node> out(compiled_->nodes.size());
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    const detail::compiled_node& c = compiled_->nodes[k];
+    out[k].parent = c.parent;
+    out[k].depth = c.depth;
+    out[k].dimension = c.dimension;
+    out[k].leaf = c.leaf;
+    out[k].points_centi = c.points_centi;
+  }
+  return out;
+}
+
+const std::vector<std::int32_t>& model::dimension_nodes() const noexcept { return compiled_->dimensions; }
+
+std::vector<std::string> model::dimension_ids() const {
+  std::vector<std::string> ids;
+  for (const std::int32_t node : compiled_->dimensions) ids.push_back(compiled_->spec.nodes[static_cast<std::size_t>(node)].id);
+  return ids;
+}
+
+std::int32_t model::node_index(const std::string& id) const {
+  const auto it = compiled_->node_index.find(id);
+  return it == compiled_->node_index.end() ? -1 : it->second;
+}
+
+const std::string& model::structure_fingerprint() const noexcept { return compiled_->structure; }
+
 }  // namespace embedrating

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <set>
 #include <string>
 #include <string_view>
@@ -194,5 +195,15 @@ dataset read_operators_csv(const std::string& path, const model& m, const std::s
 /// Reads a facility CSV (see read_facilities).
 facility_table read_facilities_csv(const std::string& path, const model& m, const dataset& operators,
                                    const std::string& encoding = "auto", problem_sink* problems = nullptr);
+
+// ---------------------------------------------------------------------------------------------
+// Writing files
+
+/// Writes `bytes` to `path` atomically: into a temporary file beside it, flushed to disk and
+/// renamed over `path`; on failure the temporary file is removed and `path` is left as it was.
+/// Returns "" on success, else what failed (e.g. "cannot create the temporary file: …").
+std::string write_file_atomically(const std::string& path, std::string_view bytes);
+/// The same for output written piece by piece into a stream (memory stays bounded).
+std::string write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& produce);
 
 }  // namespace embedrating

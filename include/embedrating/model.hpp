@@ -131,6 +131,15 @@ struct compiled_model;
 }
 
 /// A validated, immutable model. Cheap to copy; safe to share between threads.
+/// One node of the indicator tree as rating sees it (the order of spec().nodes).
+struct tree_node {
+  std::int32_t parent = -1;       ///< node index, -1 for a dimension
+  std::int32_t depth = 0;         ///< 0 for a dimension
+  std::int32_t dimension = -1;    ///< index into dimension_nodes()
+  std::int32_t leaf = -1;         ///< index into leaf_ids(), -1 for groups and dimensions
+  std::int64_t points_centi = 0;  ///< nominal points (centi-points)
+};
+
 class model {
  public:
   /// Validates and compiles a spec; throws model_error naming the field (and line) at fault.
@@ -170,6 +179,20 @@ class model {
   model with_params(const std::vector<std::pair<std::string, double>>& params) const;
 
   double total_points() const noexcept;
+  /// Total points in centi-points (what every integer result adds up to).
+  std::int64_t total_centi() const noexcept;
+  /// The tree, node by node (spec().nodes order).
+  std::vector<tree_node> tree() const;
+  /// Node indices of the dimensions (file order) and their ids.
+  const std::vector<std::int32_t>& dimension_nodes() const noexcept;
+  std::vector<std::string> dimension_ids() const;
+  /// Index of a node id in spec().nodes, or -1.
+  std::int32_t node_index(const std::string& id) const;
+  /// Fingerprint of the structure (docs/fingerprint.md): models with the same one re-grade each
+  /// other's scores (scored.hpp).
+  const std::string& structure_fingerprint() const noexcept;
+
+  /// The compiled form the library's stages use (not part of the stable API).
   const detail::compiled_model& compiled() const noexcept { return *compiled_; }
 
  private:

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <limits>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -73,6 +75,16 @@ inline py::object date_days(civil_date d) {
 
 /// embedrating.DataError instances of collected problems (defined in module.cpp).
 py::list data_errors(const std::vector<data_error>& problems);
+
+/// The shortest "%.15g"/"%.17g" text that reads back as v (nan, inf, -inf), for reprs.
+inline std::string number_text(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  if (std::strtod(buf, nullptr) != v) std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
 
 /// A Python str from UTF-8 bytes (invalid bytes replaced).
 inline py::str utf8(const std::string& s) {

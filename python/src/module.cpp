@@ -11,7 +11,6 @@
 #include <optional>
 #include <set>
 
-#include <embedrating/detail/compiled_model.hpp>
 
 #include "bindings.hpp"
 #include "frame_source.hpp"
@@ -271,34 +270,35 @@ py::dict catalogue_codes() {
 
 /// The indicator tree as columns (one entry per node, file order).
 py::dict node_table(const model& mo) {
-  const auto& cm = mo.compiled();
-  const auto& nodes = cm.spec.nodes;
-  const double total = static_cast<double>(cm.total_centi);
+  const auto& nodes = mo.spec().nodes;
+  const std::vector<tree_node> tree = mo.tree();
+  const std::vector<std::int32_t>& dims = mo.dimension_nodes();
+  const double total = static_cast<double>(mo.total_centi());
   py::list id, parent, kind, depth, dimension, label, label_zh, input, scoring, missing, source, na_rule;
   std::vector<double> points, weight, local_weight;
   std::vector<std::string> na_by(nodes.size());
-  for (const auto& r : cm.spec.rules)
+  for (const auto& r : mo.spec().rules)
     if (r.action == rule_action::not_applicable && !r.target.empty()) {
-      const auto it = cm.node_index.find(r.target);
-      if (it != cm.node_index.end()) {
-        auto& s = na_by[static_cast<std::size_t>(it->second)];
+      const std::int32_t at = mo.node_index(r.target);
+      if (at >= 0) {
+        auto& s = na_by[static_cast<std::size_t>(at)];
         s += (s.empty() ? "" : ";") + r.id;
       }
     }
   for (std::size_t k = 0; k < nodes.size(); ++k) {
     const indicator_node& nd = nodes[k];
-    const embedrating::detail::compiled_node& cn = cm.nodes[k];
+    const tree_node& cn = tree[k];
     id.append(nd.id);
     parent.append(nd.parent.empty() ? py::object(py::none()) : py::object(py::str(nd.parent)));
     kind.append(cn.parent < 0 ? "dimension" : (cn.leaf >= 0 ? "indicator" : "group"));
     depth.append(cn.depth);
-    dimension.append(cm.spec.nodes[static_cast<std::size_t>(cm.dimensions[static_cast<std::size_t>(cn.dimension)])].id);
+    dimension.append(nodes[static_cast<std::size_t>(dims[static_cast<std::size_t>(cn.dimension)])].id);
     label.append(utf8(nd.label));
     label_zh.append(utf8(nd.label_zh));
     points.push_back(static_cast<double>(cn.points_centi) / 100.0);
     weight.push_back(total > 0 ? static_cast<double>(cn.points_centi) / total : 0.0);
     const double parent_points =
-        cn.parent < 0 ? total : static_cast<double>(cm.nodes[static_cast<std::size_t>(cn.parent)].points_centi);
+        cn.parent < 0 ? total : static_cast<double>(tree[static_cast<std::size_t>(cn.parent)].points_centi);
     local_weight.push_back(parent_points > 0 ? static_cast<double>(cn.points_centi) / parent_points : 0.0);
     const bool leaf = cn.leaf >= 0;
     input.append(leaf && nd.input ? py::object(py::str(nd.input->text())) : py::object(py::none()));
@@ -405,8 +405,7 @@ py::dict review_settings_dict(const review_settings& r) {
 
 std::vector<std::string> dimension_ids(const model& mo) {
   std::vector<std::string> ids;
-  const auto& cm = mo.compiled();
-  for (std::int32_t node : cm.dimensions) ids.push_back(cm.spec.nodes[static_cast<std::size_t>(node)].id);
+  ids = mo.dimension_ids();
   return ids;
 }
 
@@ -459,7 +458,7 @@ void register_model(py::module_& m) {
           "with_params",
           [](const model& self, const std::vector<std::pair<std::string, double>>& params) { return self.with_params(params); },
           "params"_a, "A copy with grade-table numbers changed by name [(\"grades.5A.min_total\", 880.0), …].")
-      .def_property_readonly("structure_fingerprint", [](const model& self) { return self.compiled().structure; },
+      .def_property_readonly("structure_fingerprint", [](const model& self) { return self.structure_fingerprint(); },
                              "Hex SHA-256 of the model's structure (everything but points and thresholds).")
       .def("structure_difference", [](const model& self, const model& other) { return structure_difference(self, other); },
            "other"_a, "The first structural difference from another model (\"\" if none).")
@@ -869,7 +868,7 @@ void register_ratings(py::module_& m) {
       .def(
           "dimension_available",
           [](const ratings& r) {
-            const auto& dims = r.rating_model->compiled().dimensions;
+            const auto& dims = r.rating_model->dimension_nodes();
             py::array_t<std::int64_t> out({static_cast<py::ssize_t>(r.size()), static_cast<py::ssize_t>(dims.size())});
             auto o = out.mutable_unchecked<2>();
             for (std::size_t i = 0; i < r.size(); ++i)
@@ -913,14 +912,14 @@ void register_ratings(py::module_& m) {
       .def("warnings",
            [](const ratings& r) {
              py::list out;
-             const auto& cm = r.rating_model->compiled();
+             const model& rm = *r.rating_model;
              for (std::size_t i = 0; i + 1 < r.warning_offsets.size(); ++i)
                for (std::uint32_t k = r.warning_offsets[i]; k < r.warning_offsets[i + 1]; ++k) {
                  const operator_warning& w = r.warnings[k];
                  std::string about;
-                 if (w.kind == operator_warning::kind_t::rule_warning) about = cm.spec.rules[w.index].id;
+                 if (w.kind == operator_warning::kind_t::rule_warning) about = rm.spec().rules[w.index].id;
                  else if (w.kind != operator_warning::kind_t::low_review_volume)
-                   about = cm.leaf_ids[w.index];
+                   about = rm.leaf_ids()[w.index];
                  out.append(py::make_tuple(i, warning_kind_name(w.kind), about));
                }
              return out;

@@ -6,6 +6,8 @@
 #include <embedrating/estimators.hpp>
 
 #include "bindings.hpp"
+
+#include <cstdio>
 #include "frame_source.hpp"
 
 namespace embedrating::python {
@@ -384,9 +386,9 @@ void register_estimators(py::module_& m) {
       .def_readonly("note", &est::beta_prior_fit::note)
       .def("__repr__", [](const est::beta_prior_fit& f) {
         if (f.pooled)
-          return "BetaPriorFit(pooled=True, mean=" + est::detail::number(f.mean) + ", method='" + f.method + "')";
-        return "BetaPriorFit(alpha=" + est::detail::number(f.alpha) + ", beta=" + est::detail::number(f.beta) +
-               ", mean=" + est::detail::number(f.mean) + ", method='" + f.method + "')";
+          return "BetaPriorFit(pooled=True, mean=" + number_text(f.mean) + ", method='" + f.method + "')";
+        return "BetaPriorFit(alpha=" + number_text(f.alpha) + ", beta=" + number_text(f.beta) +
+               ", mean=" + number_text(f.mean) + ", method='" + f.method + "')";
       });
   m.def(
       "fit_beta_prior",
