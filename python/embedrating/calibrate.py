@@ -293,6 +293,12 @@ class FitReport:
 
         return fit_report_html(self)
 
+    def __repr__(self) -> str:
+        return (
+            f"FitReport({self.method}, {self.cases} cases, exact {self.before.exact:.3f} -> {self.after.exact:.3f}, "
+            f"kappa {self.before.kappa:.3f} -> {self.after.kappa:.3f}, {int(self.parameters['moved'].sum())} parameters moved)"
+        )
+
 
 class Fit(NamedTuple):
     """A fitted model and its report (unpacks: ``model, report = fit_weights(...)``)."""
@@ -465,6 +471,13 @@ class CrossValidation:
 
     def _repr_html_(self) -> str:
         return report_html(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"CrossValidation(method={self.method!r}, scheme={self.scheme!r}, exact: current {self.current.exact:.3f}, "
+            f"in-sample {self.in_sample.exact:.3f}, cross-validated {self.cross_validated.exact:.3f}; "
+            f"kappa: {self.current.kappa:.3f}, {self.in_sample.kappa:.3f}, {self.cross_validated.kappa:.3f})"
+        )
 
 
 def cross_validate(
