@@ -25,6 +25,7 @@
 #include <embedrating/reviews.hpp>
 #include <embedrating/version.hpp>
 
+#include "calibrate_cmd.hpp"
 #include "text_table.hpp"
 #include "weights_cmd.hpp"
 
@@ -851,6 +852,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   summarize_cmd->add_flag("--strict", revo.strict, "Exit with status 1 when any event was rejected");
 
   const weights_command weights_cmd(app);  // embedrating weights ahp|entropy|critic|std-dev|cv (weights_cmd.cpp)
+  const calibrate_command calibrate_cmd(app);  // embedrating calibrate, embedrating model diff (calibrate_cmd.cpp)
 
   try {
     app.parse(argc, argv);
@@ -865,6 +867,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (validate_cmd->parsed()) return cmd_validate(vo, out, err);
     if (summarize_cmd->parsed()) return cmd_reviews_summarize(revo, out, err);
     if (weights_cmd.parsed()) return weights_cmd.run(out, err);
+    if (calibrate_cmd.parsed()) return calibrate_cmd.run(out, err);
     err << "embedrating: no command given (rate, explain, validate)\n";
     return usage;
   } catch (const failure& f) {

@@ -34,6 +34,7 @@ struct measure {
   rollup_kind rollup = rollup_kind::worst;
   std::string label, label_zh, source;
   std::uint32_t line = 0;
+  std::string rationale;  ///< why it is in the model (documentation, not meaning)
 };
 
 /// What a leaf does when its input is missing. Never earns more than zero silently: a fixed
@@ -58,6 +59,7 @@ struct indicator_node {
   std::optional<condition> not_applicable_if;
   std::string label, label_zh, source;
   std::uint32_t line = 0;
+  std::string rationale;  ///< why these points (documentation, not meaning)
 };
 
 struct prerequisite {
@@ -65,6 +67,7 @@ struct prerequisite {
   condition when;  ///< must hold
   std::string label, label_zh, source;
   std::uint32_t line = 0;
+  std::string rationale;
 };
 
 /// The gates of one grade.
@@ -75,6 +78,7 @@ struct grade_gate {
   std::vector<std::pair<std::string, double>> dimension_minimums;
   std::vector<prerequisite> prerequisites;
   std::uint32_t line = 0;
+  std::string rationale;  ///< why these cut-offs and floors (documentation, not meaning)
 };
 
 /// Review indicator settings (model parameters, covered by the fingerprint).
@@ -108,11 +112,23 @@ struct history_settings {
   grade first_rating_max = grade::a3;
 };
 
+/// How a model was made from another one (a fitted or edited model). Metadata, not meaning: left
+/// out of the fingerprint (docs/fingerprint.md), written to TOML as [model.provenance].
+struct model_provenance {
+  std::string parent_id, parent_version;
+  std::string parent_fingerprint;  ///< hex SHA-256 of the model it was made from
+  std::string method;              ///< e.g. "with_weights", "with_cutoffs", "fit_weights"
+  std::string note;                ///< what changed or how it was fitted, in words
+  bool empty() const noexcept { return parent_fingerprint.empty() && method.empty() && note.empty(); }
+};
+
 struct model_info {
   std::string id, version, label, label_zh, source;
   civil_date effective_from = civil_date::missing();
   civil_date effective_to = civil_date::missing();
   std::string file;  ///< where it was loaded from (for messages), not part of the meaning
+  std::string rationale;    ///< why the model is as it is (documentation)
+  model_provenance provenance;  ///< empty for a model written by hand
 };
 
 /// Everything a model says, as plain data. Edit it, then build a `model` to validate it.
@@ -124,6 +140,23 @@ struct model_spec {
   std::vector<indicator_node> nodes;  ///< dimensions and indicators in file order
   std::vector<grade_gate> grades;
   std::vector<rule> rules;
+  /// Rationale of each rule by rule id (documentation, not meaning; rules.hpp holds the rule).
+  std::vector<std::pair<std::string, std::string>> rule_rationales;
+};
+
+/// How with_leaf_weights treats weights that do not sum to 1: the model's total is never changed
+/// silently.
+enum class weight_total : unsigned char {
+  keep,       ///< the weights (named leaves, with the current weights of the others) must sum to 1 within 1e-6, else model_error
+  normalize,  ///< every leaf weight is divided by their sum: the total is kept
+  rescale,    ///< explicit: the total becomes (sum of the weights) × the current total; cut-offs are not changed
+};
+
+/// One difference between two models (model::diff): section ("model", "reviews", "history",
+/// "measures", "indicators", "grades", "rules"), item (an id, or "" for a setting of the section),
+/// field, and both values as text ("" = absent).
+struct model_change {
+  std::string section, item, field, before, after;
 };
 
 namespace detail {
@@ -170,13 +203,33 @@ class model {
   std::vector<double> weights() const;
   /// A copy with new leaf points = weight × total (group and dimension points follow); weights
   /// are given by leaf id and must be non-negative; leaves not named keep their points.
+  /// The weights (with the current weights of leaves not named) must sum to 1 (within 1e-6): the
+  /// model's total is kept (each leaf rounded to 0.01 points, as regrade_many does: weights on the
+  /// 0.01-point grid, such as weights() or a fitted model's, keep it exactly); otherwise a
+  /// model_error says so. with_leaf_weights normalises or rescales when asked.
+  /// The result records its parent (provenance, a new version) unless its fingerprint is the same.
   model with_weights(const std::vector<std::pair<std::string, double>>& weights) const;
+  /// with_weights with an explicit treatment of the total (weight_total).
+  model with_leaf_weights(const std::vector<std::pair<std::string, double>>& weights, weight_total total) const;
   /// A copy with new minimum totals per grade.
   model with_cutoffs(const std::vector<std::pair<grade, double>>& min_totals) const;
   /// A copy with grade-table numbers changed by name: "grades.<G>.min_total",
   /// "grades.<G>.min_dimension_ratio", "grades.<G>.dimension_minimums.<dimension>" (G = 1A … 5A;
   /// the "grades." prefix may be left out). The result is validated like any model.
   model with_params(const std::vector<std::pair<std::string, double>>& params) const;
+  /// A copy with new id, version, labels, source, rationale and provenance (nothing else; the
+  /// fingerprint is unchanged).
+  model with_info(const model_info& info) const;
+  /// `spec` as a model derived from this one by `method`: when its fingerprint differs, its version
+  /// becomes this version (up to any "+") + "+" + the first 8 hex digits of its fingerprint, and its
+  /// provenance names this model, `method` and `note`; an empty `id` keeps the spec's id. With
+  /// `always` (fits), version and provenance are set even when the fingerprint is the same.
+  model derive(model_spec spec, const std::string& method, const std::string& note, const std::string& id = {},
+               const std::string& version = {}, bool always = false) const;
+
+  /// Every difference from `other` (this = before, other = after): points and weights, cut-offs,
+  /// floors, prerequisites, rules, settings, labels, sources and provenance, in model order.
+  std::vector<model_change> diff(const model& other) const;
 
   double total_points() const noexcept;
   /// Total points in centi-points (what every integer result adds up to).

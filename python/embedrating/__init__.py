@@ -41,7 +41,7 @@ except ImportError as _exc:  # pragma: no cover - depends on the installation
         "does not work."
     ) from _exc
 
-from . import reviews, weights
+from . import calibrate, reviews, weights
 from ._aggregator import ReviewAggregator
 from ._dataset import Dataset, load_sample
 from ._errors import ArchiveError, DataError, Error, ModelError, RatingWarning
@@ -94,6 +94,7 @@ __all__ = [
     "ReviewAggregator",
     "Scored",
     "__version__",
+    "calibrate",
     "data_directory",
     "default_model",
     "load_sample",

@@ -10,7 +10,7 @@ from embedrating import ModelError
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'Scored', 'add_months', 'ahp', 'apply_weights', 'bayesian_average', 'catalogue', 'codes_of', 'combine_weights', 'critic_weights', 'cv_weights', 'data_directory', 'entropy_weights', 'fit_beta_prior', 'group_ahp', 'hierarchical_ahp', 'jeffreys_interval', 'kish_effective_n', 'largest_remainder', 'normalize_matrix', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'random_index_tables', 'rank_scores', 'rate', 'rate_one', 'read_facilities', 'read_facilities_csv_into', 'read_operators', 'read_operators_csv', 'review_key', 'review_keys', 'rule_actions', 'score', 'std_weights', 'topsis', 'version', 'weighted_product', 'weighted_sum', 'wilson_interval', 'wilson_lower_bound']
+__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'Scored', 'add_months', 'agreement', 'ahp', 'apply_weights', 'assign_folds', 'bayesian_average', 'catalogue', 'codes_of', 'combine_weights', 'compare_benchmark', 'critic_weights', 'cross_validate', 'cv_weights', 'data_directory', 'entropy_weights', 'fit', 'fit_beta_prior', 'group_ahp', 'hierarchical_ahp', 'jeffreys_interval', 'kish_effective_n', 'largest_remainder', 'model_diff', 'model_info', 'model_with_info', 'model_with_leaf_weights', 'normalize_matrix', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'random_index_tables', 'rank_scores', 'rate', 'rate_one', 'read_benchmark', 'read_facilities', 'read_facilities_csv_into', 'read_operators', 'read_operators_csv', 'review_key', 'review_keys', 'rule_actions', 'score', 'std_weights', 'topsis', 'version', 'weighted_product', 'weighted_sum', 'wilson_interval', 'wilson_lower_bound']
 class Model:
     """
     A validated, immutable rating model (C++ embedrating::model).
@@ -444,6 +444,10 @@ def add_months(days: typing.SupportsInt | typing.SupportsIndex, months: typing.S
     """
     Calendar-month arithmetic (day clamped to the month's end).
     """
+def agreement(predicted: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], agreed: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> dict:
+    """
+    Agreement of two gradings (levels 0..5, -1 not graded) → dict.
+    """
 def ahp(matrix: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, n]"], method: str = 'eigen', ri: typing.Any = 'saaty1980', tolerance: typing.SupportsFloat | typing.SupportsIndex = 0.01, threshold: typing.SupportsFloat | typing.SupportsIndex = 0.1, find_worst: bool = True, ids: collections.abc.Sequence[str] = []) -> dict:
     """
     AHP of a pairwise comparison matrix → dict (weights, lambda_max, ci, cr, ri, ri_table, method, consistent, worst).
@@ -451,6 +455,10 @@ def ahp(matrix: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, n]"
 def apply_weights(model: Model, weights: collections.abc.Sequence[tuple[str, typing.SupportsFloat | typing.SupportsIndex]], keep_dimension_totals: bool = True) -> tuple[Model, dict]:
     """
     A model with points from weights by indicator or dimension → (Model, mapping columns).
+    """
+def assign_folds(levels: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], folds: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex) -> list[int]:
+    """
+    Fold of each case (stratified, seeded; 0 folds = LOO).
     """
 def bayesian_average(good: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], n: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], prior_mean: typing.SupportsFloat | typing.SupportsIndex, prior_weight: typing.SupportsFloat | typing.SupportsIndex) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
     ...
@@ -466,9 +474,17 @@ def combine_weights(weights: collections.abc.Sequence[typing.Annotated[numpy.typ
     """
     Linear or multiplicative combination.
     """
+def compare_benchmark(ratings: Ratings, operator_ids: collections.abc.Sequence[str], levels: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], notes: collections.abc.Sequence[str], file: str = '', lines: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = []) -> dict:
+    """
+    Ratings against a benchmark → dict (stats, predicted, disagreements with gates, not_graded_ids).
+    """
 def critic_weights(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], types: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = [], row_labels: collections.abc.Sequence[str] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
     """
     CRITIC weights of the columns (types: +1 benefit, -1 cost).
+    """
+def cross_validate(scored: Scored, operator_ids: collections.abc.Sequence[str], levels: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], notes: collections.abc.Sequence[str], method: str, folds: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, divergence: typing.SupportsFloat | typing.SupportsIndex, options: dict, file: str = '', lines: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = []) -> dict:
+    """
+    Leave-one-out (folds 0) or stratified k-fold cross-validation → dict. Without the GIL.
     """
 def cv_weights(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], row_labels: collections.abc.Sequence[str] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
     """
@@ -481,6 +497,10 @@ def data_directory() -> str:
 def entropy_weights(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], row_labels: collections.abc.Sequence[str] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
     """
     Entropy weights of the columns (float64 array read in place).
+    """
+def fit(scored: Scored, operator_ids: collections.abc.Sequence[str], levels: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], notes: collections.abc.Sequence[str], method: str, options: dict, file: str = '', lines: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = []) -> tuple[Model, dict]:
+    """
+    Fits weights, cutoffs, floors or joint → (Model, report dict). Without the GIL.
     """
 def fit_beta_prior(good: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], n: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], method: str = 'maximum_likelihood', min_strength: typing.SupportsFloat | typing.SupportsIndex = 0.001, max_strength: typing.SupportsFloat | typing.SupportsIndex = 1000000.0) -> BetaPriorFit:
     ...
@@ -499,6 +519,22 @@ def kish_effective_n(sum_w: typing.Annotated[numpy.typing.NDArray[numpy.float64]
 def largest_remainder(total: typing.SupportsInt | typing.SupportsIndex, shares: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex]) -> list[int]:
     """
     Hamilton apportionment of integer units in proportion to shares.
+    """
+def model_diff(a: Model, b: Model) -> dict:
+    """
+    Every difference from model a to model b → dict of columns (section, item, field, before, after).
+    """
+def model_info(model: Model) -> dict:
+    """
+    id, version, labels, source, rationale and provenance of a model.
+    """
+def model_with_info(model: Model, fields: dict) -> Model:
+    """
+    A copy with new id, version, labels, source or rationale (the fingerprint is unchanged).
+    """
+def model_with_leaf_weights(model: Model, weights: collections.abc.Sequence[tuple[str, typing.SupportsFloat | typing.SupportsIndex]], total: str) -> Model:
+    """
+    with_weights with total = keep (refuse unless the weights sum to 1), normalize or rescale.
     """
 def normalize_matrix(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], how: str = 'minmax', types: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, n]"]:
     """
@@ -539,6 +575,10 @@ def rate_one(model: Model, dataset: Dataset, row: typing.SupportsInt | typing.Su
 def read_facilities(dataset: Dataset, table: typing.Any, name: str, model: Model, collect: bool = False) -> list:
     """
     Reads a facility table (DataFrame or mapping) by the core's ingestion path and sets it as the dataset's facilities. Returns the problems (with collect; without, the first raises).
+    """
+def read_benchmark(path: str) -> dict:
+    """
+    A benchmark CSV → dict of columns (operator_id, level, note, line).
     """
 def read_facilities_csv_into(dataset: Dataset, path: str, model: Model, encoding: str = 'auto') -> None:
     """

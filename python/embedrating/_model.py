@@ -147,10 +147,17 @@ class Model:
         return self._core.review_settings()
 
     # -- derived models ----------------------------------------------------------------------
-    def with_weights(self, weights: pd.Series | Mapping[str, float] | Any) -> Model:
+    def with_weights(self, weights: pd.Series | Mapping[str, float] | Any, *, total: str = "keep") -> Model:
         """A copy with new global leaf weights: a Series or mapping by leaf indicator id (leaves
         not named keep their points), or an array in ``model.weights`` order (one per leaf).
-        Leaf points become weight × total, rounded to 0.01; groups and dimensions follow."""
+        Leaf points become weight × total, rounded to 0.01; groups and dimensions follow.
+
+        The model's total is never changed silently: with ``total="keep"`` (default) the weights —
+        with the current weights of leaves not named — must sum to 1, else :class:`ModelError`
+        says so; ``"normalize"`` divides them by their sum (the total is kept); ``"rescale"``
+        makes the total sum × the current total (explicit; cut-offs are not changed). The result
+        records its parent (:attr:`provenance`) and gets a version of its own unless nothing
+        changed."""
         if isinstance(weights, pd.Series):
             pairs = [(str(k), float(v)) for k, v in weights.items()]
         elif isinstance(weights, Mapping):
@@ -163,7 +170,9 @@ class Model:
                     f"with_weights: an array of weights needs one per leaf indicator ({len(ids)}), got shape {arr.shape}"
                 )
             pairs = list(zip(ids, arr.tolist()))
-        return Model(self._core.with_weights(pairs))
+        if total == "keep":
+            return Model(self._core.with_weights(pairs))
+        return Model(_core.model_with_leaf_weights(self._core, pairs, str(total)))
 
     def with_cutoffs(self, cutoffs: Mapping[str, float] | pd.Series) -> Model:
         """A copy with new minimum totals per grade, e.g. ``{"5A": 920, "4A": 820}``."""
@@ -185,6 +194,42 @@ class Model:
             raise TypeError("with_params takes a mapping of names such as {\"5A.min_total\": 880}")
         pairs = [(str(k), float(v)) for k, v in dict(params or {}).items()]
         return Model(self._core.with_params(pairs))
+
+    def with_info(
+        self, *, id: str | None = None, version: str | None = None, label: str | None = None,
+        label_zh: str | None = None, source: str | None = None, rationale: str | None = None,
+    ) -> Model:  # fmt: skip
+        """A copy with a new id, version, labels, source or rationale (metadata: the fingerprint is
+        unchanged)."""
+        fields = {k: v for k, v in dict(id=id, version=version, label=label, label_zh=label_zh, source=source, rationale=rationale).items() if v is not None}
+        return Model(_core.model_with_info(self._core, fields))
+
+    @property
+    def rationale(self) -> str:
+        """Why the model is as it is (the [model] rationale; documentation, not meaning)."""
+        return _core.model_info(self._core)["rationale"]
+
+    @property
+    def provenance(self) -> dict[str, str]:
+        """How the model was made from another one (a fitted or edited model): parent_id,
+        parent_version, parent_fingerprint, method and note; empty strings for a model written by
+        hand. Metadata: not part of the fingerprint (docs/fingerprint.md)."""
+        return dict(_core.model_info(self._core)["provenance"])
+
+    @property
+    def parent_fingerprint(self) -> str:
+        """The fingerprint of the model this one was made from ("" if none)."""
+        return self.provenance["parent_fingerprint"]
+
+    def diff(self, other: Model) -> pd.DataFrame:
+        """Every difference from this model (before) to `other` (after), one row each: section
+        (model, reviews, history, measures, indicators, grades, rules), item (an id, or "" for a
+        setting), field, before, after — points and weights, cut-offs, floors, prerequisites,
+        rules, settings, labels, sources, rationales and provenance. Empty when nothing differs.
+        The CLI prints the same table: ``embedrating model diff A.toml B.toml``."""
+        if not isinstance(other, Model):
+            raise TypeError(f"diff() takes an embedrating.Model, not {type(other).__name__}")
+        return pd.DataFrame(_core.model_diff(self._core, other._core), columns=["section", "item", "field", "before", "after"])
 
     @property
     def structure_fingerprint(self) -> str:

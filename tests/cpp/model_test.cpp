@@ -190,8 +190,11 @@ TEST(model, with_weights_of_own_weights_keeps_fingerprint) {
 }
 
 TEST(model, with_weights_changing_one_leaf_changes_fingerprint_and_parents) {
+  // issue 12: with_weights never changes the total silently — one leaf from 60 to 50 points alone
+  // would make it 990, so that is refused; the explicit "rescale" gives the old result
   const model m = model::load(model_path);
-  const model changed = m.with_weights({{"fire_inspection", 0.05}});  // 60 -> 50 points
+  EXPECT_THROW(m.with_weights({{"fire_inspection", 0.05}}), model_error);
+  const model changed = m.with_leaf_weights({{"fire_inspection", 0.05}}, embedrating::weight_total::rescale);  // 60 -> 50 points
   EXPECT_NE(changed.fingerprint(), m.fingerprint());
   std::map<std::string, double> points;
   for (const auto& nd : changed.spec().nodes) points[nd.id] = nd.points;
@@ -200,6 +203,9 @@ TEST(model, with_weights_changing_one_leaf_changes_fingerprint_and_parents) {
   EXPECT_EQ(points["fire"], 110.0);
   EXPECT_EQ(points["safety"], 290.0);
   EXPECT_EQ(changed.total_points(), 990.0);
+  // moving 0.01 from one leaf to another keeps the total
+  const model moved = m.with_weights({{"fire_inspection", 0.05}, {"fire_hazards", 0.04}});
+  EXPECT_EQ(moved.total_points(), 1000.0);
   // The original is unchanged (models are immutable).
   EXPECT_EQ(m.total_points(), 1000.0);
   EXPECT_EQ(m.fingerprint(), wuhan_2024_fingerprint);

@@ -37,8 +37,18 @@ def _check_weights(code: list[Any]) -> None:
     assert "Spearman rank correlation, model vs entropy-TOPSIS:" in printed
 
 
+def _check_recalibration(code: list[Any]) -> None:
+    html = "".join(o["data"]["text/html"] for c in code for o in c.outputs if "text/html" in o.get("data", {}))
+    assert "Calibration report" in html and "fitted, cross-validated" in html, "the calibration report"
+    assert "Disagreements" in html, "the agreement display"
+    printed = "".join(o.get("text", "") for c in code for o in c.outputs if o.output_type == "stream")
+    assert "rated identically by the C++ CLI and Python" in printed
+    assert "[model.provenance]" in printed
+
+
 NOTEBOOKS: dict[str, Callable[[list[Any]], None]] = {
     "quickstart.ipynb": _check_quickstart,
+    "recalibration.ipynb": _check_recalibration,
     "weights.ipynb": _check_weights,
 }
 

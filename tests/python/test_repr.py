@@ -185,8 +185,21 @@ def test_ahp_html_golden() -> None:
 
 
 def test_golden_directory_has_no_stray_files() -> None:
-    expected = {"model_wuhan-2024.html", "ratings_sample.html", "ahp_saaty_house.html"} | {
+    expected = {"model_wuhan-2024.html", "ratings_sample.html", "ahp_saaty_house.html", "calibration_sample_cutoffs.html"} | {
         f"explanation_{op}_{lang}.html" for op in CASES for lang in ("en", "zh")
     }
     present = {p.name for p in Path(GOLDEN).glob("*.html")}
     assert present <= expected, f"unused golden files: {sorted(present - expected)}"
+
+
+def test_calibration_report_html_golden(model: er.Model, sample: er.Dataset) -> None:
+    """The calibration report (issue 12): a 5-fold cross-validation of the cut-off fit on the sample."""
+    cv = er.calibrate.cross_validate(model, sample, sample.benchmark, as_of=SAMPLE_AS_OF, method="cutoffs", folds=5, seed=1)
+    html = cv._repr_html_()
+    _self_contained(html)
+    assert "fitted, cross-validated" in html and "专家组认为服务量偏低系场地改造所致" in html
+    assert html == er.calibrate.report_html(cv)
+    a = er.calibrate.agreement(model.rate(sample, as_of=SAMPLE_AS_OF), sample.benchmark)
+    assert "Disagreements" in a._repr_html_() and "WH-HS-0034" in a._repr_html_()
+    assert "Parameters that moved" in cv.report._repr_html_()
+    _check_golden("calibration_sample_cutoffs.html", html)
