@@ -27,6 +27,7 @@
 #include <embedrating/reviews.hpp>
 #include <embedrating/version.hpp>
 
+#include "sensitivity_cmd.hpp"
 #include "text_table.hpp"
 #include "weights_cmd.hpp"
 
@@ -796,6 +797,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   summarize_cmd->add_flag("--strict", revo.strict, "Exit with status 1 when any event was rejected");
 
   const weights_command weights_cmd(app);  // embedrating weights ahp|entropy|critic|std-dev|cv (weights_cmd.cpp)
+  const sensitivity_command sensitivity_cmd(app);  // embedrating sensitivity [oat|near-line], compare (sensitivity_cmd.cpp)
 
   try {
     app.parse(argc, argv);
@@ -810,6 +812,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (validate_cmd->parsed()) return cmd_validate(vo, out, err);
     if (summarize_cmd->parsed()) return cmd_reviews_summarize(revo, out, err);
     if (weights_cmd.parsed()) return weights_cmd.run(out, err);
+    if (sensitivity_cmd.parsed()) return sensitivity_cmd.run(out, err);
     err << "embedrating: no command given (rate, explain, validate)\n";
     return usage;
   } catch (const failure& f) {

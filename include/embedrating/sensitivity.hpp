@@ -37,6 +37,7 @@
 
 #include "dataset.hpp"
 #include "date.hpp"
+#include "errors.hpp"
 #include "grade.hpp"
 #include "model.hpp"
 #include "ratings.hpp"
@@ -75,7 +76,7 @@ struct monte_carlo_options {
   /// Probabilities of the per-operator total quantiles, each in [0, 1]; empty: none (no totals
   /// are computed, which is faster). With quantiles, draws are limited to 65 535.
   std::vector<double> quantiles = {0.05, 0.25, 0.5, 0.75, 0.95};
-  double resolution = 0.5;   ///< finest histogram bin width in points (> 0)
+  double resolution = 0.5;   ///< finest histogram bin width in points (>= 0.01)
   std::size_t bins = 128;    ///< histogram bins per operator (8 … 4096)
   double window_sd = 6.0;    ///< each operator's histogram spans mean ± window_sd × sd (> 0)
   double interval = 0.95;    ///< central interval of the population counts per grade, in (0, 1)
@@ -133,6 +134,7 @@ struct monte_carlo_result {
   std::size_t not_graded = 0;                              ///< operators that are not active
 
   memory_report memory;
+  std::string kernel_isa;  ///< the instruction set of the tile kernels that ran ("avx512", "avx2", "generic")
 
   std::size_t size() const noexcept { return operator_ids.size(); }
   std::size_t draws() const noexcept { return static_cast<std::size_t>(weights.rows()); }
@@ -170,6 +172,9 @@ Eigen::MatrixXd draw_weights(const std::vector<double>& base, const monte_carlo_
 /// Cut-offs (minimum totals of 1A … 5A) of draws [k0, k1) around `base`: (k1 − k0) × 5.
 Eigen::MatrixXd draw_cutoffs(const std::array<double, 5>& base, const monte_carlo_options& options, std::size_t k0,
                              std::size_t k1);
+
+/// The instruction set the Monte Carlo tile kernels run with here (every one gives the same bits).
+const char* kernel_isa() noexcept;
 
 /// Monte Carlo over the weights (and optionally the cut-offs) of the scored model.
 monte_carlo_result monte_carlo(const scored& s, const monte_carlo_options& options = {});
@@ -323,6 +328,9 @@ struct compare_options {
 /// move. The models may differ in anything; indicators and rules are matched by id.
 comparison compare(const model& a, const model& b, const dataset& data, civil_date as_of,
                    const compare_options& options = {});
+/// The same from two ratings of the same operators (data_error naming "ratings" otherwise), e.g.
+/// when each model reads the data its own way (its own review settings).
+comparison compare(const ratings& a, const ratings& b, const compare_options& options = {});
 
 /// Agreement weights for kappa: none (Cohen 1960), linear or quadratic (Cohen 1968).
 enum class kappa_weights : unsigned char { none, linear, quadratic };

@@ -158,28 +158,25 @@ const char* to_string(move_reason::kind_t k) noexcept {
   return "indicator";
 }
 
-comparison compare(const model& a, const model& b, const dataset& data, civil_date as_of, const compare_options& options) {
-  comparison res;
-  res.summary.same_structure = structure_difference(a, b).empty();
-  if (res.summary.same_structure) {
-    score_options so;
-    so.compute_input_hash = false;
-    const scored s = score(a, data, as_of, so);
-    res.ratings_a = regrade(s, a);
-    res.ratings_b = regrade(s, b);
-  } else {
-    rate_options ro;
-    ro.compute_input_hash = false;
-    res.ratings_a = rate(a, data, as_of, ro);
-    res.ratings_b = rate(b, data, as_of, ro);
+comparison compare(const ratings& ra_in, const ratings& rb_in, const compare_options& options) {
+  if (!ra_in.rating_model || !rb_in.rating_model) throw std::logic_error("compare: ratings without a model");
+  if (ra_in.operator_ids.vector() != rb_in.operator_ids.vector()) {
+    error_location w;
+    w.field = "ratings";
+    throw data_error(w, "compare: the two ratings are not of the same operators in the same order (" +
+                            std::to_string(ra_in.size()) + " and " + std::to_string(rb_in.size()) + " operators)");
   }
+  comparison res;
+  res.ratings_a = ra_in;
+  res.ratings_b = rb_in;
   const ratings& ra = res.ratings_a;
   const ratings& rb = res.ratings_b;
+  res.summary.same_structure = structure_difference(*ra.rating_model, *rb.rating_model).empty();
   const std::size_t N = ra.size();
   res.operator_ids = ra.operator_ids.vector();
-  res.fingerprint_a = a.fingerprint();
-  res.fingerprint_b = b.fingerprint();
-  res.as_of = as_of;
+  res.fingerprint_a = ra.rating_model->fingerprint();
+  res.fingerprint_b = rb.rating_model->fingerprint();
+  res.as_of = ra.as_of;
   res.grade_a = ra.final_grade.vector();
   res.grade_b = rb.final_grade.vector();
   res.total_a.resize(N);
@@ -222,6 +219,18 @@ comparison compare(const model& a, const model& b, const dataset& data, civil_da
     sm.kappa = sm.weighted_kappa = std::numeric_limits<double>::quiet_NaN();
   }
   return res;
+}
+
+comparison compare(const model& a, const model& b, const dataset& data, civil_date as_of, const compare_options& options) {
+  if (structure_difference(a, b).empty()) {
+    score_options so;
+    so.compute_input_hash = false;
+    const scored s = score(a, data, as_of, so);
+    return compare(regrade(s, a), regrade(s, b), options);
+  }
+  rate_options ro;
+  ro.compute_input_hash = false;
+  return compare(rate(a, data, as_of, ro), rate(b, data, as_of, ro), options);
 }
 
 }  // namespace embedrating::sensitivity

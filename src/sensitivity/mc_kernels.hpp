@@ -8,7 +8,7 @@
 
 namespace embedrating::sensitivity::detail {
 
-// Tile kernels (mc_kernels.cpp): no contraction of a·b + c, sums in leaf order, so every
+// Tile kernels (mc_kernels.cpp): explicit fused multiply-adds or none, sums in leaf order, so every
 // instruction set gives the same bits.
 
 /// Totals of `rows` operators (one not-applicable pattern) under `variants` weight vectors, binned
@@ -20,8 +20,8 @@ struct totals_tile_args {
   std::size_t variants = 0;
   const double* scores = nullptr;     ///< leaves × stride, not applicable = 0
   const double* available = nullptr;  ///< variants × leaves, centi-points
-  const double* lo = nullptr;         ///< per row: histogram window start (centi-points)
   const double* inv_width = nullptr;  ///< per row: 1 / bin width (per centi-point)
+  const double* offset = nullptr;     ///< per row: 1 − window start / bin width (bin = trunc(t · inv_width + offset))
   std::size_t bins = 0;               ///< B: each histogram row has B + 2 counters (below, B bins, above)
   std::uint16_t* const* hist = nullptr;  ///< per row (stride entries): its histogram row
   double* min = nullptr;              ///< per row (stride entries)

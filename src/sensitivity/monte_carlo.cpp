@@ -127,14 +127,14 @@ struct worker_scratch {
   std::vector<std::uint16_t> counts;       // 6 × stride
   std::vector<std::uint64_t> per_draw;     // K × 6
   std::vector<double> scores;              // leaves × stride
-  std::vector<double> lo, inv_width, mn, mx;
+  std::vector<double> offset, inv_width, mn, mx;
   std::vector<std::uint16_t*> hist;
   std::vector<double> weights4;            // 4 × leaves
   std::vector<std::uint32_t> bucket_start, bucket_rows;
   std::vector<std::uint16_t> dummy;        // the histogram row of padding rows (never read)
   std::size_t bytes() const {
     return counts.capacity() * 2 + scores.capacity() * 8 +  // per_draw: with the accumulators
-           (lo.capacity() + inv_width.capacity() + mn.capacity() + mx.capacity()) * 8 + hist.capacity() * sizeof(void*) +
+           (offset.capacity() + inv_width.capacity() + mn.capacity() + mx.capacity()) * 8 + hist.capacity() * sizeof(void*) +
            weights4.capacity() * 8 + (bucket_start.capacity() + bucket_rows.capacity()) * 4 + dummy.capacity() * 2;
   }
 };
@@ -194,7 +194,7 @@ monte_carlo_result monte_carlo(const scored& s, const monte_carlo_options& optio
 
   // points per pattern and draw, their mean and covariance over the draws, and each operator's
   // histogram window (mean ± window_sd × sd, bins no finer than the resolution)
-  std::vector<double> avail, lo, inv_width, tmin, tmax, width;
+  std::vector<double> avail, lo, inv_width, offset, tmin, tmax, width;
   std::vector<std::uint16_t> hist;
   std::size_t moment_bytes = 0;
   if (with_totals) {
@@ -260,6 +260,7 @@ monte_carlo_result monte_carlo(const scored& s, const monte_carlo_options& optio
     }
     lo.resize(N);
     inv_width.resize(N);
+    offset.resize(N);
     width.resize(N);
     const double finest = options.resolution * 100.0;  // centi-points
     for (std::size_t i = 0; i < N; ++i) {
@@ -269,6 +270,7 @@ monte_carlo_result monte_carlo(const scored& s, const monte_carlo_options& optio
       width[i] = h;
       lo[i] = res.total_mean[i] - static_cast<double>(B / 2) * h;
       inv_width[i] = 1.0 / h;
+      offset[i] = 1.0 - lo[i] * inv_width[i];
     }
     tmin.assign(N, std::numeric_limits<double>::infinity());
     tmax.assign(N, -std::numeric_limits<double>::infinity());
@@ -287,10 +289,15 @@ monte_carlo_result monte_carlo(const scored& s, const monte_carlo_options& optio
   std::mutex mu;  // only for tiles that hold part of a chunk's variants (none in this engine version)
   const leaf_score_matrix scores = s.leaf_scores();
   const std::size_t chunk = std::min(options.chunk, K);
+  // regrade_many runs its kernel over whole tiles (padding included) and cuts tiles per
+  // not-applicable pattern: for a few hundred operators its default tile (sized to the L2 cache)
+  // would be mostly padding, so small datasets get tiles of about N / 8 operators
+  const std::size_t default_tile = round_up(std::clamp<std::size_t>((256 * 1024) / (8 * std::max<std::size_t>(L, 1)), 32, 4096), 32);
+  const std::size_t tile_rows =
+      options.tile_rows != 0 ? options.tile_rows : std::min(default_tile, round_up(std::max<std::size_t>(N / 8, 32), 32));
   std::size_t engine_bytes = 0;
   {
-    const std::size_t T = options.tile_rows != 0 ? round_up(options.tile_rows, 32)
-                                                 : round_up(std::clamp<std::size_t>((256 * 1024) / (8 * std::max<std::size_t>(L, 1)), 32, 4096), 32);
+    const std::size_t T = round_up(tile_rows, 32);
     const std::size_t D = cm.dimensions.size(), nodes = cm.nodes.size();
     // per worker: tile scores, caps and downs, grades, and per variant its point plan, available points and thresholds
     engine_bytes = threads * (L * T * 8 + 2 * T * 8 + chunk * T + D * 8) + N * 4 +
@@ -305,7 +312,7 @@ monte_carlo_result monte_carlo(const scored& s, const monte_carlo_options& optio
     if (jitter) batch.min_totals = res.cutoffs.middleRows(static_cast<Eigen::Index>(c0), static_cast<Eigen::Index>(kc));
     regrade_many_options ro;
     ro.threads = options.threads;
-    ro.tile_rows = options.tile_rows;
+    ro.tile_rows = tile_rows;
     regrade_many(s, batch, ro, [&](const regrade_tile& t) {
       worker_scratch& w = scratch[static_cast<std::size_t>(t.worker)];
       const bool whole = t.k0 == 0 && t.k1 == kc;
@@ -354,7 +361,7 @@ monte_carlo_result monte_carlo(const scored& s, const monte_carlo_options& optio
           }
           std::fill(dst + n, dst + S, 0.0);
         }
-        grow(w.lo, S);
+        grow(w.offset, S);
         grow(w.inv_width, S);
         grow(w.mn, S);
         grow(w.mx, S);
@@ -362,13 +369,13 @@ monte_carlo_result monte_carlo(const scored& s, const monte_carlo_options& optio
         for (std::size_t r = 0; r < S; ++r) {
           if (r < n) {
             const std::uint32_t i = rows[r];
-            w.lo[r] = lo[i];
+            w.offset[r] = offset[i];
             w.inv_width[r] = inv_width[i];
             w.mn[r] = tmin[i];
             w.mx[r] = tmax[i];
             w.hist[r] = hist.data() + static_cast<std::size_t>(i) * HB;
           } else {
-            w.lo[r] = 0.0;
+            w.offset[r] = 0.0;
             w.inv_width[r] = 0.0;
             w.mn[r] = w.mx[r] = 0.0;
             w.hist[r] = w.dummy.data();  // padding rows count nowhere that is read
@@ -381,7 +388,7 @@ monte_carlo_result monte_carlo(const scored& s, const monte_carlo_options& optio
         ta.variants = kv;
         ta.scores = w.scores.data();
         ta.available = avail.data() + (p * K + c0 + t.k0) * L;
-        ta.lo = w.lo.data();
+        ta.offset = w.offset.data();
         ta.inv_width = w.inv_width.data();
         ta.bins = B;
         ta.hist = w.hist.data();
@@ -471,13 +478,16 @@ monte_carlo_result monte_carlo(const scored& s, const monte_carlo_options& optio
   }
 
   // memory held
-  res.memory.accumulators = N * grade_count * 4 + hist.size() * 2 + (lo.size() + inv_width.size() + tmin.size() + tmax.size() + width.size()) * 8 +
+  res.memory.accumulators = N * grade_count * 4 + hist.size() * 2 + (lo.size() + inv_width.size() + offset.size() + tmin.size() + tmax.size() + width.size()) * 8 +
                             N * 8 /* variances */ + threads * K * 6 * 8 + K * 6 * 4 + N * options.quantiles.size() * 8 + moment_bytes;
   res.memory.draws = static_cast<std::size_t>(res.weights.size() + res.cutoffs.size()) * 8 + avail.size() * 8;
   for (const auto& w : scratch) res.memory.tile_buffers += w.bytes();
   res.memory.engine_buffers = engine_bytes;
+  res.kernel_isa = detail::kernel_isa();
   return res;
 }
+
+const char* kernel_isa() noexcept { return detail::kernel_isa(); }
 
 monte_carlo_result monte_carlo(const model& m, const dataset& data, civil_date as_of, const monte_carlo_options& options) {
   detail::check_options(options);

@@ -158,8 +158,8 @@ void check_options(const monte_carlo_options& o) {
   if (!o.quantiles.empty() && o.draws > 65535)
     fail("draws", "with quantiles, at most 65535 draws (histogram counters are 16-bit), got " + std::to_string(o.draws) +
                       "; pass no quantiles for more draws");
-  if (!(o.resolution > 0.0) || !std::isfinite(o.resolution))
-    fail("resolution", "the histogram resolution must be finite and > 0 points, got " + num(o.resolution));
+  if (!(o.resolution >= 0.01) || !std::isfinite(o.resolution))
+    fail("resolution", "the histogram resolution must be finite and >= 0.01 points (one centi-point), got " + num(o.resolution));
   if (o.bins < 8 || o.bins > 4096) fail("bins", "bins must be in 8 … 4096, got " + std::to_string(o.bins));
   if (!(o.window_sd > 0.0) || !std::isfinite(o.window_sd))
     fail("window_sd", "window_sd must be finite and > 0, got " + num(o.window_sd));
