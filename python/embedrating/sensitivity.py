@@ -110,7 +110,7 @@ def _progress(progress: Progress, total: int, work: float, desc: str) -> tuple[C
         if progress is True:
             raise ImportError("progress=True needs tqdm (pip install tqdm)") from None
         return None, None
-    bar = tqdm(total=total, desc=desc, unit="draw", leave=False, file=sys.stderr)
+    bar = tqdm(total=total, desc=desc, unit="draw", file=sys.stderr)
 
     def update(done: int, _total: int) -> None:
         bar.update(done - bar.n)

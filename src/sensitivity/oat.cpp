@@ -166,7 +166,7 @@ oat_result one_at_a_time(const scored& s, const oat_options& o) {
       const std::int32_t* tt = t.totals + (k - t.k0) * t.stride;
       for (std::size_t r = 0; r < t.count; ++r) {
         const std::uint32_t i = t.rows[r];
-        const std::int32_t dt = res.active[i] ? tt[r] - base_total[i] : 0;
+        const std::int32_t dt = tt[r] - base_total[i];
         const auto dg = static_cast<std::int8_t>(g[r] - res.grade[i]);
         if (o.per_operator) {
           res.total_change(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(i)) = dt;
