@@ -1,7 +1,7 @@
 // Monte Carlo over weights (issue 13) against the machine's FMA peak, measured in the same binary:
 //
 //   build-bench/bench/sensitivity_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
-//   EMBEDRATING_BENCH_OPERATORS=1e4 build-bench/bench/sensitivity_bench   # CI smoke size
+//   EMBEDRATING_BENCH_OPERATORS=1e4 build-bench/bench/sensitivity_bench --benchmark_min_time=0.01   # CI smoke size
 //
 // BM_monte_carlo/N/K          monte_carlo() with the default options (Dirichlet, quantiles of every
 //                             operator's total): K draws × N synthetic operators × the default model's leaves
@@ -177,6 +177,7 @@ void counters(benchmark::State& state, std::size_t n, std::size_t k, double rss_
   state.counters["fma_fraction"] =
       benchmark::Counter(pairs * L * static_cast<double>(state.iterations()) / peak, benchmark::Counter::kIsRate);
   state.counters["peak_GFMA_per_s"] = peak / 1e9;
+  state.counters["operators"] = static_cast<double>(n);
   state.counters["max_rss_MB"] = max_rss_mb();
   state.counters["rss_growth_MB"] = max_rss_mb() - rss_before;
 }

@@ -21,7 +21,7 @@ import pytest
 import embedrating as er
 from _helpers import REPO, SAMPLE_AS_OF, run_cli
 
-GOLDEN = REPO / "tests" / "python" / "golden"
+GOLDEN = REPO / "tests" / "python" / "golden" / "sensitivity"  # apart from test_repr.py's files
 UPDATE = os.environ.get("EMBEDRATING_UPDATE_GOLDEN") == "1"
 GRADES = ["unrated", "1A", "2A", "3A", "4A", "5A"]
 
