@@ -49,6 +49,8 @@ inline void count_bins(std::uint16_t* const* rows, const std::int32_t* bins) noe
 void totals_kernel(const totals_tile_args& a) noexcept {
   const std::size_t L = a.leaves, S = a.stride;
   const __m256i zero = _mm256_setzero_si256(), top = _mm256_set1_epi32(static_cast<int>(a.bins) + 1);
+  // each draw's bins, stored and read back from memory (extracting lanes one by one from the
+  // registers costs more than the increments)
   alignas(64) std::int32_t bins[4][8];
   for (std::size_t k0 = 0; k0 < a.variants; k0 += 4) {
     const std::size_t kn = smaller(4, a.variants - k0);
@@ -85,6 +87,7 @@ void totals_kernel(const totals_tile_args& a) noexcept {
         }
         _mm512_storeu_pd(a.min + i, mn);
         _mm512_storeu_pd(a.max + i, mx);
+        asm volatile("" ::: "memory");  // read the bins back from memory
         for (std::size_t kk = 0; kk < kn; ++kk) count_bins(a.hist + i, bins[kk]);
       }
     }

@@ -382,6 +382,49 @@ TEST(sensitivity_monte_carlo, the_same_seed_gives_the_same_result_for_any_thread
   EXPECT_FALSE(es::monte_carlo(s, o).counts == one.counts) << "another seed";
 }
 
+TEST(sensitivity_monte_carlo, rules_that_compare_points_take_the_engines_exact_path_with_the_same_totals) {
+  // rules reading total and dim.*: regrade_many grades each draw in full (tiles of every operator,
+  // mixed not-applicable patterns); the leaves and patterns are the default model's, so the
+  // totals over the draws are the same bits
+  std::ifstream in(data_directory() + "/models/wuhan-2024.toml");
+  std::stringstream text;
+  text << in.rdbuf();
+  const model rules = model::from_toml(text.str() + R"(
+[[rules]]
+id = "test_cap_total"
+action = "cap"
+grade = "3A"
+when = { field = "total", op = "<", value = 880 }
+source = "test"
+
+[[rules]]
+id = "test_downgrade_safety"
+action = "downgrade"
+levels = 1
+when = { field = "dim.safety", op = "<", value = 0.8 }
+source = "test"
+)", "point-rules.toml");
+  const scored s = score(rules, sample(), as_of);
+  ASSERT_TRUE(s.has_point_rules());
+  es::monte_carlo_options o = small_options(16);
+  const es::monte_carlo_result r = es::monte_carlo(s, o);
+  const es::monte_carlo_result plain = es::monte_carlo(sample_scored(), o);
+  EXPECT_TRUE(r.total_quantiles == plain.total_quantiles);
+  EXPECT_EQ(r.total_min, plain.total_min);
+  EXPECT_EQ(r.clipped, plain.clipped);
+  const auto& ids = rules.leaf_ids();
+  for (std::size_t k = 0; k < o.draws; ++k) {
+    std::vector<std::pair<std::string, double>> named;
+    for (std::size_t j = 0; j < ids.size(); ++j) named.emplace_back(ids[j], r.weights(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(j)));
+    const ratings v = rate(rules.with_weights(named), sample(), as_of);
+    for (int l = 0; l < grade_count; ++l) {
+      std::uint32_t n = 0;
+      for (std::size_t i = 0; i < v.size(); ++i) n += level(v.final_grade[i]) == l;
+      EXPECT_EQ(r.per_draw(static_cast<Eigen::Index>(k), l), n) << "draw " << k << " grade " << l;
+    }
+  }
+}
+
 TEST(sensitivity_monte_carlo, quantiles_are_within_one_bin_of_the_exact_quantiles) {
   const scored& s = sample_scored();
   es::monte_carlo_options o = small_options(400);
