@@ -26,6 +26,7 @@
 #include <embedrating/version.hpp>
 
 #include "calibrate_cmd.hpp"
+#include "sensitivity_cmd.hpp"
 #include "text_table.hpp"
 #include "weights_cmd.hpp"
 
@@ -853,6 +854,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
 
   const weights_command weights_cmd(app);  // embedrating weights ahp|entropy|critic|std-dev|cv (weights_cmd.cpp)
   const calibrate_command calibrate_cmd(app);  // embedrating calibrate, embedrating model diff (calibrate_cmd.cpp)
+  const sensitivity_command sensitivity_cmd(app);  // embedrating sensitivity [oat|near-line], compare (sensitivity_cmd.cpp)
 
   try {
     app.parse(argc, argv);
@@ -868,6 +870,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (summarize_cmd->parsed()) return cmd_reviews_summarize(revo, out, err);
     if (weights_cmd.parsed()) return weights_cmd.run(out, err);
     if (calibrate_cmd.parsed()) return calibrate_cmd.run(out, err);
+    if (sensitivity_cmd.parsed()) return sensitivity_cmd.run(out, err);
     err << "embedrating: no command given (rate, explain, validate)\n";
     return usage;
   } catch (const failure& f) {

@@ -33,4 +33,6 @@ stage "benchmark smoke run (rating)" ./build-ci/bench/rate_bench --benchmark_fil
 stage "benchmark smoke run (review ingest, 10^5 events)" env EMBEDRATING_BENCH_EVENTS=1e5 EMBEDRATING_BENCH_OPERATORS=1e3 \
   ./build-ci/bench/reviews_bench --benchmark_min_time=0.01
 stage "benchmark smoke run (weights, 10^4 x 32)" env EMBEDRATING_BENCH_ROWS=1e4 ./build-ci/bench/weights_bench --benchmark_min_time=0.01
+stage "benchmark smoke run (sensitivity, 10^4 operators x 10^3 draws)" env EMBEDRATING_BENCH_OPERATORS=1e4 \
+  ./build-ci/bench/sensitivity_bench --benchmark_min_time=0.01
 echo "=== all stages took $(( $(date +%s) - start_all ))s"

@@ -41,7 +41,7 @@ except ImportError as _exc:  # pragma: no cover - depends on the installation
         "does not work."
     ) from _exc
 
-from . import calibrate, reviews, weights
+from . import calibrate, reviews, sensitivity, weights
 from ._aggregator import ReviewAggregator
 from ._dataset import Dataset, load_sample
 from ._errors import ArchiveError, DataError, Error, ModelError, RatingWarning
@@ -100,5 +100,6 @@ __all__ = [
     "load_sample",
     "reviews",
     "rule_actions",
+    "sensitivity",
     "weights",
 ]

@@ -10,7 +10,7 @@ from embedrating import ModelError
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'Scored', 'add_months', 'agreement', 'ahp', 'apply_weights', 'assign_folds', 'bayesian_average', 'catalogue', 'codes_of', 'combine_weights', 'compare_benchmark', 'critic_weights', 'cross_validate', 'cv_weights', 'data_directory', 'entropy_weights', 'fit', 'fit_beta_prior', 'group_ahp', 'hierarchical_ahp', 'jeffreys_interval', 'kish_effective_n', 'largest_remainder', 'model_diff', 'model_info', 'model_with_info', 'model_with_leaf_weights', 'normalize_matrix', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'random_index_tables', 'rank_scores', 'rate', 'rate_one', 'read_benchmark', 'read_facilities', 'read_facilities_csv_into', 'read_operators', 'read_operators_csv', 'review_key', 'review_keys', 'rule_actions', 'score', 'std_weights', 'topsis', 'version', 'weighted_product', 'weighted_sum', 'wilson_interval', 'wilson_lower_bound']
+__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'Scored', 'add_months', 'agreement', 'ahp', 'apply_weights', 'assign_folds', 'bayesian_average', 'catalogue', 'codes_of', 'cohen_kappa', 'combine_weights', 'compare', 'compare_benchmark', 'critic_weights', 'cross_validate', 'cv_weights', 'data_directory', 'deciding_gates', 'draw_weights', 'entropy_weights', 'fit', 'fit_beta_prior', 'group_ahp', 'hierarchical_ahp', 'jeffreys_interval', 'kish_effective_n', 'largest_remainder', 'model_diff', 'model_info', 'model_with_info', 'model_with_leaf_weights', 'monte_carlo', 'near_the_line', 'normalize_matrix', 'one_at_a_time', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'random_index_tables', 'rank_scores', 'rate', 'rate_one', 'read_benchmark', 'read_facilities', 'read_facilities_csv_into', 'read_operators', 'read_operators_csv', 'review_key', 'review_keys', 'rule_actions', 'score', 'std_weights', 'topsis', 'version', 'weighted_product', 'weighted_sum', 'wilson_interval', 'wilson_lower_bound']
 class Model:
     """
     A validated, immutable rating model (C++ embedrating::model).
@@ -470,6 +470,10 @@ def codes_of(values: typing.Any, levels: collections.abc.Sequence[str]) -> tuple
     """
     Codes of trimmed texts among levels (-1: empty or missing) → (int64 codes, first row that is not a level, or -1).
     """
+def cohen_kappa(table: collections.abc.Sequence[collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex]], weights: str = 'none') -> float:
+    """
+    Cohen's kappa of a square contingency table (weights none, linear, quadratic).
+    """
 def combine_weights(weights: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"]], method: str = 'linear', alphas: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex] = [0.5]) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
     """
     Linear or multiplicative combination.
@@ -477,6 +481,9 @@ def combine_weights(weights: collections.abc.Sequence[typing.Annotated[numpy.typ
 def compare_benchmark(ratings: Ratings, operator_ids: collections.abc.Sequence[str], levels: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], notes: collections.abc.Sequence[str], file: str = '', lines: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = []) -> dict:
     """
     Ratings against a benchmark → dict (stats, predicted, disagreements with gates, not_graded_ids).
+def compare(ratings_a: Ratings, ratings_b: Ratings, max_reasons: typing.SupportsInt | typing.SupportsIndex = 0) -> dict:
+    """
+    Compares two ratings of the same operators → dict (transitions, moved rows, ranked reasons, summary).
     """
 def critic_weights(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], types: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = [], row_labels: collections.abc.Sequence[str] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
     """
@@ -493,6 +500,14 @@ def cv_weights(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], row_l
 def data_directory() -> str:
     """
     Where the shipped data is looked up ($EMBEDRATING_DATA_DIR first).
+    """
+def deciding_gates(ratings: Ratings, rows: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], directions: collections.abc.Sequence[str]) -> dict:
+    """
+    The gate deciding each (row, "up"|"down") move, where points can make it.
+    """
+def draw_weights(base: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], k0: typing.SupportsInt | typing.SupportsIndex, k1: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex = 0, method: str = 'dirichlet', concentration: typing.SupportsFloat | typing.SupportsIndex = 200.0, spread: typing.SupportsFloat | typing.SupportsIndex = 0.1) -> numpy.ndarray:
+    """
+    The weights of draws [k0, k1) (each depends only on the seed and its index).
     """
 def entropy_weights(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], row_labels: collections.abc.Sequence[str] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
     """
@@ -535,10 +550,21 @@ def model_with_info(model: Model, fields: dict) -> Model:
 def model_with_leaf_weights(model: Model, weights: collections.abc.Sequence[tuple[str, typing.SupportsFloat | typing.SupportsIndex]], total: str) -> Model:
     """
     with_weights with total = keep (refuse unless the weights sum to 1), normalize or rescale.
+def monte_carlo(scored: Scored, draws: typing.SupportsInt | typing.SupportsIndex = 1000, seed: typing.SupportsInt | typing.SupportsIndex = 0, method: str = 'dirichlet', concentration: typing.SupportsFloat | typing.SupportsIndex = 200.0, spread: typing.SupportsFloat | typing.SupportsIndex = 0.1, cutoff_jitter: typing.SupportsFloat | typing.SupportsIndex = 0.0, quantiles: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex] = [0.05, 0.25, 0.5, 0.75, 0.95], resolution: typing.SupportsFloat | typing.SupportsIndex = 0.5, bins: typing.SupportsInt | typing.SupportsIndex = 128, window_sd: typing.SupportsFloat | typing.SupportsIndex = 6.0, interval: typing.SupportsFloat | typing.SupportsIndex = 0.95, threads: typing.SupportsInt | typing.SupportsIndex = 1, tile_rows: typing.SupportsInt | typing.SupportsIndex = 0, chunk: typing.SupportsInt | typing.SupportsIndex = 256, progress: typing.Any = None) -> dict:
+    """
+    Monte Carlo over the weights of a Scored's model → dict of numpy arrays (without the GIL; progress(done, total) is called between chunks of draws).
+    """
+def near_the_line(ratings: Ratings, points: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+    """
+    Operators within `points` of the gate that decides their grade (dict of columns).
     """
 def normalize_matrix(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], how: str = 'minmax', types: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, n]"]:
     """
     Cost-aware column normalisation (minmax, vector, max, sum).
+    """
+def one_at_a_time(scored: Scored, delta: typing.SupportsFloat | typing.SupportsIndex = 0.1, cutoff_delta: typing.SupportsFloat | typing.SupportsIndex = 10.0, weights: bool = True, dimensions: bool = True, cutoffs: bool = True, per_operator: bool = True, threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
+    """
+    One-at-a-time swings → dict (variants, and variants × n changes in centi-points and levels).
     """
 def parse_date(text: str) -> int | None:
     """

@@ -138,5 +138,6 @@ struct py_aggregator {
 void register_reviews(py::module_& m);
 void register_weights(py::module_& m);  // weights.cpp (embedrating.weights)
 void register_calibrate(py::module_& m);  // calibrate.cpp (embedrating.calibrate, reviewable models)
+void register_sensitivity(py::module_& m);  // sensitivity.cpp (embedrating.sensitivity)
 
 }  // namespace embedrating::python

@@ -1153,4 +1153,5 @@ PYBIND11_MODULE(_core, m) {
   ep::register_ratings(m);
   ep::register_weights(m);
   ep::register_calibrate(m);
+  ep::register_sensitivity(m);
 }
