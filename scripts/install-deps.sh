@@ -3,7 +3,8 @@
 set -euo pipefail
 pkgs=(g++ cmake ninja-build ccache pkg-config libeigen3-dev libboost-serialization-dev
       libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libssl-dev
-      libfmt-dev nlohmann-json3-dev libunistring-dev python3-dev python3-venv fonts-noto-cjk)
+      libfmt-dev nlohmann-json3-dev libunistring-dev libxlsxwriter-dev python3-dev python3-venv fonts-noto-cjk
+      poppler-utils)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

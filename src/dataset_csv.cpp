@@ -208,7 +208,8 @@ dataset read_operators_csv(const std::string& path, const model& m, const std::s
     if (name == "status") {
       std::vector<operator_status> st(n, operator_status::active);
       for (std::size_t i = 0; i < n; ++i) {
-        const auto v = parse_status(cell(i));
+        const status_info* known = cat.lookup_status(cell(i));  // a code or a Chinese name (运营中 …)
+        const auto v = parse_status(known ? known->code : cell(i));
         if (!v) fail(i, c, ids[i], "unknown status \"" + cell(i) + "\" (active, suspending, suspended, terminated)");
         else st[i] = *v;
       }
@@ -221,12 +222,13 @@ dataset read_operators_csv(const std::string& path, const model& m, const std::s
           if (ch == ';' || ch == '|') {
             cur = trim(cur);
             if (!cur.empty()) {
-              if (std::find(sc[i].begin(), sc[i].end(), cur) != sc[i].end())
-                fail(i, c, ids[i], "scenario \"" + cur + "\" listed twice");
-              else if (cat.find_scenario(cur) == nullptr)
+              const scenario* known = cat.lookup_scenario(cur);  // a code or a Chinese name (养老服务 …)
+              if (known == nullptr)
                 fail(i, c, ids[i], "unknown scenario \"" + cur + "\" (not in the scenario catalogue, catalogue/scenarios.csv)");
+              else if (std::find(sc[i].begin(), sc[i].end(), known->code) != sc[i].end())
+                fail(i, c, ids[i], "scenario \"" + cur + "\" listed twice");
               else
-                sc[i].push_back(cur);
+                sc[i].push_back(known->code);
             }
             cur.clear();
           } else {
@@ -281,6 +283,8 @@ dataset read_operators_csv(const std::string& path, const model& m, const std::s
       std::vector<std::string> v(n);
       for (std::size_t i = 0; i < n; ++i) {
         v[i] = cell(i);
+        if (name == "mode" && !v[i].empty())
+          if (const operating_mode* known = cat.lookup_mode(v[i])) v[i] = known->code;  // 公建民营 → public_built_private_run
         if (name == "mode" && !v[i].empty() && cat.find_mode(v[i]) == nullptr) {
           std::string allowed;
           for (const auto& md : cat.modes()) allowed += (allowed.empty() ? "" : ", ") + md.code;

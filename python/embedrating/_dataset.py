@@ -155,7 +155,10 @@ class Dataset:
     ) -> None:
         from ._aggregator import ReviewAggregator
 
-        self.operators = _frame(operators, "operators")
+        from ._codes import normalise_operators
+
+        # Chinese names of status, mode and scenarios (运营中, 公建民营, 养老服务) → catalogue codes
+        self.operators = normalise_operators(_frame(operators, "operators"))
         self.indicators = None if indicators is None else _frame(indicators, "indicators")
         if reviews is not None and not isinstance(reviews, (pd.DataFrame, ReviewAggregator)):
             raise TypeError(f"reviews must be an events DataFrame or a ReviewAggregator, not {type(reviews).__name__}")
@@ -200,6 +203,29 @@ class Dataset:
         ds = cls(operators, indicators, reviews, facilities, source_name=core.source_name)
         ds._cores[model.fingerprint] = core
         return ds
+
+    @classmethod
+    def from_excel(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        operators: str | int | None = None,
+        facilities: str | int | None = None,
+        reviews: str | int | None = None,
+        indicators: str | int | None = None,
+        model: Model | None = None,
+    ) -> Dataset:
+        """Reads an Excel workbook (.xlsx, with pandas and openpyxl) and validates it like any
+        DataFrame (``Dataset(...)``): the same checks and messages as CSV input, naming the file
+        and sheet, the column and the operator. Sheets are found by name — operators
+        (``operators``/运营商, else the first sheet), ``facilities``/设施, ``reviews``/好差评 (events),
+        ``indicators``/指标 — or given by name or index. Chinese headers of the descriptive
+        columns (运营商编号, 区, 运营模式, 状态, 服务场景 …) and Chinese names of status, mode and
+        scenarios (运营中, 公建民营, 养老服务) are accepted; ids typed as numbers in Excel are read
+        as text ("1001", not 1001.0). The workbook :meth:`Dataset.template` writes reads back."""
+        from ._excel import read_excel_dataset
+
+        return read_excel_dataset(cls, path, operators, facilities, reviews, indicators, model)
 
     # -- operator ids --------------------------------------------------------------------------
     # The ids are read once, by C++, into a C++ dataset that checks them (non-empty, unique) at

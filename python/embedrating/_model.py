@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import DateLike, date_to_days, days_to_date
+from ._asof import as_of_days
+from ._convert import DateLike, days_to_date
 from ._errors import RatingWarning, check_state, model_error
 from ._ratings import GRADES, OperatorRating, Ratings
 
@@ -211,7 +212,7 @@ class Model:
             dataset = Dataset(dataset)
         if not isinstance(dataset, Dataset):
             raise TypeError(f"score() takes an embedrating.Dataset or a DataFrame, not {type(dataset).__name__}")
-        days = date_to_days(as_of)
+        days = as_of_days(as_of)
         core = dataset._core_for(self)
         reviews = dataset._aggregator_for(self)
         result = _core.score(self._core, core, days, reviews._core if reviews is not None else None)
@@ -228,7 +229,7 @@ class Model:
             dataset = Dataset(dataset)
         if not isinstance(dataset, Dataset):
             raise TypeError(f"rate() takes an embedrating.Dataset or a DataFrame, not {type(dataset).__name__}")
-        days = date_to_days(as_of)
+        days = as_of_days(as_of)
         core = dataset._core_for(self)
         reviews = dataset._aggregator_for(self)
         result = _core.rate(self._core, core, days, reviews._core if reviews is not None else None)
@@ -244,7 +245,7 @@ class Model:
         first use (cached); later calls cost one C++ ``rate_one`` and a tuple. With review
         *events* in the dataset, their summary over every operator is computed each call (slow):
         give review columns, or rate the whole dataset."""
-        days = date_to_days(as_of)
+        days = as_of_days(as_of)
         row = operator if type(operator) is int else dataset._row_of(operator)
         if row < 0 or row >= len(dataset):
             raise IndexError(f"operator row {row} is out of range ({len(dataset)} operators)")

@@ -1091,4 +1091,5 @@ PYBIND11_MODULE(_core, m) {
   ep::register_reviews(m);  // before the ratings: rate() takes a ReviewAggregator
   ep::register_ratings(m);
   ep::register_weights(m);
+  ep::register_publishing(m);
 }
