@@ -61,7 +61,25 @@ struct input_options {
   std::string encoding = "auto";
   std::string as_of;
   std::string lang = "en";
+  std::string calendar;          ///< working-day calendar CSV for review deadlines; empty: China's official one
+  bool weekends_only_calendar = false;  ///< the fallback: Monday–Friday working, no holidays (warned)
 };
+
+void require_readable(const std::string& path, const char* what);
+
+/// The calendar for bad-review deadlines the options ask for (nullopt: the shipped official one).
+std::optional<holiday_calendar> review_calendar(const input_options& o, std::ostream& err) {
+  if (!o.calendar.empty() && o.weekends_only_calendar)
+    throw failure{usage, "give either --calendar FILE or --weekends-only-calendar, not both"};
+  if (o.weekends_only_calendar) {
+    err << "warning: --weekends-only-calendar: bad-review deadlines are counted Monday to Friday with no public holidays "
+           "and no make-up workdays (调休) — not the official calendar; deadlines around holidays come out too early\n";
+    return holiday_calendar();
+  }
+  if (o.calendar.empty()) return std::nullopt;
+  require_readable(o.calendar, "calendar file");
+  return holiday_calendar::load(o.calendar, o.encoding);
+}
 
 struct loaded_inputs {
   std::optional<model> m;
@@ -136,7 +154,7 @@ input_paths resolve_paths(const input_options& o) {
 }
 
 /// Model and data as the options say, with the documented defaults.
-loaded_inputs load_inputs(const input_options& o, bool need_as_of) {
+loaded_inputs load_inputs(const input_options& o, bool need_as_of, std::ostream& err) {
   loaded_inputs in;
   in.zh = o.lang == "zh";
   in.sample = o.data.empty() && o.operators.empty();
@@ -158,7 +176,8 @@ loaded_inputs load_inputs(const input_options& o, bool need_as_of) {
     // the review columns come from the events: aggregate, summarise at as_of, replace the columns
     review_aggregator agg(*in.m, *in.d);
     agg.add_csv(o.reviews, o.encoding);
-    in.reviews = agg.summary(in.as_of);
+    const std::optional<holiday_calendar> cal = review_calendar(o, err);
+    in.reviews = cal ? agg.summary(in.as_of, *cal) : agg.summary(in.as_of);
     in.reviews->apply_to(*in.d);
   }
   return in;
@@ -482,7 +501,7 @@ std::string format_of_path(const std::string& path) {
 int cmd_rate(const rate_options& o, std::ostream& out, std::ostream& err) {
   if (o.format == "xlsx" && (o.output.empty() || o.output == "-"))
     throw failure{usage, "--format xlsx writes a binary file: give --output FILE.xlsx"};
-  const loaded_inputs in = load_inputs(o.in, true);
+  const loaded_inputs in = load_inputs(o.in, true, err);
   if (in.reviews) err << reject_report(in.reviews->rejects, o.in.reviews);
   const ratings r = rate(*in.m, *in.d, in.as_of);
   for (const auto& w : r.run_warnings) err << "warning: " << w << '\n';
@@ -566,7 +585,7 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 int cmd_explain(const input_options& o, const std::string& operator_id, std::ostream& out, std::ostream& err) {
-  const loaded_inputs in = load_inputs(o, true);
+  const loaded_inputs in = load_inputs(o, true, err);
   if (in.reviews) err << reject_report(in.reviews->rejects, o.reviews);
   if (in.d->find(operator_id) < 0) {
     // near misses: ids within two edits of what was typed
@@ -692,7 +711,7 @@ int cmd_reviews_summarize(const reviews_options& o, std::ostream& out, std::ostr
     throw failure{usage, "--format xlsx writes a binary file: give --output FILE.xlsx"};
   input_options io = o.in;
   io.reviews.clear();
-  const loaded_inputs in = load_inputs(io, true);
+  const loaded_inputs in = load_inputs(io, true, err);
   std::optional<review_aggregator> agg;
   if (!o.state_in.empty()) {
     require_readable(o.state_in, "review state file");
@@ -708,7 +727,8 @@ int cmd_reviews_summarize(const reviews_options& o, std::ostream& out, std::ostr
     agg->add_csv(f, o.in.encoding);
   }
   if (!o.state_out.empty()) agg->save(o.state_out);
-  const review_summary sm = agg->summary(in.as_of);
+  const std::optional<holiday_calendar> cal = review_calendar(o.in, err);
+  const review_summary sm = cal ? agg->summary(in.as_of, *cal) : agg->summary(in.as_of);
   err << reject_report(sm.rejects, o.events.empty() ? o.state_in : join(o.events, ", "));
   const bool zh = in.zh;
   auto emit = [&](std::ostream& s) {
@@ -819,6 +839,12 @@ void add_input_options(CLI::App& cmd, input_options& o, bool with_as_of) {
                    std::string("Evaluation date YYYY-MM-DD (required with your own data; the shipped sample defaults to ") +
                        sample_as_of + "; the clock is never read)");
   cmd.add_option("--lang", o.lang, "Language of labels and explanations: en or zh")->check(CLI::IsMember({"en", "zh"}));
+  cmd.add_option("--calendar", o.calendar,
+                 "Working-day calendar CSV for bad-review deadlines (date,kind = off|workday; docs/calendar-format.md), "
+                 "for years past the shipped 2024–2026 calendar");
+  cmd.add_flag("--weekends-only-calendar", o.weekends_only_calendar,
+               "Fallback when no official calendar covers a deadline: only Saturdays and Sundays are days off "
+               "(no public holidays, no make-up workdays); warned on stderr");
 }
 
 void add_output_encoding(CLI::App& cmd, std::string& encoding) {

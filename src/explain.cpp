@@ -5,6 +5,7 @@
 #include <functional>
 #include <sstream>
 
+#include "embedrating/catalogue.hpp"
 #include "embedrating/detail/compiled_model.hpp"
 #include "embedrating/errors.hpp"
 #include "embedrating/ratings.hpp"
@@ -289,7 +290,10 @@ std::string ratings::explain(std::size_t i, language lang) const {
   o << "\n";
   for (std::uint32_t k = fired_offsets[i]; k < fired_offsets[i + 1]; ++k) {
     const rule& r = s.rules[fired[k].rule];
-    o << "  " << r.id << " [" << action_tag(r, zh) << "] " << pick(lang, r.label, r.label_zh, r.id) << (zh ? "（依据：" : " (source: ") << r.source;
+    // the article the rule implements (source) apart from where its number comes from (basis)
+    o << "  " << r.id << " [" << action_tag(r, zh) << "] " << pick(lang, r.label, r.label_zh, r.id) << (zh ? "（依据：" : " (source: ")
+      << (zh ? cite_articles_zh(r.source) : r.source);
+    if (!r.basis.empty()) o << (zh ? "；数值来源：" : "; basis: ") << (zh ? cite_articles_zh(r.basis) : r.basis);
     if (!fired[k].lapses_on.is_missing()) o << (zh ? "；失效日期 " : "; lapses on ") << to_string(fired[k].lapses_on);
     o << (zh ? "）" : ")") << "\n";
   }

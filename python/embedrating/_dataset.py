@@ -227,6 +227,19 @@ class Dataset:
 
         return read_excel_dataset(cls, path, operators, facilities, reviews, indicators, model)
 
+    @staticmethod
+    def template(model: Model | None = None, operators: int | Sequence[str] = 1, **values: Any) -> pd.DataFrame:
+        """An operator table to fill in: one row per operator (`operators`: a count, ids
+        "OP-0001"…, or the ids) with every input column `model` (default: the shipped one) reads
+        and explicit values — see :meth:`Model.blank_operator`; keyword arguments set columns.
+        Write it with ``.to_excel(...)``, fill it in Excel, read it back with
+        :meth:`Dataset.from_excel`."""
+        from ._model import default_model
+        from ._whatif import template
+
+        ids = [f"OP-{k + 1:04d}" for k in range(operators)] if isinstance(operators, int) else [str(x) for x in operators]
+        return template(model if model is not None else default_model(), ids, values)
+
     # -- operator ids --------------------------------------------------------------------------
     # The ids are read once, by C++, into a C++ dataset that checks them (non-empty, unique) at
     # once; that dataset becomes the first model's C++ dataset. The Python list is made on demand.

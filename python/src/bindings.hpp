@@ -122,6 +122,7 @@ struct py_aggregator {
 
 void register_reviews(py::module_& m);
 void register_weights(py::module_& m);  // weights.cpp (embedrating.weights)
-void register_publishing(py::module_& m);  // publishing.cpp (roll_forward, Chinese citations)
+void register_publishing(py::module_& m);
+void register_calendar(py::module_& m);  // publishing.cpp (HolidayCalendar)  // publishing.cpp (roll_forward, Chinese citations)
 
 }  // namespace embedrating::python

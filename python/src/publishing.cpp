@@ -1,5 +1,6 @@
 // Bindings for publishing and the next cycle: roll_forward over plain arrays, and the Chinese
 // citation of articles (第十七条) used by the Python explanation views.
+#include <embedrating/calendar.hpp>
 #include <embedrating/catalogue.hpp>
 #include <embedrating/history.hpp>
 
@@ -18,6 +19,26 @@ std::optional<std::int32_t> days_or_none(civil_date d) {
 }
 
 }  // namespace
+
+void register_calendar(py::module_& m) {
+  py::class_<holiday_calendar>(m, "HolidayCalendar",
+                               "A working-day calendar for bad-review deadlines (include/embedrating/calendar.hpp).")
+      .def_static("china", &holiday_calendar::china, "The shipped official calendar of mainland China (2024–2026).")
+      .def_static("load", &holiday_calendar::load, "path"_a, "encoding"_a = "auto",
+                  "A calendar CSV (date, kind = off | workday; docs/calendar-format.md).")
+      .def_static("weekdays_only", [] { return holiday_calendar(); },
+                  "Monday to Friday, no public holidays or make-up workdays, every date covered (a fallback).")
+      .def_property_readonly("bounded", &holiday_calendar::bounded)
+      .def_property_readonly("covered_from",
+                             [](const holiday_calendar& c) { return days_or_none(c.covered_from()); })
+      .def_property_readonly("covered_to", [](const holiday_calendar& c) { return days_or_none(c.covered_to()); })
+      .def_property_readonly("fingerprint", &holiday_calendar::fingerprint)
+      .def("is_working_day", [](const holiday_calendar& c, std::int32_t d) { return c.is_working_day(civil_date(d)); }, "day"_a)
+      .def(
+          "add_working_days",
+          [](const holiday_calendar& c, std::int32_t d, int n) { return c.add_working_days(civil_date(d), n).days(); }, "day"_a,
+          "n"_a);
+}
 
 void register_publishing(py::module_& m) {
   m.def(

@@ -270,7 +270,7 @@ TEST(CliRate, DirectoryListsGradedOperatorsWithValidityClampedToTheModelPeriod) 
   const std::string fp = embedrating::model::default_model().fingerprint();
   std::string text = read_file(dir.file("d.csv"));
   EXPECT_EQ(text.rfind("operator_id,name,district,mode,grade,valid_from,valid_to,model_id,model_version,model_fingerprint,input_hash\n", 0), 0u);
-  EXPECT_THAT(text, HasSubstr("WH-001,江岸区百步亭社区综合体,江岸,public_built_private_run,5A,2025-12-31,2026-08-22,wuhan-2024,1.0.0," + fp));
+  EXPECT_THAT(text, HasSubstr("WH-001,江岸区百步亭社区综合体,江岸,public_built_private_run,5A,2025-12-31,2026-08-22,wuhan-2024,1.1.0," + fp));
   EXPECT_THAT(text, Not(HasSubstr("WH-006")));  // vetoed: unrated, not in the directory
   EXPECT_THAT(text, Not(HasSubstr("WH-007")));  // suspended: not graded
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1 + 6);
@@ -335,7 +335,7 @@ TEST(CliRate, ByteOrderMarkAndGb18030GiveTheSameRatingAsUtf8) {
 TEST(CliValidate, TheShippedModelAndExamplesAreValid) {
   const cli_result r = run_cli({"validate", "--operators", examples()});
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("ok: model wuhan-2024 1.0.0"));
+  EXPECT_THAT(r.out, HasSubstr("ok: model wuhan-2024 1.1.0"));
   EXPECT_THAT(r.out, HasSubstr("8 operators"));
 }
 

@@ -130,7 +130,7 @@ TEST(model, default_model_loads_with_expected_shape) {
   const model m = model::load(model_path);
   const auto& s = m.spec();
   EXPECT_EQ(s.info.id, "wuhan-2024");
-  EXPECT_EQ(s.info.version, "1.0.0");
+  EXPECT_EQ(s.info.version, "1.1.0");
   EXPECT_EQ(s.info.effective_from, embedrating::make_date(2024, 8, 23));
   EXPECT_EQ(s.info.effective_to, embedrating::make_date(2026, 8, 22));
   std::vector<std::string> dims;
@@ -248,7 +248,7 @@ TEST(model, fingerprint_golden_value) {
 TEST(model, fingerprint_unchanged_by_reformatting) {
   std::string t = base_text();
   // keys reordered within tables
-  t = replace_first(t, "id = \"wuhan-2024\"\nversion = \"1.0.0\"\n", "version = \"1.0.0\"\nid = \"wuhan-2024\"\n");
+  t = replace_first(t, "id = \"wuhan-2024\"\nversion = \"1.1.0\"\n", "version = \"1.1.0\"\nid = \"wuhan-2024\"\n");
   t = replace_first(t, "id = \"fire_open_hazards\"\nkind = \"number\"\nunit = \"count\"\n",
                     "unit = \"count\"\nkind = \"number\"\nid = \"fire_open_hazards\"\n");
   t = replace_first(t, "scoring = { kind = \"linear\", direction = \"benefit\", lower = 60, upper = 95 }",
