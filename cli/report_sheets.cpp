@@ -93,6 +93,14 @@ sheet ratings_sheet(const report_context& c) {
   s.column("model_version", "模型版本");
   s.column("model_fingerprint", "模型指纹");
   s.column("input_hash", "输入哈希");
+  // the rest of the history the next cycle needs (embedrating roll-forward reads it back)
+  s.column("previous_rated_on", "上期评定日期");
+  s.column("last_downgrade_on", "最近降级日期");
+  const auto* rated_on = c.d.date("history.previous_rated_on");
+  const auto* downgraded_on = c.d.date("history.last_downgrade_on");
+  auto date_at = [](const std::vector<civil_date>* col, std::size_t i) {
+    return col == nullptr || (*col)[i].is_missing() ? std::string() : to_string((*col)[i]);
+  };
   for (std::size_t i = 0; i < r.size(); ++i) {
     const bool g = graded(r, i);
     std::vector<std::string> row{r.operator_ids[i],
@@ -117,6 +125,8 @@ sheet ratings_sheet(const report_context& c) {
     row.push_back(c.m.info().version);
     row.push_back(c.m.fingerprint());
     row.push_back(r.input_hash);
+    row.push_back(date_at(rated_on, i));
+    row.push_back(date_at(downgraded_on, i));
     s.rows.push_back(std::move(row));
   }
   return s;

@@ -333,6 +333,11 @@ std::string cite_articles_zh(std::string_view text) {
     out += text[i];
     ++i;
   }
+  // a list of articles takes the Chinese enumeration comma: 第十六条、第十七条
+  for (const char* joint : {"条, 第", "项, 第"}) {
+    const std::string j(joint), k = std::string(j.substr(0, j.size() - 5)) + "、第";
+    for (std::size_t p = out.find(j); p != std::string::npos; p = out.find(j, p + k.size())) out.replace(p, j.size(), k);
+  }
   return out;
 }
 

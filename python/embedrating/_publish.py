@@ -33,6 +33,8 @@ HEADERS_ZH: dict[str, str] = {
     "rules_fired": "触发规则",
     "history_limit": "历史限制",
     "previous_grade": "上期等级",
+    "previous_rated_on": "上期评定日期",
+    "last_downgrade_on": "最近降级日期",
     "as_of": "评定日期",
     "valid_from": "有效期起",
     "valid_to": "有效期止",

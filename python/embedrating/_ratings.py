@@ -235,6 +235,12 @@ class Ratings:
         frame["model_version"] = self._model.version
         frame["model_fingerprint"] = self.fingerprint
         frame["input_hash"] = self.input_hash
+        ops = self._dataset.operators
+        for col in ("previous_rated_on", "last_downgrade_on"):  # what roll-forward needs besides the grade
+            if col in ops.columns:
+                frame[col] = pd.to_datetime(ops[col]).dt.strftime("%Y-%m-%d").fillna("").to_numpy()
+            else:
+                frame[col] = ""
         return frame
 
     def to_csv(self, path: Any = None, *, lang: str = "en", encoding: str = "utf-8-sig", **kwargs: Any) -> str | None:

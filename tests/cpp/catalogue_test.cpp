@@ -267,9 +267,9 @@ TEST(catalogue, art3_scenarios_are_marked) {
 
 TEST(catalogue, articles_cited_in_chinese) {
   EXPECT_EQ(embedrating::cite_articles_zh("Art. 17"), "第十七条");
-  EXPECT_EQ(embedrating::cite_articles_zh("Art. 16(5), Art. 2"), "第十六条第（五）项, 第二条");
+  EXPECT_EQ(embedrating::cite_articles_zh("Art. 16(5), Art. 2"), "第十六条第（五）项、第二条");
   EXPECT_EQ(embedrating::cite_articles_zh("Art. 2 (\"in principle\" 原则上)"), "第二条 (\"in principle\" 原则上)");
-  EXPECT_EQ(embedrating::cite_articles_zh("Art. 10, Art. 20; GB/T 17775"), "第十条, 第二十条; GB/T 17775");
+  EXPECT_EQ(embedrating::cite_articles_zh("Art. 10, Art. 20; GB/T 17775"), "第十条、第二十条; GB/T 17775");
   EXPECT_EQ(embedrating::cite_articles_zh("Art. 6(2)"), "第六条第（二）项");
   EXPECT_EQ(embedrating::cite_articles_zh("no article"), "no article");
 }
