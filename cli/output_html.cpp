@@ -30,12 +30,15 @@ th, td { border: 1px solid var(--rule); padding: .25rem .5rem; text-align: left;
 th { background: var(--head); }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.grade { font-weight: 700; white-space: nowrap; }
+table.directory td, table.directory th { white-space: nowrap; }
 .summary { display: flex; gap: 2rem; flex-wrap: wrap; }
 .summary table { width: auto; }
 footer { margin-top: 2rem; font-size: .8rem; color: #4a5866; }
 @media print {
   @page { size: A4; margin: 14mm 12mm; }
   body { margin: 0; max-width: none; font-size: 10pt; }
+  table.directory { font-size: 9pt; }
+  table.directory td, table.directory th { padding: .15rem .35rem; }
   h2 { break-after: avoid; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }
@@ -185,7 +188,7 @@ std::string directory_html(const report_context& c, int valid_months) {
     std::size_t k = 0;
     for (std::size_t r : order) {
       const auto& row = dir.rows[r];
-      o += fmt::format("<tr><td class=\"n\">{}</td><td class=\"grade\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", ++k,
+      o += fmt::format("<tr><td class=\"n\">{}</td><td class=\"grade\">{}</td><td class=\"id\">{}</td><td class=\"name\">{}</td><td>{}</td><td>{}</td><td class=\"date\">{}</td></tr>\n", ++k,
                        html_escape(row[4]), html_escape(row[0]), html_escape(row[1]), html_escape(row[2].empty() ? w.none : row[2]),
                        html_escape(row[3].empty() ? w.none : row[3]), html_escape(row[6]));
     }

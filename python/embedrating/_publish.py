@@ -211,12 +211,15 @@ th, td { border: 1px solid var(--rule); padding: .25rem .5rem; text-align: left;
 th { background: var(--head); }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.grade { font-weight: 700; white-space: nowrap; }
+table.directory td, table.directory th { white-space: nowrap; }
 .summary { display: flex; gap: 2rem; flex-wrap: wrap; }
 .summary table { width: auto; }
 footer { margin-top: 2rem; font-size: .8rem; color: #4a5866; }
 @media print {
   @page { size: A4; margin: 14mm 12mm; }
   body { margin: 0; max-width: none; font-size: 10pt; }
+  table.directory { font-size: 9pt; }
+  table.directory td, table.directory th { padding: .15rem .35rem; }
   h2 { break-after: avoid; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }
@@ -318,8 +321,8 @@ def directory_html(frame: pd.DataFrame, meta: Mapping[str, Any], lang: str) -> s
         )
         for k, r in enumerate(rows, start=1):
             out.append(
-                f'<tr><td class="n">{k}</td><td class="grade">{e(r["grade"])}</td><td>{e(r["id"])}</td><td>{e(r["name"])}</td>'
-                f"<td>{e(r['district'] or w['none'])}</td><td>{e(r['mode'] or w['none'])}</td><td>{e(r['valid_to'])}</td></tr>\n"
+                f'<tr><td class="n">{k}</td><td class="grade">{e(r["grade"])}</td><td class="id">{e(r["id"])}</td><td class="name">{e(r["name"])}</td>'
+                f"<td>{e(r['district'] or w['none'])}</td><td>{e(r['mode'] or w['none'])}</td><td class=\"date\">{e(r['valid_to'])}</td></tr>\n"
             )
         out.append("</tbody>\n</table>\n")
     out.append("</section>\n")
