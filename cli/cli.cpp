@@ -512,7 +512,7 @@ int cmd_rate(const rate_options& o, std::ostream& out, std::ostream& err) {
                 distribution_ws = distribution_sheet(ctx);
     emit_xlsx(o.output, {&ratings_ws, &directory_ws, &distribution_ws}, in.zh);
   } else if (o.format == "html") {
-    emit_text(o.output, directory_html(ctx, o.valid_months), o.output_encoding == "auto" ? "utf-8" : o.output_encoding, false, out);
+    emit_text(o.output, directory_html(ctx, o.valid_months), "utf-8", false, out);  // the page declares UTF-8
   } else {
     std::ostringstream text;
     if (o.format == "csv") write_csv(text, in, r);
@@ -526,7 +526,7 @@ int cmd_rate(const rate_options& o, std::ostream& out, std::ostream& err) {
       const sheet directory_ws = directory_sheet(ctx, o.valid_months), distribution_ws = distribution_sheet(ctx);
       emit_xlsx(o.directory, {&directory_ws, &distribution_ws}, in.zh);
     } else if (f == "html") {
-      emit_text(o.directory, directory_html(ctx, o.valid_months), o.output_encoding == "auto" ? "utf-8" : o.output_encoding, false, out);
+      emit_text(o.directory, directory_html(ctx, o.valid_months), "utf-8", false, out);  // the page declares UTF-8
     } else {
       emit_text(o.directory, sheet_csv(directory_sheet(ctx, o.valid_months), in.zh), o.output_encoding, true, out);
     }
@@ -850,7 +850,7 @@ void add_input_options(CLI::App& cmd, input_options& o, bool with_as_of) {
 void add_output_encoding(CLI::App& cmd, std::string& encoding) {
   cmd.add_option("--output-encoding", encoding,
                  "Encoding of what is written: auto (default: UTF-8 with a byte-order mark for CSV files, so Excel on Chinese "
-                 "Windows opens them correctly; plain UTF-8 on standard output), utf-8, utf-8-sig, gb18030")
+                 "Windows opens them correctly; plain UTF-8 on standard output), utf-8, utf-8-sig, gb18030; the HTML page and xlsx are always UTF-8")
       ->check(CLI::IsMember({"auto", "utf-8", "utf8", "utf-8-sig", "utf8-sig", "gb18030", "gbk", "cp936"}, CLI::ignore_case));
 }
 
