@@ -552,7 +552,7 @@ int cmd_roll_forward(const roll_options& o, std::ostream& out, std::ostream& err
   require_readable(o.ratings_csv, "ratings file");
   if (!o.history_csv.empty()) require_readable(o.history_csv, "history file");
   const cycle_results results = read_cycle_results_csv(o.ratings_csv, *when, o.encoding);
-  // without --history, the ratings' own previous_grade column is the previous history (no dates)
+  // without --history, the history columns the ratings CSV carries are the previous history
   const history_table previous = read_history_csv(o.history_csv.empty() ? o.ratings_csv : o.history_csv, o.encoding);
   const history_table next = roll_forward(previous, results);
   std::size_t graded = 0, downgraded = 0;
@@ -562,7 +562,7 @@ int cmd_roll_forward(const roll_options& o, std::ostream& out, std::ostream& err
   }
   err << fmt::format("roll-forward: {} operators ({} graded as of {}, {} downgraded); {}\n", next.operator_ids.size(), graded,
                      to_string(*when), downgraded,
-                     o.history_csv.empty() ? "previous grades from the ratings' previous_grade column (give --history to carry earlier dates)"
+                     o.history_csv.empty() ? "previous history from the ratings' own history columns"
                                            : "history carried from " + o.history_csv);
   emit_text(o.output, history_csv(next), o.output_encoding, true, out);
   return ok;
@@ -867,7 +867,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "Run `embedrating COMMAND --help` for a command's options. Data directory: " + data_directory());
 
   rate_options ro;
-  CLI::App* rate_cmd = app.add_subcommand("rate", "Rate every operator: a table (or CSV/JSON) and the grade distribution");
+  CLI::App* rate_cmd = app.add_subcommand("rate", "Rate every operator: a table (or CSV, JSON, an Excel workbook, the HTML grade directory) and the grade distribution");
   add_input_options(*rate_cmd, ro.in, true);
   rate_cmd->add_option("--format", ro.format,
                        "Output format: table (default), csv, json, xlsx (an Excel workbook: ratings, directory, distribution; "
@@ -916,7 +916,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   roll_cmd->add_option("--as-of", rfo.as_of, "The evaluation date of these ratings, YYYY-MM-DD (checked against their as_of column)")->required();
   roll_cmd->add_option("--history", rfo.history_csv,
                        "History of the previous cycles (the last roll-forward output, or an operator CSV with history columns); "
-                       "default: the ratings' own previous_grade column");
+                       "default: the history columns the ratings CSV carries (previous_grade, previous_rated_on, last_downgrade_on)");
   roll_cmd->add_option("--encoding", rfo.encoding, "Input CSV encoding: auto (UTF-8 with or without BOM, else GB18030), utf-8, gb18030")
       ->check(CLI::IsMember({"auto", "utf-8", "utf8", "utf-8-sig", "gb18030", "gbk", "gb2312", "cp936"}, CLI::ignore_case));
   roll_cmd->add_option("--output,-o", rfo.output, "Write the history CSV to FILE instead of standard output");
