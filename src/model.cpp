@@ -145,12 +145,25 @@ class validator {
         check_review_measure(line, field, f.name);
         return;
       case field_kind::scenarios:
+        check_scenario_set(line, field, f);
+        return;
       case field_kind::months_since:
       case field_kind::flag:
         return;
       default:
         fail(line, field, f.text() + " cannot be an indicator input (use raw.*, reviews.*, scenarios, flag.* or months_since.*)");
     }
+  }
+
+  /// `scenarios.<set>` must name a declared [[scenario_sets]] entry.
+  void check_scenario_set(std::uint32_t line, const std::string& field, const field_ref& f) const {
+    if (f.name.empty()) return;
+    for (const auto& set : spec_.scenario_sets)
+      if (set.id == f.name) return;
+    std::string known;
+    for (const auto& set : spec_.scenario_sets) known += (known.empty() ? "" : ", ") + set.id;
+    fail(line, field, "unknown scenario set \"" + f.name + "\" (declare it in [[scenario_sets]]" +
+                          (known.empty() ? ")" : "; declared: " + known + ")"));
   }
 
   void check_review_measure(std::uint32_t line, const std::string& field, const std::string& name) const {
@@ -235,6 +248,21 @@ void validate_and_compile(detail::compiled_model& cm) {
       if (m.max && !std::isfinite(*m.max)) v.fail(m.line, f + ".max", "must be finite");
       if (m.min && m.max && !(*m.min < *m.max)) v.fail(m.line, f + ".max", "must be greater than min");
       if (!m.levels.empty()) v.fail(m.line, f + ".levels", "only category measures have levels");
+    }
+  }
+
+  // scenario sets: unique ids, each a non-empty list of distinct scenario codes
+  {
+    std::set<std::string> ids;
+    for (std::size_t k = 0; k < s.scenario_sets.size(); ++k) {
+      const scenario_set& set = s.scenario_sets[k];
+      const std::string f = "scenario_sets[" + std::to_string(k) + "]";
+      if (set.id.empty()) v.fail(set.line, f + ".id", "is required");
+      if (!ids.insert(set.id).second) v.fail(set.line, f + ".id", "duplicate scenario set id \"" + set.id + "\"");
+      if (set.codes.empty()) v.fail(set.line, f + ".codes", "a scenario set needs at least one code");
+      std::set<std::string> seen;
+      for (const auto& c : set.codes)
+        if (c.empty() || !seen.insert(c).second) v.fail(set.line, f + ".codes", "codes must be unique and non-empty");
     }
   }
 
@@ -659,6 +687,21 @@ void encode(const model_spec& s, encoder& e) {
     e.part(rp + ".lapse");
     e.str(r.lapse.date_field);
     e.i64(r.lapse.months);
+  }
+  if (!s.scenario_sets.empty()) {  // only when declared: models without sets keep their fingerprint
+    e.part("scenario_sets");
+    e.tag("scenario_sets");
+    std::vector<const scenario_set*> sets;
+    for (const auto& set : s.scenario_sets) sets.push_back(&set);
+    std::sort(sets.begin(), sets.end(), [](const scenario_set* a, const scenario_set* b) { return a->id < b->id; });
+    e.i64(static_cast<std::int64_t>(sets.size()));
+    for (const scenario_set* set : sets) {
+      e.str(set->id);
+      std::vector<std::string> codes = set->codes;
+      std::sort(codes.begin(), codes.end());
+      e.i64(static_cast<std::int64_t>(codes.size()));
+      for (const auto& c : codes) e.str(c);
+    }
   }
   e.part("end");
 }

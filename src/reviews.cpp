@@ -476,7 +476,15 @@ review_summary review_aggregator::summary(civil_date as_of, const holiday_calend
     sum_w2(i) += w * w;
     if (r.level <= 2) {
       // 6: deadlines in working days
-      const civil_date deadline = cal.add_working_days(d, rs.deadline_working_days);
+      civil_date deadline;
+      try {
+        deadline = cal.add_working_days(d, rs.deadline_working_days);
+      } catch (const data_error& e) {  // a deadline past the calendar's years: say how to go on
+        throw data_error(e.where(), e.message() + "; a bad review of " + s.ids[r.op] + " on " + to_string(d) +
+                                        " needs a calendar covering its deadline: give one (CLI --calendar FILE, Python "
+                                        "calendar=path; format in docs/calendar-format.md) or ask for the weekends-only "
+                                        "fallback, days off only on Saturdays and Sundays (CLI --weekends-only-calendar, Python calendar=\"weekends-only\")");
+      }
       const civil_date rect_on(d.days() + r.rectified - 1);
       const bool rectified = r.rectified != 0 && rect_on <= as_of;
       if (rectified && rect_on <= deadline) ++out.bad_closed_in_time[r.op];

@@ -5,6 +5,7 @@
 /// immutable, thread-safe view of one spec (copies share it).
 #include <cstdint>
 #include <memory>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -32,7 +33,9 @@ struct measure {
   std::vector<std::string> levels;     ///< allowed levels, best first (categories)
   direction dir = direction::benefit;  ///< what "worst" means in roll-up
   rollup_kind rollup = rollup_kind::worst;
-  std::string label, label_zh, source;
+  /// `source`: the article of the measures (seed/) the item implements; `basis`: the standard
+  /// or judgement its numbers are borrowed from (docs/model-format.md "Sources and bases").
+  std::string label, label_zh, source, basis;
   std::uint32_t line = 0;
   std::string rationale;  ///< why it is in the model (documentation, not meaning)
 };
@@ -57,7 +60,7 @@ struct indicator_node {
   scoring_function scoring;
   missing_policy missing;
   std::optional<condition> not_applicable_if;
-  std::string label, label_zh, source;
+  std::string label, label_zh, source, basis;
   std::uint32_t line = 0;
   std::string rationale;  ///< why these points (documentation, not meaning)
 };
@@ -65,7 +68,7 @@ struct indicator_node {
 struct prerequisite {
   std::string id;
   condition when;  ///< must hold
-  std::string label, label_zh, source;
+  std::string label, label_zh, source, basis;
   std::uint32_t line = 0;
   std::string rationale;
 };
@@ -131,6 +134,21 @@ struct model_info {
   model_provenance provenance;  ///< empty for a model written by hand
 };
 
+/// A named set of scenario codes (`[[scenario_sets]]`): `scenarios.<id>` counts an operator's
+/// scenarios that are in the set, e.g. the seven scenes of Art. 3 for the scenario mix.
+struct scenario_set {
+  std::string id;
+  std::vector<std::string> codes;
+  std::string label, label_zh, source, basis;
+  std::uint32_t line = 0;
+};
+
+/// Where the numbers of a settings table come from (`source`, `basis` keys of [reviews],
+/// [history] and each [[grades]] entry), kept for explanations and the TOML writer.
+struct citation {
+  std::string source, basis;
+};
+
 /// Everything a model says, as plain data. Edit it, then build a `model` to validate it.
 struct model_spec {
   model_info info;
@@ -142,6 +160,10 @@ struct model_spec {
   std::vector<rule> rules;
   /// Rationale of each rule by rule id (documentation, not meaning; rules.hpp holds the rule).
   std::vector<std::pair<std::string, std::string>> rule_rationales;
+  std::vector<scenario_set> scenario_sets;
+  /// "reviews", "history", "grades.5A" … → their source and basis (documentation only: not in
+  /// the fingerprint, like labels).
+  std::map<std::string, citation> citations;
 };
 
 /// How with_leaf_weights treats weights that do not sum to 1: the model's total is never changed

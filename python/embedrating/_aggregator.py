@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._asof import as_of_days
 from ._convert import DateLike, date_to_days, days_to_date, exact, text_list
 from ._errors import check_state, data_error
 
@@ -170,7 +171,7 @@ class ReviewAggregator:
         self._core.merge(other._core)
         return self
 
-    def summary(self, as_of: DateLike) -> pd.DataFrame:
+    def summary(self, as_of: DateLike, *, calendar: Any = None) -> pd.DataFrame:
         """Per-operator measures at `as_of` (required; the clock is never read), one row per
         operator, ``operator_id`` first: ``stars_1``…``stars_5`` (the review columns a rating
         uses: decayed counts rescaled to Kish's effective n; equal to the counts without decay),
@@ -179,8 +180,12 @@ class ReviewAggregator:
         ``jeffreys_upper``, ``bayes_rate``, ``bayes_index``, ``eb_rate``, ``bad_open``,
         ``bad_closed_in_time``, ``bad_overdue``, ``bad_followed_up``, ``low_volume``.
         ``df.attrs`` holds as_of, the empirical-Bayes fit (eb_alpha, eb_beta, eb_pooled,
-        eb_note), events_seen and records_kept. Deadlines use China's working-day calendar."""
-        s = self._core.summary(date_to_days(as_of))
+        eb_note), events_seen and records_kept. Deadlines use China's official working-day
+        calendar (2024–2026), or `calendar`: a calendar CSV path (docs/calendar-format.md), a
+        ``HolidayCalendar``, or ``"weekends-only"`` (a warned fallback)."""
+        from ._calendar import resolve
+
+        s = self._core.summary(as_of_days(as_of), resolve(calendar))
         data: dict[str, Any] = {"operator_id": s["operator_ids"]}
         for k in range(5):
             data[f"stars_{k + 1}"] = s["stars"][f"stars_{k + 1}"]
@@ -245,9 +250,10 @@ class ReviewAggregator:
 
     @property
     def rejects(self) -> pd.DataFrame:
-        """Rejected events by kind (missing_id, unknown_operator, bad_level, bad_time,
-        bad_status, bad_revision, bad_date_order): ``count`` and up to 5 ``examples``."""
-        rows = self._core.rejects
+        """Rejected events by the kinds that occurred (of missing_id, unknown_operator,
+        bad_level, bad_time, bad_status, bad_revision, bad_date_order): ``count`` and up to 5
+        ``examples``. Empty (no rows) when nothing was rejected."""
+        rows = [r for r in self._core.rejects if r[1] > 0]
         return pd.DataFrame(
             {"count": [r[1] for r in rows], "examples": [list(r[2]) for r in rows]},
             index=pd.Index([r[0] for r in rows], name="kind"),

@@ -10,7 +10,7 @@ from embedrating import ModelError
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'Scored', 'add_months', 'agreement', 'ahp', 'apply_weights', 'assign_folds', 'bayesian_average', 'catalogue', 'codes_of', 'cohen_kappa', 'combine_weights', 'compare', 'compare_benchmark', 'critic_weights', 'cross_validate', 'cv_weights', 'data_directory', 'deciding_gates', 'draw_weights', 'entropy_weights', 'fit', 'fit_beta_prior', 'group_ahp', 'hierarchical_ahp', 'jeffreys_interval', 'kish_effective_n', 'largest_remainder', 'model_diff', 'model_info', 'model_with_info', 'model_with_leaf_weights', 'monte_carlo', 'near_the_line', 'normalize_matrix', 'one_at_a_time', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'random_index_tables', 'rank_scores', 'rate', 'rate_one', 'read_benchmark', 'read_facilities', 'read_facilities_csv_into', 'read_operators', 'read_operators_csv', 'review_key', 'review_keys', 'rule_actions', 'score', 'std_weights', 'topsis', 'version', 'weighted_product', 'weighted_sum', 'wilson_interval', 'wilson_lower_bound']
+__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'HolidayCalendar', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'Scored', 'add_months', 'agreement', 'ahp', 'apply_weights', 'assign_folds', 'bayesian_average', 'catalogue', 'cite_articles_zh', 'codes_of', 'cohen_kappa', 'combine_weights', 'compare', 'compare_benchmark', 'critic_weights', 'cross_validate', 'cv_weights', 'data_directory', 'deciding_gates', 'draw_weights', 'entropy_weights', 'fit', 'fit_beta_prior', 'group_ahp', 'hierarchical_ahp', 'jeffreys_interval', 'kish_effective_n', 'largest_remainder', 'model_diff', 'model_info', 'model_with_info', 'model_with_leaf_weights', 'monte_carlo', 'near_the_line', 'normalize_matrix', 'one_at_a_time', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'random_index_tables', 'rank_scores', 'rate', 'rate_one', 'read_benchmark', 'read_facilities', 'read_facilities_csv_into', 'read_operators', 'read_operators_csv', 'review_key', 'review_keys', 'roll_forward', 'rule_actions', 'score', 'std_weights', 'topsis', 'version', 'weighted_product', 'weighted_sum', 'wilson_interval', 'wilson_lower_bound']
 class Model:
     """
     A validated, immutable rating model (C++ embedrating::model).
@@ -194,6 +194,41 @@ class Dataset:
     @property
     def source_name(self) -> str:
         ...
+class HolidayCalendar:
+    """
+    A working-day calendar for bad-review deadlines (include/embedrating/calendar.hpp).
+    """
+    @staticmethod
+    def china() -> HolidayCalendar:
+        """
+        The shipped official calendar of mainland China (2024–2026).
+        """
+    @staticmethod
+    def load(path: str, encoding: str = 'auto') -> HolidayCalendar:
+        """
+        A calendar CSV (date, kind = off | workday; docs/calendar-format.md).
+        """
+    @staticmethod
+    def weekdays_only() -> HolidayCalendar:
+        """
+        Monday to Friday, no public holidays or make-up workdays, every date covered (a fallback).
+        """
+    def add_working_days(self, day: typing.SupportsInt | typing.SupportsIndex, n: typing.SupportsInt | typing.SupportsIndex) -> int:
+        ...
+    def is_working_day(self, day: typing.SupportsInt | typing.SupportsIndex) -> bool:
+        ...
+    @property
+    def bounded(self) -> bool:
+        ...
+    @property
+    def covered_from(self) -> int | None:
+        ...
+    @property
+    def covered_to(self) -> int | None:
+        ...
+    @property
+    def fingerprint(self) -> str:
+        ...
 class ReviewAggregator:
     """
     The event-level review aggregation state (C++ embedrating::review_aggregator). Long calls run without the GIL; a mutex serialises calls on one object.
@@ -239,9 +274,9 @@ class ReviewAggregator:
         """
     def serialize(self) -> bytes:
         ...
-    def summary(self, as_of: typing.SupportsInt | typing.SupportsIndex) -> dict:
+    def summary(self, as_of: typing.SupportsInt | typing.SupportsIndex, calendar: HolidayCalendar = None) -> dict:
         """
-        Measures per operator at as_of (days since 1970-01-01), China's working-day calendar.
+        Measures per operator at as_of (days since 1970-01-01); deadlines on `calendar` (default: China's official one).
         """
     @property
     def events_seen(self) -> int:
@@ -466,6 +501,10 @@ def catalogue() -> dict:
     """
     Codes of the shipped catalogue (scenarios, modes, statuses, veto flags).
     """
+def cite_articles_zh(text: str) -> str:
+    """
+    "Art. 16(5)" → "第十六条第（五）项" in any text (the Chinese citation of the measures).
+    """
 def codes_of(values: typing.Any, levels: collections.abc.Sequence[str]) -> tuple:
     """
     Codes of trimmed texts among levels (-1: empty or missing) → (int64 codes, first row that is not a level, or -1).
@@ -590,9 +629,9 @@ def rank_scores(scores: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, 
     """
     Ranks, 1 = highest, ties averaged.
     """
-def rate(model: Model, dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex, reviews: ReviewAggregator = None, input_hash: bool = True) -> Ratings:
+def rate(model: Model, dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex, reviews: ReviewAggregator = None, input_hash: bool = True, calendar: HolidayCalendar = None) -> Ratings:
     """
-    Rates every operator at as_of (days since 1970-01-01), without the GIL. With reviews, the aggregator's summary at as_of replaces the dataset's review columns (on a copy).
+    Rates every operator at as_of (days since 1970-01-01), without the GIL. With reviews, the aggregator's summary at as_of (deadlines on `calendar`, default China's official one) replaces the dataset's review columns (on a copy).
     """
 def rate_one(model: Model, dataset: Dataset, row: typing.SupportsInt | typing.SupportsIndex, as_of: typing.SupportsInt | typing.SupportsIndex, reviews: ReviewAggregator = None) -> tuple[str, int, int, int, int, bool, tuple, tuple]:
     """
@@ -624,11 +663,15 @@ def review_keys(ids: collections.abc.Sequence) -> numpy.typing.NDArray[numpy.uin
     """
     Vectorised review_key over a sequence of str (trimmed).
     """
+def roll_forward(previous_ids: collections.abc.Sequence[str], previous_grade: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex | None], previous_rated_on: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex | None], last_downgrade_on: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex | None], operator_ids: collections.abc.Sequence[str], status: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], final_grade: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], as_of: typing.SupportsInt | typing.SupportsIndex) -> tuple[list[str], list, list, list]:
+    """
+    History for the next cycle (include/embedrating/history.hpp roll_forward): grade levels 0-5 or None, dates as days since 1970-01-01 or None, status codes 0-3 → (operator_ids, previous_grade, previous_rated_on, last_downgrade_on).
+    """
 def rule_actions() -> list:
     """
     The rule actions (name, phase, parameters, gate, effect text).
     """
-def score(model: Model, dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex, reviews: ReviewAggregator = None, input_hash: bool = True) -> Scored:
+def score(model: Model, dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex, reviews: ReviewAggregator = None, input_hash: bool = True, calendar: HolidayCalendar = None) -> Scored:
     """
     Scores every operator at as_of (the weight-independent stages of rate), without the GIL.
     """

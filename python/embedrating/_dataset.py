@@ -15,7 +15,7 @@ C++ dataset, which owns its inputs.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,7 +93,10 @@ class Dataset:
     ) -> None:
         from ._aggregator import ReviewAggregator
 
-        self.operators = _frame(operators, "operators")
+        from ._codes import normalise_operators
+
+        # Chinese names of status, mode and scenarios (运营中, 公建民营, 养老服务) → catalogue codes
+        self.operators = normalise_operators(_frame(operators, "operators"))
         self.indicators = None if indicators is None else _frame(indicators, "indicators")
         if reviews is not None and not isinstance(reviews, (pd.DataFrame, ReviewAggregator)):
             raise TypeError(f"reviews must be an events DataFrame or a ReviewAggregator, not {type(reviews).__name__}")
@@ -180,6 +183,42 @@ class Dataset:
             return None if t is None else t.to_pandas(types_mapper=pd.ArrowDtype)
 
         return cls(frame(operators), frame(indicators), frame(reviews), frame(facilities), source_name=source_name)
+
+    @classmethod
+    def from_excel(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        operators: str | int | None = None,
+        facilities: str | int | None = None,
+        reviews: str | int | None = None,
+        indicators: str | int | None = None,
+        model: Model | None = None,
+    ) -> Dataset:
+        """Reads an Excel workbook (.xlsx, with pandas and openpyxl) and validates it like any
+        DataFrame (``Dataset(...)``): the same checks and messages as CSV input, naming the file
+        and sheet, the column and the operator. Sheets are found by name — operators
+        (``operators``/运营商, else the first sheet), ``facilities``/设施, ``reviews``/好差评 (events),
+        ``indicators``/指标 — or given by name or index. Chinese headers of the descriptive
+        columns (运营商编号, 区, 运营模式, 状态, 服务场景 …) and Chinese names of status, mode and
+        scenarios (运营中, 公建民营, 养老服务) are accepted; ids typed as numbers in Excel are read
+        as text ("1001", not 1001.0). The workbook :meth:`Dataset.template` writes reads back."""
+        from ._excel import read_excel_dataset
+
+        return read_excel_dataset(cls, path, operators, facilities, reviews, indicators, model)
+
+    @staticmethod
+    def template(model: Model | None = None, operators: int | Sequence[str] = 1, **values: Any) -> pd.DataFrame:
+        """An operator table to fill in: one row per operator (`operators`: a count, ids
+        "OP-0001"…, or the ids) with every input column `model` (default: the shipped one) reads
+        and explicit values — see :meth:`Model.blank_operator`; keyword arguments set columns.
+        Write it with ``.to_excel(...)``, fill it in Excel, read it back with
+        :meth:`Dataset.from_excel`."""
+        from ._model import default_model
+        from ._whatif import template
+
+        ids = [f"OP-{k + 1:04d}" for k in range(operators)] if isinstance(operators, int) else [str(x) for x in operators]
+        return template(model if model is not None else default_model(), ids, values)
 
     # -- operator ids ------------------------------------------------------------------------
     # The ids are read and checked (non-empty, unique) by the core with the rest of the tables,

@@ -66,7 +66,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "colon": ": ",
         "status": "Status",
         "terminate": "the contract is to be terminated (Art. 16)",
-        "not_active": "Only active operators are graded (Art. 14).",
+        "not_active": "Not graded: only active operators are graded (Art. 14: suspension or termination needs 60 days' notice).",
+        "not_graded": "not graded (status: {status})",
         "available": "available",
         "score": "score",
         "not_applicable": "not applicable (points re-allocated to its siblings)",
@@ -76,6 +77,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "rule": "rule",
         "action": "action",
         "source": "source",
+        "basis": "basis",
         "lapses_on": "lapses on",
         "to_reach": "To reach {grade}",
         "top": "Already at the highest grade, 5A.",
@@ -111,7 +113,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "colon": "：",
         "status": "状态",
         "terminate": "依第十六条应终止运营协议",
-        "not_active": "非正常运营的运营商不予评级（第十四条）。",
+        "not_active": "未参评：仅正常运营的运营商参加等级评定（第十四条：暂停、终止服务须提前60日报告）。",
+        "not_graded": "未参评（状态：{status}）",
         "available": "可得分",
         "score": "得分率",
         "not_applicable": "不适用（分值按比例分配给同级指标）",
@@ -121,6 +124,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "rule": "规则",
         "action": "措施",
         "source": "依据",
+        "basis": "数值来源",
         "lapses_on": "失效日期",
         "to_reach": "升至 {grade} 需满足",
         "top": "已是最高等级 5A。",
@@ -378,9 +382,12 @@ def explanation_html(e: Explanation) -> str:
     lang = e.lang
     w = _words(lang)
     status = _STATUS_ZH.get(e.status, e.status) if lang == "zh" else e.status
+    if e.status == "active":
+        outcome = f"{_esc(w['final_grade'])} {_badge(e.grade, lang)}{_esc(w['by_score'].format(grade=_grade_text(e.grade_by_score, lang)))}"
+    else:  # not active (Art. 14): not graded, which is not the grade "unrated"
+        outcome = f"<strong>{_esc(w['not_graded'].format(status=status))}</strong>"
     head = (
-        f"<div><strong>{_esc(w['operator'])} {_esc(e.operator_id)}</strong> — {_esc(w['final_grade'])} "
-        f"{_badge(e.grade, lang)}{_esc(w['by_score'].format(grade=_grade_text(e.grade_by_score, lang)))}</div>"
+        f"<div><strong>{_esc(w['operator'])} {_esc(e.operator_id)}</strong> — {outcome}</div>"
         f'<div style="{_MUTED}">{_esc(w["model"])} {_esc(e.model_id)} {_esc(e.model_version)}, {_esc(w["fingerprint"])} '
         f'<code title="{_esc(e.fingerprint)}">{_esc(e.fingerprint[:16])}…</code>; {_esc(w["as_of"])} '
         f"{_esc(e.as_of.isoformat())}; {_esc(w['input_hash'])} "
@@ -447,11 +454,12 @@ def explanation_html(e: Explanation) -> str:
                 + _cell(action)
                 + _cell(str(r.label))
                 + _cell(str(r.source))
+                + _cell(str(r.basis))
                 + _cell(_date(r.lapses_on))
                 + "</tr>"
             )
         rules = _table(
-            [(w["rule"], False), (w["action"], False), (w["label"], False), (w["source"], False), (w["lapses_on"], False)],
+            [(w["rule"], False), (w["action"], False), (w["label"], False), (w["source"], False), (w["basis"], False), (w["lapses_on"], False)],
             rule_rows,
         )
     else:

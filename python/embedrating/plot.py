@@ -62,6 +62,8 @@ _TEXT = {
     "en": {
         "distribution": "Grade distribution",
         "operators": "Operators",
+        "by_district": "district",
+        "by_mode": "operating mode",
         "grade": "Grade",
         "unrated": "unrated",
         "not_graded": "not graded",
@@ -75,6 +77,8 @@ _TEXT = {
     "zh": {
         "distribution": "等级分布",
         "operators": "运营商数",
+        "by_district": "区",
+        "by_mode": "运营模式",
         "grade": "等级",
         "unrated": "不予评级",
         "not_graded": "未参评",
@@ -197,17 +201,22 @@ def grade_distribution(ratings: Ratings, by: str | None = None, ax: Axes | None 
     else:
         table = dist
         values = [str(v) for v in table.index]
+        if by == "mode":  # operating modes by name, in the plot's language
+            from ._codes import display_names
+
+            names = display_names("modes", lang) if lang == "zh" else {}
+            values = [names.get(v, v) for v in values]
         bottom = np.zeros(len(values))
         for g in table.columns:
             counts = table[g].to_numpy(dtype=np.float64)
             ax.bar(values, counts, bottom=bottom, color=_GRADE_COLOURS[g], label=_grade_label(g, w))
             bottom += counts
         ax.legend(title=w["grade"], fontsize="small", ncols=1, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        ax.set_xlabel(by)
+        ax.set_xlabel(w.get(f"by_{by}", by))
         if len(values) > 6:
             ax.tick_params(axis="x", labelrotation=45)
     ax.set_ylabel(w["operators"])
-    ax.set_title(w["distribution"] + ("" if by is None else f" — {by}"))
+    ax.set_title(w["distribution"] + ("" if by is None else f" — {w.get(f'by_{by}', by)}"))
     ax.spines[["top", "right"]].set_visible(False)
     texts = [t.get_text() for t in ax.get_xticklabels()]
     _fonts(ax, _family(w["distribution"], *texts))
@@ -443,3 +452,8 @@ def transitions(comparison: Any, ax: Axes | None = None, lang: str = "en") -> Ax
     ax.set_title(title)
     _fonts(ax, _family(title, w["model_a"], w["model_b"], *labels))
     return ax
+
+
+def __dir__() -> list[str]:
+    # only the public API (not the modules and names this module imports)
+    return sorted(__all__)

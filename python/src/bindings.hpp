@@ -139,5 +139,7 @@ void register_reviews(py::module_& m);
 void register_weights(py::module_& m);  // weights.cpp (embedrating.weights)
 void register_calibrate(py::module_& m);  // calibrate.cpp (embedrating.calibrate, reviewable models)
 void register_sensitivity(py::module_& m);  // sensitivity.cpp (embedrating.sensitivity)
+void register_publishing(py::module_& m);  // publishing.cpp (roll_forward, Chinese citations)
+void register_calendar(py::module_& m);    // publishing.cpp (HolidayCalendar)
 
 }  // namespace embedrating::python

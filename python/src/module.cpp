@@ -274,7 +274,7 @@ py::dict node_table(const model& mo) {
   const std::vector<tree_node> tree = mo.tree();
   const std::vector<std::int32_t>& dims = mo.dimension_nodes();
   const double total = static_cast<double>(mo.total_centi());
-  py::list id, parent, kind, depth, dimension, label, label_zh, input, scoring, missing, source, na_rule;
+  py::list id, parent, kind, depth, dimension, label, label_zh, input, scoring, missing, source, basis, na_rule;
   std::vector<double> points, weight, local_weight;
   std::vector<std::string> na_by(nodes.size());
   for (const auto& r : mo.spec().rules)
@@ -308,11 +308,12 @@ py::dict node_table(const model& mo) {
     if (!na_by[k].empty()) na += (na.empty() ? "rules: " : "; rules: ") + na_by[k];
     na_rule.append(na.empty() ? py::object(py::none()) : py::object(utf8(na)));
     source.append(utf8(nd.source));
+    basis.append(utf8(nd.basis));
   }
   return py::dict("id"_a = id, "parent"_a = parent, "kind"_a = kind, "depth"_a = depth, "dimension"_a = dimension,
                   "label"_a = label, "label_zh"_a = label_zh, "points"_a = copy1(points), "weight"_a = copy1(weight),
                   "local_weight"_a = copy1(local_weight), "input"_a = input, "scoring"_a = scoring,
-                  "missing"_a = missing, "not_applicable"_a = na_rule, "source"_a = source);
+                  "missing"_a = missing, "not_applicable"_a = na_rule, "source"_a = source, "basis"_a = basis);
 }
 
 /// The rules as columns; what each action does and which parameters it has come from the action
@@ -320,7 +321,7 @@ py::dict node_table(const model& mo) {
 py::dict rule_table(const model& mo) {
   const auto& rules = mo.spec().rules;
   py::list id, action, phase, effect, effect_zh, when, cap, levels, terminate, target, score, lapse, label, label_zh,
-      source, line;
+      source, basis, line;
   for (const auto& r : rules) {
     const rule_action_info& a = action_info(r.action);
     id.append(r.id);
@@ -346,12 +347,13 @@ py::dict rule_table(const model& mo) {
     label.append(utf8(r.label));
     label_zh.append(utf8(r.label_zh));
     source.append(utf8(r.source));
+    basis.append(utf8(r.basis));
     line.append(r.line);
   }
   return py::dict("id"_a = id, "action"_a = action, "phase"_a = phase, "effect"_a = effect, "effect_zh"_a = effect_zh,
                   "when"_a = when, "cap"_a = cap, "levels"_a = levels, "terminate"_a = terminate, "target"_a = target,
                   "score"_a = score, "lapses"_a = lapse, "label"_a = label, "label_zh"_a = label_zh, "source"_a = source,
-                  "line"_a = line);
+                  "basis"_a = basis, "line"_a = line);
 }
 
 /// The action table (include/embedrating/rules.hpp), one dict per action.
@@ -381,7 +383,7 @@ py::list grade_table(const model& mo) {
     for (const auto& p : g.prerequisites) {
       prereqs.push_back(p.id);
       labels.append(py::dict("id"_a = p.id, "label"_a = utf8(p.label), "label_zh"_a = utf8(p.label_zh),
-                             "source"_a = utf8(p.source)));
+                             "source"_a = utf8(p.source), "basis"_a = utf8(p.basis)));
     }
     out.append(py::dict("grade"_a = std::string(to_string(g.level)), "level"_a = level(g.level),
                         "min_total"_a = g.min_total, "min_dimension_ratio"_a = g.min_dimension_ratio,
@@ -780,22 +782,28 @@ void register_dataset(py::module_& m) {
 
 using ratings_ptr = std::shared_ptr<ratings>;
 
+/// Rating options with the events of `reviews` (the core applies their summary at as_of, with
+/// deadlines on `calendar`, default China's official one). The caller holds the aggregator's lock.
+template <class Options>
+Options with_reviews(Options opts, const py_aggregator* reviews, const holiday_calendar* calendar) {
+  if (reviews != nullptr) opts.reviews = &reviews->agg;
+  opts.calendar = calendar;
+  return opts;
+}
+
+/// The aggregator's lock while the core reads its events (none without an aggregator).
+std::unique_lock<std::mutex> lock_events(const py_aggregator* reviews) {
+  return reviews != nullptr ? std::unique_lock<std::mutex>(reviews->mu) : std::unique_lock<std::mutex>();
+}
+
 ratings_ptr rate_py(const model& mo, const dataset& d, std::int32_t as_of, const py_aggregator* reviews,
-                    bool input_hash) {
+                    bool input_hash, const holiday_calendar* calendar) {
   auto out = std::make_shared<ratings>();
   rate_options opts;
   opts.compute_input_hash = input_hash;
   py::gil_scoped_release nogil;
-  if (reviews != nullptr) {
-    dataset with_reviews = d;
-    {
-      std::lock_guard<std::mutex> lock(reviews->mu);
-      reviews->agg.summary(civil_date(as_of)).apply_to(with_reviews);
-    }
-    *out = rate(mo, with_reviews, civil_date(as_of), opts);
-  } else {
-    *out = rate(mo, d, civil_date(as_of), opts);
-  }
+  const auto lock = lock_events(reviews);
+  *out = rate(mo, d, civil_date(as_of), with_reviews(opts, reviews, calendar));
   return out;
 }
 
@@ -1029,43 +1037,32 @@ void register_ratings(py::module_& m) {
 
   m.def(
       "score",
-      [](const model& mo, const dataset& d, std::int32_t as_of, const py_aggregator* reviews, bool input_hash) {
+      [](const model& mo, const dataset& d, std::int32_t as_of, const py_aggregator* reviews, bool input_hash,
+         const holiday_calendar* calendar) {
         score_options opts;
         opts.compute_input_hash = input_hash;
         py::gil_scoped_release nogil;
-        if (reviews != nullptr) {
-          dataset with_reviews = d;
-          {
-            std::lock_guard<std::mutex> lock(reviews->mu);
-            reviews->agg.summary(civil_date(as_of)).apply_to(with_reviews);
-          }
-          return score(mo, with_reviews, civil_date(as_of), opts);
-        }
-        return score(mo, d, civil_date(as_of), opts);
+        const auto lock = lock_events(reviews);
+        return score(mo, d, civil_date(as_of), with_reviews(opts, reviews, calendar));
       },
-      "model"_a, "dataset"_a, "as_of"_a, "reviews"_a = py::none(), "input_hash"_a = true,
+      "model"_a, "dataset"_a, "as_of"_a, "reviews"_a = py::none(), "input_hash"_a = true, "calendar"_a = py::none(),
       "Scores every operator at as_of (the weight-independent stages of rate), without the GIL.");
   m.def("rate", &rate_py, "model"_a, "dataset"_a, "as_of"_a, "reviews"_a = py::none(), "input_hash"_a = true,
+        "calendar"_a = py::none(),
         "Rates every operator at as_of (days since 1970-01-01), without the GIL. With reviews, the "
-        "aggregator's summary at as_of replaces the dataset's review columns (on a copy).");
+        "aggregator's summary at as_of (deadlines on `calendar`, default China's official one) replaces the "
+        "dataset's review columns (on a copy).");
   m.def(
       "rate_one",
-      [](const model& mo, const dataset& d, std::size_t row, std::int32_t as_of, const py_aggregator* reviews) {
+      [](const model& mo, const dataset& d, std::size_t row, std::int32_t as_of, const py_aggregator* reviews,
+         const holiday_calendar* calendar) {
         ratings r;
         {
           rate_options opts;
           opts.compute_input_hash = false;
           py::gil_scoped_release nogil;
-          if (reviews != nullptr) {
-            dataset with_reviews = d;
-            {
-              std::lock_guard<std::mutex> lock(reviews->mu);
-              reviews->agg.summary(civil_date(as_of)).apply_to(with_reviews);
-            }
-            r = rate_one(mo, with_reviews, row, civil_date(as_of), opts);
-          } else {
-            r = rate_one(mo, d, row, civil_date(as_of), opts);
-          }
+          const auto lock = lock_events(reviews);
+          r = rate_one(mo, d, row, civil_date(as_of), with_reviews(opts, reviews, calendar));
         }
         const auto dims = static_cast<std::size_t>(r.dimension_centi.cols());
         py::tuple dimension_centi(dims);
@@ -1077,7 +1074,7 @@ void register_ratings(py::module_& m) {
         return py::make_tuple(utf8(r.operator_ids[0]), static_cast<int>(r.status[0]), level(r.grade_by_score[0]),
                               level(r.final_grade[0]), r.total_centi[0], r.terminate[0] != 0, dimension_centi, fired);
       },
-      "model"_a, "dataset"_a, "row"_a, "as_of"_a, "reviews"_a = py::none(),
+      "model"_a, "dataset"_a, "row"_a, "as_of"_a, "reviews"_a = py::none(), "calendar"_a = py::none(),
       "Rates one row of a dataset alone (C++ rate_one, no input hash, without the GIL) → (operator_id, "
       "status code, grade-by-score level, final grade level, total centi-points, terminate, dimension "
       "centi-points, fired rule ids). With reviews, their summary at as_of (over every operator) "
@@ -1149,9 +1146,11 @@ PYBIND11_MODULE(_core, m) {
       "days"_a, "months"_a, "Calendar-month arithmetic (day clamped to the month's end).");
   ep::register_model(m);
   ep::register_dataset(m);
+  ep::register_calendar(m);  // before reviews and ratings: their summaries take a HolidayCalendar
   ep::register_reviews(m);  // before the ratings: rate() takes a ReviewAggregator
   ep::register_ratings(m);
   ep::register_weights(m);
   ep::register_calibrate(m);
   ep::register_sensitivity(m);
+  ep::register_publishing(m);
 }

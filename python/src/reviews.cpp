@@ -227,14 +227,14 @@ void register_aggregator(py::module_& m) {
           "other"_a)
       .def(
           "summary",
-          [](const py_aggregator& self, std::int32_t as_of) {
+          [](const py_aggregator& self, std::int32_t as_of, const holiday_calendar* calendar) {
             std::optional<review_summary> s;
             std::vector<std::vector<double>> stars(5);
             {
               py::gil_scoped_release nogil;
               {
                 std::lock_guard<std::mutex> lock(self.mu);
-                s = self.agg.summary(civil_date(as_of));
+                s = calendar ? self.agg.summary(civil_date(as_of), *calendar) : self.agg.summary(civil_date(as_of));
               }
               // the star columns exactly as apply_to sets them for rate()
               dataset tmp(s->operator_ids, "summary");
@@ -243,7 +243,8 @@ void register_aggregator(py::module_& m) {
             }
             return summary_dict(*s, stars);
           },
-          "as_of"_a, "Measures per operator at as_of (days since 1970-01-01), China's working-day calendar.")
+          "as_of"_a, "calendar"_a = py::none(),
+          "Measures per operator at as_of (days since 1970-01-01); deadlines on `calendar` (default: China's official one).")
       .def("serialize",
            [](const py_aggregator& self) {
              std::string bytes;

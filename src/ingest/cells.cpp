@@ -412,9 +412,13 @@ void read_levels(const cell_scope& at, const column_view& v, std::size_t rows, s
       [&](const std::string& s) { return level_message(me, s); });
 }
 
-void read_status(const cell_scope& at, const column_view& v, std::size_t rows, operator_status* out) {
+void read_status(const cell_scope& at, const column_view& v, std::size_t rows, operator_status* out, const catalogue& codes) {
   read_by_text<operator_status>(
-      at, v, rows, out, operator_status::active, [](std::string_view s) { return parse_status(std::string(s)); },
+      at, v, rows, out, operator_status::active,
+      [&](std::string_view s) {
+        const status_info* known = codes.lookup_status(s);  // a code or a Chinese name (运营中 …)
+        return parse_status(known ? known->code : std::string(s));
+      },
       [](const std::string& s) { return "unknown status \"" + s + "\" (active, suspending, suspended, terminated)"; });
   // an empty status is not "active": it is an error like any unknown text
   for (std::size_t i = 0; i < rows; ++i)
@@ -452,17 +456,21 @@ std::uint32_t scenario_builder::intern(const cell_scope& at, std::size_t i, std:
     while (b < text.size() && text[b] != ';' && text[b] != '|') ++b;
     const std::string_view code = trim_cell(text.substr(a, b - a));
     if (!code.empty()) {
+      // a code or a catalogue name (养老服务 …), kept as its code
+      const scenario* known = codes_.find_scenario(std::string(code));
+      if (known == nullptr) known = codes_.lookup_scenario(code);
       std::int32_t k = -1;
-      for (std::size_t l = 0; l < levels_.size(); ++l)
-        if (levels_[l] == code) k = static_cast<std::int32_t>(l);
-      if (k >= 0 && std::find(set.begin(), set.end(), k) != set.end()) {
-        at(i, "scenario \"" + std::string(code) + "\" listed twice");
-      } else if (k < 0 && codes_.find_scenario(std::string(code)) == nullptr) {
+      if (known != nullptr)
+        for (std::size_t l = 0; l < levels_.size(); ++l)
+          if (levels_[l] == known->code) k = static_cast<std::int32_t>(l);
+      if (known == nullptr) {
         at(i, "unknown scenario \"" + std::string(code) + "\" (not in the scenario catalogue, catalogue/scenarios.csv)");
+      } else if (k >= 0 && std::find(set.begin(), set.end(), k) != set.end()) {
+        at(i, "scenario \"" + std::string(code) + "\" listed twice");
       } else {
         if (k < 0) {
           k = static_cast<std::int32_t>(levels_.size());
-          levels_.emplace_back(code);
+          levels_.push_back(known->code);
         }
         set.push_back(k);
       }

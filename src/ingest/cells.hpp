@@ -84,7 +84,8 @@ void read_dates(const cell_scope& at, const column_view& v, std::size_t rows, ci
 /// Level codes of a category measure (-1 where missing or bad).
 void read_levels(const cell_scope& at, const column_view& v, std::size_t rows, std::int32_t* out, const measure& me);
 /// Operator status (active where bad).
-void read_status(const cell_scope& at, const column_view& v, std::size_t rows, operator_status* out);
+/// Status codes or their catalogue names (运营中 …).
+void read_status(const cell_scope& at, const column_view& v, std::size_t rows, operator_status* out, const catalogue& codes);
 /// Previous grades (-1: none).
 void read_grades(const cell_scope& at, const column_view& v, std::size_t rows, std::int8_t* out);
 /// Text cells, trimmed.

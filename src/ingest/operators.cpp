@@ -377,17 +377,18 @@ class operator_reader {
       case column_role::last_downgrade_on:
         put(s.dates, [&](civil_date* out) { detail::read_dates(at, v, rows, out); });
         break;
-      case column_role::status: put(s.status, [&](operator_status* out) { detail::read_status(at, v, rows, out); }); break;
+      case column_role::status: put(s.status, [&](operator_status* out) { detail::read_status(at, v, rows, out, codes_); }); break;
       case column_role::previous_grade: put(s.grades, [&](std::int8_t* out) { detail::read_grades(at, v, rows, out); }); break;
       case column_role::scenarios: put(s.sets, [&](std::uint32_t* out) { scenarios_.read(at, v, rows, out); }); break;
       case column_role::attribute: put(s.texts, [&](std::string* out) { detail::read_texts(v, rows, out); }); break;
       case column_role::mode:
         put(s.texts, [&](std::string* out) {
           detail::read_texts(v, rows, out);
-          for (std::size_t i = 0; i < rows; ++i)
-            if (!out[i].empty() && codes_.find_mode(out[i]) == nullptr) {
-              at(i, "unknown operating mode \"" + out[i] + "\" (allowed: " + allowed_modes_ + ")");
-            }
+          for (std::size_t i = 0; i < rows; ++i) {
+            if (out[i].empty() || codes_.find_mode(out[i]) != nullptr) continue;
+            if (const operating_mode* known = codes_.lookup_mode(out[i])) out[i] = known->code;  // 公建民营 → its code
+            else at(i, "unknown operating mode \"" + out[i] + "\" (allowed: " + allowed_modes_ + ")");
+          }
         });
         break;
       default: break;

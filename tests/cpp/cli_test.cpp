@@ -225,7 +225,8 @@ TEST(CliRate, CsvAndJsonAgreeWithTheLibrary) {
   std::istringstream csv(read_file(dir.file("r.csv")));
   std::string line;
   std::getline(csv, line);
-  EXPECT_EQ(line.rfind("operator_id,name,district,street,community,mode,status,total,grade_by_score,grade,terminate,safety_points", 0), 0u);
+  // a CSV file starts with a UTF-8 byte-order mark (Excel on Chinese Windows; issue 17)
+  EXPECT_EQ(line.rfind("\xEF\xBB\xBFoperator_id,name,district,street,community,mode,status,total,grade_by_score,grade,terminate,safety_points", 0), 0u);
   std::size_t rows = 0;
   while (std::getline(csv, line)) {
     const auto cells = split(line);
@@ -269,8 +270,8 @@ TEST(CliRate, DirectoryListsGradedOperatorsWithValidityClampedToTheModelPeriod) 
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string fp = embedrating::model::default_model().fingerprint();
   std::string text = read_file(dir.file("d.csv"));
-  EXPECT_EQ(text.rfind("operator_id,name,district,mode,grade,valid_from,valid_to,model_id,model_version,model_fingerprint,input_hash\n", 0), 0u);
-  EXPECT_THAT(text, HasSubstr("WH-001,江岸区百步亭社区综合体,江岸,public_built_private_run,5A,2025-12-31,2026-08-22,wuhan-2024,1.0.0," + fp));
+  EXPECT_EQ(text.rfind("\xEF\xBB\xBFoperator_id,name,district,mode,grade,valid_from,valid_to,model_id,model_version,model_fingerprint,input_hash\n", 0), 0u);
+  EXPECT_THAT(text, HasSubstr("WH-001,江岸区百步亭社区综合体,江岸,public_built_private_run,5A,2025-12-31,2026-08-22,wuhan-2024,1.1.0," + fp));
   EXPECT_THAT(text, Not(HasSubstr("WH-006")));  // vetoed: unrated, not in the directory
   EXPECT_THAT(text, Not(HasSubstr("WH-007")));  // suspended: not graded
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1 + 6);
@@ -335,7 +336,7 @@ TEST(CliRate, ByteOrderMarkAndGb18030GiveTheSameRatingAsUtf8) {
 TEST(CliValidate, TheShippedModelAndExamplesAreValid) {
   const cli_result r = run_cli({"validate", "--operators", examples()});
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("ok: model wuhan-2024 1.0.0"));
+  EXPECT_THAT(r.out, HasSubstr("ok: model wuhan-2024 1.1.0"));
   EXPECT_THAT(r.out, HasSubstr("8 operators"));
 }
 
@@ -556,6 +557,11 @@ TEST(CliSample, EveryOperatorHasAnExplanationNamingItsGrade) {
   ASSERT_EQ(r.size(), 300u);
   for (std::size_t i = 0; i < r.size(); ++i) {
     const std::string en = r.explain(i), zh = r.explain(i, embedrating::language::zh);
+    if (r.status[i] != embedrating::operator_status::active) {  // not graded (Art. 14), which is not "unrated"
+      EXPECT_EQ(en.rfind("Operator " + r.operator_ids[i] + " — not graded (status: " + embedrating::to_string(r.status[i]) + ")", 0), 0u) << en;
+      EXPECT_EQ(zh.rfind("运营商 " + r.operator_ids[i] + " — 未参评（状态：", 0), 0u) << zh;
+      continue;
+    }
     EXPECT_EQ(en.rfind("Operator " + r.operator_ids[i] + " — final grade " + std::string(embedrating::to_string(r.final_grade[i])), 0), 0u) << en;
     EXPECT_EQ(zh.rfind("运营商 " + r.operator_ids[i] + " — 最终等级 " + std::string(embedrating::to_string_zh(r.final_grade[i])), 0), 0u) << zh;
     // a held-back operator's explanation names what holds it back
@@ -608,7 +614,7 @@ TEST(CliReviews, SummarizeTableCsvJsonAndState) {
   std::istringstream csv(read_file(dir.file("s.csv")));
   std::string line;
   std::getline(csv, line);
-  EXPECT_EQ(line.rfind("operator_id,stars_1,stars_2,stars_3,stars_4,stars_5,valid_n,", 0), 0u);
+  EXPECT_EQ(line.rfind("\xEF\xBB\xBFoperator_id,stars_1,stars_2,stars_3,stars_4,stars_5,valid_n,", 0), 0u);
   std::size_t rows = 0;
   while (std::getline(csv, line)) {
     const auto cells = split(line);

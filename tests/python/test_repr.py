@@ -145,13 +145,14 @@ def test_explanation_object(ratings: er.Ratings, model: er.Model) -> None:
     e = ratings.explanation("WH-JA-0015", "zh")
     assert e.contributions["id"].tolist()[:3] == ["safety", "fire", "fire_inspection"]  # depth-first
     assert e.contributions.set_index("id").loc["safety", "label"] == "安全管理"
-    assert e.rules.iloc[0].to_dict() | {"source": None} == {
+    assert e.rules.iloc[0].to_dict() | {"basis": None} == {
         "rule": "downgrade_penalty_12m",
         "action": "downgrade",
         "cap": None,
         "levels": 1,
         "label": "近12个月内受到行政处罚，降一级",
-        "source": None,
+        "source": "第十六条、第十七条",  # the article, cited the Chinese way (issue 17)
+        "basis": None,
         "lapses_on": pd.Timestamp("2026-09-26").date(),
     }
     assert e.next_grade == "4A" and e.gates["kind"].tolist() == ["downgrade"]
