@@ -453,14 +453,7 @@ void write_json(std::ostream& out, const loaded_inputs& in, const ratings& r) {
 
 /// Writes `bytes` to `path` atomically, so a failed run leaves no half file.
 void write_bytes(const std::string& path, const std::string& bytes) {
-  const std::string why = detail::write_file_atomically(path, bytes);
-  if (!why.empty()) throw failure{io, fmt::format("cannot write \"{}\": {}", path, why)};
-}
-
-/// Writes what `w` produces to `path` atomically, so a failed run leaves no half file.
-template <class Writer>
-void write_file(const std::string& path, Writer&& w) {
-  const std::string why = embedrating::write_file_atomically(path, std::function<void(std::ostream&)>(std::forward<Writer>(w)));
+  const std::string why = embedrating::write_file_atomically(path, bytes);
   if (!why.empty()) throw failure{io, fmt::format("cannot write \"{}\": {}", path, why)};
 }
 

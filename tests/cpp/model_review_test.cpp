@@ -56,19 +56,19 @@ TEST(model_review, derived_models_record_their_parent_outside_the_fingerprint) {
   const model m = model::default_model();
   const model same = m.with_weights({{"fire_inspection", 0.06}});
   EXPECT_EQ(same.fingerprint(), m.fingerprint());
-  EXPECT_EQ(same.info().version, "1.0.0");  // nothing changed: the same model
+  EXPECT_EQ(same.info().version, m.info().version);  // nothing changed: the same model
   EXPECT_TRUE(same.info().provenance.empty());
   const model edited = m.with_cutoffs({{grade::a5, 880.0}});
   EXPECT_EQ(edited.info().id, "wuhan-2024");
-  EXPECT_EQ(edited.info().version, "1.0.0+" + edited.fingerprint().substr(0, 8));
+  EXPECT_EQ(edited.info().version, m.info().version + "+" + edited.fingerprint().substr(0, 8));
   EXPECT_EQ(edited.info().provenance.parent_fingerprint, m.fingerprint());
-  EXPECT_EQ(edited.info().provenance.parent_version, "1.0.0");
+  EXPECT_EQ(edited.info().provenance.parent_version, m.info().version);
   EXPECT_EQ(edited.info().provenance.method, "with_cutoffs");
   EXPECT_EQ(edited.info().provenance.note, "min_total 5A = 880");
   // a chain: the parent is the immediate one; the version keeps the base
   const model twice = edited.with_params({{"4A.min_total", 790.0}});
   EXPECT_EQ(twice.info().provenance.parent_fingerprint, edited.fingerprint());
-  EXPECT_EQ(twice.info().version, "1.0.0+" + twice.fingerprint().substr(0, 8));
+  EXPECT_EQ(twice.info().version, m.info().version + "+" + twice.fingerprint().substr(0, 8));
   // provenance and version are metadata: the same meaning has the same fingerprint
   model_info info = edited.info();
   info.provenance = {};
