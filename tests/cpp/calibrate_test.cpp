@@ -383,6 +383,8 @@ TEST(calibrate, cross_validation_on_the_sample) {
   for (auto m : {cal::fit_method::weights, cal::fit_method::cutoffs, cal::fit_method::floors, cal::fit_method::joint}) {
     o.method = m; o.folds = 0;
     const auto cv = cal::cross_validate(s, sample_benchmark(), o);
+    EXPECT_DOUBLE_EQ(cv.current.stats.exact, 0.8) << cal::to_string(m);  // 32 of the 40 (data/sample/README.md)
+    EXPECT_EQ(cv.cross_validated.stats.n, 40u) << cal::to_string(m);
   }
 }
 
