@@ -517,12 +517,13 @@ def combine_weights(weights: collections.abc.Sequence[typing.Annotated[numpy.typ
     """
     Linear or multiplicative combination.
     """
-def compare_benchmark(ratings: Ratings, operator_ids: collections.abc.Sequence[str], levels: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], notes: collections.abc.Sequence[str], file: str = '', lines: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = []) -> dict:
-    """
-    Ratings against a benchmark → dict (stats, predicted, disagreements with gates, not_graded_ids).
 def compare(ratings_a: Ratings, ratings_b: Ratings, max_reasons: typing.SupportsInt | typing.SupportsIndex = 0) -> dict:
     """
     Compares two ratings of the same operators → dict (transitions, moved rows, ranked reasons, summary).
+    """
+def compare_benchmark(ratings: Ratings, operator_ids: collections.abc.Sequence[str], levels: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], notes: collections.abc.Sequence[str], file: str = '', lines: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = []) -> dict:
+    """
+    Ratings against a benchmark → dict (stats, predicted, disagreements with gates, not_graded_ids).
     """
 def critic_weights(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], types: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = [], row_labels: collections.abc.Sequence[str] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
     """
@@ -589,6 +590,7 @@ def model_with_info(model: Model, fields: dict) -> Model:
 def model_with_leaf_weights(model: Model, weights: collections.abc.Sequence[tuple[str, typing.SupportsFloat | typing.SupportsIndex]], total: str) -> Model:
     """
     with_weights with total = keep (refuse unless the weights sum to 1), normalize or rescale.
+    """
 def monte_carlo(scored: Scored, draws: typing.SupportsInt | typing.SupportsIndex = 1000, seed: typing.SupportsInt | typing.SupportsIndex = 0, method: str = 'dirichlet', concentration: typing.SupportsFloat | typing.SupportsIndex = 200.0, spread: typing.SupportsFloat | typing.SupportsIndex = 0.1, cutoff_jitter: typing.SupportsFloat | typing.SupportsIndex = 0.0, quantiles: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex] = [0.05, 0.25, 0.5, 0.75, 0.95], resolution: typing.SupportsFloat | typing.SupportsIndex = 0.5, bins: typing.SupportsInt | typing.SupportsIndex = 128, window_sd: typing.SupportsFloat | typing.SupportsIndex = 6.0, interval: typing.SupportsFloat | typing.SupportsIndex = 0.95, threads: typing.SupportsInt | typing.SupportsIndex = 1, tile_rows: typing.SupportsInt | typing.SupportsIndex = 0, chunk: typing.SupportsInt | typing.SupportsIndex = 256, progress: typing.Any = None) -> dict:
     """
     Monte Carlo over the weights of a Scored's model → dict of numpy arrays (without the GIL; progress(done, total) is called between chunks of draws).
@@ -633,17 +635,17 @@ def rate(model: Model, dataset: Dataset, as_of: typing.SupportsInt | typing.Supp
     """
     Rates every operator at as_of (days since 1970-01-01), without the GIL. With reviews, the aggregator's summary at as_of (deadlines on `calendar`, default China's official one) replaces the dataset's review columns (on a copy).
     """
-def rate_one(model: Model, dataset: Dataset, row: typing.SupportsInt | typing.SupportsIndex, as_of: typing.SupportsInt | typing.SupportsIndex, reviews: ReviewAggregator = None) -> tuple[str, int, int, int, int, bool, tuple, tuple]:
+def rate_one(model: Model, dataset: Dataset, row: typing.SupportsInt | typing.SupportsIndex, as_of: typing.SupportsInt | typing.SupportsIndex, reviews: ReviewAggregator = None, calendar: HolidayCalendar = None) -> tuple[str, int, int, int, int, bool, tuple, tuple]:
     """
     Rates one row of a dataset alone (C++ rate_one, no input hash, without the GIL) → (operator_id, status code, grade-by-score level, final grade level, total centi-points, terminate, dimension centi-points, fired rule ids). With reviews, their summary at as_of (over every operator) replaces the review columns first.
-    """
-def read_facilities(dataset: Dataset, table: typing.Any, name: str, model: Model, collect: bool = False) -> list:
-    """
-    Reads a facility table (DataFrame or mapping) by the core's ingestion path and sets it as the dataset's facilities. Returns the problems (with collect; without, the first raises).
     """
 def read_benchmark(path: str) -> dict:
     """
     A benchmark CSV → dict of columns (operator_id, level, note, line).
+    """
+def read_facilities(dataset: Dataset, table: typing.Any, name: str, model: Model, collect: bool = False) -> list:
+    """
+    Reads a facility table (DataFrame or mapping) by the core's ingestion path and sets it as the dataset's facilities. Returns the problems (with collect; without, the first raises).
     """
 def read_facilities_csv_into(dataset: Dataset, path: str, model: Model, encoding: str = 'auto') -> None:
     """

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from . import _core
 from ._errors import model_error
 
 if TYPE_CHECKING:
@@ -28,8 +29,6 @@ def template(model: Model, operator_ids: list[str], values: Mapping[str, Any] | 
     as an explicit False the reader sees and can change, dates (NaT, "never") and the history
     columns (empty: a first rating). `values` overrides columns by name (a scalar for every row, or
     a list); an unknown name is an error listing the columns."""
-    from ._dataset import _catalogue
-
     roles = model._core.input_columns()
     n = len(operator_ids)
     cols: dict[str, Any] = {"operator_id": list(operator_ids), "status": ["active"] * n, "scenarios": [""] * n}
@@ -41,7 +40,7 @@ def template(model: Model, operator_ids: list[str], values: Mapping[str, Any] | 
         cols[m] = [None] * n
     for r in roles["reviews"]:
         cols[r] = [0] * n
-    veto = list(_catalogue()["veto_flags"])
+    veto = list(_core.catalogue()["veto_flags"])
     flags = veto + sorted(f for f in roles["flags"] if f not in veto)
     for f in flags:
         cols[f] = [False] * n

@@ -201,6 +201,6 @@ def test_calibration_report_html_golden(model: er.Model, sample: er.Dataset) -> 
     assert "fitted, cross-validated" in html and "专家组认为服务量偏低系场地改造所致" in html
     assert html == er.calibrate.report_html(cv)
     a = er.calibrate.agreement(model.rate(sample, as_of=SAMPLE_AS_OF), sample.benchmark)
-    assert "Disagreements" in a._repr_html_() and "WH-HS-0034" in a._repr_html_()
+    assert "Disagreements" in a._repr_html_() and "WH-DH-0013" in a._repr_html_()
     assert "Parameters that moved" in cv.report._repr_html_()
     _check_golden("calibration_sample_cutoffs.html", html)
