@@ -1,6 +1,7 @@
 #pragma once
-// The one place pybind11 is included for embedrating._core, and the helpers both binding files
-// share: read-only numpy views that keep their owner alive, and the review aggregator wrapper.
+// The one place pybind11 is included for embedrating._core, and the helpers every binding area
+// shares: read-only numpy views that keep their owner alive, text and number conversions, the
+// review aggregator wrapper, and the register_* function of each area.
 #include <pybind11/eigen.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -73,7 +74,7 @@ inline py::object date_days(civil_date d) {
   return py::int_(d.days());
 }
 
-/// embedrating.DataError instances of collected problems (defined in module.cpp).
+/// embedrating.DataError instances of collected problems (register_errors.cpp).
 py::list data_errors(const std::vector<data_error>& problems);
 
 /// The shortest "%.15g"/"%.17g" text that reads back as v (nan, inf, -inf), for reprs.
@@ -135,11 +136,33 @@ struct py_aggregator {
   }
 };
 
-void register_reviews(py::module_& m);
-void register_weights(py::module_& m);  // weights.cpp (embedrating.weights)
-void register_calibrate(py::module_& m);  // calibrate.cpp (embedrating.calibrate, reviewable models)
-void register_sensitivity(py::module_& m);  // sensitivity.cpp (embedrating.sensitivity)
-void register_publishing(py::module_& m);  // publishing.cpp (roll_forward, Chinese citations)
-void register_calendar(py::module_& m);    // publishing.cpp (HolidayCalendar)
+// Small conversions the areas share (convert.cpp).
+
+/// Trimmed texts of a 1-D numpy object array or a sequence (None, NaN, NA/NaT → "").
+std::vector<std::string> texts_of(py::handle values);
+/// Codes of trimmed texts among levels (-1: empty or missing) → (int64 codes, first bad row or -1).
+py::tuple codes_of(py::handle values, const std::vector<std::string>& levels);
+/// Checks factorised codes (-1 missing) against the number of distinct values.
+void check_codes(const exact_array<std::int64_t>& codes, std::size_t distinct, const char* what);
+grade grade_of(int lvl);
+language language_of(const std::string& lang);
+const char* scoring_name(scoring_kind k);
+const char* missing_name(missing_policy::kind_t k);
+const char* gate_kind_name(gate::kind_t k);
+const char* warning_kind_name(operator_warning::kind_t k);
+
+// The binding areas, one file each; module.cpp wires them in this order.
+void register_errors(py::module_& m);       // register_errors.cpp: embedrating.Error and subclasses
+void register_dates(py::module_& m);        // register_dates.cpp: dates, month arithmetic, codes
+void register_model(py::module_& m);        // register_model.cpp: Model
+void register_dataset(py::module_& m);      // register_dataset.cpp: Dataset, read_operators/read_facilities
+void register_calendar(py::module_& m);     // register_publishing.cpp: HolidayCalendar
+void register_reviews(py::module_& m);      // register_reviews.cpp: ReviewAggregator, review keys and times
+void register_estimators(py::module_& m);   // register_estimators.cpp: Wilson, Jeffreys, Bayesian average, Kish, Beta prior
+void register_ratings(py::module_& m);      // register_ratings.cpp: score, rate, rate_one, Ratings, Scored
+void register_weights(py::module_& m);      // register_weights.cpp: embedrating.weights
+void register_calibrate(py::module_& m);    // register_calibrate.cpp: embedrating.calibrate, reviewable models
+void register_sensitivity(py::module_& m);  // register_sensitivity.cpp: embedrating.sensitivity
+void register_publishing(py::module_& m);   // register_publishing.cpp: roll_forward, Chinese citations
 
 }  // namespace embedrating::python
