@@ -382,7 +382,43 @@ std::vector<std::string> dimension_ids(const model& m) {
 
 report_context context_of(const loaded_inputs& in, const ratings& r) { return report_context{*in.m, *in.d, in.cat, r, in.zh}; }
 
-void write_csv(std::ostream& out, const loaded_inputs& in, const ratings& r) { out << sheet_csv(ratings_sheet(context_of(in, r)), in.zh); }
+/// The ratings CSV to `path` (atomically) or `out`, streamed: rows are formatted and encoded
+/// 64 KiB at a time, so memory does not grow with a second copy of every cell.
+void emit_ratings_csv(const std::string& path, const report_context& ctx, const std::string& encoding, std::ostream& out) {
+  const bool to_file = !path.empty() && path != "-";
+  const output_encoding enc = resolve_output_encoding(encoding, to_file);
+  const sheet header = ratings_columns(ctx);
+  auto produce = [&](std::ostream& s) {
+    std::string buf;
+    auto flush = [&] {
+      if (enc == output_encoding::gb18030) {  // whole rows: no character is split between chunks
+        const std::string bytes = encode_output(buf, enc);
+        s.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      } else {
+        s.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+      }
+      buf.clear();
+    };
+    if (enc == output_encoding::utf8_sig) buf += "\xEF\xBB\xBF";
+    for (std::size_t c = 0; c < header.columns.size(); ++c) buf += (c ? "," : "") + csv_field(header.title(c, ctx.zh));
+    buf += '\n';
+    ratings_rows(ctx, [&](const std::vector<std::string>& row) {
+      append_csv_row(buf, row);
+      if (buf.size() >= (std::size_t{1} << 16)) flush();
+    });
+    flush();
+  };
+  try {
+    if (!to_file) {
+      produce(out);
+      return;
+    }
+    const std::string why = embedrating::write_file_atomically(path, std::function<void(std::ostream&)>(produce));
+    if (!why.empty()) throw failure{io, fmt::format("cannot write \"{}\": {}", path, why)};
+  } catch (const std::runtime_error& e) {
+    throw failure{io, e.what()};
+  }
+}
 
 void write_json(std::ostream& out, const loaded_inputs& in, const ratings& r) {
   using json = nlohmann::ordered_json;
@@ -511,10 +547,11 @@ int cmd_rate(const rate_options& o, std::ostream& out, std::ostream& err) {
     emit_xlsx(o.output, {&ratings_ws, &directory_ws, &distribution_ws}, in.zh);
   } else if (o.format == "html") {
     emit_text(o.output, directory_html(ctx, o.valid_months), "utf-8", false, out);  // the page declares UTF-8
+  } else if (o.format == "csv") {
+    emit_ratings_csv(o.output, ctx, o.output_encoding, out);
   } else {
     std::ostringstream text;
-    if (o.format == "csv") write_csv(text, in, r);
-    else if (o.format == "json") write_json(text, in, r);
+    if (o.format == "json") write_json(text, in, r);
     else write_table(text, in, r, o.summary_only);
     emit_text(o.output, text.str(), o.output_encoding, o.format == "csv", out);
   }

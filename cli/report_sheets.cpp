@@ -63,9 +63,7 @@ civil_date directory_valid_to(const model& m, civil_date as_of, int valid_months
   return valid_to;
 }
 
-sheet ratings_sheet(const report_context& c) {
-  const ratings& r = c.r;
-  const bool zh = c.zh;
+sheet ratings_columns(const report_context& c) {
   sheet s;
   s.name_en = "ratings";
   s.name_zh = "评级结果";
@@ -95,24 +93,31 @@ sheet ratings_sheet(const report_context& c) {
   // the rest of the history the next cycle needs (embedrating roll-forward reads it back)
   s.column("previous_rated_on", "上期评定日期");
   s.column("last_downgrade_on", "最近降级日期");
+  return s;
+}
+
+void ratings_rows(const report_context& c, const std::function<void(const std::vector<std::string>&)>& each) {
+  const ratings& r = c.r;
+  const bool zh = c.zh;
   const auto* rated_on = c.d.date("history.previous_rated_on");
   const auto* downgraded_on = c.d.date("history.last_downgrade_on");
   auto date_at = [](const std::vector<civil_date>* col, std::size_t i) {
     return col == nullptr || (*col)[i].is_missing() ? std::string() : to_string((*col)[i]);
   };
+  std::vector<std::string> row;
   for (std::size_t i = 0; i < r.size(); ++i) {
     const bool g = graded(r, i);
-    std::vector<std::string> row{r.operator_ids[i],
-                                 operator_name(c.d, i),
-                                 attribute_or(c.d, "district", i),
-                                 attribute_or(c.d, "street", i),
-                                 attribute_or(c.d, "community", i),
-                                 mode_name(c.cat, attribute_or(c.d, "mode", i), zh),
-                                 status_name(c.cat, r.status[i], zh),
-                                 points(r.total_centi[i]),
-                                 g ? grade_name(r.grade_by_score[i], zh) : (zh ? "未参评" : ""),
-                                 g ? grade_name(r.final_grade[i], zh) : (zh ? "未参评" : ""),
-                                 std::to_string(int(r.terminate[i]))};
+    row.assign({r.operator_ids[i],
+                operator_name(c.d, i),
+                attribute_or(c.d, "district", i),
+                attribute_or(c.d, "street", i),
+                attribute_or(c.d, "community", i),
+                mode_name(c.cat, attribute_or(c.d, "mode", i), zh),
+                status_name(c.cat, r.status[i], zh),
+                points(r.total_centi[i]),
+                g ? grade_name(r.grade_by_score[i], zh) : (zh ? "未参评" : ""),
+                g ? grade_name(r.final_grade[i], zh) : (zh ? "未参评" : ""),
+                std::to_string(int(r.terminate[i]))});
     for (Eigen::Index k = 0; k < r.dimension_centi.cols(); ++k)
       row.push_back(points(r.dimension_centi(static_cast<Eigen::Index>(i), k)));
     const std::int8_t prev = r.previous_grade[i];
@@ -126,9 +131,25 @@ sheet ratings_sheet(const report_context& c) {
     row.push_back(r.input_hash);
     row.push_back(date_at(rated_on, i));
     row.push_back(date_at(downgraded_on, i));
-    s.rows.push_back(std::move(row));
+    each(row);
   }
+}
+
+sheet ratings_sheet(const report_context& c) {
+  sheet s = ratings_columns(c);
+  s.rows.reserve(c.r.size());
+  ratings_rows(c, [&](const std::vector<std::string>& row) { s.rows.push_back(row); });
   return s;
+}
+
+void append_csv_row(std::string& out, const std::vector<std::string>& row) {
+  for (std::size_t k = 0; k < row.size(); ++k) {
+    if (k) out += ',';
+    const std::string& v = row[k];
+    if (v.find_first_of(",\"\r\n") == std::string::npos) out += v;
+    else out += csv_field(v);
+  }
+  out += '\n';
 }
 
 sheet directory_sheet(const report_context& c, int valid_months) {

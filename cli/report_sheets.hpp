@@ -3,6 +3,7 @@
 /// What `embedrating rate` and `reviews summarize` publish, as sheets (sheet.hpp): the ratings,
 /// the grade directory (等级评定目录, Art. 7), the grade distribution and the review summary, in
 /// English or Chinese (headers, status and mode names, grade names).
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,12 @@ struct report_context {
 
 /// One row per operator: ids, names, status, total, grades, dimension points, rules, provenance.
 sheet ratings_sheet(const report_context& c);
+/// The same sheet without its rows, and its rows one at a time (the row vector is reused between
+/// calls): the CSV output streams them instead of holding every cell at once.
+sheet ratings_columns(const report_context& c);
+void ratings_rows(const report_context& c, const std::function<void(const std::vector<std::string>&)>& each);
+/// One CSV line (with "\n") of a row, appended to `out`.
+void append_csv_row(std::string& out, const std::vector<std::string>& row);
 /// Graded operators 1A–5A with their validity: valid_from = as_of, valid_to = as_of +
 /// valid_months − 1 day, never past the model's effective_to.
 sheet directory_sheet(const report_context& c, int valid_months);
