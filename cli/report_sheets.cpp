@@ -27,19 +27,28 @@ std::string operator_name(const dataset& d, std::size_t i) {
   return n.empty() ? attribute_or(d, "name", i) : n;
 }
 
-std::string points(std::int64_t centi) { return fmt::format("{:.2f}", static_cast<double>(centi) / 100.0); }
-
-std::string grade_name(grade g, bool zh) { return std::string(zh ? to_string_zh(g) : to_string(g)); }
+/// Centi-points as "12.34" into `out` (what fmt's {:.2f} gives for centi / 100: a whole number of
+/// hundredths is exact), without a double or an allocation once `out` has room.
+void put_points(std::string& out, std::int64_t centi) {
+  char buf[32];
+  char* e = buf + sizeof buf;
+  char* p = e;
+  const bool negative = centi < 0;
+  std::uint64_t v = negative ? 0 - static_cast<std::uint64_t>(centi) : static_cast<std::uint64_t>(centi);
+  *--p = static_cast<char>('0' + v % 10);
+  v /= 10;
+  *--p = static_cast<char>('0' + v % 10);
+  v /= 10;
+  *--p = '.';
+  do {
+    *--p = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  if (negative) *--p = '-';
+  out.assign(p, e);
+}
 
 bool graded(const ratings& r, std::size_t i) { return r.status[i] == operator_status::active; }
-
-std::string fired_ids(const ratings& r, std::size_t i) {
-  std::string out;
-  const auto& rules = r.rating_model->spec().rules;
-  for (std::uint32_t k = r.fired_offsets[i]; k < r.fired_offsets[i + 1]; ++k)
-    out += (out.empty() ? "" : ";") + rules[r.fired[k].rule].id;
-  return out;
-}
 
 std::string number(double v) { return std::isnan(v) ? std::string() : fmt::format("{}", v); }
 
@@ -101,36 +110,59 @@ void ratings_rows(const report_context& c, const std::function<void(const std::v
   const bool zh = c.zh;
   const auto* rated_on = c.d.date("history.previous_rated_on");
   const auto* downgraded_on = c.d.date("history.last_downgrade_on");
-  auto date_at = [](const std::vector<civil_date>* col, std::size_t i) {
-    return col == nullptr || (*col)[i].is_missing() ? std::string() : to_string((*col)[i]);
+  // columns looked up once; the row's strings are reused from one operator to the next
+  const std::vector<std::string>* name_zh = c.d.attribute("name_zh");
+  const std::vector<std::string>* name = c.d.attribute("name");
+  const std::vector<std::string>* attrs[] = {c.d.attribute("district"), c.d.attribute("street"), c.d.attribute("community")};
+  const std::vector<std::string>* mode = c.d.attribute("mode");
+  const std::string not_graded = zh ? "未参评" : "";
+  const std::string as_of = to_string(r.as_of);
+  const auto dims = static_cast<std::size_t>(r.dimension_centi.cols());
+  std::vector<std::string> row(11 + dims + 10);
+  auto put_date = [](std::string& out, const std::vector<civil_date>* col, std::size_t i) {
+    if (col == nullptr || (*col)[i].is_missing()) out.clear();
+    else out = to_string((*col)[i]);
   };
-  std::vector<std::string> row;
+  const auto& rules = r.rating_model->spec().rules;
   for (std::size_t i = 0; i < r.size(); ++i) {
     const bool g = graded(r, i);
-    row.assign({r.operator_ids[i],
-                operator_name(c.d, i),
-                attribute_or(c.d, "district", i),
-                attribute_or(c.d, "street", i),
-                attribute_or(c.d, "community", i),
-                mode_name(c.cat, attribute_or(c.d, "mode", i), zh),
-                status_name(c.cat, r.status[i], zh),
-                points(r.total_centi[i]),
-                g ? grade_name(r.grade_by_score[i], zh) : (zh ? "未参评" : ""),
-                g ? grade_name(r.final_grade[i], zh) : (zh ? "未参评" : ""),
-                std::to_string(int(r.terminate[i]))});
-    for (Eigen::Index k = 0; k < r.dimension_centi.cols(); ++k)
-      row.push_back(points(r.dimension_centi(static_cast<Eigen::Index>(i), k)));
+    std::size_t k = 0;
+    row[k++] = r.operator_ids[i];
+    const std::string* nm = name_zh && !(*name_zh)[i].empty() ? &(*name_zh)[i] : name ? &(*name)[i] : nullptr;
+    if (nm) row[k++] = *nm;
+    else row[k++].clear();
+    for (const auto* col : attrs) {
+      if (col) row[k++] = (*col)[i];
+      else row[k++].clear();
+    }
+    if (mode) row[k++] = mode_name(c.cat, (*mode)[i], zh);
+    else row[k++].clear();
+    row[k++] = status_name(c.cat, r.status[i], zh);
+    put_points(row[k++], r.total_centi[i]);
+    if (g) row[k++] = zh ? to_string_zh(r.grade_by_score[i]) : to_string(r.grade_by_score[i]);
+    else row[k++] = not_graded;
+    if (g) row[k++] = zh ? to_string_zh(r.final_grade[i]) : to_string(r.final_grade[i]);
+    else row[k++] = not_graded;
+    row[k++] = r.terminate[i] ? "1" : "0";
+    for (std::size_t j = 0; j < dims; ++j) put_points(row[k++], r.dimension_centi(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)));
+    std::string& fired = row[k++];
+    fired.clear();
+    for (std::uint32_t f = r.fired_offsets[i]; f < r.fired_offsets[i + 1]; ++f) {
+      if (!fired.empty()) fired += ';';
+      fired += rules[r.fired[f].rule].id;
+    }
+    if (r.history_limit[i] < grade::a5) row[k++] = zh ? to_string_zh(r.history_limit[i]) : to_string(r.history_limit[i]);
+    else row[k++].clear();
     const std::int8_t prev = r.previous_grade[i];
-    row.push_back(fired_ids(r, i));
-    row.push_back(r.history_limit[i] < grade::a5 ? grade_name(r.history_limit[i], zh) : std::string());
-    row.push_back(prev >= 0 ? grade_name(grade_from_level(prev), zh) : std::string());
-    row.push_back(to_string(r.as_of));
-    row.push_back(c.m.info().id);
-    row.push_back(c.m.info().version);
-    row.push_back(c.m.fingerprint());
-    row.push_back(r.input_hash);
-    row.push_back(date_at(rated_on, i));
-    row.push_back(date_at(downgraded_on, i));
+    if (prev >= 0) row[k++] = zh ? to_string_zh(grade_from_level(prev)) : to_string(grade_from_level(prev));
+    else row[k++].clear();
+    row[k++] = as_of;
+    row[k++] = c.m.info().id;
+    row[k++] = c.m.info().version;
+    row[k++] = c.m.fingerprint();
+    row[k++] = r.input_hash;
+    put_date(row[k++], rated_on, i);
+    put_date(row[k++], downgraded_on, i);
     each(row);
   }
 }
