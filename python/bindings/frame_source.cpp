@@ -322,7 +322,7 @@ bool frame_source::next(table_chunk& chunk) {
   return true;
 }
 
-error_location frame_source::where(std::size_t row, std::size_t column) const {
+error_location frame_source::where(std::size_t row, std::size_t col) const {
   error_location w;
   w.file = name_;
   if (row != npos) {
@@ -333,7 +333,7 @@ error_location frame_source::where(std::size_t row, std::size_t column) const {
       w.row = str_of(index_[py::int_(row)]);
     }
   }
-  if (column != npos && column < header_.size()) w.field = header_[column];
+  if (col != npos && col < header_.size()) w.field = header_[col];
   return w;
 }
 
