@@ -171,10 +171,10 @@ def numpy_rating(df: pd.DataFrame, spec: dict[str, Any]) -> tuple[dict[str, np.n
     sc = df["scenarios"]
     derived["scenarios"] = (sc.str.count(";") + 1).where(sc.str.len() > 0, 0).fillna(0).to_numpy(np.float64)
     # scenarios.<set>: how many of an operator's scenarios are in a named set ([[scenario_sets]])
-    lists = sc.fillna("").str.split(";")
+    items = sc.fillna("").str.split(";").explode().str.strip()
     for ss in spec.get("scenario_sets", []):
-        codes = set(ss["codes"])
-        derived["scenarios." + ss["id"]] = lists.map(lambda xs: sum(x.strip() in codes for x in xs)).to_numpy(np.float64)
+        inside = items.isin(ss["codes"]).groupby(level=0).sum()
+        derived["scenarios." + ss["id"]] = inside.reindex(df.index, fill_value=0).to_numpy(np.float64)
 
     def column(field: str) -> Any:
         if field in derived:

@@ -93,10 +93,8 @@ class Dataset:
     ) -> None:
         from ._aggregator import ReviewAggregator
 
-        from ._codes import normalise_operators
-
-        # Chinese names of status, mode and scenarios (运营中, 公建民营, 养老服务) → catalogue codes
-        self.operators = normalise_operators(_frame(operators, "operators"))
+        # Chinese names of status, mode and scenarios (运营中, 公建民营, 养老服务) are read by the core
+        self.operators = _frame(operators, "operators")
         self.indicators = None if indicators is None else _frame(indicators, "indicators")
         if reviews is not None and not isinstance(reviews, (pd.DataFrame, ReviewAggregator)):
             raise TypeError(f"reviews must be an events DataFrame or a ReviewAggregator, not {type(reviews).__name__}")

@@ -448,6 +448,14 @@ void read_texts(const column_view& v, std::size_t rows, std::string* out) {
 // scenarios
 
 std::uint32_t scenario_builder::intern(const cell_scope& at, std::size_t i, std::string_view text, bool& clean) {
+  // the full-width separators of Chinese text ("；", "、") separate scenarios as ";" does
+  std::string local;
+  if (text.find("\xEF\xBC\x9B") != std::string_view::npos || text.find("\xE3\x80\x81") != std::string_view::npos) {
+    local.assign(text);
+    for (const char* sep : {"\xEF\xBC\x9B", "\xE3\x80\x81"})
+      for (std::size_t p = local.find(sep); p != std::string::npos; p = local.find(sep, p + 1)) local.replace(p, 3, ";");
+    text = local;
+  }
   std::vector<std::int32_t> set;
   const std::size_t before = at.fail.problem_count();
   std::size_t a = 0;

@@ -389,4 +389,39 @@ TEST(ingest, rating_with_an_aggregator_equals_rating_with_its_summary_applied) {
   EXPECT_EQ(one.final_grade[0], b.final_grade[7]);
 }
 
+TEST(ingest, catalogue_names_and_full_width_separators_are_read_as_codes) {
+  // status, mode and scenarios by their Chinese names or aliases (data/catalogue/*.csv), scenarios
+  // separated by "；" or "、" as Chinese text writes them: the dataset holds the codes
+  temp_dir dir("ingest-names");
+  const std::string path = dir.file("ops.csv");
+  write_text(path,
+             "operator_id,status,mode,scenarios\n"
+             "A,运营中,公建民营,养老服务、社区助餐；家政便民\n"
+             "B,active,public_built_private_run,elderly_care;meals\n"
+             "C,正常运营,公建民营模式,\n");
+  const dataset d = read_csv_with(path, 2048, std::size_t{4} << 20);
+  ASSERT_NE(d.status(), nullptr);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ((*d.status())[i], operator_status::active) << i;
+  ASSERT_NE(d.attribute("mode"), nullptr);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ((*d.attribute("mode"))[i], "public_built_private_run") << i;
+  auto codes_of_row = [&](std::size_t i) {
+    std::vector<std::string> out;
+    for (std::uint32_t k = d.scenario_offsets()[i]; k < d.scenario_offsets()[i + 1]; ++k)
+      out.push_back(d.scenario_levels()[static_cast<std::size_t>(d.scenario_codes()[k])]);
+    return out;
+  };
+  EXPECT_EQ(codes_of_row(0), (std::vector<std::string>{"elderly_care", "meals", "housekeeping"}));
+  EXPECT_EQ(codes_of_row(1), (std::vector<std::string>{"elderly_care", "meals"}));
+  EXPECT_TRUE(codes_of_row(2).empty());
+  // a name that is in no catalogue is still an error naming the cell
+  write_text(path, "operator_id,status,scenarios\nA,运营中,养老服务、不存在的场景\n");
+  try {
+    read_csv_with(path, 2048, std::size_t{4} << 20);
+    ADD_FAILURE() << "an unknown scenario was accepted";
+  } catch (const data_error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown scenario \"不存在的场景\""), std::string::npos) << e.what();
+    EXPECT_EQ(e.where().line, 2u);
+  }
+}
+
 }  // namespace
