@@ -171,10 +171,9 @@ def numpy_rating(df: pd.DataFrame, spec: dict[str, Any]) -> tuple[dict[str, np.n
     sc = df["scenarios"]
     derived["scenarios"] = (sc.str.count(";") + 1).where(sc.str.len() > 0, 0).fillna(0).to_numpy(np.float64)
     # scenarios.<set>: how many of an operator's scenarios are in a named set ([[scenario_sets]])
-    items = sc.fillna("").str.split(";").explode().str.strip()
+    padded = ";" + sc.fillna("").str.replace(" ", "", regex=False) + ";"
     for ss in spec.get("scenario_sets", []):
-        inside = items.isin(ss["codes"]).groupby(level=0).sum()
-        derived["scenarios." + ss["id"]] = inside.reindex(df.index, fill_value=0).to_numpy(np.float64)
+        derived["scenarios." + ss["id"]] = sum(padded.str.contains(f";{c};", regex=False).to_numpy(np.float64) for c in ss["codes"])
 
     def column(field: str) -> Any:
         if field in derived:
