@@ -313,7 +313,9 @@ hierarchy_result hierarchical_ahp(const model& m, const std::vector<node_judgeme
              node);
       const bool has_matrix = j.matrix.size() > 0, has_local = j.local.size() > 0;
       if (has_matrix == has_local)
-        fail(fn, where + ": give either a pairwise matrix or local weights" + (has_matrix ? ", not both" : ""), node);
+        fail(fn, where + (has_matrix ? ": both a pairwise matrix and local weights are given: give one, not both"
+                                     : ": neither a pairwise matrix nor local weights are given: give one"),
+             node);
       Eigen::VectorXd w;
       if (has_matrix) {
         ahp_options o = options.ahp;

@@ -81,6 +81,12 @@ inline std::string row_name(const labels& names, Eigen::Index i) {
   return "row " + std::to_string(i);
 }
 
+/// The error field for column j: its label, or "" without labels.
+inline std::string column_field(const labels& names, Eigen::Index j) {
+  const auto u = static_cast<std::size_t>(j);
+  return u < names.cols.size() ? names.cols[u] : std::string();
+}
+
 /// The label of element i of a pairwise matrix: its id, or its 0-based index.
 inline std::string element_name(const std::vector<std::string>& ids, Eigen::Index i) {
   const auto u = static_cast<std::size_t>(i);
@@ -317,8 +323,8 @@ inline std::pair<double, std::string> ri_for(const ahp_options& o, Eigen::Index 
                       std::to_string(n) + " x " + std::to_string(n) + " (RI is indexed by n - 1)",
            "ri");
     if (n >= 3 && !(o.ri_values[u - 1] > 0.0))
-      fail("ahp", "ri[" + std::to_string(n - 1) + "] = " + number(o.ri_values[u - 1]) + " must be > 0 for n = " +
-                      std::to_string(n),
+      fail("ahp", "ri[" + std::to_string(n - 1) + "] = " + number(o.ri_values[u - 1]) + " must be > 0 for a " +
+                      std::to_string(n) + " x " + std::to_string(n) + " matrix (CR = CI / RI)",
            "ri");
     return {o.ri_values[u - 1], "custom"};
   }
@@ -329,8 +335,9 @@ inline std::pair<double, std::string> ri_for(const ahp_options& o, Eigen::Index 
       if (other.values.size() >= u) larger += (larger.empty() ? "" : ", ") + std::string(other.name);
     fail("ahp", "random index table " + o.ri + " covers n <= " + std::to_string(t.values.size()) + ", the matrix is " +
                     std::to_string(n) + " x " + std::to_string(n) + " (" +
-                    (larger.empty() ? std::string("no table covers it") : "use " + larger) +
-                    ", or give RI values as an array)",
+                    (larger.empty() ? std::string("no table covers it: give RI values as an array")
+                                    : "use " + larger + ", or give RI values as an array") +
+                    ")",
          "ri");
   }
   return {t.values[u - 1], t.name};
@@ -869,12 +876,22 @@ inline Eigen::MatrixXd normalize(const matrix_view& x, normalization how, const 
     const bool cost = t[static_cast<std::size_t>(j)] < 0;
     if (how != normalization::minmax && mn < 0.0)
       detail::fail(fn, detail::column_name(names, j) + ": " + to_string(how) + " normalisation needs values >= 0, min is " +
-                           detail::number(mn));
+                           detail::number(mn),
+                   detail::column_field(names, j));
     const bool degenerate = how == normalization::minmax ? !(mx > mn) : !(mx > 0.0);
     if (degenerate) {
       out.col(j).setOnes();
       continue;
     }
+    if (how == normalization::sum && cost && !(mn > 0.0))
+      for (Eigen::Index i = 0; i < x.rows; ++i)  // name the row that holds the 0
+        if (!(x(i, j) > 0.0))
+          detail::fail(fn, detail::row_name(names, i) + ", " + detail::column_name(names, j) +
+                               ": sum normalisation of a cost column (1/x) needs values > 0, got " + detail::number(x(i, j)),
+                       detail::column_field(names, j));
+    double inv = 0.0;  // Σ 1/x of a cost column (sum normalisation)
+    if (how == normalization::sum && cost)
+      for (Eigen::Index i = 0; i < x.rows; ++i) inv += 1.0 / x(i, j);
     for (Eigen::Index i = 0; i < x.rows; ++i) {
       const double v = x(i, j);
       double r = 0.0;
@@ -887,11 +904,6 @@ inline Eigen::MatrixXd normalize(const matrix_view& x, normalization how, const 
             r = v / s;
             break;
           }
-          if (!(mn > 0.0))
-            detail::fail(fn, detail::row_name(names, i) + ", " + detail::column_name(names, j) +
-                                 ": sum normalisation of a cost column needs values > 0, got " + detail::number(mn));
-          double inv = 0.0;
-          for (Eigen::Index k = 0; k < x.rows; ++k) inv += 1.0 / x(k, j);
           r = (1.0 / v) / inv;
           break;
         }

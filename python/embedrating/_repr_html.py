@@ -536,6 +536,8 @@ def ahp_html(result: Any, title: str | None = None) -> str:
         cells.append(_cell(str(rank[i]), _NUM))
         rows.append(_tr("") + "".join(cells) + "</tr>")
     header = [("", False)] + [(i, True) for i in ids] + [("weight", True), ("", False), ("rank", True)]
+    # the threshold the result was computed with (ahp(..., threshold=...)), Saaty's 0.1 by default
+    threshold = float(getattr(result, "options", {}).get("threshold", 0.1))
     verdict = (
         '<span style="color:#1b7837;font-weight:bold">consistent</span>'
         if result.consistent
@@ -543,7 +545,7 @@ def ahp_html(result: Any, title: str | None = None) -> str:
     )
     stats = (
         f"λmax = {result.lambda_max:.4f} · CI = {result.ci:.4f} · RI = {result.ri:.4g} "
-        f"({_esc(result.ri_table)}) · CR = {result.cr:.4f} · {verdict} (CR &lt; 0.1)"
+        f"({_esc(result.ri_table)}) · CR = {result.cr:.4f} · {verdict} (CR &lt; {threshold:g})"
     )
     head = title or f"AHP ({len(ids)} × {len(ids)}, method {result.method})"
     parts = [f'<div style="{_BOX}">', f"<b>{_esc(head)}</b>", _table(header, rows), f"<div>{stats}</div>"]

@@ -181,8 +181,9 @@ class Worst:
 class AHPResult:
     """An AHP result: ``weights`` (numpy, sum 1, in ``ids`` order), ``series`` (the same as a
     pandas Series by id), ``lambda_max``, ``ci``, ``cr``, ``ri`` (and ``ri_table``), ``method``,
-    ``consistent`` (CR < 0.1; always for n <= 2) and ``worst`` (:class:`Worst` or None).
-    Displays as HTML in Jupyter."""
+    ``consistent`` (CR < the ``threshold`` given to :func:`ahp`, 0.1 by default; always for
+    n <= 2) and ``worst`` (:class:`Worst` or None). Displays as HTML in Jupyter (with that
+    threshold)."""
 
     ids: list[str]
     matrix: pd.DataFrame
@@ -454,6 +455,11 @@ def decision_matrix(
     from ._ratings import Ratings
     from ._scored import Scored
 
+    # the options are checked for every input, even where they change nothing (an array has no status)
+    if operators not in ("active", "all"):
+        raise _data_error(f'decision_matrix: operators must be "active" or "all", got {operators!r}', "operators")
+    if na not in ("drop_rows", "error"):
+        raise _data_error(f'decision_matrix: na must be "drop_rows" or "error", got {na!r}', "na")
     dropped_inactive = 0
     if isinstance(x, (Ratings, Scored)):
         scores, ops, leaves, active = _leaf_scores(x)
@@ -461,8 +467,6 @@ def decision_matrix(
         if operators == "active":
             dropped_inactive = int((~active).sum())
             frame = frame.loc[active]
-        elif operators != "all":
-            raise _data_error(f'decision_matrix: operators must be "active" or "all", got {operators!r}')
     elif isinstance(x, pd.DataFrame):
         frame = x.copy()
         frame.columns = [str(c) for c in frame.columns]
@@ -491,12 +495,10 @@ def decision_matrix(
                 f"{frame.columns[j]} (na='error'; na='drop_rows' drops such operators)",
                 str(frame.columns[j]),
             )
-    elif na == "drop_rows":
+    else:
         keep = ~nan.any(axis=1)
         dropped_na = int((~keep).sum())
         frame = frame.loc[keep]
-    else:
-        raise _data_error(f'decision_matrix: na must be "drop_rows" or "error", got {na!r}')
     frame.attrs["dropped_na"] = dropped_na
     frame.attrs["dropped_inactive"] = dropped_inactive
     return frame
@@ -637,14 +639,14 @@ def _matrix_and_labels(x: Any) -> tuple[np.ndarray, list[str] | None, list[str] 
     return np.asarray(x, dtype=np.float64), None, None
 
 
-def _weights_for(weights: Any, cols: list[str] | None) -> np.ndarray:
+def _weights_for(weights: Any, cols: list[str] | None, fn: str) -> np.ndarray:
     if isinstance(weights, (pd.Series, Mapping)):
         if cols is None:
-            raise _data_error("weights by indicator need a DataFrame with those columns")
+            raise _data_error(f"{fn}: weights by indicator need a DataFrame whose columns are those indicators", "weights")
         s = pd.Series(weights)
         missing = [c for c in cols if c not in s.index]
         if missing:
-            raise _data_error(f"no weight for indicator(s): {', '.join(missing)}", missing[0])
+            raise _data_error(f"{fn}: no weight for indicator(s): {', '.join(missing)}", missing[0])
         return s.reindex(cols).to_numpy(dtype=np.float64)
     return np.asarray(weights, dtype=np.float64)
 
@@ -660,14 +662,14 @@ def normalize(x: Any, how: Literal["minmax", "vector", "max", "sum"] = "minmax",
 def weighted_sum(x: Any, weights: Any, types: Any = None, how: Literal["minmax", "vector", "max", "sum"] = "minmax") -> pd.Series | np.ndarray:
     """Weighted sum (SAW) of the cost-aware normalised matrix (minmax by default)."""
     arr, rows, cols = _matrix_and_labels(x)
-    out = np.asarray(_core.weighted_sum(arr, _weights_for(weights, cols), _types(types, cols, "weighted_sum") or [], how, cols or []))
+    out = np.asarray(_core.weighted_sum(arr, _weights_for(weights, cols, "weighted_sum"), _types(types, cols, "weighted_sum") or [], how, cols or []))
     return pd.Series(out, index=x.index, name="weighted_sum") if isinstance(x, pd.DataFrame) else out
 
 
 def weighted_product(x: Any, weights: Any, types: Any = None) -> pd.Series | np.ndarray:
     """Weighted product (WPM) on the raw values (> 0): Π x^(±w)."""
     arr, rows, cols = _matrix_and_labels(x)
-    out = np.asarray(_core.weighted_product(arr, _weights_for(weights, cols), _types(types, cols, "weighted_product") or [], cols or []))
+    out = np.asarray(_core.weighted_product(arr, _weights_for(weights, cols, "weighted_product"), _types(types, cols, "weighted_product") or [], cols or []))
     return pd.Series(out, index=x.index, name="weighted_product") if isinstance(x, pd.DataFrame) else out
 
 
@@ -675,7 +677,7 @@ def topsis(x: Any, weights: Any, types: Any = None, how: Literal["minmax", "vect
     """TOPSIS (Hwang & Yoon 1981): a DataFrame with ``closeness`` (1 = the ideal), ``d_plus``,
     ``d_minus`` and ``rank`` (1 = best) per row; vector normalisation by default."""
     arr, rows, cols = _matrix_and_labels(x)
-    d = _core.topsis(arr, _weights_for(weights, cols), _types(types, cols, "topsis") or [], how, cols or [])
+    d = _core.topsis(arr, _weights_for(weights, cols, "topsis"), _types(types, cols, "topsis") or [], how, cols or [])
     closeness = np.asarray(d["closeness"])
     frame = pd.DataFrame(
         {"closeness": closeness, "d_plus": np.asarray(d["d_plus"]), "d_minus": np.asarray(d["d_minus"]),

@@ -5,11 +5,13 @@
 //   EMBEDRATING_UPDATE_GOLDEN=1 ./build/tests/embedrating_tests --gtest_filter='CliWeights*'
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -150,12 +152,12 @@ TEST(CliWeights, AhpBadFilesNameFileLineAndColumn) {
 
 /// The sample's leaf-score matrix as the issue defines it, built here from the library: active
 /// operators, rows with a not-applicable score dropped.
-Eigen::MatrixXd sample_matrix() {
+Eigen::MatrixXd sample_matrix(embedrating::civil_date as_of = embedrating::make_date(2025, 12, 31)) {
   namespace er = embedrating;
   const er::model m = er::model::default_model();
   er::dataset d = er::read_operators_csv(er::data_directory() + "/sample/operators.csv", m);
   d.set_facilities(er::read_facilities_csv(er::data_directory() + "/sample/facilities.csv", m, d));
-  const er::ratings r = er::rate(m, d, er::make_date(2025, 12, 31));
+  const er::ratings r = er::rate(m, d, as_of);
   const er::leaf_score_matrix scores = r.leaf_scores();
   std::vector<Eigen::Index> keep;
   for (Eigen::Index i = 0; i < scores.rows(); ++i)
@@ -188,6 +190,38 @@ TEST(CliWeights, ObjectiveWeightsOfTheSampleAreTheLibrarys) {
   const result cost = run({"weights", "critic", "--types", "fire_hazards=-1", "--format", "csv"});
   ASSERT_EQ(cost.status, 0) << cost.err;
   EXPECT_THAT(cost.out, HasSubstr("indicator,weight,rank,model_weight\n"));
+}
+
+TEST(CliWeights, ObjectiveWeightsOfADataDirectoryAtADateAreTheLibrarys) {
+  // `--data DIR --as-of DATE`: the sample's two files copied into a directory of one's own (the
+  // facilities file is picked up from DIR), rated at the date given. (The sample's leaf scores are
+  // the same at both dates; the second date checks that the date given is the one used and shown.)
+  temp_dir dir("weights");
+  const std::string sample = embedrating::data_directory() + "/sample";
+  const std::string data = dir.file("data");
+  std::filesystem::create_directory(data);
+  std::filesystem::copy_file(sample + "/operators.csv", data + "/operators.csv");
+  std::filesystem::copy_file(sample + "/facilities.csv", data + "/facilities.csv");
+  const std::vector<std::string> leaves = embedrating::model::default_model().leaf_ids();
+  for (const std::string method : {"entropy", "critic"}) {
+    for (const auto& [when, date] : {std::pair{"2025-12-31", embedrating::make_date(2025, 12, 31)},
+                                     std::pair{"2025-06-30", embedrating::make_date(2025, 6, 30)}}) {
+      const Eigen::MatrixXd x = sample_matrix(date);
+      const Eigen::VectorXd lib = method == "entropy" ? ew::entropy(x) : ew::critic(x);
+      const result r = run({"weights", method, "--data", data, "--as-of", when, "--format", "json"});
+      ASSERT_EQ(r.status, 0) << method << " " << when << ": " << r.err;
+      const auto doc = nlohmann::json::parse(r.out);
+      EXPECT_EQ(doc["method"], method);
+      EXPECT_EQ(doc["as_of"], when);
+      EXPECT_EQ(doc["model"]["id"], "wuhan-2024");
+      EXPECT_EQ(doc["operators_used"].get<long>(), x.rows()) << method << " " << when;
+      for (std::size_t k = 0; k < leaves.size(); ++k)
+        EXPECT_EQ(doc["weights"][leaves[k]].get<double>(), lib[static_cast<Eigen::Index>(k)])
+            << method << " " << when << " " << leaves[k];
+      // the same files as the shipped sample: the same output as the sample run at that date
+      EXPECT_EQ(r.out, run({"weights", method, "--as-of", when, "--format", "json"}).out) << method << " " << when;
+    }
+  }
 }
 
 TEST(CliWeights, ObjectiveWeightsBadCommandLinesAndData) {

@@ -342,6 +342,41 @@ TEST(WeightsAhp, EveryBadInputHasItsMessage) {
   EXPECT_EQ(error_of([] { w::parse_ahp_method("power"); }), "method: ahp: unknown method \"power\" (eigen, rgmm or colmean)");
 }
 
+TEST(WeightsAhp, BadOptionsAndRandomIndicesHaveTheirMessages) {
+  const MatrixXd a = saaty_drinks().topLeftCorner(3, 3);
+  w::ahp_options o;
+  o.tolerance = -1;
+  EXPECT_EQ(error_of([&] { w::ahp(a, o); }), "tolerance: ahp: tolerance = -1 must be a finite number >= 0");
+  o.tolerance = nan;
+  EXPECT_EQ(error_of([&] { w::ahp(a, o); }), "tolerance: ahp: tolerance = nan must be a finite number >= 0");
+  o = w::ahp_options{};
+  o.threshold = 0;
+  EXPECT_EQ(error_of([&] { w::ahp(a, o); }), "threshold: ahp: threshold = 0 must be a finite number > 0");
+  o.threshold = inf;
+  EXPECT_EQ(error_of([&] { w::ahp(a, o); }), "threshold: ahp: threshold = inf must be a finite number > 0");
+  // a custom RI of 0 is allowed for n <= 2 (RI is 0 there in every table), not for n >= 3
+  o = w::ahp_options{};
+  o.ri_values = {0, 0, 0};
+  EXPECT_EQ(error_of([&] { w::ahp(a, o); }), "ri: ahp: ri[2] = 0 must be > 0 for a 3 x 3 matrix (CR = CI / RI)");
+  EXPECT_EQ(error_of([&] { w::ahp(rows({{1, 2}, {0.5, 1}}), o); }), "");
+  // larger than every table: no table to suggest
+  const MatrixXd huge = MatrixXd::Ones(21, 21);
+  EXPECT_EQ(error_of([&] { w::ahp(huge); }),
+            "ri: ahp: random index table saaty1980 covers n <= 10, the matrix is 21 x 21 (no table covers it: give RI "
+            "values as an array)");
+  o = w::ahp_options{};
+  o.ri = "donegan_dodd1991";
+  EXPECT_EQ(error_of([&] { w::ahp(huge, o); }),
+            "ri: ahp: random index table donegan_dodd1991 covers n <= 20, the matrix is 21 x 21 (no table covers it: "
+            "give RI values as an array)");
+  o.ri = "saaty2005";
+  EXPECT_EQ(error_of([&] { w::ahp(MatrixXd::Ones(16, 16), o); }),
+            "ri: ahp: random index table saaty2005 covers n <= 15, the matrix is 16 x 16 (use donegan_dodd1991, or give "
+            "RI values as an array)");
+  EXPECT_EQ(error_of([] { w::consistent_matrix(vec({0.5, 0})); }), "consistent_matrix: w[1] = 0 must be a finite number > 0");
+  EXPECT_EQ(error_of([] { w::consistent_matrix(vec({-1, 1})); }), "consistent_matrix: w[0] = -1 must be a finite number > 0");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Group AHP
 
@@ -408,6 +443,8 @@ TEST(WeightsGroup, BadInput) {
             "expert_weights: group_ahp: expert_weights[1] = -1 must be a finite number >= 0");
   o.expert_weights = {0.0, 0.0};
   EXPECT_EQ(error_of([&] { w::group_ahp({a, a}, o); }), "expert_weights: group_ahp: the expert weights are all 0");
+  EXPECT_EQ(error_of([] { w::parse_group_method("mean"); }),
+            "aggregation: group_ahp: unknown aggregation \"mean\" (aij or aip)");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -634,6 +671,18 @@ TEST(WeightsCombine, LinearAndMultiplicative) {
             "combine: multiplicative: every indicator has weight 0 in at least one vector, so the product is 0 everywhere");
 }
 
+TEST(WeightsCombine, EveryBadInputHasItsMessage) {
+  const VectorXd a = vec({0.5, 0.3, 0.2}), b = vec({2, 2, 6});
+  EXPECT_EQ(error_of([] { w::combine({}); }), "combine: no weight vectors");
+  EXPECT_EQ(error_of([] { w::combine({VectorXd(), VectorXd()}); }), "combine: weight vector 0 is empty");
+  EXPECT_EQ(error_of([&] { w::combine({a, b, a}, w::combine_method::linear, {0.5, 0.25, 0.125}); }),
+            "alpha: combine: the alphas sum to 0.875, not 1");
+  EXPECT_EQ(error_of([&] { w::combine({a, b}, w::combine_method::linear, {-0.5}); }),
+            "alpha: combine: alpha[0] = -0.5 must be in [0, 1]");
+  EXPECT_EQ(error_of([] { w::parse_combine_method("additive"); }),
+            "method: combine: unknown method \"additive\" (linear or multiplicative)");
+}
+
 TEST(WeightsRanking, TopsisPymcdmReadmeExampleMinMax) {
   // pymcdm README (Kizielewicz, Shekhovtsov & Sałabun 2023, SoftwareX 22:101368): TOPSIS with
   // min-max normalisation, weights 0.3 0.5 0.2, types +1 −1 +1 → 0.469, 0.255, 0.765, 0.747.
@@ -688,6 +737,43 @@ TEST(WeightsRanking, NormalisationsWeightedSumAndProduct) {
             "normalization: normalize: unknown normalization \"zscore\" (minmax, vector, max or sum)");
 }
 
+TEST(WeightsRanking, SumNormalisationOfACostColumnNamesTheRowHoldingTheZero) {
+  // cost column 0 holds its 0 in row 1 (not row 0, where the loop starts)
+  EXPECT_EQ(error_of([] { w::normalize(rows({{1, 1}, {0, 2}}), w::normalization::sum, {-1, 1}); }),
+            "normalize: row 1, column 0: sum normalisation of a cost column (1/x) needs values > 0, got 0");
+  EXPECT_EQ(error_of([] { w::normalize(rows({{1, 3}, {2, 2}, {3, 0}}), w::normalization::sum, {1, -1}); }),
+            "normalize: row 2, column 1: sum normalisation of a cost column (1/x) needs values > 0, got 0");
+  // with labels: the operator and the indicator, and the indicator as the field
+  const MatrixXd x = rows({{4, 1}, {5, 2}, {6, 0}, {7, 0}});
+  Eigen::MatrixXd storage;
+  const w::labels names{{"WH-1", "WH-2", "WH-3", "WH-4"}, {"price", "waiting_days"}};
+  EXPECT_EQ(error_of([&] { w::normalize(w::view_of(x, storage), w::normalization::sum, {1, -1}, names); }),
+            "waiting_days: normalize: row \"WH-3\" (2), column \"waiting_days\" (1): sum normalisation of a cost "
+            "column (1/x) needs values > 0, got 0");
+  EXPECT_EQ(error_of([&] { w::normalize(w::view_of(rows({{1, -1}, {2, 1}}), storage), w::normalization::max, {}, names); }),
+            "waiting_days: normalize: column \"waiting_days\" (1): max normalisation needs values >= 0, min is -1");
+  // a 0 in a benefit column, or an all-zero cost column (documented: 1s), is no error
+  EXPECT_EQ(error_of([&] { w::normalize(x, w::normalization::sum, {-1, 1}); }), "");
+  EXPECT_TRUE((w::normalize(rows({{1, 0}, {2, 0}}), w::normalization::sum, {1, -1}).col(1).array() == 1.0).all());
+  // the TOPSIS and weighted-sum entry points report the same cell
+  EXPECT_EQ(error_of([] { w::topsis(rows({{1, 1}, {0, 2}}), vec({1, 1}), {-1, 1}, w::normalization::sum); }),
+            "normalize: row 1, column 0: sum normalisation of a cost column (1/x) needs values > 0, got 0");
+}
+
+TEST(WeightsRanking, BadWeightsAndScoresHaveTheirMessages) {
+  const MatrixXd x = rows({{2, 10}, {4, 20}, {8, 40}});
+  EXPECT_EQ(error_of([&] { w::topsis(x, vec({1, -1})); }), "weights: topsis: weights[1] = -1 must be a finite number >= 0");
+  EXPECT_EQ(error_of([&] { w::topsis(x, vec({0, 0})); }), "weights: topsis: the weights are all 0");
+  EXPECT_EQ(error_of([&] { w::weighted_sum(x, vec({nan, 1})); }),
+            "weights: weighted_sum: weights[0] = nan must be a finite number >= 0");
+  EXPECT_EQ(error_of([&] { w::weighted_sum(x, vec({0, 0})); }), "weights: weighted_sum: the weights are all 0");
+  EXPECT_EQ(error_of([&] { w::weighted_sum(x, vec({1, 1, 1})); }), "weights: weighted_sum: weights has 3 values for 2 columns");
+  EXPECT_EQ(error_of([&] { w::weighted_product(x, vec({-0.5, 1})); }),
+            "weights: weighted_product: weights[0] = -0.5 must be a finite number >= 0");
+  EXPECT_EQ(error_of([&] { w::weighted_product(x, vec({0, 0})); }), "weights: weighted_product: the weights are all 0");
+  EXPECT_EQ(error_of([] { w::rank(vec({0.3, nan, 0.1})); }), "rank: scores[1] is NaN");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Weights → model, hierarchical AHP
 
@@ -705,6 +791,12 @@ TEST(WeightsModel, LargestRemainder) {
     const double sum = std::accumulate(s.begin(), s.end(), 0.0);
     for (std::size_t k = 0; k < s.size(); ++k) EXPECT_LT(std::abs(static_cast<double>(parts[k]) - 100000 * s[k] / sum), 1.0);
   }
+  EXPECT_EQ(error_of([] { w::largest_remainder(-1, {1, 1}); }), "largest_remainder: total = -1 must be >= 0");
+  EXPECT_EQ(error_of([] { w::largest_remainder(10, {1, nan}); }),
+            "largest_remainder: shares[1] = nan must be a finite number >= 0");
+  EXPECT_EQ(error_of([] { w::largest_remainder(10, {-2, 1}); }),
+            "largest_remainder: shares[0] = -2 must be a finite number >= 0");
+  EXPECT_EQ(error_of([] { w::largest_remainder(10, {0, 0}); }), "largest_remainder: the shares are all 0");
 }
 
 TEST(WeightsModel, ApplyWeightsKeepsTotalsAndDimensionTotals) {
@@ -776,8 +868,19 @@ TEST(WeightsModel, ApplyWeightsErrors) {
   for (const auto& id : m.leaf_ids()) ws.emplace_back(id, id == "medical_hygiene" ? 1.0 : 0.0);
   for (auto& p : ws)
     if (p.first.rfind("satisfaction", 0) == 0 || p.first == "closure" || p.first.find("review") != std::string::npos) p.second = 1.0;
-  EXPECT_NE(error_of([&] { w::apply_weights(m, ws); }).find("has weight 0, so its 300 points cannot be shared out"),
-            std::string::npos);
+  // service (300 points) is the first dimension whose indicators all have weight 0
+  EXPECT_EQ(error_of([&] { w::apply_weights(m, ws); }),
+            "service: apply_weights: every indicator of dimension \"service\" has weight 0, so its 300 points cannot be "
+            "shared out (give them weight, or keep_dimension_totals = false)");
+  // without keeping the dimension totals the same weights are fine
+  w::apply_options flat;
+  flat.keep_dimension_totals = false;
+  EXPECT_EQ(error_of([&] { w::apply_weights(m, ws, flat); }), "");
+  EXPECT_EQ(error_of([&] { w::apply_weights(m, {}); }), "apply_weights: no weights");
+  for (auto& p : ws) p.second = 0.0;
+  EXPECT_EQ(error_of([&] { w::apply_weights(m, ws); }), "apply_weights: the weights are all 0");
+  EXPECT_EQ(error_of([&] { w::apply_weights(m, {{"safety", 0}, {"service", 0}, {"operations", 0}, {"residents", 0}}); }),
+            "apply_weights: the weights are all 0");
 }
 
 TEST(WeightsModel, HierarchicalAhpGivesGlobalWeightsAndAModel) {
@@ -828,6 +931,38 @@ TEST(WeightsModel, HierarchicalAhpGivesGlobalWeightsAndAModel) {
             "(safety, service): hierarchical_ahp: the dimensions: ahp: judgements (safety, service) = 3 and (service, "
             "safety) = 1 are not reciprocal (product 3, tolerance 0.01): write one as the reciprocal of the other, e.g. "
             "3 and 1/3");
+}
+
+TEST(WeightsModel, HierarchicalAhpBadJudgementsHaveTheirMessages) {
+  const embedrating::model m = embedrating::model::default_model();
+  const std::vector<std::string> safety{"fire", "food_safety", "medical_hygiene", "special_equipment"};
+  const std::vector<std::string> dims{"safety", "service", "operations", "residents"};
+  w::hierarchy_options o;
+  o.keep_missing = true;
+  auto error = [&](std::vector<w::node_judgements> js) { return error_of([&] { w::hierarchical_ahp(m, js, o); }); };
+  EXPECT_EQ(error({{"nope", {"a", "b"}, MatrixXd(), vec({1, 1})}}),
+            "nope: hierarchical_ahp: judgements for \"nope\", which is not a node of model wuhan-2024");
+  EXPECT_EQ(error({{"safety", safety, MatrixXd(), vec({1, 1, 1, 1})}, {"safety", safety, MatrixXd(), vec({1, 2, 3, 4})}}),
+            "safety: hierarchical_ahp: judgements for \"safety\" given twice");
+  EXPECT_EQ(error({{"", dims, MatrixXd(), vec({1, 1, 1, 1})}, {"", dims, MatrixXd(), vec({1, 1, 1, 1})}}),
+            "hierarchical_ahp: judgements for \"\" (the dimensions) given twice");
+  EXPECT_EQ(error({{"safety", safety, w::consistent_matrix(vec({0.4, 0.3, 0.2, 0.1})), vec({4, 3, 2, 1})}}),
+            "safety: hierarchical_ahp: node \"safety\": both a pairwise matrix and local weights are given: give one, not "
+            "both");
+  EXPECT_EQ(error({{"safety", safety, MatrixXd(), VectorXd()}}),
+            "safety: hierarchical_ahp: node \"safety\": neither a pairwise matrix nor local weights are given: give one");
+  EXPECT_EQ(error({{"safety", safety, MatrixXd(), vec({1, 1, 1})}}),
+            "safety: hierarchical_ahp: node \"safety\": 3 local weights for 4 ids");
+  EXPECT_EQ(error({{"safety", safety, MatrixXd(), vec({1, -1, 1, 1})}}),
+            "safety: hierarchical_ahp: node \"safety\": local weight of food_safety = -1 must be a finite number >= 0");
+  EXPECT_EQ(error({{"safety", safety, MatrixXd(), vec({1, nan, 1, 1})}}),
+            "safety: hierarchical_ahp: node \"safety\": local weight of food_safety = nan must be a finite number >= 0");
+  EXPECT_EQ(error({{"safety", safety, MatrixXd(), vec({0, 0, 0, 0})}}),
+            "safety: hierarchical_ahp: node \"safety\": the local weights are all 0");
+  EXPECT_EQ(error({{"safety", safety, w::consistent_matrix(vec({0.5, 0.3, 0.2})), {}}}),
+            "safety: hierarchical_ahp: node \"safety\": the matrix is 3 x 3 for 4 ids");
+  EXPECT_EQ(error({{"", dims, MatrixXd(), VectorXd()}}),
+            "hierarchical_ahp: the dimensions: neither a pairwise matrix nor local weights are given: give one");
 }
 
 }  // namespace

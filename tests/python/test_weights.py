@@ -266,3 +266,64 @@ def test_cli_and_python_give_identical_weights(cli: Path, ratings: er.Ratings, t
     for method, fn in (("entropy", W.entropy), ("critic", W.critic), ("std-dev", W.std_dev), ("cv", W.cv)):
         doc = json.loads(run_cli(cli, "weights", method, "--as-of", SAMPLE_AS_OF, "--format", "json").stdout)
         assert doc["weights"] == fn(ratings).to_dict(), method
+
+
+# ---------------------------------------------------------------------------------------------
+# Display and the errors raised in Python before the C++ core is called
+
+
+def test_ahp_html_shows_the_threshold_used() -> None:
+    default = W.ahp(house_frame())._repr_html_()
+    assert "not consistent</span> (CR &lt; 0.1)</div>" in default
+    lenient = W.ahp(house_frame(), threshold=0.2)  # CR 0.169: consistent under 0.2
+    assert lenient.consistent
+    html = lenient._repr_html_()
+    assert ">consistent</span> (CR &lt; 0.2)</div>" in html and "CR &lt; 0.1" not in html
+    # a repaired result and a group's aggregate keep the threshold they were computed with
+    strict = W.ahp(house_frame(), threshold=0.05)
+    assert "(CR &lt; 0.05)" in strict.repaired()._repr_html_()
+    group = W.group_ahp([house_frame(), house_frame()], threshold=0.25)
+    assert "(CR &lt; 0.25)" in group._repr_html_()
+
+
+def test_python_only_errors_name_the_argument(ratings: er.Ratings, model: er.Model) -> None:
+    df = pd.DataFrame({"fire": [0.5, 0.1, 0.3], "food": [1.0, 0.5, 0.2]}, index=["WH-1", "WH-2", "WH-3"])
+    # operators= and na= are checked for every input, not only where they change the rows
+    for x in (ratings, df, df.to_numpy()):
+        with pytest.raises(er.DataError, match=r'^decision_matrix: operators must be "active" or "all", got \'everyone\'$') as e:
+            W.entropy(x, operators="everyone")  # type: ignore[arg-type]
+        assert e.value.field == "operators"
+        with pytest.raises(er.DataError, match=r'^decision_matrix: na must be "drop_rows" or "error", got \'zero\'$') as e:
+            W.critic(x, na="zero")  # type: ignore[arg-type]
+        assert e.value.field == "na"
+    # types by indicator need labels
+    with pytest.raises(er.DataError, match=r"^critic: types by indicator need labelled columns \(a DataFrame or Ratings\)$"):
+        W.critic(df.to_numpy(), {"fire": -1})
+    with pytest.raises(er.DataError, match=r"^normalize: types by indicator need labelled columns"):
+        W.normalize(df.to_numpy(), "minmax", {"fire": -1})
+    with pytest.raises(er.DataError, match=r"^critic: types\[fire\] = 'lower' must be 1/'benefit' or -1/'cost'$"):
+        W.critic(df, {"fire": "lower"})
+    # weights by indicator: every column needs one, and the matrix needs labels
+    for fn in (W.weighted_sum, W.weighted_product, W.topsis):
+        name = fn.__name__
+        with pytest.raises(er.DataError, match=rf"^{name}: no weight for indicator\(s\): food$") as e:
+            fn(df, {"fire": 1.0})
+        assert e.value.field == "food"
+        with pytest.raises(er.DataError, match=rf"^{name}: weights by indicator need a DataFrame whose columns are those indicators$"):
+            fn(df.to_numpy(), {"fire": 1.0, "food": 1.0})
+    # group AHP's mean of priorities
+    m = [[1, 2], [0.5, 1]]
+    with pytest.raises(er.DataError, match=r'^group_ahp: aip_mean must be "geometric" or "arithmetic", got \'median\'$'):
+        W.group_ahp([m, m], aggregation="aip", aip_mean="median")  # type: ignore[arg-type]
+    with pytest.raises(er.DataError, match=r"^group_ahp: no matrices \(one per expert\)$"):
+        W.group_ahp([])
+    with pytest.raises(er.DataError, match=r"^ahp: 3 ids for a 2 x 2 matrix$"):
+        W.ahp(m, ids=["a", "b", "c"])
+    with pytest.raises(er.DataError, match=r"^ahp: a square matrix is required, got 1 dimension\(s\)$"):
+        W.ahp([1, 2, 3])
+    # to_model with an array: one weight per indicator, in model.weights order
+    n = len(model.weights)
+    with pytest.raises(er.DataError, match=rf"^to_model: an array of weights needs one per indicator \({n}\), got 3$"):
+        W.to_model(model, [0.2, 0.3, 0.5])
+    with pytest.raises(er.DataError, match=r"^combine: no weight vectors$"):
+        W.combine([])
