@@ -22,6 +22,7 @@
 #include <embedrating/embedrating.hpp>
 
 #include "cli.hpp"
+#include "encoding.hpp"
 #include "text_table.hpp"
 
 namespace embedrating::cli {
@@ -56,6 +57,7 @@ struct diff_opts {
   std::string a, b;
   std::string format = "table";
   std::string output;
+  std::string output_encoding = "auto";
 };
 
 void require_readable(const std::string& path, const char* what) {
@@ -64,15 +66,14 @@ void require_readable(const std::string& path, const char* what) {
 }
 
 template <class Writer>
-void write_output(const std::string& path, std::ostream& out, Writer&& w) {
-  if (path.empty() || path == "-") {
-    w(out);
-    return;
-  }
+void write_output(const std::string& path, std::ostream& out, Writer&& w, const std::string& encoding, bool csv) {
   std::ostringstream text;
   w(text);
-  const std::string why = embedrating::detail::write_file_atomically(path, text.str());
-  if (!why.empty()) throw failure{io, fmt::format("cannot write \"{}\": {}", path, why)};
+  try {
+    write_encoded(path, text.str(), encoding, csv, out);
+  } catch (const std::runtime_error& e) {
+    throw failure{io, e.what()};
+  }
 }
 
 std::string level_name(int l) { return l < 0 ? std::string("not graded") : std::string(to_string(grade_from_level(l))); }
@@ -322,7 +323,7 @@ int cmd_diff(const diff_opts& o, std::ostream& out) {
     for (const auto& c : changes) t.row({c.section, c.item, c.field, clip(c.before), clip(c.after)});
     t.print(s);
   };
-  write_output(o.output, out, emit);
+  write_output(o.output, out, emit, o.output_encoding, o.format == "csv");
   return ok;
 }
 
@@ -370,6 +371,7 @@ calibrate_command::calibrate_command(CLI::App& app) : p_(std::make_unique<impl>(
   p.diff->add_option("b", p.d.b, "Model B (after)")->required();
   p.diff->add_option("--format", p.d.format, "Output format: table (default), csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
   p.diff->add_option("--output,-o", p.d.output, "Write the result to FILE instead of standard output");
+  add_output_encoding_option(*p.diff, p.d.output_encoding);
 }
 
 calibrate_command::~calibrate_command() = default;

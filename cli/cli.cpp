@@ -495,15 +495,11 @@ void write_bytes(const std::string& path, const std::string& bytes) {
 
 /// Text output in the --output-encoding: to `out` (standard output) or to the file `path`.
 void emit_text(const std::string& path, const std::string& utf8, const std::string& encoding, bool csv, std::ostream& out) {
-  const bool to_file = !path.empty() && path != "-";
-  std::string bytes;
   try {
-    bytes = encode_output(utf8, resolve_output_encoding(encoding, csv && to_file));
+    write_encoded(path, utf8, encoding, csv, out);
   } catch (const std::runtime_error& e) {
     throw failure{io, e.what()};
   }
-  if (to_file) write_bytes(path, bytes);
-  else out << bytes;
 }
 
 /// An Excel workbook to `path` (never to a terminal: --output FILE.xlsx is required).
@@ -882,13 +878,6 @@ void add_input_options(CLI::App& cmd, input_options& o, bool with_as_of) {
                "(no public holidays, no make-up workdays); warned on stderr");
 }
 
-void add_output_encoding(CLI::App& cmd, std::string& encoding) {
-  cmd.add_option("--output-encoding", encoding,
-                 "Encoding of what is written: auto (default: UTF-8 with a byte-order mark for CSV files, so Excel on Chinese "
-                 "Windows opens them correctly; plain UTF-8 on standard output), utf-8, utf-8-sig, gb18030; the HTML page and xlsx are always UTF-8")
-      ->check(CLI::IsMember({"auto", "utf-8", "utf8", "utf-8-sig", "utf8-sig", "gb18030", "gbk", "cp936"}, CLI::ignore_case));
-}
-
 }  // namespace
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -912,7 +901,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   rate_cmd->add_option("--directory", ro.directory,
                        "Also write the grade directory (等级评定目录): operator, grade, valid from/to, model fingerprint, input hash; "
                        "FILE.xlsx an Excel workbook, FILE.html the printable page, anything else CSV");
-  add_output_encoding(*rate_cmd, ro.output_encoding);
+  add_output_encoding_option(*rate_cmd, ro.output_encoding);
   rate_cmd->add_option("--valid-months", ro.valid_months, "Months a published grade stays valid (default 12; never past the model's effective_to)")
       ->check(CLI::Range(1, 60));
   rate_cmd->add_flag("--summary", ro.summary_only, "Table format: print only the header and the grade distribution");
@@ -939,7 +928,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   summarize_cmd->add_option("--save", revo.state_out, "Save the review state after adding the events (atomic write)");
   summarize_cmd->add_option("--format", revo.format, "Output format: table (default), csv, json or xlsx (needs --output)")
       ->check(CLI::IsMember({"table", "csv", "json", "xlsx"}));
-  add_output_encoding(*summarize_cmd, revo.output_encoding);
+  add_output_encoding_option(*summarize_cmd, revo.output_encoding);
   summarize_cmd->add_option("--output,-o", revo.output, "Write the result to FILE instead of standard output");
   summarize_cmd->add_flag("--strict", revo.strict, "Exit with status 1 when any event was rejected");
 
@@ -955,7 +944,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   roll_cmd->add_option("--encoding", rfo.encoding, "Input CSV encoding: auto (UTF-8 with or without BOM, else GB18030), utf-8, gb18030")
       ->check(CLI::IsMember({"auto", "utf-8", "utf8", "utf-8-sig", "gb18030", "gbk", "gb2312", "cp936"}, CLI::ignore_case));
   roll_cmd->add_option("--output,-o", rfo.output, "Write the history CSV to FILE instead of standard output");
-  add_output_encoding(*roll_cmd, rfo.output_encoding);
+  add_output_encoding_option(*roll_cmd, rfo.output_encoding);
   roll_cmd->footer("Put the output's columns into the next cycle's operators.csv (replacing its history columns); "
                    "the next `rate` then applies the history limits (at most one level up, no rise after a downgrade, first rating at most 3A).");
 

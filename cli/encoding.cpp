@@ -5,7 +5,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ostream>
 #include <stdexcept>
+
+#include <CLI/CLI.hpp>
+
+#include <embedrating/io.hpp>
 
 namespace embedrating::cli {
 
@@ -45,6 +50,24 @@ std::string encode_output(std::string_view utf8, output_encoding e) {
   out.resize(static_cast<std::size_t>(dst - out.data()));
   iconv_close(cd);
   return out;
+}
+
+void write_encoded(const std::string& path, std::string_view utf8, const std::string& option, bool csv, std::ostream& out) {
+  const bool to_file = !path.empty() && path != "-";
+  const std::string bytes = encode_output(utf8, resolve_output_encoding(option, csv && to_file));
+  if (!to_file) {
+    out << bytes;
+    return;
+  }
+  const std::string why = embedrating::write_file_atomically(path, bytes);
+  if (!why.empty()) throw std::runtime_error("cannot write \"" + path + "\": " + why);
+}
+
+void add_output_encoding_option(CLI::App& cmd, std::string& option) {
+  cmd.add_option("--output-encoding", option,
+                 "Encoding of what is written: auto (default: UTF-8 with a byte-order mark for CSV files, so Excel on Chinese "
+                 "Windows opens them correctly; plain UTF-8 on standard output), utf-8, utf-8-sig, gb18030; the HTML page and xlsx are always UTF-8")
+      ->check(CLI::IsMember({"auto", "utf-8", "utf8", "utf-8-sig", "utf8-sig", "gb18030", "gbk", "cp936"}, CLI::ignore_case));
 }
 
 }  // namespace embedrating::cli

@@ -2,8 +2,13 @@
 /// \file encoding.hpp
 /// The text encoding of what the CLI writes (--output-encoding): Excel on Chinese Windows opens
 /// a CSV file as UTF-8 only when it starts with a byte-order mark, else as GBK/GB18030.
+#include <iosfwd>
 #include <string>
 #include <string_view>
+
+namespace CLI {
+class App;
+}
 
 namespace embedrating::cli {
 
@@ -20,5 +25,15 @@ output_encoding resolve_output_encoding(const std::string& option, bool to_file_
 
 /// UTF-8 text in the chosen encoding; throws std::runtime_error when iconv cannot convert it.
 std::string encode_output(std::string_view utf8, output_encoding e);
+
+/// What every command that writes text does with it: encodes `utf8` as `option` (--output-encoding)
+/// says — a CSV file (`csv` and a real `path`) gets a byte-order mark under "auto" — and writes it to
+/// the file `path` atomically, or to `out` when `path` is empty or "-". Throws std::runtime_error
+/// (the message names the file and the reason) when it cannot encode or write; callers map it to
+/// exit status 3.
+void write_encoded(const std::string& path, std::string_view utf8, const std::string& option, bool csv, std::ostream& out);
+
+/// Adds `--output-encoding` (auto, utf-8, utf-8-sig, gb18030 and aliases) to `cmd`, stored in `option`.
+void add_output_encoding_option(CLI::App& cmd, std::string& option);
 
 }  // namespace embedrating::cli

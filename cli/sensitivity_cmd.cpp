@@ -29,6 +29,7 @@
 #include <embedrating/sensitivity.hpp>
 
 #include "cli.hpp"
+#include "encoding.hpp"
 #include "text_table.hpp"
 
 namespace embedrating::cli {
@@ -54,6 +55,7 @@ struct output_opts {
   std::string format = "table";
   std::string output;
   std::string lang = "en";
+  std::string output_encoding = "auto";
 };
 
 void require_readable(const std::string& path, const char* what) {
@@ -97,15 +99,14 @@ dataset load_data(const input_opts& o, const model& m) {
 }
 
 template <class Writer>
-void write_output(const std::string& path, std::ostream& out, Writer&& w) {
-  if (path.empty() || path == "-") {
-    w(out);
-    return;
-  }
+void write_output(const std::string& path, std::ostream& out, Writer&& w, const std::string& encoding, bool csv) {
   std::ostringstream text;
   w(text);
-  const std::string why = embedrating::detail::write_file_atomically(path, text.str());
-  if (!why.empty()) throw failure{io, fmt::format("cannot write \"{}\": {}", path, why)};
+  try {
+    write_encoded(path, text.str(), encoding, csv, out);
+  } catch (const std::runtime_error& e) {
+    throw failure{io, e.what()};
+  }
 }
 
 /// The shortest text that reads back as the same double (CSV and JSON: exactly what Python sees).
@@ -119,6 +120,42 @@ std::string pct(double v) { return fmt::format("{:.1f}%", 100.0 * v); }
 std::string grade_text(int lvl, bool zh) {
   const grade g = grade_from_level(lvl);
   return std::string(zh ? to_string_zh(g) : to_string(g));
+}
+
+/// The CSV header line: the English column names, or under --lang zh their Chinese names (the
+/// values stay codes, as Python's frames have them).
+std::string csv_header(const std::vector<std::string>& columns, bool zh) {
+  static const std::vector<std::pair<std::string, std::string>> names = {
+      {"operator_id", "运营商编号"}, {"status", "运营状态"}, {"grade", "等级"}, {"modal_grade", "众数等级"},
+      {"stability", "稳定度"}, {"p_down", "降级概率"}, {"p_up", "升级概率"}, {"total", "总分"},
+      {"total_mean", "总分均值"}, {"total_sd", "总分标准差"}, {"total_min", "总分最小值"}, {"total_max", "总分最大值"},
+      {"resolution", "分辨率"}, {"clipped", "截断次数"}, {"kind", "类型"}, {"id", "编号"}, {"sign", "方向"},
+      {"base", "当前值"}, {"value", "变动后值"}, {"moved_up", "升级数"}, {"moved_down", "降级数"},
+      {"mean_change", "总分平均变动"}, {"mean_abs_change", "总分平均绝对变动"}, {"max_abs_change", "总分最大绝对变动"},
+      {"direction", "方向"}, {"to", "变动后等级"}, {"gate", "门槛类型"}, {"level", "门槛等级"}, {"required", "要求"},
+      {"actual", "实际"}, {"distance", "距离"}, {"grade_a", "模型A等级"}, {"grade_b", "模型B等级"},
+      {"total_a", "模型A总分"}, {"total_b", "模型B总分"}, {"rank", "原因序号"}, {"action", "动作"},
+      {"target", "目标等级"}, {"a", "模型A值"}, {"b", "模型B值"}, {"magnitude", "幅度"}};
+  std::string line;
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    std::string name = columns[c];
+    if (zh) {
+      bool found = false;
+      for (const auto& [en, cn] : names)
+        if (en == name) {
+          name = cn;
+          found = true;
+          break;
+        }
+      if (!found && name.rfind("total_q", 0) == 0) name = "总分" + name.substr(7) + "%分位数";
+      else if (!found && name.rfind("p_", 0) == 0) {
+        for (int l = 0; l < grade_count; ++l)
+          if (name == "p_" + std::string(to_string(grade_from_level(l)))) name = std::string(to_string_zh(grade_from_level(l))) + "概率";
+      }
+    }
+    line += (c ? "," : "") + name;
+  }
+  return line + '\n';
 }
 
 json number_or_null(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
@@ -226,8 +263,7 @@ int cmd_monte_carlo(const mc_opts& o, std::ostream& out, std::ostream& err) {
 
   auto emit = [&](std::ostream& os) {
     if (o.out.format == "csv") {
-      for (std::size_t c = 0; c < header.size(); ++c) os << (c ? "," : "") << header[c];
-      os << '\n';
+      os << csv_header(header, zh);
       std::vector<std::string> cells;
       for (std::size_t i = 0; i < N; ++i) {
         cells.clear();
@@ -355,7 +391,7 @@ int cmd_monte_carlo(const mc_opts& o, std::ostream& out, std::ostream& err) {
     f.print(os);
     os << fmt::format(zh ? "\n用时 {:.2f} 秒；稳定度 = 与当前等级相同的抽样占比。\n" : "\n{:.2f} s; stability = share of draws with the current grade.\n", seconds);
   };
-  write_output(o.out.output, out, emit);
+  write_output(o.out.output, out, emit, o.out.output_encoding, o.out.format == "csv");
   return ok;
 }
 
@@ -388,7 +424,7 @@ int cmd_oat(const oat_opts& o, std::ostream& out, std::ostream& err) {
   for (auto a : r.active) active += a;
   auto emit = [&](std::ostream& os) {
     if (o.out.format == "csv") {
-      os << "kind,id,sign,base,value,moved_up,moved_down,mean_change,mean_abs_change,max_abs_change\n";
+      os << csv_header({"kind", "id", "sign", "base", "value", "moved_up", "moved_down", "mean_change", "mean_abs_change", "max_abs_change"}, zh);
       for (const auto& v : r.variants)
         os << es::to_string(v.kind) << ',' << csv_field(v.id) << ',' << v.sign << ',' << exact(v.base) << ',' << exact(v.value) << ','
            << v.moved_up << ',' << v.moved_down << ',' << exact(v.mean_change) << ',' << exact(v.mean_abs_change) << ','
@@ -442,7 +478,7 @@ int cmd_oat(const oat_opts& o, std::ostream& out, std::ostream& err) {
     }
     t.print(os);
   };
-  write_output(o.out.output, out, emit);
+  write_output(o.out.output, out, emit, o.out.output_encoding, o.out.format == "csv");
   return ok;
 }
 
@@ -467,7 +503,7 @@ int cmd_near(const near_opts& o, std::ostream& out, std::ostream& err) {
   const bool zh = o.out.lang == "zh";
   auto emit = [&](std::ostream& os) {
     if (o.out.format == "csv") {
-      os << "operator_id,grade,direction,to,gate,id,level,required,actual,distance\n";
+      os << csv_header({"operator_id", "grade", "direction", "to", "gate", "id", "level", "required", "actual", "distance"}, zh);
       for (const auto& g : near)
         os << csv_field(r.operator_ids[g.row]) << ',' << grade_names[level(g.from)] << ',' << es::to_string(g.direction) << ','
            << grade_names[level(g.to)] << ',' << to_string(g.kind) << ',' << csv_field(g.id) << ',' << grade_names[level(g.level)] << ','
@@ -510,7 +546,7 @@ int cmd_near(const near_opts& o, std::ostream& out, std::ostream& err) {
     }
     t.print(os);
   };
-  write_output(o.out.output, out, emit);
+  write_output(o.out.output, out, emit, o.out.output_encoding, o.out.format == "csv");
   return ok;
 }
 
@@ -566,7 +602,7 @@ int cmd_compare(const compare_opts& o, std::ostream& out, std::ostream& err) {
   };
   auto emit = [&](std::ostream& os) {
     if (o.out.format == "csv") {
-      os << "operator_id,grade_a,grade_b,total_a,total_b,rank,kind,id,action,gate,target,a,b,magnitude\n";
+      os << csv_header({"operator_id", "grade_a", "grade_b", "total_a", "total_b", "rank", "kind", "id", "action", "gate", "target", "a", "b", "magnitude"}, zh);
       for (const auto& mo : c.moved) {
         const std::string head = fmt::format("{},{},{},{},{}", csv_field(c.operator_ids[mo.row]), grade_names[level(mo.from)],
                                              grade_names[level(mo.to)], exact(mo.total_a), exact(mo.total_b));
@@ -638,7 +674,7 @@ int cmd_compare(const compare_opts& o, std::ostream& out, std::ostream& err) {
     }
     mv.print(os);
   };
-  write_output(o.out.output, out, emit);
+  write_output(o.out.output, out, emit, o.out.output_encoding, o.out.format == "csv");
   return ok;
 }
 
@@ -655,7 +691,8 @@ void add_inputs(CLI::App& c, input_opts& in, bool with_model) {
 void add_outputs(CLI::App& c, output_opts& out) {
   c.add_option("--format", out.format, "Output format: table (default), csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
   c.add_option("--output,-o", out.output, "Write the result to FILE instead of standard output");
-  c.add_option("--lang", out.lang, "Language of the table: en or zh")->check(CLI::IsMember({"en", "zh"}));
+  c.add_option("--lang", out.lang, "Language of the table and of the CSV header: en or zh")->check(CLI::IsMember({"en", "zh"}));
+  add_output_encoding_option(c, out.output_encoding);
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include <embedrating/weights.hpp>
 
 #include "cli.hpp"
+#include "encoding.hpp"
 #include "text_table.hpp"
 
 namespace embedrating::cli {
@@ -168,15 +169,14 @@ pairwise_file read_pairwise_csv(const std::string& path) {
 }
 
 template <class Writer>
-void write_output(const std::string& path, std::ostream& out, Writer&& w) {
-  if (path.empty() || path == "-") {
-    w(out);
-    return;
-  }
+void write_output(const std::string& path, std::ostream& out, Writer&& w, const std::string& encoding, bool csv) {
   std::ostringstream text;
   w(text);
-  const std::string why = embedrating::write_file_atomically(path, text.str());
-  if (!why.empty()) throw failure{io, fmt::format("cannot write \"{}\": {}", path, why)};
+  try {
+    write_encoded(path, text.str(), encoding, csv, out);
+  } catch (const std::runtime_error& e) {
+    throw failure{io, e.what()};
+  }
 }
 
 std::string fixed(double v, int digits) { return fmt::format("{:.{}f}", v, digits); }
@@ -191,6 +191,7 @@ struct ahp_opts {
   double tolerance = 0.01;
   std::string format = "table";
   std::string output;
+  std::string output_encoding = "auto";
 };
 
 int cmd_ahp(const ahp_opts& o, std::ostream& out, std::ostream&) {
@@ -270,7 +271,7 @@ int cmd_ahp(const ahp_opts& o, std::ostream& out, std::ostream&) {
                        pf.ids[static_cast<std::size_t>(r.worst->i)], pf.ids[static_cast<std::size_t>(r.worst->j)],
                        r.worst->value, r.worst->suggested, r.worst->cr_after);
   };
-  write_output(o.output, out, emit);
+  write_output(o.output, out, emit, o.output_encoding, o.format == "csv");
   return ok;
 }
 
@@ -285,6 +286,7 @@ struct data_opts {
   bool all_operators = false;
   std::string format = "table";
   std::string output;
+  std::string output_encoding = "auto";
 };
 
 struct leaf_matrix {
@@ -432,7 +434,7 @@ int cmd_data(const data_opts& o, std::ostream& out, std::ostream& err) {
              fixed(mw[k], 4)});
     t.print(s);
   };
-  write_output(o.output, out, emit);
+  write_output(o.output, out, emit, o.output_encoding, o.format == "csv");
   return ok;
 }
 
@@ -459,6 +461,7 @@ weights_command::weights_command(CLI::App& app) : p_(std::make_unique<impl>()) {
   p.ahp->add_option("--tolerance", p.a.tolerance, "Allowed |a_ij * a_ji - 1| (default 0.01)")->check(CLI::Range(0.0, 1.0));
   p.ahp->add_option("--format", p.a.format, "Output format: table (default), csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
   p.ahp->add_option("--output,-o", p.a.output, "Write the result to FILE instead of standard output");
+  add_output_encoding_option(*p.ahp, p.a.output_encoding);
   for (const char* name : {"entropy", "critic", "std-dev", "cv"}) {
     CLI::App* c = p.weights->add_subcommand(name, fmt::format("{} weights of the model's leaf scores on a dataset (rated at --as-of)", name));
     c->add_option("--model", p.d.model, "Model TOML file (default: the shipped wuhan-2024 model)");
@@ -475,6 +478,7 @@ weights_command::weights_command(CLI::App& app) : p_(std::make_unique<impl>()) {
       c->add_option("--types", p.d.types, "Cost indicators as INDICATOR=-1 (default: every indicator is a benefit)");
     c->add_option("--format", p.d.format, "Output format: table (default), csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
     c->add_option("--output,-o", p.d.output, "Write the result to FILE instead of standard output");
+    add_output_encoding_option(*c, p.d.output_encoding);
     p.data_cmds.emplace_back(c, name);
   }
 }

@@ -263,6 +263,16 @@ std::string ratings::explain(std::size_t i, language lang) const {
   o << (zh ? "总分 " : "Total ") << centi_text(total_centi[i]) << " / " << centi_text(point_plan_->total) << "\n";
   std::vector<std::int64_t> earned, available;
   node_points(i, earned, available);
+  // the article an item implements (source) apart from where its number comes from (basis), as
+  // the rules below show them
+  auto cite = [&](const std::string& source, const std::string& basis) {
+    if (source.empty() && basis.empty()) return;
+    o << (zh ? "（" : " (");
+    if (!source.empty()) o << (zh ? "依据：" : "source: ") << (zh ? cite_articles_zh(source) : source);
+    if (!source.empty() && !basis.empty()) o << (zh ? "；" : "; ");
+    if (!basis.empty()) o << (zh ? "数值来源：" : "basis: ") << (zh ? cite_articles_zh(basis) : basis);
+    o << (zh ? "）" : ")");
+  };
   // the tree, depth-first
   std::function<void(std::int32_t, int)> walk = [&](std::int32_t node, int depth) {
     const auto& cn = cm.nodes[static_cast<std::size_t>(node)];
@@ -271,7 +281,9 @@ std::string ratings::explain(std::size_t i, language lang) const {
     o << std::string(static_cast<std::size_t>(2 + 2 * depth), ' ') << nd.id << " "
       << pick(lang, nd.label, nd.label_zh, nd.id) << ": ";
     if (av == 0 && cn.points_centi > 0) {
-      o << (zh ? "不适用（分值按比例分配给同级指标）" : "not applicable (points re-allocated to its siblings)") << "\n";
+      o << (zh ? "不适用（分值按比例分配给同级指标）" : "not applicable (points re-allocated to its siblings)");
+      cite(nd.source, nd.basis);
+      o << "\n";
       return;
     }
     o << centi_text(earned[static_cast<std::size_t>(node)]) << " / " << centi_text(av);
@@ -280,6 +292,7 @@ std::string ratings::explain(std::size_t i, language lang) const {
       const double sc = indicator_score(i, static_cast<std::size_t>(cn.leaf));
       o << (zh ? "，得分率 " : ", score ") << num(sc, 3);
     }
+    cite(nd.source, nd.basis);
     o << "\n";
     for (std::int32_t c : cn.children) walk(c, depth + 1);
   };

@@ -20,6 +20,32 @@ if TYPE_CHECKING:
 _STATUS_NAMES = ("active", "suspending", "suspended", "terminated")
 
 
+def _gate_citations(model: Model) -> dict[tuple[str, str, str], tuple[str, str]]:
+    """(kind, grade, id) → (source, basis) of what sets a gate: the grade's entry for the total
+    and the dimension floors, the prerequisite, the rule (veto, cap, downgrade; any grade), the
+    [history] settings (any grade). The grade and history citations are read from the model's
+    TOML, the one place the bindings give them."""
+    import tomllib
+
+    out: dict[tuple[str, str, str], tuple[str, str]] = {}
+    doc = tomllib.loads(model.to_toml())
+    for g in doc.get("grades", []):
+        grade = str(g.get("grade", ""))
+        pair = (str(g.get("source", "")), str(g.get("basis", "")))
+        for kind in ("total", "dimension_ratio", "dimension_minimum"):
+            out[(kind, grade, "")] = pair  # whatever the gate's id (the dimension)
+        for p in g.get("prerequisites", []):
+            out[("prerequisite", grade, str(p.get("id", "")))] = (str(p.get("source", "")), str(p.get("basis", "")))
+    history = doc.get("history", {})
+    for x in ("max_rise", "no_rise_after_downgrade", "first_rating"):
+        out[("history", "", x)] = (str(history.get("source", "")), str(history.get("basis", "")))
+    rules = model._core.rules()
+    for rid, source, basis in zip(rules["id"], rules["source"], rules["basis"]):
+        for kind in ("veto", "cap", "downgrade"):
+            out[(kind, "", rid)] = (source, basis)
+    return out
+
+
 class Explanation:
     """Why one operator got its grade: ``str(explanation)`` is the text of
     :meth:`Ratings.explain`; in Jupyter it displays as HTML (contributions per dimension and
@@ -42,14 +68,18 @@ class Explanation:
         by its groups and indicators, as the text lists them): id, parent, kind
         (dimension, group, indicator), depth, label (in ``lang``), nominal (the model's points),
         available (after re-allocation; 0 when not applicable), points (earned), score (leaves:
-        the score in [0, 1], NaN when not applicable or not a leaf).
+        the score in [0, 1], NaN when not applicable or not a leaf), source (the article the item
+        implements; 第十七条 in Chinese) and basis (the standard or judgement its points and
+        scoring come from), as the rules have them.
     rules:
         DataFrame of the rules that fired: rule, action, cap (grade or None), levels (downgrade
         levels or None), label (in ``lang``), source (the article it implements; 第十七条 in Chinese),
         basis (the standard or judgement behind its number), lapses_on (``datetime.date`` or None).
     gates:
         DataFrame of :meth:`Ratings.gates` (kind, grade, id, required, actual, shortfall,
-        lapses_on) towards the next grade; empty at 5A or when not graded.
+        lapses_on) towards the next grade, with the source and basis of each gate (the grade's
+        for a total or dimension floor, the prerequisite's, the rule's, the history settings');
+        empty at 5A or when not graded.
     next_grade:
         The grade the gates lead to, or None (5A, or not graded).
     """
@@ -126,6 +156,9 @@ class Explanation:
         self.as_of = ratings.as_of
         self.input_hash = ratings.input_hash
 
+        def cite(text: str) -> str:  # 第十七条, not "Art. 17", in Chinese
+            return _core.cite_articles_zh(text) if lang == "zh" else text
+
         nodes = model.indicators
         label = nodes["label_zh"] if lang == "zh" else nodes["label"]
         label = label.where(label.astype(bool), nodes["id"])  # an empty label shows the id
@@ -144,15 +177,14 @@ class Explanation:
                 "available": available / 100.0,
                 "points": earned / 100.0,
                 "score": score,
+                "source": [cite(x) for x in nodes["source"]],
+                "basis": [cite(x) for x in nodes["basis"]],
             }
         )
         order = tree_order(nodes["id"].tolist(), nodes["parent"].tolist())
         self.contributions = self.contributions.iloc[order].reset_index(drop=True)
 
         offsets, rule, lapses = core.fired()
-
-        def cite(text: str) -> str:  # 第十七条, not "Art. 17", in Chinese
-            return _core.cite_articles_zh(text) if lang == "zh" else text
 
         table = model._core.rules()
         fired = [int(k) for k in rule[offsets[i] : offsets[i + 1]]]
@@ -173,10 +205,18 @@ class Explanation:
         if graded and self.grade != "5A":
             assert self.grade is not None
             self.next_grade = GRADES[GRADES.index(self.grade) + 1]
-            self.gates = ratings.gates(operator_id)
+            gates = ratings.gates(operator_id)
         else:
             self.next_grade = None
-            self.gates = ratings.gates(operator_id).iloc[0:0]
+            gates = ratings.gates(operator_id).iloc[0:0]
+        cited = _gate_citations(model)
+        found = [
+            cited.get((k, g, x)) or cited.get((k, "", x)) or cited.get((k, g, "")) or ("", "")
+            for k, g, x in zip(gates["kind"], gates["grade"], gates["id"])
+        ]
+        gates["source"] = pd.Series([cite(c[0]) for c in found], index=gates.index, dtype=object)
+        gates["basis"] = pd.Series([cite(c[1]) for c in found], index=gates.index, dtype=object)
+        self.gates = gates
         return self
 
     def _labels(self) -> dict[str, str]:

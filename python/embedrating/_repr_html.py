@@ -410,6 +410,8 @@ def explanation_html(e: Explanation) -> str:
                 + _cell(str(r.id), pad)
                 + _cell(str(r.label))
                 + f'<td colspan="4" style="{_TD};{_MUTED}">{_esc(w["not_applicable"])}</td>'
+                + _cell(str(r.source))
+                + _cell(str(r.basis))
                 + "</tr>"
             )
             continue
@@ -423,6 +425,8 @@ def explanation_html(e: Explanation) -> str:
             + _cell(available + ("*" if title else ""), _NUM, title=title)
             + _cell(_num(float(r.score), 3), _NUM)
             + _cell(_bar(float(r.points) / float(r.available) if r.available else float("nan")), _TD, raw=True)
+            + _cell(str(r.source))
+            + _cell(str(r.basis))
             + "</tr>"
         )
     rows.append(
@@ -433,10 +437,21 @@ def explanation_html(e: Explanation) -> str:
         + _cell(_num(e.total_available), _NUM)
         + _cell("")
         + _cell(_bar(e.total / e.total_available if e.total_available else float("nan")), _TD, raw=True)
+        + _cell("")
+        + _cell("")
         + "</tr>"
     )
     contributions = _table(
-        [(w["indicator"], False), (w["label"], False), (w["points"], True), (w["available"], True), (w["score"], True), ("", False)],
+        [
+            (w["indicator"], False),
+            (w["label"], False),
+            (w["points"], True),
+            (w["available"], True),
+            (w["score"], True),
+            ("", False),
+            (w["source"], False),
+            (w["basis"], False),
+        ],
         rows,
     )
 
@@ -480,6 +495,8 @@ def explanation_html(e: Explanation) -> str:
                 + _cell(act, _NUM)
                 + _cell(short, _NUM)
                 + _cell(_date(g.lapses_on))
+                + _cell(str(g.source))
+                + _cell(str(g.basis))
                 + "</tr>"
             )
         gates = _table(
@@ -491,6 +508,8 @@ def explanation_html(e: Explanation) -> str:
                 (w["actual"], True),
                 (w["shortfall"], True),
                 (w["until"], False),
+                (w["source"], False),
+                (w["basis"], False),
             ],
             gate_rows,
         )

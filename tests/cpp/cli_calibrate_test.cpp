@@ -126,4 +126,36 @@ TEST(CliCalibrate, model_diff_lists_every_change) {
   EXPECT_GE(doc["changes"].size(), 5u);
 }
 
+TEST(CliCalibrate, model_diff_csv_file_has_a_bom_and_output_encoding_chooses) {
+  temp_dir dir("cli-diff-enc");
+  const er::model m = er::model::default_model();
+  const std::string a = dir.file("a.toml"), b = dir.file("b.toml");
+  m.save(a);
+  std::string text = slurp(a);
+  const std::string from = "label_zh = \"消防安全检查得分\"";
+  ASSERT_NE(text.find(from), std::string::npos);
+  text.replace(text.find(from), from.size(), "label_zh = \"消防检查得分\"");
+  {
+    std::ofstream f(b, std::ios::binary);
+    f << text;
+  }
+  const result to_stdout = run({"model", "diff", a, b, "--format", "csv"});
+  ASSERT_EQ(to_stdout.status, 0) << to_stdout.err;
+  const std::string plain = to_stdout.out;
+  EXPECT_THAT(plain, HasSubstr("indicators,fire_inspection,label_zh,消防安全检查得分,消防检查得分\n"));
+  EXPECT_NE(plain.rfind("section,item,field,before,after\n", 0), std::string::npos) << "standard output: no BOM";
+  ASSERT_EQ(run({"model", "diff", a, b, "--format", "csv", "-o", dir.file("auto.csv")}).status, 0);
+  EXPECT_EQ(slurp(dir.file("auto.csv")), "\xEF\xBB\xBF" + plain) << "a CSV file: BOM by default";
+  ASSERT_EQ(run({"model", "diff", a, b, "--format", "csv", "-o", dir.file("plain.csv"), "--output-encoding", "utf-8"}).status, 0);
+  EXPECT_EQ(slurp(dir.file("plain.csv")), plain);
+  ASSERT_EQ(run({"model", "diff", a, b, "--format", "csv", "-o", dir.file("gb.csv"), "--output-encoding", "gb18030"}).status, 0);
+  const std::string gb = slurp(dir.file("gb.csv"));
+  // 消防安全检查得分 and 消防检查得分 in GB18030
+  EXPECT_THAT(gb, HasSubstr("indicators,fire_inspection,label_zh,"
+                            "\xCF\xFB\xB7\xC0\xB0\xB2\xC8\xAB\xBC\xEC\xB2\xE9\xB5\xC3\xB7\xD6,"
+                            "\xCF\xFB\xB7\xC0\xBC\xEC\xB2\xE9\xB5\xC3\xB7\xD6\n"));
+  EXPECT_EQ(gb.find("\xEF\xBB\xBF"), std::string::npos);
+  EXPECT_EQ(run({"model", "diff", a, b, "--output-encoding", "latin1"}).status, 2);
+}
+
 }  // namespace

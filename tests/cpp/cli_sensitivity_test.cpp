@@ -3,6 +3,7 @@
 // request only, and exit statuses with messages naming the option at fault.
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <string>
@@ -205,6 +206,46 @@ TEST(CliSensitivity, BadCommandLinesAndInputs) {
   const result points = run({"sensitivity", "near-line", "--points", "-1"});
   EXPECT_EQ(points.status, er::cli::invalid_input);
   EXPECT_THAT(points.err, HasSubstr("points: near_the_line: points must be finite and >= 0"));
+}
+
+TEST(CliSensitivity, CsvFilesCarryABomAndOutputEncodingAndLangZhApply) {
+  temp_dir dir("cli-sens-enc");
+  auto slurp = [](const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  const std::vector<std::string> base{"sensitivity", "oat", "--format", "csv"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return run(a);
+  };
+  const result to_stdout = with({});
+  ASSERT_EQ(to_stdout.status, 0) << to_stdout.err;
+  const std::string plain = to_stdout.out;
+  EXPECT_EQ(plain.rfind("kind,id,sign,base,value,moved_up,", 0), 0u) << "standard output: no BOM";
+  ASSERT_EQ(with({"-o", dir.file("auto.csv")}).status, 0);
+  EXPECT_EQ(slurp(dir.file("auto.csv")), "\xEF\xBB\xBF" + plain) << "a CSV file: BOM by default";
+  ASSERT_EQ(with({"-o", dir.file("plain.csv"), "--output-encoding", "utf-8"}).status, 0);
+  EXPECT_EQ(slurp(dir.file("plain.csv")), plain);
+  // Chinese headers under --lang zh, and in GB18030 when asked (类型 = C0 E0 D0 CD, 编号 = B1 E0 BA C5)
+  const result zh = with({"--lang", "zh"});
+  ASSERT_EQ(zh.status, 0) << zh.err;
+  EXPECT_EQ(zh.out.rfind("类型,编号,方向,当前值,变动后值,升级数,降级数,", 0), 0u);
+  EXPECT_EQ(zh.out.substr(zh.out.find('\n')), plain.substr(plain.find('\n'))) << "only the header is translated";
+  ASSERT_EQ(with({"--lang", "zh", "-o", dir.file("gb.csv"), "--output-encoding", "gb18030"}).status, 0);
+  const std::string gb = slurp(dir.file("gb.csv"));
+  EXPECT_EQ(gb.rfind("\xC0\xE0\xD0\xCD,\xB1\xE0\xBA\xC5,", 0), 0u);
+  EXPECT_EQ(gb.substr(gb.find('\n')), plain.substr(plain.find('\n')));
+  // compare and near-line follow the same rule
+  const std::string a = dir.file("a.toml"), b = dir.file("b.toml");
+  model().save(a);
+  model().with_cutoffs({{er::grade::a3, 720}}).save(b);
+  ASSERT_EQ(run({"compare", a, b, "--format", "csv", "--lang", "zh", "-o", dir.file("c.csv")}).status, 0);
+  EXPECT_EQ(slurp(dir.file("c.csv")).rfind("\xEF\xBB\xBF运营商编号,模型A等级,模型B等级,", 0), 0u);
+  ASSERT_EQ(run({"sensitivity", "near-line", "--format", "csv", "-o", dir.file("n.csv")}).status, 0);
+  EXPECT_EQ(slurp(dir.file("n.csv")).rfind("\xEF\xBB\xBFoperator_id,grade,direction,", 0), 0u);
+  EXPECT_EQ(with({"--output-encoding", "latin1"}).status, er::cli::usage);
 }
 
 }  // namespace

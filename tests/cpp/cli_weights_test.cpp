@@ -110,6 +110,7 @@ TEST(CliWeights, AhpJsonAndCsvAreTheLibrarysResult) {
   const result c = run({"weights", "ahp", f, "--format", "csv", "-o", out, "--ri", "0,0,0.5,0.9,1.1,1.2,1.3,1.4"});
   ASSERT_EQ(c.status, 0) << c.err;
   const std::string csv = slurp(out);
+  EXPECT_EQ(csv.rfind("\xEF\xBB\xBFid,weight,rank,", 0), 0u) << "a CSV file: BOM by default, as every command writes it";
   EXPECT_THAT(csv, HasSubstr("id,weight,rank,method,lambda_max,ci,ri,ri_table,cr,consistent\n"));
   EXPECT_THAT(csv, HasSubstr("finance,"));
   EXPECT_THAT(csv, HasSubstr(",1.4,custom,"));

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 import embedrating as er
+from embedrating import _core
 from _helpers import SAMPLE_AS_OF, run_cli
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -249,6 +250,39 @@ def test_explanation_rules_cite_articles_in_chinese_with_basis(ratings: er.Ratin
     assert all(b for b in e.rules["basis"])
     en = ratings.explanation("WH-JA-0015")
     assert any("Art. 17" in s for s in en.rules["source"])
+
+
+def test_explanation_indicators_and_gates_show_source_and_basis(model: er.Model, ratings: er.Ratings) -> None:
+    nodes = model.indicators.set_index("id")
+    for lang in ("en", "zh"):
+        e = ratings.explanation("WH-JA-0015", lang=lang)
+        c = e.contributions.set_index("id")
+        assert list(e.contributions.columns[-2:]) == ["source", "basis"]
+        for node in ("safety", "fire_inspection", "food_safety", "satisfaction_index"):
+            source, basis = nodes.loc[node, "source"], nodes.loc[node, "basis"]
+            assert c.loc[node, "source"] == (_core.cite_articles_zh(source) if lang == "zh" else source)
+            assert c.loc[node, "basis"] == (_core.cite_articles_zh(basis) if lang == "zh" else basis)
+        assert (c["source"] != "").all() and (c["basis"] != "").all()
+        if lang == "zh":
+            assert c.loc["fire_inspection", "source"] == "第十一条、第十七条"
+        html = e._repr_html_()
+        assert c.loc["food_safety", "basis"] in html
+    # every gate of every operator names what sets it: the grade, prerequisite, rule or history settings
+    kinds = set()
+    for op in ratings.operator_ids[:120]:
+        g = ratings.explanation(op).gates
+        assert list(g.columns[-2:]) == ["source", "basis"]
+        assert (g["source"] != "").all() and (g["basis"] != "").all(), g[g["source"] == ""]
+        kinds.update(g["kind"])
+    assert {"total", "dimension_ratio", "prerequisite", "history"} <= kinds
+    total = next(
+        g for g in (ratings.explanation(op).gates for op in ratings.operator_ids) if (g["kind"] == "total").any()
+    )
+    row = total[total["kind"] == "total"].iloc[0]
+    import tomllib
+
+    entry = next(g for g in tomllib.loads(model.to_toml())["grades"] if g["grade"] == row["grade"])
+    assert (row["source"], row["basis"]) == (entry["source"], entry["basis"])  # the grade's, not an article's
 
 
 def test_every_item_of_the_shipped_model_has_source_and_basis(model: er.Model) -> None:
