@@ -85,6 +85,8 @@ std::string reject_report(const reject_log& r, const std::string& file) {
 void require_readable(const std::string& path, const char* what) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw failure{io, fmt::format("cannot read {} \"{}\": {}", what, path, std::strerror(errno))};
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw failure{io, fmt::format("cannot read {} \"{}\": it is a directory, not a file", what, path)};
 }
 
 std::string display_path(const std::string& p) { return p; }
@@ -438,12 +440,14 @@ void write_json(std::ostream& out, const loaded_inputs& in, const ratings& r) {
   out << doc.dump(2) << '\n';
 }
 
-/// Writes what `w` produces to `path` atomically, so a failed run leaves no half file.
+/// Writes what `w` produces to `path` atomically, so a failed run leaves no half file; a
+/// character device or FIFO (/dev/stdout, /dev/null) is written through, and a directory, socket
+/// or other special file is refused (exit 3) — never replaced by a regular file.
 template <class Writer>
 void write_file(const std::string& path, Writer&& w) {
   std::ostringstream text;
   w(text);
-  const std::string why = detail::write_file_atomically(path, text.str());
+  const std::string why = detail::write_output_file(path, text.str());
   if (!why.empty()) throw failure{io, fmt::format("cannot write \"{}\": {}", path, why)};
 }
 
@@ -452,6 +456,11 @@ void write_directory(std::ostream& out, const loaded_inputs& in, const ratings& 
   const model& m = *in.m;
   civil_date valid_to(add_months(r.as_of, valid_months).days() - 1);
   if (!m.info().effective_to.is_missing() && m.info().effective_to < valid_to) valid_to = m.info().effective_to;
+  if (valid_to < r.as_of)
+    throw failure{invalid_input,
+                  fmt::format("--directory: as of {} is after the effective period of model {} (ends {}): a directory entry "
+                              "would end before it starts; rate with a model in force on that date",
+                              to_string(r.as_of), m.info().id, to_string(m.info().effective_to))};
   out << "operator_id,name,district,mode,grade,valid_from,valid_to,model_id,model_version,model_fingerprint,input_hash\n";
   for (std::size_t i = 0; i < r.size(); ++i) {
     if (!graded(r, i) || r.final_grade[i] == grade::unrated) continue;
@@ -473,9 +482,11 @@ int cmd_rate(const rate_options& o, std::ostream& out, std::ostream& err) {
     else if (o.format == "json") write_json(s, in, r);
     else write_table(s, in, r, o.summary_only);
   };
+  std::ostringstream directory;  // checked before anything is written
+  if (!o.directory.empty()) write_directory(directory, in, r, o.valid_months);
   if (o.output.empty() || o.output == "-") emit(out);
   else write_file(o.output, emit);
-  if (!o.directory.empty()) write_file(o.directory, [&](std::ostream& s) { write_directory(s, in, r, o.valid_months); });
+  if (!o.directory.empty()) write_file(o.directory, [&](std::ostream& s) { s << directory.str(); });
   return ok;
 }
 
@@ -572,6 +583,9 @@ int cmd_validate(const input_options& o, std::ostream& out, std::ostream& err) {
     if (d && sink.empty()) {
       std::optional<civil_date> when = o.as_of.empty() ? (sample ? parse_date(sample_as_of) : std::nullopt) : parse_date(o.as_of);
       if (!o.as_of.empty() && !when) throw failure{usage, fmt::format("--as-of: \"{}\" is not a date YYYY-MM-DD", o.as_of)};
+      // without --as-of, everything that does not depend on the date is still checked: the
+      // rating runs at a stand-in date (the model's effective_from, else 2024-08-23)
+      if (!when) when = m->info().effective_from.is_missing() ? make_date(2024, 8, 23) : m->info().effective_from;
       if (when) {
         try {
           (void)rate(*m, *d, *when);
@@ -615,6 +629,11 @@ int cmd_reviews_summarize(const reviews_options& o, std::ostream& out, std::ostr
   if (!o.state_in.empty()) {
     require_readable(o.state_in, "review state file");
     agg = review_aggregator::load(o.state_in);
+    if (const std::string diff = review_settings_difference(agg->settings(), in.m->spec().reviews); !diff.empty())
+      throw failure{invalid_input,
+                    fmt::format("the review state {} was built with other review settings than model {} ({} in the state vs "
+                                "the model); rebuild it from the events with this model",
+                                o.state_in, in.model_label, diff)};
     if (agg->operator_ids() != in.d->operator_ids())
       throw failure{invalid_input, fmt::format("the review state {} was built for a different operator list ({} operators) than {} ({})",
                                                o.state_in, agg->operator_ids().size(), in.data_label, in.d->size())};
@@ -625,7 +644,13 @@ int cmd_reviews_summarize(const reviews_options& o, std::ostream& out, std::ostr
     require_readable(f, "review event file");
     agg->add_csv(f, o.in.encoding);
   }
-  if (!o.state_out.empty()) agg->save(o.state_out);
+  if (!o.state_out.empty()) {
+    try {
+      agg->save(o.state_out);
+    } catch (const archive_error& e) {
+      throw failure{exit_status::io, fmt::format("cannot save the review state: {}", e.what())};
+    }
+  }
   const review_summary sm = agg->summary(in.as_of);
   err << reject_report(sm.rejects, o.events.empty() ? o.state_in : join(o.events, ", "));
   const bool zh = in.zh;
@@ -754,7 +779,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   app.set_version_flag("--version", std::string("embedrating ") + EMBEDRATING_VERSION_STRING);
   app.require_subcommand(1, 1);
   app.footer(
-      "Exit status: 0 success; 1 a problem in the model or the data (validate found problems, unknown operator); "
+      "Exit status: 0 success; 1 a problem in the model or the data (validate found problems, unknown operator, "
+      "a review state that does not fit the model); "
       "2 bad command line; 3 a file cannot be read or written; 70 internal error.\n"
       "Run `embedrating COMMAND --help` for a command's options. Data directory: " + data_directory());
 

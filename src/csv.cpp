@@ -12,10 +12,12 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "embedrating/errors.hpp"
+#include "text_checks.hpp"
 
 namespace embedrating::detail {
 namespace {
@@ -277,6 +279,7 @@ class parser {
     std::vector<std::string> fields;
     for (;;) {
       std::string field;
+      const std::size_t field_start = pos_;
       if (pos_ < n && text_[pos_] == '"') {
         read_quoted(field);
         if (pos_ < n && text_[pos_] != ',' && text_[pos_] != '\r' && text_[pos_] != '\n') {
@@ -287,10 +290,19 @@ class parser {
       } else {
         std::size_t end = text_.find_first_of(",\r\n", pos_);
         if (end == std::string_view::npos) end = n;
+        if (end - pos_ > max_csv_field_bytes) end = pos_ + max_csv_field_bytes + 1;  // reported below
         field.assign(text_.data() + pos_, end - pos_);
         pos_ = end;
       }
+      if (field.size() > max_csv_field_bytes)
+        fail(line_, column_at(text_, line_start_, field_start),
+             "a field of more than " + std::to_string(max_csv_field_bytes) + " bytes (" + quote_cell(field, 20) +
+                 "): not a table cell; is this the right file?");
       fields.push_back(std::move(field));
+      if (fields.size() > max_csv_columns)
+        fail(line_, 0, "more than " + std::to_string(max_csv_columns) + " fields in one record");
+      if (++cells_ > max_csv_cells)
+        fail(line_, 0, "more than " + std::to_string(max_csv_cells) + " cells in the file; split it into smaller files");
       if (pos_ < n && text_[pos_] == ',') {
         ++pos_;
         continue;  // a trailing comma at the end of the text still yields an empty last field
@@ -313,6 +325,10 @@ class parser {
       }
       field.append(text_.data() + pos_, stop - pos_);
       pos_ = stop;
+      if (field.size() > max_csv_field_bytes)
+        fail(open_line, open_column,
+             "a quoted field of more than " + std::to_string(max_csv_field_bytes) + " bytes (" + quote_cell(field, 20) +
+                 "): not a table cell; is a closing quote missing?");
       const char c = text_[pos_];
       if (c == '"') {
         if (pos_ + 1 < n && text_[pos_ + 1] == '"') {
@@ -335,6 +351,7 @@ class parser {
   std::size_t pos_ = 0;
   std::size_t line_ = 1;
   std::size_t line_start_ = 0;
+  std::size_t cells_ = 0;
 };
 
 bool is_blank(std::string_view s) {
@@ -378,6 +395,19 @@ std::string decode_text(std::string_view bytes, const std::string& source_name,
 csv_table parse_csv(std::string_view bytes, const std::string& source_name,
                     const std::string& encoding) {
   const std::string text = decode_text(bytes, source_name, encoding);
+  if (const std::size_t bad = find_forbidden_character(text); bad != not_found) {
+    const auto [line, column] = position_after(std::string_view(text).substr(0, bad));
+    error_location where;
+    where.file = source_name;
+    where.line = line;
+    where.column = column;
+    const bool bom = text.compare(bad, 3, "\xEF\xBB\xBF") == 0;
+    throw data_error(where, "forbidden character " + escape_character(text, bad) +
+                                (bom ? " (a byte-order mark in the middle of the text: two files pasted together?)"
+                                 : text[bad] == '\0'
+                                     ? " (NUL: text cells cannot hold NUL bytes; is this a binary or UTF-16 file?)"
+                                     : " (a control character: text cells cannot hold control characters)"));
+  }
 
   std::vector<std::vector<std::string>> records;
   std::vector<std::uint32_t> lines;
@@ -397,18 +427,18 @@ csv_table parse_csv(std::string_view bytes, const std::string& source_name,
   where.file = source_name;
   where.line = table.header_line;
   const std::size_t width = table.header.size();
+  std::unordered_map<std::string_view, std::size_t> seen;  // linear in the header's width
+  seen.reserve(width);
   for (std::size_t i = 0; i < width; ++i) {
     const std::string& name = table.header[i];
     if (is_blank(name)) {
       throw data_error(where, "empty column name in the header (column " +
                                   std::to_string(i + 1) + ")");
     }
-    for (std::size_t j = 0; j < i; ++j) {
-      if (table.header[j] == name) {
-        throw data_error(where, "duplicate column name '" + name + "' in the header (columns " +
-                                    std::to_string(j + 1) + " and " + std::to_string(i + 1) +
-                                    ")");
-      }
+    const auto [it, fresh] = seen.emplace(name, i);
+    if (!fresh) {
+      throw data_error(where, "duplicate column name " + quote_cell(name) + " in the header (columns " +
+                                  std::to_string(it->second + 1) + " and " + std::to_string(i + 1) + ")");
     }
   }
 
@@ -444,6 +474,12 @@ csv_table read_csv_file(const std::string& path, const std::string& encoding) {
   for (;;) {
     in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     const auto got = static_cast<std::size_t>(in.gcount());
+    // A NUL byte is never text: stop there, and parse_csv reports it with its line and column
+    // (so /dev/zero or a binary file is refused after one chunk, not after 1 GiB).
+    if (const void* nul = std::memchr(chunk.data(), 0, got)) {
+      bytes.append(chunk.data(), static_cast<std::size_t>(static_cast<const char*>(nul) - chunk.data()) + 1);
+      break;
+    }
     bytes.append(chunk.data(), got);
     check_size(bytes.size(), path);
     if (!in) break;

@@ -12,6 +12,7 @@
 #include "embedrating/detail/compiled_model.hpp"
 #include "embedrating/errors.hpp"
 #include "embedrating/io.hpp"
+#include "text_checks.hpp"
 
 namespace embedrating {
 
@@ -63,22 +64,29 @@ class reporter {
   problem_sink* sink_;
 };
 
-/// A number cell: empty is missing (NaN); a bad one is reported and read as missing.
+/// A number cell: empty is missing (NaN); a bad one (not a strict decimal number, or outside
+/// `range`) is reported and read as missing.
 double number_cell(const reporter& fail, std::size_t i, std::size_t c, const std::string& op, const std::string& cell,
-                   bool& missing) {
+                   bool& missing, const detail::number_range& range = detail::any_number) {
   missing = cell.empty();
   if (missing) return std::nan("");
-  const char* b = cell.c_str();
-  char* e = nullptr;
-  errno = 0;
-  const double v = std::strtod(b, &e);
-  if (e == b || *e != '\0' || errno == ERANGE || !std::isfinite(v)) {
-    fail(i, c, op, "\"" + cell + "\" is not a finite number");
+  std::string why;
+  const auto v = detail::parse_decimal(cell, range, why);
+  if (!v) {
+    fail(i, c, op, detail::quote_cell(cell) + " is " + why);
     missing = true;
     return std::nan("");
   }
-  return v;
+  return *v;
 }
+
+/// Dates in data files: 1900-01-01 .. 2199-12-31 (docs/errors.md), so month arithmetic and the
+/// lapse dates derived from them stay in four-digit years.
+constexpr civil_date first_input_date = make_date(1900, 1, 1);
+constexpr civil_date last_input_date = make_date(2199, 12, 31);
+
+/// At most this many unknown columns are reported one by one; the rest in one line.
+constexpr std::size_t unknown_columns_listed = 20;
 
 /// A measure's column (number within range, or a category level); bad cells are reported and read as missing.
 void read_measure(const reporter& fail, const detail::csv_table& t, std::size_t c, const measure& me,
@@ -106,7 +114,7 @@ void read_measure(const reporter& fail, const detail::csv_table& t, std::size_t 
       if (!v.empty() && std::find(me.levels.begin(), me.levels.end(), v) == me.levels.end()) {
         std::string allowed;
         for (const auto& l : me.levels) allowed += (allowed.empty() ? "" : ", ") + l;
-        fail(i, c, row_owner[i], "\"" + v + "\" is not a level of " + me.id + " (allowed: " + allowed + ")");
+        fail(i, c, row_owner[i], detail::quote_cell(v) + " is not a level of " + me.id + " (allowed: " + allowed + ")");
         continue;
       }
       (*categories)[i] = std::move(v);
@@ -131,7 +139,7 @@ std::vector<std::string> id_column(const reporter& fail, const detail::csv_table
     const auto [it, fresh] = seen.emplace(ids[i], i);
     if (!fresh) {
       fail(i, col, operator_column ? ids[i] : std::string(),
-           std::string("duplicate ") + what + " \"" + ids[i] + "\" (first at line " + std::to_string(t.row_lines[it->second]) + ")");
+           std::string("duplicate ") + what + " " + detail::quote_cell(ids[i]) + " (first at line " + std::to_string(t.row_lines[it->second]) + ")");
       ids[i] += "@line" + std::to_string(t.row_lines[i]);
     }
   }
@@ -195,12 +203,17 @@ dataset read_operators_csv(const std::string& path, const model& m, const std::s
     if (x.empty()) return civil_date::missing();
     const auto v = parse_date(x);
     if (!v) {
-      fail(i, c, ids[i], "\"" + x + "\" is not a date YYYY-MM-DD");
+      fail(i, c, ids[i], detail::quote_cell(x) + " is not a date YYYY-MM-DD");
+      return civil_date::missing();
+    }
+    if (*v < first_input_date || *v > last_input_date) {
+      fail(i, c, ids[i], detail::quote_cell(x) + " is outside the dates a data file may hold (1900-01-01 .. 2199-12-31)");
       return civil_date::missing();
     }
     return *v;
   };
 
+  std::size_t unknown_columns = 0;
   for (std::size_t c = 0; c < t.header.size(); ++c) {
     const std::string& name = t.header[c];
     if (c == id_col) continue;
@@ -209,7 +222,7 @@ dataset read_operators_csv(const std::string& path, const model& m, const std::s
       std::vector<operator_status> st(n, operator_status::active);
       for (std::size_t i = 0; i < n; ++i) {
         const auto v = parse_status(cell(i));
-        if (!v) fail(i, c, ids[i], "unknown status \"" + cell(i) + "\" (active, suspending, suspended, terminated)");
+        if (!v) fail(i, c, ids[i], "unknown status " + detail::quote_cell(cell(i)) + " (active, suspending, suspended, terminated)");
         else st[i] = *v;
       }
       d.set_status(std::move(st));
@@ -222,9 +235,9 @@ dataset read_operators_csv(const std::string& path, const model& m, const std::s
             cur = trim(cur);
             if (!cur.empty()) {
               if (std::find(sc[i].begin(), sc[i].end(), cur) != sc[i].end())
-                fail(i, c, ids[i], "scenario \"" + cur + "\" listed twice");
+                fail(i, c, ids[i], "scenario " + detail::quote_cell(cur) + " listed twice");
               else if (cat.find_scenario(cur) == nullptr)
-                fail(i, c, ids[i], "unknown scenario \"" + cur + "\" (not in the scenario catalogue, catalogue/scenarios.csv)");
+                fail(i, c, ids[i], "unknown scenario " + detail::quote_cell(cur) + " (not in the scenario catalogue, catalogue/scenarios.csv)");
               else
                 sc[i].push_back(cur);
             }
@@ -240,7 +253,7 @@ dataset read_operators_csv(const std::string& path, const model& m, const std::s
       for (std::size_t i = 0; i < n; ++i) {
         if (cell(i).empty()) continue;
         const auto g = parse_grade(cell(i));
-        if (!g) fail(i, c, ids[i], "\"" + cell(i) + "\" is not a grade (5A..1A, unrated, or empty)");
+        if (!g) fail(i, c, ids[i], detail::quote_cell(cell(i)) + " is not a grade (5A..1A, unrated, or empty)");
         else prev[i] = *g;
       }
     } else if (name == "previous_rated_on" || name == "last_downgrade_on") {
@@ -258,9 +271,8 @@ dataset read_operators_csv(const std::string& path, const model& m, const std::s
       std::vector<double> v(n, 0.0);
       for (std::size_t i = 0; i < n; ++i) {
         bool missing = false;
-        const double x = number_cell(fail, i, c, ids[i], cell(i), missing);
+        const double x = number_cell(fail, i, c, ids[i], cell(i), missing, detail::review_count_range);
         if (missing && cell(i).empty()) fail(i, c, ids[i], "a review count cannot be empty (write 0)");
-        else if (!missing && (x < 0 || x != std::floor(x))) fail(i, c, ids[i], "a review count must be a whole number >= 0");
         else if (!missing) v[i] = x;
       }
       d.set_review_column(name, std::move(v));
@@ -270,7 +282,7 @@ dataset read_operators_csv(const std::string& path, const model& m, const std::s
         const std::string x = cell(i);
         if (x == "1" || x == "true" || x == "TRUE" || x == "是") v[i] = 1;
         else if (!(x == "0" || x == "false" || x == "FALSE" || x == "否" || x.empty()))
-          fail(i, c, ids[i], "a flag is 0 or 1 (true/false), got \"" + x + "\"");
+          fail(i, c, ids[i], "a flag is 0 or 1 (true/false), got " + detail::quote_cell(x));
       }
       d.set_flag(name, std::move(v));
     } else if (dates.count(name) || (name.size() > 3 && name.compare(name.size() - 3, 3, "_on") == 0)) {
@@ -284,15 +296,19 @@ dataset read_operators_csv(const std::string& path, const model& m, const std::s
         if (name == "mode" && !v[i].empty() && cat.find_mode(v[i]) == nullptr) {
           std::string allowed;
           for (const auto& md : cat.modes()) allowed += (allowed.empty() ? "" : ", ") + md.code;
-          fail(i, c, ids[i], "unknown operating mode \"" + v[i] + "\" (allowed: " + allowed + ")");
+          fail(i, c, ids[i], "unknown operating mode " + detail::quote_cell(v[i]) + " (allowed: " + allowed + ")");
         }
       }
       d.set_attribute(name, std::move(v));
-    } else {
+    } else if (++unknown_columns <= unknown_columns_listed) {
       fail(header_row, c, "",
-           "unknown column \"" + name + "\" (not a measure, flag, date, review column or attribute of model " + s.info.id + ")");
+           "unknown column " + detail::quote_cell(name) + " (not a measure, flag, date, review column or attribute of model " + s.info.id + ")");
     }
   }
+  if (unknown_columns > unknown_columns_listed)
+    fail(header_row, header_row, "",
+         std::to_string(unknown_columns - unknown_columns_listed) + " more unknown columns (" +
+             std::to_string(unknown_columns) + " in all; the first " + std::to_string(unknown_columns_listed) + " are listed)");
   if (has_history) d.set_history(prev, std::move(prev_on), std::move(down_on));
   return d;
 }
@@ -315,11 +331,11 @@ facility_table read_facilities_csv(const std::string& path, const model& m, cons
   for (std::size_t i = 0; i < n; ++i) {
     owners[i] = trim(t.rows[i][op_col]);
     if (owners[i].empty()) {
-      fail(i, op_col, "", "facility \"" + fids[i] + "\": empty operator id");
+      fail(i, op_col, "", "facility " + detail::quote_cell(fids[i]) + ": empty operator id");
       keep[i] = 0;
     } else if (operators.find(owners[i]) < 0) {
       fail(i, op_col, owners[i],
-           "facility \"" + fids[i] + "\" belongs to an operator that is not in " +
+           "facility " + detail::quote_cell(fids[i]) + " belongs to an operator that is not in " +
                (operators.source_name().empty() ? std::string("the operator table") : operators.source_name()));
       keep[i] = 0;
     }
@@ -334,6 +350,7 @@ facility_table read_facilities_csv(const std::string& path, const model& m, cons
   std::vector<double> volume;
   std::map<std::string, std::vector<double>> numbers;
   std::map<std::string, std::vector<std::string>> categories;
+  std::size_t unknown_columns = 0;
   for (std::size_t c = 0; c < t.header.size(); ++c) {
     const std::string& name = t.header[c];
     if (c == fid_col || c == op_col || text.count(name)) continue;
@@ -342,9 +359,8 @@ facility_table read_facilities_csv(const std::string& path, const model& m, cons
       for (std::size_t i = 0; i < n; ++i) {
         bool missing = false;
         const std::string x = trim(t.rows[i][c]);
-        const double v = number_cell(fail, i, c, owners[i], x, missing);
-        if (missing && x.empty()) fail(i, c, owners[i], "facility \"" + fids[i] + "\": volume cannot be empty (write 1 for equal weights)");
-        else if (!missing && v < 0) fail(i, c, owners[i], "facility \"" + fids[i] + "\": volume must be >= 0");
+        const double v = number_cell(fail, i, c, owners[i], x, missing, detail::volume_range);
+        if (missing && x.empty()) fail(i, c, owners[i], "facility " + detail::quote_cell(fids[i]) + ": volume cannot be empty (write 1 for equal weights)");
         else if (!missing) volume[i] = v;
       }
     } else if (measures.count(name)) {
@@ -358,12 +374,16 @@ facility_table read_facilities_csv(const std::string& path, const model& m, cons
       read_measure(fail, t, c, me, owners, &numbers[name], &categories[name]);
       if (me.kind == measure_kind::number) categories.erase(name);
       else numbers.erase(name);
-    } else {
+    } else if (++unknown_columns <= unknown_columns_listed) {
       fail(header_row, c, "",
-           "unknown column \"" + name + "\" (a facility table has facility_id, operator_id, volume, descriptive text "
+           "unknown column " + detail::quote_cell(name) + " (a facility table has facility_id, operator_id, volume, descriptive text "
            "name/name_zh/street/community/address, and measures of model " + s.info.id + ")");
     }
   }
+  if (unknown_columns > unknown_columns_listed)
+    fail(header_row, header_row, "",
+         std::to_string(unknown_columns - unknown_columns_listed) + " more unknown columns (" +
+             std::to_string(unknown_columns) + " in all; the first " + std::to_string(unknown_columns_listed) + " are listed)");
   for (std::size_t i = 0; i < n; ++i) {
     if (!keep[i]) continue;
     out.facility_ids.push_back(fids[i]);

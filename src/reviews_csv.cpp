@@ -9,6 +9,7 @@
 #include "embedrating/errors.hpp"
 #include "embedrating/reviews.hpp"
 #include "reviews_state.hpp"
+#include "text_checks.hpp"
 
 namespace embedrating {
 
@@ -102,8 +103,8 @@ void review_aggregator::add_csv(const std::string& path, const std::string& enco
       w.line = t.header_line;
       w.column = static_cast<std::uint32_t>(c + 1);
       w.field = t.header[c];
-      throw data_error(w, "unknown column \"" + t.header[c] +
-                              "\" (review events have review_id, revision, operator_id, reviewer_id, time, level, "
+      throw data_error(w, "unknown column " + detail::quote_cell(t.header[c]) +
+                              " (review events have review_id, revision, operator_id, reviewer_id, time, level, "
                               "scenario, status, rectified_at, followed_up_at, service_record_id)");
     }
   }
@@ -128,14 +129,14 @@ void review_aggregator::add_csv(const std::string& path, const std::string& enco
     e.service_record_id = cell(10);
     auto reject = [&](reject_kind k, const std::string& why) {
       ++s.events;
-      s.rejects.add(k, where + ": review " + (e.review_id.empty() ? std::string("(no id)") : e.review_id) + ": " + why);
+      s.rejects.add(k, where + ": review " + (e.review_id.empty() ? std::string("(no id)") : detail::abbreviate(e.review_id)) + ": " + why);
     };
     const std::string rev = cell(1);
     if (!rev.empty()) {
       char* end = nullptr;
       const unsigned long long v = std::strtoull(rev.c_str(), &end, 10);
       if (*end != '\0' || rev[0] == '-' || v > 65534ULL) {
-        reject(reject_kind::bad_revision, "revision \"" + rev + "\" is not a whole number 0..65534");
+        reject(reject_kind::bad_revision, "revision " + detail::quote_cell(rev) + " is not a whole number 0..65534");
         continue;
       }
       e.revision = static_cast<std::uint32_t>(v);
@@ -146,19 +147,19 @@ void review_aggregator::add_csv(const std::string& path, const std::string& enco
     }
     const auto tm = parse_review_time(cell(4));
     if (!tm) {
-      reject(reject_kind::bad_time, "time \"" + cell(4) + "\" is not an ISO 8601 time");
+      reject(reject_kind::bad_time, "time " + detail::quote_cell(cell(4)) + " is not an ISO 8601 time");
       continue;
     }
     e.time = *tm;
     const auto lv = parse_level(cell(5));
     if (!lv) {
-      reject(reject_kind::bad_level, "level \"" + cell(5) + "\" is not 1..5, good or bad");
+      reject(reject_kind::bad_level, "level " + detail::quote_cell(cell(5)) + " is not 1..5, good or bad");
       continue;
     }
     e.level = *lv;
     const auto st = parse_review_status(cell(7));
     if (!st) {
-      reject(reject_kind::bad_status, "status \"" + cell(7) + "\" is not valid, pending or void");
+      reject(reject_kind::bad_status, "status " + detail::quote_cell(cell(7)) + " is not valid, pending or void");
       continue;
     }
     e.status = *st;
@@ -168,7 +169,7 @@ void review_aggregator::add_csv(const std::string& path, const std::string& enco
       if (x.empty()) continue;
       const auto v = parse_review_time(x);
       if (!v) {
-        reject(reject_kind::bad_time, std::string(known[k]) + " \"" + x + "\" is not an ISO 8601 time");
+        reject(reject_kind::bad_time, std::string(known[k]) + " " + detail::quote_cell(x) + " is not an ISO 8601 time");
         ok = false;
         break;
       }
