@@ -125,7 +125,7 @@ std::string write_file_atomically(const std::string& path, std::string_view byte
   // Open and lock the temporary file; a file that was renamed into place while we waited for
   // the lock is not ours to reuse: open again.
   fd_guard fd;
-  for (int attempt = 0;; ++attempt) {
+  for (;;) {
     fd.reset(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644));
     if (fd.get() < 0) return "cannot create the temporary file " + tmp + ": " + errno_text();
     struct stat ts {};
@@ -137,7 +137,8 @@ std::string write_file_atomically(const std::string& path, std::string_view byte
     if (r != 0) return "cannot lock the temporary file " + tmp + ": " + errno_text();
     struct stat now {};
     if (::stat(tmp.c_str(), &now) == 0 && now.st_dev == ts.st_dev && now.st_ino == ts.st_ino) break;
-    if (attempt == 100) return "cannot take the temporary file " + tmp + ": other savers keep replacing it";
+    // another saver renamed it into place while we waited: every round some saver finishes, so
+    // trying again always ends
   }
   auto failed = [&](const std::string& what) {
     const std::string why = what + ": " + errno_text();

@@ -411,6 +411,14 @@ csv_table parse_csv(std::string_view bytes, const std::string& source_name,
 
   std::vector<std::vector<std::string>> records;
   std::vector<std::uint32_t> lines;
+  {
+    // one allocation of the record list (an upper bound: line breaks + 1), not doublings
+    const std::size_t breaks = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+    const std::size_t bound = std::min(breaks != 0 ? breaks + 1 : static_cast<std::size_t>(std::count(text.begin(), text.end(), '\r')) + 1,
+                                       max_csv_cells);
+    records.reserve(bound);
+    lines.reserve(bound);
+  }
   parser(text, source_name).run(records, lines);
 
   csv_table table;
@@ -442,17 +450,18 @@ csv_table parse_csv(std::string_view bytes, const std::string& source_name,
     }
   }
 
-  table.rows.reserve(records.size() - 1);
-  table.row_lines.reserve(records.size() - 1);
   for (std::size_t r = 1; r < records.size(); ++r) {
     if (records[r].size() != width) {
       where.line = lines[r];
       throw data_error(where, "expected " + std::to_string(width) + " fields, got " +
                                   std::to_string(records[r].size()));
     }
-    table.rows.push_back(std::move(records[r]));
-    table.row_lines.push_back(lines[r]);
   }
+  // the rows are the records after the header: moved, not copied into a second list
+  records.erase(records.begin());
+  lines.erase(lines.begin());
+  table.rows = std::move(records);
+  table.row_lines = std::move(lines);
   return table;
 }
 

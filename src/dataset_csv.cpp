@@ -45,7 +45,7 @@ class reporter {
     w.file = t_.source;
     w.line = row == header_row ? t_.header_line : t_.row_lines[row];
     w.column = col == header_row ? 0 : static_cast<std::uint32_t>(col + 1);
-    w.field = col < t_.header.size() ? t_.header[col] : std::string();
+    w.field = col < t_.header.size() ? detail::abbreviate(t_.header[col]) : std::string();
     w.operator_id = op;
     if (sink_ == nullptr) throw data_error(w, msg);
     sink_->emplace_back(w, msg);
@@ -67,13 +67,13 @@ class reporter {
 /// A number cell: empty is missing (NaN); a bad one (not a strict decimal number, or outside
 /// `range`) is reported and read as missing.
 double number_cell(const reporter& fail, std::size_t i, std::size_t c, const std::string& op, const std::string& cell,
-                   bool& missing, const detail::number_range& range = detail::any_number) {
+                   bool& missing, const detail::number_range& range = detail::any_number, const std::string& what = {}) {
   missing = cell.empty();
   if (missing) return std::nan("");
   std::string why;
   const auto v = detail::parse_decimal(cell, range, why);
   if (!v) {
-    fail(i, c, op, detail::quote_cell(cell) + " is " + why);
+    fail(i, c, op, what + detail::quote_cell(cell) + " is " + why);
     missing = true;
     return std::nan("");
   }
@@ -359,7 +359,8 @@ facility_table read_facilities_csv(const std::string& path, const model& m, cons
       for (std::size_t i = 0; i < n; ++i) {
         bool missing = false;
         const std::string x = trim(t.rows[i][c]);
-        const double v = number_cell(fail, i, c, owners[i], x, missing, detail::volume_range);
+        const double v = number_cell(fail, i, c, owners[i], x, missing, detail::volume_range,
+                                     "facility " + detail::quote_cell(fids[i]) + ": volume ");
         if (missing && x.empty()) fail(i, c, owners[i], "facility " + detail::quote_cell(fids[i]) + ": volume cannot be empty (write 1 for equal weights)");
         else if (!missing) volume[i] = v;
       }

@@ -102,7 +102,7 @@ void review_aggregator::add_csv(const std::string& path, const std::string& enco
       w.file = path;
       w.line = t.header_line;
       w.column = static_cast<std::uint32_t>(c + 1);
-      w.field = t.header[c];
+      w.field = detail::abbreviate(t.header[c]);
       throw data_error(w, "unknown column " + detail::quote_cell(t.header[c]) +
                               " (review events have review_id, revision, operator_id, reviewer_id, time, level, "
                               "scenario, status, rectified_at, followed_up_at, service_record_id)");

@@ -4,6 +4,7 @@ core takes. Dates cross into C++ as int32 days since 1970-01-01 (``MISSING_DATE`
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -136,13 +137,18 @@ def float_array(col: Any, name: str, ids: Sequence[str], source: str) -> np.ndar
         try:
             if isinstance(v, bool):
                 raise ValueError
+            if isinstance(v, str) and not _DECIMAL.match(v.strip()):
+                raise ValueError  # decimal only, as the C++ readers: no hex, inf, nan, "1_000"
             out[i] = float(v.strip() if isinstance(v, str) else v)
         except (TypeError, ValueError):
-            raise data_error(f'"{v}" is not a finite number', file=source, field=name, operator_id=ids[i]) from None
+            text = str(v)
+            shown = text if len(text) <= 60 else f"{text[:60]}… ({len(text)} characters)"
+            raise data_error(f'"{shown}" is not a finite decimal number', file=source, field=name, operator_id=ids[i]) from None
     return out
 
 
 _FLAG_TRUE = {"1", "true", "TRUE", "True", "是"}
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,4})?\Z")
 _FLAG_FALSE = {"0", "false", "FALSE", "False", "否", ""}
 
 

@@ -152,7 +152,7 @@ std::vector<bad_case> operator_cases(const temp_dir& dir) {
   // text cells: NUL, control characters, a BOM in the middle — a visible escape, line and column
   const std::string name_at = f + ":3:";  // row 2 is on line 3
   cases.push_back({"NUL in a name", t.with(2, "name_zh", std::string("x\0y", 3)).text(), {name_at, "forbidden character \\x00", "NUL"}});
-  cases.push_back({"NUL after a number", t.with(2, "fire_inspection_score", std::string("9\0" "9", 3)).text(), {f + ":3:12:", "\\x00"}});
+  cases.push_back({"NUL after a number", t.with(2, "fire_inspection_score", std::string("9\0" "9", 3)).text(), {f + ":3:120: ", "\\x00"}});
   cases.push_back({"ESC in a name", t.with(2, "name_zh", "\x1B[31mred").text(), {name_at, "forbidden character \\x1B", "control character"}});
   cases.push_back({"SOH in a name", t.with(2, "name_zh", "a\x01").text(), {name_at, "\\x01"}});
   cases.push_back({"DEL in a name", t.with(2, "name_zh", "a\x7F").text(), {name_at, "\\x7F"}});
@@ -183,10 +183,10 @@ std::vector<bad_case> operator_cases(const temp_dir& dir) {
                      for (int k = 0; k < 10001; ++k) h += ",c" + std::to_string(k);
                      return h;
                    }() + "\n", {f + ":1: ", "more than 10000 fields in one record"}});
-  cases.push_back({"a field of 2 MiB", t.with(2, "name_zh", std::string(2u << 20, 'x')).text(), {f + ":3:2: ", "a field of more than 1048576 bytes", "… (1048577 bytes)"}});
-  cases.push_back({"a quoted field of 2 MiB", t.with(2, "name_zh", "\"" + std::string(2u << 20, 'x') + "\"").text(), {f + ":3:2: ", "a quoted field of more than 1048576 bytes"}});
-  cases.push_back({"unterminated quote", t.with(2, "name_zh", "\"abc").text(), {f + ":3:2: ", "unterminated quoted field"}});
-  cases.push_back({"text after a closing quote", t.with(2, "name_zh", "\"abc\"x").text(), {f + ":3:7: ", "unexpected character after the closing quote"}});
+  cases.push_back({"a field of 2 MiB", t.with(2, "name_zh", std::string(2u << 20, 'x')).text(), {f + ":3:8: ", "a field of more than 1048576 bytes", "… (1048577 bytes)"}});
+  cases.push_back({"a quoted field of 2 MiB", t.with(2, "name_zh", "\"" + std::string(2u << 20, 'x') + "\"").text(), {f + ":3:8: ", "a quoted field of more than 1048576 bytes"}});
+  cases.push_back({"unterminated quote", t.with(2, "name_zh", "\"abc").text(), {f + ":3:8: ", "unterminated quoted field"}});
+  cases.push_back({"text after a closing quote", t.with(2, "name_zh", "\"abc\"x").text(), {f + ":3:13: ", "unexpected character after the closing quote"}});
   {
     table s = t;
     s.rows[3].pop_back();
@@ -195,7 +195,7 @@ std::vector<bad_case> operator_cases(const temp_dir& dir) {
   cases.push_back({"undecodable bytes", t.with(2, "name_zh", "\xFF\xFE\xFF").text(), {f + ":3:", "undecodable byte 0xFF (neither valid UTF-8 nor valid GB18030)"}});
   cases.push_back({"UTF-16 text", std::string("\xFF\xFEo\0p\0", 6), {f + ":1:", "undecodable byte"}});
   cases.push_back({"empty file", "", {f + ": ", "empty CSV: no header row"}});
-  cases.push_back({"header only", t.rows.empty() ? "" : table{{t.rows[0]}}.text(), {f + ": ", "the file has no operator rows"}});
+  cases.push_back({"header only", t.rows.empty() ? "" : table{{t.rows[0]}}.text(), {f + ":1: ", "the file has no operator rows"}});
   cases.push_back({"duplicate operator id", t.with(3, "operator_id", "WH-002").text(), {f + ":4:1: operator_id: operator WH-002: ", "duplicate operator id \"WH-002\" (first at line 3)"}});
   cases.push_back({"empty operator id", t.with(3, "operator_id", "").text(), {f + ":4:1: operator_id: ", "empty operator id"}});
   return cases;
@@ -252,7 +252,7 @@ TEST(BadInput, FacilityCsv) {
     return f + ":" + std::to_string(r + 1) + ":" + std::to_string(t.col(col) + 1) + ": " + col + ": ";
   };
   std::vector<bad_case> cases = {
-      {"volume -1", t.with(1, "volume", "-1").text(), {where(1, "volume"), "\"-1\" is outside the allowed range [0, 1000000000000]"}},
+      {"volume -1", t.with(1, "volume", "-1").text(), {where(1, "volume"), "facility \"" + t.rows[1][0] + "\": volume \"-1\" is outside the allowed range [0, 1000000000000]"}},
       {"volume abc", t.with(1, "volume", "abc").text(), {where(1, "volume"), "\"abc\" is not a decimal number"}},
       {"volume empty", t.with(1, "volume", "").text(), {where(1, "volume"), "volume cannot be empty"}},
       {"volume 1e13", t.with(2, "volume", "1e13").text(), {where(2, "volume"), "outside the allowed range"}},
@@ -419,10 +419,12 @@ T read_at(const std::string& payload, std::size_t at) {
 
 // Offsets in the payload of a state of one operator "A" (docs/review-archive.md): Boost's header
 // (signature length 0, signature 8, library version 30, sizes 32, endianness 36, class tracking
-// 40, class version 41), then the operator count 45, its id 53 (length) and 61, the settings 62.
+// 40, class version 41), then the operator count 45, its id 53 (length) and 61, the settings 62,
+// events seen 166, the reject log 174 (7 × count and example count), the record count 286, the
+// first day 294 and the day count 298 (docs/review-archive.md).
 constexpr std::size_t at_signature_length = 0, at_class_version = 41, at_ops = 45, at_level0 = 62, at_min_count = 102,
                       at_period = 134, at_period_days = 135, at_window = 139, at_half_life = 143, at_deadline = 151,
-                      at_dedup = 156, at_wilson = 157, at_records = 279, at_base_day = 287, at_days = 291;
+                      at_dedup = 156, at_wilson = 157, at_records = 286, at_base_day = 294, at_days = 298;
 
 TEST(BadInput, ReviewArchives) {
   review_settings count_mode;
@@ -546,11 +548,11 @@ TEST(BadInput, AhpMatrices) {
   const std::vector<ahp_case> cases = {
       {"empty", Eigen::MatrixXd(0, 0), "the matrix is empty"},
       {"not square", Eigen::MatrixXd::Ones(2, 3), "the matrix must be square, got 2 x 3"},
-      {"NaN", with(0, 1, std::nan("")), "judgement (1, 2) = nan must be a finite number > 0"},
+      {"NaN", with(0, 1, std::nan("")), "judgement (0, 1) = nan must be a finite number > 0"},
       {"infinite", with(0, 2, HUGE_VAL), "must be a finite number > 0"},
-      {"zero", with(1, 2, 0.0), "judgement (2, 3) = 0 must be a finite number > 0"},
+      {"zero", with(1, 2, 0.0), "judgement (1, 2) = 0 must be a finite number > 0"},
       {"negative", with(2, 0, -5.0), "must be a finite number > 0"},
-      {"diagonal 2", with(1, 1, 2.0), "diagonal judgement (2, 2) = 2 must be 1"},
+      {"diagonal 2", with(1, 1, 2.0), "diagonal judgement (1, 1) = 2 must be 1"},
       {"not reciprocal", with(0, 1, 4.0), "are not reciprocal"},
       {"subnormal", with(0, 1, 4.9e-324), "are not reciprocal"},
   };

@@ -348,9 +348,9 @@ TEST(CliValidate, EachBrokenCellIsReportedWithFileLineAndColumn) {
     const char* message;
   };
   const std::vector<bad> cases = {
-      {1, "fire_inspection_score", "abc", "operator WH-001: \"abc\" is not a finite number"},
+      {1, "fire_inspection_score", "abc", "operator WH-001: \"abc\" is not a decimal number"},
       {2, "fire_inspection_score", "150", "operator WH-002: value 150 is outside the allowed range [0, 100]"},
-      {2, "fire_inspection_score", "inf", "operator WH-002: \"inf\" is not a finite number"},
+      {2, "fire_inspection_score", "inf", "operator WH-002: \"inf\" is not a decimal number"},
       {3, "status", "closed", "operator WH-003: unknown status \"closed\""},
       {4, "scenarios", "elderly_care;karaoke", "operator WH-004: unknown scenario \"karaoke\""},
       {4, "scenarios", "meals;meals;elderly_care", "operator WH-004: scenario \"meals\" listed twice"},
@@ -358,7 +358,7 @@ TEST(CliValidate, EachBrokenCellIsReportedWithFileLineAndColumn) {
       {6, "operator_id", "WH-001", "operator WH-001: duplicate operator id \"WH-001\" (first at line 2)"},
       {6, "operator_id", "", "empty operator id"},
       {1, "food_grade", "E", "operator WH-001: \"E\" is not a level of food_grade (allowed: A, B, C)"},
-      {1, "stars_5", "-3", "operator WH-001: a review count must be a whole number >= 0"},
+      {1, "stars_5", "-3", "operator WH-001: \"-3\" is outside the allowed range [0, 1000000000]"},
       {1, "stars_5", "", "operator WH-001: a review count cannot be empty (write 0)"},
       {1, "credit_blacklist", "maybe", "operator WH-001: a flag is 0 or 1 (true/false), got \"maybe\""},
       {1, "opened_on", "2023-02-30", "operator WH-001: \"2023-02-30\" is not a date YYYY-MM-DD"},
@@ -477,7 +477,7 @@ TEST(CliValidate, FacilityProblems) {
   cli_result r = run_cli({"validate", "--operators", dir.file("ops.csv"), "--facilities", dir.file("fac.csv")});
   EXPECT_EQ(r.status, 1);
   EXPECT_THAT(r.err, HasSubstr("fac.csv:4:2: operator_id: operator WH-999: facility \"F3\" belongs to an operator that is not in"));
-  EXPECT_THAT(r.err, HasSubstr("fac.csv:5:3: volume: operator WH-002: facility \"F4\": volume must be >= 0"));
+  EXPECT_THAT(r.err, HasSubstr("fac.csv:5:3: volume: operator WH-002: facility \"F4\": volume \"-1\" is outside the allowed range [0, 1000000000000]"));
   EXPECT_THAT(r.err, HasSubstr("fac.csv:6:5: fire_inspection_score: operator WH-003: value 101 is outside the allowed range"));
   EXPECT_THAT(r.err, HasSubstr("fac.csv:7:1: facility_id: duplicate facility id \"F1\" (first at line 2)"));
   EXPECT_THAT(r.err, HasSubstr("4 problems found"));
