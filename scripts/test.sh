@@ -37,7 +37,7 @@ stage "build (ASan+UBSan)" cmake --build build-asan --parallel 2
 stage "C++ tests (ASan+UBSan)" ctest --test-dir build-asan --output-on-failure --parallel 2
 # ThreadSanitizer: the library and the concurrency tests only (tests/cpp/concurrency_test.cpp). setarch -R: GCC 12's
 # TSan cannot map its shadow memory under the high mmap randomisation of recent kernels.
-stage "configure (TSan)" cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEMBEDRATING_SANITIZE_THREAD=ON \
+stage "configure (TSan)" cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DEMBEDRATING_SANITIZE_THREAD=ON \
   -DEMBEDRATING_WERROR=ON -DEMBEDRATING_BENCH=OFF -DEMBEDRATING_CLI=OFF -DEMBEDRATING_EXAMPLES=OFF -DEMBEDRATING_INSTALL=OFF
 stage "build (TSan, concurrency tests only)" cmake --build build-tsan --parallel 2 --target embedrating_concurrency_tests
 stage "concurrency tests (TSan)" setarch "$(uname -m)" -R ./build-tsan/tests/embedrating_concurrency_tests --gtest_brief=1

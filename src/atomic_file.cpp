@@ -160,8 +160,12 @@ std::string write_file_atomically(const std::string& path, std::string_view byte
 
 std::string write_output_file(const std::string& path, std::string_view bytes) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
-    fd_guard fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  const bool exists = ::stat(path.c_str(), &st) == 0;
+  // /dev/stdout, /dev/fd/N, /proc/self/fd/N name an open file of this process: write to it (at
+  // its end), never replace the file behind it; so are character devices and FIFOs
+  const bool descriptor = path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0;
+  if (exists && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || (descriptor && S_ISREG(st.st_mode)))) {
+    fd_guard fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
     if (fd.get() < 0) return "cannot open: " + errno_text();
     if (!write_all(fd.get(), bytes)) return "cannot write: " + errno_text();
     if (::close(fd.release()) != 0) return "cannot close: " + errno_text();

@@ -93,6 +93,23 @@ TEST(AtomicFile, OutputsWriteThroughAFifo) {
   EXPECT_TRUE(S_ISFIFO(st.st_mode));
 }
 
+TEST(AtomicFile, OutputsThroughDevStdoutRedirectedToAFileKeepTheFile) {
+  // `embedrating rate -o /dev/stdout > out.csv`: the file behind the descriptor is written, not
+  // replaced by a new one (which the shell's descriptor would no longer see)
+  const temp_dir d;
+  const std::string f = d.file("out.csv");
+  const int fd = ::open(f.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0);
+  struct stat before {};
+  ASSERT_EQ(::fstat(fd, &before), 0);
+  EXPECT_EQ(detail::write_output_file("/proc/self/fd/" + std::to_string(fd), "grades\n"), "");
+  struct stat after {};
+  ASSERT_EQ(::stat(f.c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  EXPECT_EQ(read_text(f), "grades\n");
+  ::close(fd);
+}
+
 TEST(AtomicFile, FollowsASymbolicLinkAndKeepsIt) {
   const temp_dir d;
   const std::string target = d.file("real.eragg"), link = d.file("current.eragg");

@@ -126,6 +126,10 @@ TEST(CliReliability, ValidateWithoutAsOfChecksWhatRateChecks) {
   cli_result r = run_cli({"validate", "--operators", dir.file("ops.csv")});
   EXPECT_EQ(r.status, cli::invalid_input) << r.out;
   EXPECT_THAT(r.err, HasSubstr("missing required columns for model wuhan-2024: scenarios"));
+  // a column only the model knows is not simply blamed on the data file: the message says the
+  // model reads it and that a misspelt name in the model is the other fix
+  EXPECT_THAT(r.err, HasSubstr("(read by the model"));
+  EXPECT_THAT(r.err, HasSubstr("add them to the data, or correct the model if a name is misspelt)"));
   r = run_cli({"rate", "--operators", dir.file("ops.csv"), "--as-of", "2025-12-31"});
   EXPECT_EQ(r.status, cli::invalid_input);
   EXPECT_THAT(r.err, HasSubstr("scenarios"));

@@ -20,9 +20,10 @@ namespace embedrating::detail {
 /// /x/y.tmp: No such file or directory".
 std::string write_file_atomically(const std::string& path, std::string_view bytes);
 
-/// For command-line outputs (`-o FILE`): a character device (/dev/stdout, /dev/null, a terminal)
-/// or a FIFO is written through, as a shell redirection would; anything else goes through
-/// write_file_atomically (so directories and sockets are refused). Returns "" or what failed.
+/// For command-line outputs (`-o FILE`): a character device (/dev/null, a terminal), a FIFO, or a
+/// file named through /dev/ or /proc/ (`/dev/stdout` redirected to a file) is written through,
+/// appending, as a shell redirection would; anything else goes through write_file_atomically (so
+/// directories and sockets are refused). Returns "" or what failed.
 std::string write_output_file(const std::string& path, std::string_view bytes);
 
 /// Reads a whole file of at most `max_bytes` into `out`: directories are refused ("is a
