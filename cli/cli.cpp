@@ -22,11 +22,19 @@
 
 #include <embedrating/catalogue.hpp>
 #include <embedrating/detail/atomic_file.hpp>
-#include <embedrating/detail/compiled_model.hpp>
 #include <embedrating/embedrating.hpp>
 #include <embedrating/reviews.hpp>
 #include <embedrating/version.hpp>
 
+#include "calibrate_cmd.hpp"
+#include "sensitivity_cmd.hpp"
+#include <embedrating/history.hpp>
+
+#include "encoding.hpp"
+#include "messages_zh.hpp"
+#include "output_html.hpp"
+#include "output_xlsx.hpp"
+#include "report_sheets.hpp"
 #include "text_table.hpp"
 #include "weights_cmd.hpp"
 
@@ -54,7 +62,25 @@ struct input_options {
   std::string encoding = "auto";
   std::string as_of;
   std::string lang = "en";
+  std::string calendar;          ///< working-day calendar CSV for review deadlines; empty: China's official one
+  bool weekends_only_calendar = false;  ///< the fallback: Monday–Friday working, no holidays (warned)
 };
+
+void require_readable(const std::string& path, const char* what);
+
+/// The calendar for bad-review deadlines the options ask for (nullopt: the shipped official one).
+std::optional<holiday_calendar> review_calendar(const input_options& o, std::ostream& err) {
+  if (!o.calendar.empty() && o.weekends_only_calendar)
+    throw failure{usage, "give either --calendar FILE or --weekends-only-calendar, not both"};
+  if (o.weekends_only_calendar) {
+    err << "warning: --weekends-only-calendar: bad-review deadlines are counted Monday to Friday with no public holidays "
+           "and no make-up workdays (调休) — not the official calendar; deadlines around holidays come out too early\n";
+    return holiday_calendar();
+  }
+  if (o.calendar.empty()) return std::nullopt;
+  require_readable(o.calendar, "calendar file");
+  return holiday_calendar::load(o.calendar, o.encoding);
+}
 
 struct loaded_inputs {
   std::optional<model> m;
@@ -66,7 +92,16 @@ struct loaded_inputs {
   bool sample = false;
   catalogue cat;
   bool zh = false;
-  std::optional<review_summary> reviews;  ///< when --reviews was given
+  std::optional<review_aggregator> reviews;  ///< the events of --reviews (rating applies their summary at as_of)
+  std::optional<holiday_calendar> calendar;   ///< --calendar / --weekends-only-calendar (none: the official one)
+
+  /// Rating options: the review summary is applied by the core.
+  embedrating::rate_options rating() const {
+    embedrating::rate_options o;
+    if (reviews) o.reviews = &*reviews;
+    if (calendar) o.calendar = &*calendar;
+    return o;
+  }
 };
 
 /// Rejected review events, for stderr: counts by kind and the examples.
@@ -131,7 +166,7 @@ input_paths resolve_paths(const input_options& o) {
 }
 
 /// Model and data as the options say, with the documented defaults.
-loaded_inputs load_inputs(const input_options& o, bool need_as_of) {
+loaded_inputs load_inputs(const input_options& o, bool need_as_of, std::ostream& err) {
   loaded_inputs in;
   in.zh = o.lang == "zh";
   in.sample = o.data.empty() && o.operators.empty();
@@ -150,11 +185,10 @@ loaded_inputs load_inputs(const input_options& o, bool need_as_of) {
   }
   in.data_label = in.sample ? (in.zh ? "随附样例数据（合成）" : "shipped sample (synthetic)") : display_path(ops);
   if (!o.reviews.empty()) {
-    // the review columns come from the events: aggregate, summarise at as_of, replace the columns
-    review_aggregator agg(*in.m, *in.d);
-    agg.add_csv(o.reviews, o.encoding);
-    in.reviews = agg.summary(in.as_of);
-    in.reviews->apply_to(*in.d);
+    // the review columns come from the events: rating replaces them by the summary at as_of
+    in.reviews.emplace(*in.m, *in.d);
+    in.reviews->add_csv(o.reviews, o.encoding);
+    in.calendar = review_calendar(o, err);
   }
   return in;
 }
@@ -302,6 +336,7 @@ struct rate_options {
   std::string directory;
   int valid_months = 12;
   bool summary_only = false;
+  std::string output_encoding = "auto";
 };
 
 std::string header_line(const loaded_inputs& in, const ratings& r) {
@@ -344,41 +379,19 @@ void write_table(std::ostream& out, const loaded_inputs& in, const ratings& r, b
 
 std::vector<std::string> dimension_ids(const model& m) {
   std::vector<std::string> ids;
-  const auto& cm = m.compiled();
-  for (std::int32_t node : cm.dimensions) ids.push_back(cm.spec.nodes[static_cast<std::size_t>(node)].id);
+  ids = m.dimension_ids();
   return ids;
 }
 
-void write_csv(std::ostream& out, const loaded_inputs& in, const ratings& r) {
-  const dataset& d = *in.d;
-  const model& m = *in.m;
-  const std::vector<std::string> dims = dimension_ids(m);
-  out << "operator_id,name,district,street,community,mode,status,total,grade_by_score,grade,terminate";
-  for (const auto& id : dims) out << ',' << id << "_points";
-  out << ",rules_fired,history_limit,previous_grade,as_of,model_id,model_version,model_fingerprint,input_hash\n";
-  for (std::size_t i = 0; i < r.size(); ++i) {
-    const bool g = graded(r, i);
-    out << csv_field(r.operator_ids[i]) << ',' << csv_field(operator_name(d, i)) << ','
-        << csv_field(attribute_or(d, "district", i)) << ',' << csv_field(attribute_or(d, "street", i)) << ','
-        << csv_field(attribute_or(d, "community", i)) << ',' << csv_field(attribute_or(d, "mode", i)) << ','
-        << to_string(r.status[i]) << ',' << points(r.total_centi[i]) << ',' << (g ? to_string(r.grade_by_score[i]) : "")
-        << ',' << (g ? to_string(r.final_grade[i]) : "") << ',' << int(r.terminate[i]);
-    for (Eigen::Index k = 0; k < r.dimension_centi.cols(); ++k)
-      out << ',' << points(r.dimension_centi(static_cast<Eigen::Index>(i), k));
-    const std::int8_t prev = r.previous_grade[i];
-    out << ',' << csv_field(join(fired_ids(r, i), ";")) << ','
-        << (r.history_limit[i] < grade::a5 ? std::string(to_string(r.history_limit[i])) : std::string()) << ','
-        << (prev >= 0 ? std::string(to_string(grade_from_level(prev))) : std::string()) << ',' << to_string(r.as_of)
-        << ',' << csv_field(m.info().id) << ',' << csv_field(m.info().version) << ',' << m.fingerprint() << ','
-        << r.input_hash << '\n';
-  }
-}
+report_context context_of(const loaded_inputs& in, const ratings& r) { return report_context{*in.m, *in.d, in.cat, r, in.zh}; }
+
+void write_csv(std::ostream& out, const loaded_inputs& in, const ratings& r) { out << sheet_csv(ratings_sheet(context_of(in, r)), in.zh); }
 
 void write_json(std::ostream& out, const loaded_inputs& in, const ratings& r) {
   using json = nlohmann::ordered_json;
   const dataset& d = *in.d;
   const model& m = *in.m;
-  const auto& cm = m.compiled();
+  const model_spec& spec = m.spec();
   const std::vector<std::string> dims = dimension_ids(m);
   json doc;
   doc["embedrating_version"] = r.library_version;
@@ -408,14 +421,14 @@ void write_json(std::ostream& out, const loaded_inputs& in, const ratings& r) {
     o["dimensions"] = dj;
     json nj = json::object();
     r.node_points(i, earned, available);
-    for (std::size_t k = 0; k < cm.spec.nodes.size(); ++k)
-      nj[cm.spec.nodes[k].id] = {{"points", static_cast<double>(earned[k]) / 100.0},
+    for (std::size_t k = 0; k < spec.nodes.size(); ++k)
+      nj[spec.nodes[k].id] = {{"points", static_cast<double>(earned[k]) / 100.0},
                                  {"available", static_cast<double>(available[k]) / 100.0}};
     o["nodes"] = nj;
     json fired = json::array();
     for (std::uint32_t k = r.fired_offsets[i]; k < r.fired_offsets[i + 1]; ++k) {
       const auto& f = r.fired[k];
-      fired.push_back({{"rule", cm.spec.rules[f.rule].id},
+      fired.push_back({{"rule", spec.rules[f.rule].id},
                        {"lapses_on", f.lapses_on.is_missing() ? json(nullptr) : json(to_string(f.lapses_on))}});
     }
     o["rules_fired"] = fired;
@@ -423,8 +436,9 @@ void write_json(std::ostream& out, const loaded_inputs& in, const ratings& r) {
     json gates = json::array();
     if (g && !r.terminate[i])
       for (const gate& gt : r.gates(i)) {
-        json gj = {{"grade", std::string(to_string(gt.target))}, {"id", gt.id}, {"required", gt.required},
-                   {"actual", gt.actual}, {"shortfall", gt.shortfall}};
+        auto number = [](double v) { return std::isnan(v) ? json(nullptr) : json(v); };  // no value: null
+        json gj = {{"kind", to_string(gt.kind)}, {"grade", std::string(to_string(gt.target))}, {"id", gt.id},
+                   {"required", number(gt.required)}, {"actual", number(gt.actual)}, {"shortfall", number(gt.shortfall)}};
         gj["lapses_on"] = gt.lapses_on.is_missing() ? json(nullptr) : json(to_string(gt.lapses_on));
         gates.push_back(gj);
       }
@@ -440,53 +454,125 @@ void write_json(std::ostream& out, const loaded_inputs& in, const ratings& r) {
   out << doc.dump(2) << '\n';
 }
 
-/// Writes what `w` produces to `path` atomically, so a failed run leaves no half file; a
-/// character device or FIFO (/dev/stdout, /dev/null) is written through, and a directory, socket
-/// or other special file is refused (exit 3) — never replaced by a regular file.
-template <class Writer>
-void write_file(const std::string& path, Writer&& w) {
-  std::ostringstream text;
-  w(text);
-  const std::string why = detail::write_output_file(path, text.str());
+/// Writes `bytes` to `path` atomically, so a failed run leaves no half file; a character device
+/// or FIFO (/dev/stdout, /dev/null) is written through, and a directory, socket or other special
+/// file is refused (exit 3) — never replaced by a regular file.
+void write_bytes(const std::string& path, const std::string& bytes) {
+  const std::string why = detail::write_output_file(path, bytes);
   if (!why.empty()) throw failure{io, fmt::format("cannot write \"{}\": {}", path, why)};
 }
 
-/// The grade directory (等级评定目录, Art. 7): graded operators 1A–5A with their validity.
-void write_directory(std::ostream& out, const loaded_inputs& in, const ratings& r, int valid_months) {
-  const model& m = *in.m;
-  civil_date valid_to(add_months(r.as_of, valid_months).days() - 1);
-  if (!m.info().effective_to.is_missing() && m.info().effective_to < valid_to) valid_to = m.info().effective_to;
-  if (valid_to < r.as_of)
-    throw failure{invalid_input,
-                  fmt::format("--directory: as of {} is after the effective period of model {} (ends {}): a directory entry "
-                              "would end before it starts; rate with a model in force on that date",
-                              to_string(r.as_of), m.info().id, to_string(m.info().effective_to))};
-  out << "operator_id,name,district,mode,grade,valid_from,valid_to,model_id,model_version,model_fingerprint,input_hash\n";
-  for (std::size_t i = 0; i < r.size(); ++i) {
-    if (!graded(r, i) || r.final_grade[i] == grade::unrated) continue;
-    out << csv_field(r.operator_ids[i]) << ',' << csv_field(operator_name(*in.d, i)) << ','
-        << csv_field(attribute_or(*in.d, "district", i)) << ',' << csv_field(attribute_or(*in.d, "mode", i)) << ','
-        << to_string(r.final_grade[i]) << ',' << to_string(r.as_of) << ',' << to_string(valid_to) << ','
-        << csv_field(m.info().id) << ',' << csv_field(m.info().version) << ',' << m.fingerprint() << ',' << r.input_hash
-        << '\n';
+/// Text output in the --output-encoding: to `out` (standard output) or to the file `path`.
+void emit_text(const std::string& path, const std::string& utf8, const std::string& encoding, bool csv, std::ostream& out) {
+  const bool to_file = !path.empty() && path != "-";
+  std::string bytes;
+  try {
+    bytes = encode_output(utf8, resolve_output_encoding(encoding, csv && to_file));
+  } catch (const std::runtime_error& e) {
+    throw failure{io, e.what()};
   }
+  if (to_file) write_bytes(path, bytes);
+  else out << bytes;
+}
+
+/// An Excel workbook to `path` (never to a terminal: --output FILE.xlsx is required).
+void emit_xlsx(const std::string& path, const std::vector<const sheet*>& sheets, bool zh) {
+  if (path.empty() || path == "-") throw failure{usage, "--format xlsx writes a binary file: give --output FILE.xlsx"};
+  std::string bytes;
+  try {
+    bytes = xlsx_workbook(sheets, zh);
+  } catch (const std::runtime_error& e) {
+    throw failure{io, fmt::format("cannot write \"{}\": {}", path, e.what())};
+  }
+  write_bytes(path, bytes);
+}
+
+/// The format a file name asks for: .xlsx, .html/.htm, else csv.
+std::string format_of_path(const std::string& path) {
+  auto ends = [&](const char* ext) {
+    const std::string e(ext);
+    if (path.size() < e.size()) return false;
+    std::string tail = path.substr(path.size() - e.size());
+    for (auto& c : tail) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    return tail == e;
+  };
+  if (ends(".xlsx")) return "xlsx";
+  if (ends(".html") || ends(".htm")) return "html";
+  return "csv";
 }
 
 int cmd_rate(const rate_options& o, std::ostream& out, std::ostream& err) {
-  const loaded_inputs in = load_inputs(o.in, true);
-  if (in.reviews) err << reject_report(in.reviews->rejects, o.in.reviews);
-  const ratings r = rate(*in.m, *in.d, in.as_of);
+  if (o.format == "xlsx" && (o.output.empty() || o.output == "-"))
+    throw failure{usage, "--format xlsx writes a binary file: give --output FILE.xlsx"};
+  const loaded_inputs in = load_inputs(o.in, true, err);
+  if (in.reviews) err << reject_report(in.reviews->rejects(), o.in.reviews);
+  const ratings r = rate(*in.m, *in.d, in.as_of, in.rating());
   for (const auto& w : r.run_warnings) err << "warning: " << w << '\n';
-  auto emit = [&](std::ostream& s) {
-    if (o.format == "csv") write_csv(s, in, r);
-    else if (o.format == "json") write_json(s, in, r);
-    else write_table(s, in, r, o.summary_only);
-  };
-  std::ostringstream directory;  // checked before anything is written
-  if (!o.directory.empty()) write_directory(directory, in, r, o.valid_months);
-  if (o.output.empty() || o.output == "-") emit(out);
-  else write_file(o.output, emit);
-  if (!o.directory.empty()) write_file(o.directory, [&](std::ostream& s) { s << directory.str(); });
+  const report_context ctx = context_of(in, r);
+  if (!o.directory.empty() && directory_valid_to(*in.m, r.as_of, o.valid_months) < r.as_of)  // checked before anything is written
+    throw failure{invalid_input,
+                  fmt::format("--directory: as of {} is after the effective period of model {} (ends {}): a directory entry "
+                              "would end before it starts; rate with a model in force on that date",
+                              to_string(r.as_of), in.m->info().id, to_string(in.m->info().effective_to))};
+  if (o.format == "xlsx") {
+    // ratings, the directory and the distribution, one worksheet each
+    const sheet ratings_ws = ratings_sheet(ctx), directory_ws = directory_sheet(ctx, o.valid_months),
+                distribution_ws = distribution_sheet(ctx);
+    emit_xlsx(o.output, {&ratings_ws, &directory_ws, &distribution_ws}, in.zh);
+  } else if (o.format == "html") {
+    emit_text(o.output, directory_html(ctx, o.valid_months), "utf-8", false, out);  // the page declares UTF-8
+  } else {
+    std::ostringstream text;
+    if (o.format == "csv") write_csv(text, in, r);
+    else if (o.format == "json") write_json(text, in, r);
+    else write_table(text, in, r, o.summary_only);
+    emit_text(o.output, text.str(), o.output_encoding, o.format == "csv", out);
+  }
+  if (!o.directory.empty()) {
+    const std::string f = format_of_path(o.directory);
+    if (f == "xlsx") {
+      const sheet directory_ws = directory_sheet(ctx, o.valid_months), distribution_ws = distribution_sheet(ctx);
+      emit_xlsx(o.directory, {&directory_ws, &distribution_ws}, in.zh);
+    } else if (f == "html") {
+      emit_text(o.directory, directory_html(ctx, o.valid_months), "utf-8", false, out);  // the page declares UTF-8
+    } else {
+      emit_text(o.directory, sheet_csv(directory_sheet(ctx, o.valid_months), in.zh), o.output_encoding, true, out);
+    }
+  }
+  return ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// roll-forward
+
+struct roll_options {
+  std::string ratings_csv;
+  std::string history_csv;
+  std::string as_of;
+  std::string encoding = "auto";
+  std::string output;
+  std::string output_encoding = "auto";
+};
+
+int cmd_roll_forward(const roll_options& o, std::ostream& out, std::ostream& err) {
+  const auto when = parse_date(o.as_of);
+  if (!when) throw failure{usage, fmt::format("--as-of: \"{}\" is not a date YYYY-MM-DD", o.as_of)};
+  require_readable(o.ratings_csv, "ratings file");
+  if (!o.history_csv.empty()) require_readable(o.history_csv, "history file");
+  const cycle_results results = read_cycle_results_csv(o.ratings_csv, *when, o.encoding);
+  // without --history, the history columns the ratings CSV carries are the previous history
+  const history_table previous = read_history_csv(o.history_csv.empty() ? o.ratings_csv : o.history_csv, o.encoding);
+  const history_table next = roll_forward(previous, results);
+  std::size_t graded = 0, downgraded = 0;
+  for (std::size_t k = 0; k < next.operator_ids.size(); ++k) {
+    graded += next.previous_rated_on[k] == *when;
+    downgraded += next.last_downgrade_on[k] == *when;
+  }
+  err << fmt::format("roll-forward: {} operators ({} graded as of {}, {} downgraded); {}\n", next.operator_ids.size(), graded,
+                     to_string(*when), downgraded,
+                     o.history_csv.empty() ? "previous history from the ratings' own history columns"
+                                           : "history carried from " + o.history_csv);
+  emit_text(o.output, history_csv(next), o.output_encoding, true, out);
   return ok;
 }
 
@@ -507,8 +593,8 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 int cmd_explain(const input_options& o, const std::string& operator_id, std::ostream& out, std::ostream& err) {
-  const loaded_inputs in = load_inputs(o, true);
-  if (in.reviews) err << reject_report(in.reviews->rejects, o.reviews);
+  const loaded_inputs in = load_inputs(o, true, err);
+  if (in.reviews) err << reject_report(in.reviews->rejects(), o.reviews);
   if (in.d->find(operator_id) < 0) {
     // near misses: ids within two edits of what was typed
     std::vector<std::string> near;
@@ -518,7 +604,7 @@ int cmd_explain(const input_options& o, const std::string& operator_id, std::ost
                                              in.d->size(), near.empty() ? "" : "; did you mean " + join(near, ", ") + "?")};
   }
   // rate only this operator (with its facilities): the same result as in a full run
-  const ratings r = rate(*in.m, *in.d, in.as_of);
+  const ratings r = rate(*in.m, *in.d, in.as_of, in.rating());
   out << r.explain(operator_id, in.zh ? language::zh : language::en);
   return ok;
 }
@@ -527,13 +613,15 @@ int cmd_explain(const input_options& o, const std::string& operator_id, std::ost
 // validate
 
 int cmd_validate(const input_options& o, std::ostream& out, std::ostream& err) {
+  const bool zh = o.lang == "zh";
+  auto text_of = [zh](const error& e) { return zh ? problem_zh(e) : std::string(e.what()); };
   std::vector<std::string> problems;
   const input_paths paths = resolve_paths(o);
   std::optional<model> m;
   try {
     m = model::load(paths.model);
   } catch (const model_error& e) {
-    problems.push_back(e.what());
+    problems.push_back(text_of(e));
   }
   const bool sample = o.data.empty() && o.operators.empty();
   const std::string& ops = paths.operators;
@@ -561,7 +649,7 @@ int cmd_validate(const input_options& o, std::ostream& out, std::ostream& err) {
     std::stable_sort(sink.begin(), sink.end(), [](const data_error& a, const data_error& b) {
       return std::tie(a.where().file, a.where().line, a.where().column) < std::tie(b.where().file, b.where().line, b.where().column);
     });
-    for (const auto& p : sink) problems.push_back(p.what());
+    for (const auto& p : sink) problems.push_back(text_of(p));
     // review events: every rejected event is a problem (its example names file and line)
     if (d && !o.reviews.empty()) {
       try {
@@ -576,7 +664,7 @@ int cmd_validate(const input_options& o, std::ostream& out, std::ostream& err) {
                                            to_string(static_cast<reject_kind>(k))));
         }
       } catch (const error& e) {
-        problems.push_back(e.what());
+        problems.push_back(text_of(e));
       }
     }
     // the rating itself checks what needs the whole model (roll-ups, derived review measures)
@@ -590,15 +678,22 @@ int cmd_validate(const input_options& o, std::ostream& out, std::ostream& err) {
         try {
           (void)rate(*m, *d, *when);
         } catch (const error& e) {
-          problems.push_back(e.what());
+          problems.push_back(text_of(e));
         }
       }
     }
   }
   for (const auto& p : problems) err << p << '\n';
   if (!problems.empty()) {
-    err << fmt::format("{} problem{} found\n", problems.size(), problems.size() == 1 ? "" : "s");
+    err << (zh ? fmt::format("发现 {} 个问题\n", problems.size())
+               : fmt::format("{} problem{} found\n", problems.size(), problems.size() == 1 ? "" : "s"));
     return invalid_input;
+  }
+  if (zh) {
+    out << fmt::format("检查通过：模型 {} {}（指纹 {}），{} 家运营商{}{}\n", m->info().id, m->info().version,
+                       m->fingerprint().substr(0, 16), n_ops, fac.empty() ? "" : fmt::format("，{} 个设施", n_fac),
+                       o.reviews.empty() ? "" : fmt::format("，{} 条评价事件", n_events));
+    return ok;
   }
   out << fmt::format("ok: model {} {} (fingerprint {}), {} operators{}{}\n", m->info().id, m->info().version,
                      m->fingerprint().substr(0, 16), n_ops, fac.empty() ? "" : fmt::format(", {} facilities", n_fac),
@@ -615,6 +710,7 @@ struct reviews_options {
   std::string state_in, state_out;
   std::string format = "table";
   std::string output;
+  std::string output_encoding = "auto";
   bool strict = false;
 };
 
@@ -622,9 +718,11 @@ std::string number_or_dash(double v, const char* f) { return std::isnan(v) ? "-"
 
 int cmd_reviews_summarize(const reviews_options& o, std::ostream& out, std::ostream& err) {
   if (o.events.empty() && o.state_in.empty()) throw failure{usage, "reviews summarize: give --events FILE and/or --state FILE"};
+  if (o.format == "xlsx" && (o.output.empty() || o.output == "-"))
+    throw failure{usage, "--format xlsx writes a binary file: give --output FILE.xlsx"};
   input_options io = o.in;
   io.reviews.clear();
-  const loaded_inputs in = load_inputs(io, true);
+  const loaded_inputs in = load_inputs(io, true, err);
   std::optional<review_aggregator> agg;
   if (!o.state_in.empty()) {
     require_readable(o.state_in, "review state file");
@@ -651,7 +749,8 @@ int cmd_reviews_summarize(const reviews_options& o, std::ostream& out, std::ostr
       throw failure{exit_status::io, fmt::format("cannot save the review state: {}", e.what())};
     }
   }
-  const review_summary sm = agg->summary(in.as_of);
+  const std::optional<holiday_calendar> cal = review_calendar(o.in, err);
+  const review_summary sm = cal ? agg->summary(in.as_of, *cal) : agg->summary(in.as_of);
   err << reject_report(sm.rejects, o.events.empty() ? o.state_in : join(o.events, ", "));
   const bool zh = in.zh;
   auto emit = [&](std::ostream& s) {
@@ -692,20 +791,7 @@ int cmd_reviews_summarize(const reviews_options& o, std::ostream& out, std::ostr
       return;
     }
     if (o.format == "csv") {
-      s << "operator_id,stars_1,stars_2,stars_3,stars_4,stars_5,valid_n,effective_n,satisfaction_index,satisfaction_rate,"
-           "wilson_lower,jeffreys_lower,jeffreys_upper,bayes_rate,eb_rate,bad_open,bad_closed_in_time,bad_overdue,"
-           "bad_followed_up,low_volume,as_of\n";
-      for (std::size_t i = 0; i < sm.size(); ++i) {
-        const auto r = static_cast<Eigen::Index>(i);
-        auto num = [](double v) { return std::isnan(v) ? std::string() : fmt::format("{}", v); };
-        s << csv_field(sm.operator_ids[i]);
-        for (int l = 0; l < 5; ++l) s << ',' << sm.counts(r, l);
-        s << ',' << sm.valid_n(r) << ',' << num(sm.effective_n(r)) << ',' << num(sm.satisfaction_index(r)) << ','
-          << num(sm.satisfaction_rate(r)) << ',' << num(sm.wilson_lower(r)) << ',' << num(sm.jeffreys_lower(r)) << ','
-          << num(sm.jeffreys_upper(r)) << ',' << num(sm.bayes_rate(r)) << ',' << num(sm.eb_rate(r)) << ',' << sm.bad_open[i]
-          << ',' << sm.bad_closed_in_time[i] << ',' << sm.bad_overdue[i] << ',' << sm.bad_followed_up[i] << ','
-          << int(sm.low_volume[i]) << ',' << to_string(sm.as_of) << '\n';
-      }
+      s << sheet_csv(review_summary_sheet(sm, zh), zh);
       return;
     }
     s << (zh ? fmt::format("好差评汇总 · 评定日期 {} · 事件 {} 条，保留评价 {} 条，拒收 {} 条\n", to_string(sm.as_of), sm.events_seen,
@@ -746,8 +832,14 @@ int cmd_reviews_summarize(const reviews_options& o, std::ostream& out, std::ostr
                        : fmt::format("alpha {:.3f}, beta {:.3f}", sm.eb_alpha, sm.eb_beta))
       << (sm.eb_note.empty() ? "" : " (" + sm.eb_note + ")") << '\n';
   };
-  if (o.output.empty() || o.output == "-") emit(out);
-  else write_file(o.output, emit);
+  if (o.format == "xlsx") {
+    const sheet summary_ws = review_summary_sheet(sm, zh);
+    emit_xlsx(o.output, {&summary_ws}, zh);
+  } else {
+    std::ostringstream text;
+    emit(text);
+    emit_text(o.output, text.str(), o.output_encoding, o.format == "csv", out);
+  }
   return o.strict && sm.rejects.total() > 0 ? invalid_input : ok;
 }
 
@@ -762,13 +854,26 @@ void add_input_options(CLI::App& cmd, input_options& o, bool with_as_of) {
   cmd.add_option("--facilities", o.facilities, "Facility (site) CSV file (overrides <data>/facilities.csv)");
   cmd.add_option("--reviews", o.reviews,
                  "Resident review events CSV (review_id, revision, operator_id, reviewer_id, time, level, status, rectified_at, …; data/sample/README.md); their summary at --as-of replaces the operators' review columns");
-  cmd.add_option("--encoding", o.encoding, "CSV text encoding: auto (UTF-8 with or without BOM, else GB18030), utf-8, gb18030, gbk")
+  cmd.add_option("--encoding", o.encoding, "Input CSV text encoding (what is read; --output-encoding is what is written): auto (UTF-8 with or without BOM, else GB18030), utf-8, gb18030, gbk")
       ->check(CLI::IsMember({"auto", "utf-8", "utf8", "utf-8-sig", "gb18030", "gbk", "gb2312", "cp936"}, CLI::ignore_case));
   if (with_as_of)
     cmd.add_option("--as-of", o.as_of,
                    std::string("Evaluation date YYYY-MM-DD (required with your own data; the shipped sample defaults to ") +
                        sample_as_of + "; the clock is never read)");
   cmd.add_option("--lang", o.lang, "Language of labels and explanations: en or zh")->check(CLI::IsMember({"en", "zh"}));
+  cmd.add_option("--calendar", o.calendar,
+                 "Working-day calendar CSV for bad-review deadlines (date,kind = off|workday; docs/calendar-format.md), "
+                 "for years past the shipped 2024–2026 calendar");
+  cmd.add_flag("--weekends-only-calendar", o.weekends_only_calendar,
+               "Fallback when no official calendar covers a deadline: only Saturdays and Sundays are days off "
+               "(no public holidays, no make-up workdays); warned on stderr");
+}
+
+void add_output_encoding(CLI::App& cmd, std::string& encoding) {
+  cmd.add_option("--output-encoding", encoding,
+                 "Encoding of what is written: auto (default: UTF-8 with a byte-order mark for CSV files, so Excel on Chinese "
+                 "Windows opens them correctly; plain UTF-8 on standard output), utf-8, utf-8-sig, gb18030; the HTML page and xlsx are always UTF-8")
+      ->check(CLI::IsMember({"auto", "utf-8", "utf8", "utf-8-sig", "utf8-sig", "gb18030", "gbk", "cp936"}, CLI::ignore_case));
 }
 
 }  // namespace
@@ -785,13 +890,17 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "Run `embedrating COMMAND --help` for a command's options. Data directory: " + data_directory());
 
   rate_options ro;
-  CLI::App* rate_cmd = app.add_subcommand("rate", "Rate every operator: a table (or CSV/JSON) and the grade distribution");
+  CLI::App* rate_cmd = app.add_subcommand("rate", "Rate every operator: a table (or CSV, JSON, an Excel workbook, the HTML grade directory) and the grade distribution");
   add_input_options(*rate_cmd, ro.in, true);
-  rate_cmd->add_option("--format", ro.format, "Output format: table (default), csv or json")
-      ->check(CLI::IsMember({"table", "csv", "json"}));
+  rate_cmd->add_option("--format", ro.format,
+                       "Output format: table (default), csv, json, xlsx (an Excel workbook: ratings, directory, distribution; "
+                       "needs --output) or html (the published grade directory page, printable)")
+      ->check(CLI::IsMember({"table", "csv", "json", "xlsx", "html"}));
   rate_cmd->add_option("--output,-o", ro.output, "Write the result to FILE instead of standard output");
   rate_cmd->add_option("--directory", ro.directory,
-                       "Also write the grade directory (等级评定目录) CSV: operator, grade, valid from/to, model fingerprint");
+                       "Also write the grade directory (等级评定目录): operator, grade, valid from/to, model fingerprint, input hash; "
+                       "FILE.xlsx an Excel workbook, FILE.html the printable page, anything else CSV");
+  add_output_encoding(*rate_cmd, ro.output_encoding);
   rate_cmd->add_option("--valid-months", ro.valid_months, "Months a published grade stays valid (default 12; never past the model's effective_to)")
       ->check(CLI::Range(1, 60));
   rate_cmd->add_flag("--summary", ro.summary_only, "Table format: print only the header and the grade distribution");
@@ -816,12 +925,31 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   summarize_cmd->add_option("--events,-e", revo.events, "Review events CSV file(s) (columns as in data/sample/README.md, reviews.csv)");
   summarize_cmd->add_option("--state", revo.state_in, "Start from a saved review state (binary archive)");
   summarize_cmd->add_option("--save", revo.state_out, "Save the review state after adding the events (atomic write)");
-  summarize_cmd->add_option("--format", revo.format, "Output format: table (default), csv or json")
-      ->check(CLI::IsMember({"table", "csv", "json"}));
+  summarize_cmd->add_option("--format", revo.format, "Output format: table (default), csv, json or xlsx (needs --output)")
+      ->check(CLI::IsMember({"table", "csv", "json", "xlsx"}));
+  add_output_encoding(*summarize_cmd, revo.output_encoding);
   summarize_cmd->add_option("--output,-o", revo.output, "Write the result to FILE instead of standard output");
   summarize_cmd->add_flag("--strict", revo.strict, "Exit with status 1 when any event was rejected");
 
+  roll_options rfo;
+  CLI::App* roll_cmd = app.add_subcommand(
+      "roll-forward", "This cycle's ratings CSV → the history columns of the next cycle (previous_grade, previous_rated_on, last_downgrade_on)");
+  roll_cmd->add_option("ratings", rfo.ratings_csv, "Ratings CSV of this cycle (`embedrating rate --format csv`, English or Chinese headers)")
+      ->required();
+  roll_cmd->add_option("--as-of", rfo.as_of, "The evaluation date of these ratings, YYYY-MM-DD (checked against their as_of column)")->required();
+  roll_cmd->add_option("--history", rfo.history_csv,
+                       "History of the previous cycles (the last roll-forward output, or an operator CSV with history columns); "
+                       "default: the history columns the ratings CSV carries (previous_grade, previous_rated_on, last_downgrade_on)");
+  roll_cmd->add_option("--encoding", rfo.encoding, "Input CSV encoding: auto (UTF-8 with or without BOM, else GB18030), utf-8, gb18030")
+      ->check(CLI::IsMember({"auto", "utf-8", "utf8", "utf-8-sig", "gb18030", "gbk", "gb2312", "cp936"}, CLI::ignore_case));
+  roll_cmd->add_option("--output,-o", rfo.output, "Write the history CSV to FILE instead of standard output");
+  add_output_encoding(*roll_cmd, rfo.output_encoding);
+  roll_cmd->footer("Put the output's columns into the next cycle's operators.csv (replacing its history columns); "
+                   "the next `rate` then applies the history limits (at most one level up, no rise after a downgrade, first rating at most 3A).");
+
   const weights_command weights_cmd(app);  // embedrating weights ahp|entropy|critic|std-dev|cv (weights_cmd.cpp)
+  const calibrate_command calibrate_cmd(app);  // embedrating calibrate, embedrating model diff (calibrate_cmd.cpp)
+  const sensitivity_command sensitivity_cmd(app);  // embedrating sensitivity [oat|near-line], compare (sensitivity_cmd.cpp)
 
   try {
     app.parse(argc, argv);
@@ -835,7 +963,10 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (explain_cmd->parsed()) return cmd_explain(eo, operator_id, out, err);
     if (validate_cmd->parsed()) return cmd_validate(vo, out, err);
     if (summarize_cmd->parsed()) return cmd_reviews_summarize(revo, out, err);
+    if (roll_cmd->parsed()) return cmd_roll_forward(rfo, out, err);
     if (weights_cmd.parsed()) return weights_cmd.run(out, err);
+    if (calibrate_cmd.parsed()) return calibrate_cmd.run(out, err);
+    if (sensitivity_cmd.parsed()) return sensitivity_cmd.run(out, err);
     err << "embedrating: no command given (rate, explain, validate)\n";
     return usage;
   } catch (const failure& f) {

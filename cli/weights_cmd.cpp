@@ -225,7 +225,7 @@ int cmd_ahp(const ahp_opts& o, std::ostream& out, std::ostream&) {
   const pairwise_file pf = read_pairwise_csv(o.file);
   opt.ids = pf.ids;
   Eigen::Index bi = 0, bj = 0;
-  const std::string problem = ew::detail::pairwise_problem(pf.matrix, opt.tolerance, pf.ids, bi, bj);
+  const std::string problem = ew::pairwise_matrix_problem(pf.matrix, opt.tolerance, pf.ids, bi, bj);
   if (!problem.empty())
     data_failure(o.file, pf.row_lines[static_cast<std::size_t>(bi)], static_cast<std::uint32_t>(bj + 2), problem);
   const ew::ahp_result r = ew::ahp(pf.matrix, opt);

@@ -26,7 +26,7 @@ Files (data dictionary and review semantics: data/sample/README.md):
   benchmark.csv   agreed grades of an imaginary expert panel for 40 operators
 
 The evaluation date of the sample is as_of = 2025-12-31. To choose the panel's grades the
-generator rates the operators itself with a copy of the default model wuhan-2024 1.0.0 (the
+generator rates the operators itself with a copy of the default model wuhan-2024 1.1.0 (the
 `Mirror` section below); the C++ test tests/cpp/sample_test.cpp checks the coverage against the
 real library.
 
@@ -397,10 +397,13 @@ def aggregate_reviews(rows, as_of: dt.date, cal: WorkCalendar, operator_ids):
 
 
 # ---------------------------------------------------------------------------------------------
-# Mirror: a copy of the default model wuhan-2024 1.0.0 (data/models/wuhan-2024.toml) for this
+# Mirror: a copy of the default model wuhan-2024 1.1.0 (data/models/wuhan-2024.toml) for this
 # sample's columns, used only to pick the panel's grades and to print coverage. The C++ library
 # is the reference; tests/cpp/sample_test.cpp checks the coverage with it.
 # ---------------------------------------------------------------------------------------------
+ART3_SCENARIOS = frozenset(
+    ("elderly_care", "infant_care", "meals", "housekeeping", "health_services", "sports", "culture_leisure", "children_play")
+)
 ROLLUP = {  # measure: (rollup, benefit?)
     "fire_inspection_score": ("worst", True), "fire_open_hazards": ("sum", False),
     "fire_open_major_hazards": ("sum", False), "fire_rectified_on_time": ("worst", True),
@@ -539,7 +542,8 @@ def mirror_rate(op, sites, counts, as_of):
             score["food_safety"] = 0.0 if v is None else steps_benefit(v, [(90, 1.0), (75, 0.8), (60, 0.6)])
     v = num("medical_inspection_score"); score["medical_hygiene"] = 0.0 if v is None else linear(v, 60, 95)
     v = num("special_equipment_on_time"); score["special_equipment"] = 0.0 if v is None else linear(v, 0.8, 1.0)
-    score["scenario_mix"] = steps_benefit(len(sc), [(6, 1.0), (5, 0.9), (4, 0.8), (3, 0.6)])
+    # scenarios.art3: only the scenes of Art. 3 count (the model's [[scenario_sets]] art3)
+    score["scenario_mix"] = steps_benefit(sum(1 for c in sc if c in ART3_SCENARIOS), [(6, 1.0), (5, 0.9), (4, 0.8), (3, 0.6)])
     v = num("service_volume_ratio"); score["service_volume"] = 0.0 if v is None else linear(v, 0.6, 1.0)
     v = num("staff_qualified_share"); score["staff_qualification"] = 0.0 if v is None else linear(v, 0.7, 1.0)
     v = num("inclusive_price_compliance"); score["inclusive_price"] = 0.0 if v is None else linear(v, 0.8, 1.0)

@@ -1,5 +1,6 @@
 // Atomic writes, outputs and bounded reads (see detail/atomic_file.hpp).
 #include "embedrating/detail/atomic_file.hpp"
+#include "embedrating/io.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -14,6 +15,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <ostream>
+#include <streambuf>
 
 namespace embedrating::detail {
 
@@ -113,9 +116,40 @@ void remove_legacy_temporaries(const std::string& target) {
   ::closedir(d);
 }
 
-}  // namespace
 
-std::string write_file_atomically(const std::string& path, std::string_view bytes) {
+/// An output stream buffer over a file descriptor (1 MiB buffer); `failed()` after a write error.
+class fd_streambuf : public std::streambuf {
+ public:
+  explicit fd_streambuf(int fd) : fd_(fd), buf_(new char[size]) { setp(buf_.get(), buf_.get() + size); }
+  bool failed() const { return failed_; }
+  int sync() override { return flush_buffer() ? 0 : -1; }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (!flush_buffer()) return traits_type::eof();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+
+ private:
+  static constexpr std::size_t size = std::size_t{1} << 20;
+  bool flush_buffer() {
+    const std::size_t n = static_cast<std::size_t>(pptr() - pbase());
+    if (n != 0 && !failed_ && !write_all(fd_, std::string_view(pbase(), n))) failed_ = true;
+    setp(buf_.get(), buf_.get() + size);
+    return !failed_;
+  }
+  int fd_;
+  std::unique_ptr<char[]> buf_;
+  bool failed_ = false;
+};
+
+/// The atomic replacement of `path`; `body(fd)` writes the content and returns false (errno set) on failure.
+template <class Body>
+std::string replace_atomically(const std::string& path, Body&& body) {
   std::string target;
   struct stat st {};
   bool exists = false;
@@ -147,7 +181,12 @@ std::string write_file_atomically(const std::string& path, std::string_view byte
   };
   if (::ftruncate(fd.get(), 0) != 0) return failed("cannot truncate the temporary file " + tmp);
   if (exists) (void)::fchmod(fd.get(), st.st_mode & 07777);
-  if (!write_all(fd.get(), bytes)) return failed("cannot write " + tmp);
+  try {
+    if (!body(fd.get())) return failed("cannot write " + tmp);
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
   if (::fsync(fd.get()) != 0) return failed("cannot flush " + tmp);
   if (::rename(tmp.c_str(), target.c_str()) != 0) return failed("cannot rename the temporary file into place");
   // the rename itself is durable once the directory is flushed
@@ -156,6 +195,22 @@ std::string write_file_atomically(const std::string& path, std::string_view byte
   if (::close(fd.release()) != 0) return "cannot close " + target + ": " + errno_text();
   remove_legacy_temporaries(target);
   return {};
+}
+
+}  // namespace
+
+std::string write_file_atomically(const std::string& path, std::string_view bytes) {
+  return replace_atomically(path, [&](int fd) { return write_all(fd, bytes); });
+}
+
+std::string write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& produce) {
+  return replace_atomically(path, [&](int fd) {
+    fd_streambuf buf(fd);
+    std::ostream out(&buf);
+    produce(out);
+    out.flush();
+    return !buf.failed() && static_cast<bool>(out);
+  });
 }
 
 std::string write_output_file(const std::string& path, std::string_view bytes) {
@@ -204,3 +259,15 @@ std::string read_file_bounded(const std::string& path, std::size_t max_bytes, st
 }
 
 }  // namespace embedrating::detail
+
+namespace embedrating {
+
+std::string write_file_atomically(const std::string& path, std::string_view bytes) {
+  return detail::write_file_atomically(path, bytes);
+}
+
+std::string write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& produce) {
+  return detail::write_file_atomically(path, produce);
+}
+
+}  // namespace embedrating

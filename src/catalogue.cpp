@@ -153,6 +153,35 @@ class sheet {
   detail::csv_table table_;
 };
 
+std::vector<std::string> split_aliases(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : text + ";") {
+    if (c == ';' || c == '|') {
+      const std::string_view t = detail::trim(cur);
+      if (!t.empty()) out.emplace_back(t);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  return out;
+}
+
+template <class Entry>
+const Entry* lookup(const std::vector<Entry>& entries, std::string_view text) noexcept {
+  text = detail::trim(text);
+  if (text.empty()) return nullptr;
+  for (const Entry& e : entries)
+    if (e.code == text) return &e;
+  for (const Entry& e : entries) {
+    if (e.name_zh == text || e.name_en == text) return &e;
+    for (const auto& a : e.aliases)
+      if (a == text) return &e;
+  }
+  return nullptr;
+}
+
 template <class Entry>
 const Entry* find_by_code(const std::vector<Entry>& entries, std::string_view code) noexcept {
   for (const Entry& e : entries) {
@@ -188,11 +217,13 @@ catalogue catalogue::load(const std::string& directory) {
     const sheet s(dir, "scenarios.csv");
     const std::size_t code = s.require("code"), zh = s.require("name_zh"),
                       en = s.require("name_en"), category = s.require("category"),
-                      core = s.require("core"), article = s.require("article");
+                      core = s.require("core"), article = s.require("article"),
+                      scene = s.optional("art3_scene"), aliases = s.optional("aliases");
     for (std::size_t r = 0; r < s.size(); ++r) {
       out.scenarios_.push_back(scenario{s.at(r, code), s.at(r, zh), s.at(r, en),
                                         s.at(r, category), s.flag(r, core, "core"),
-                                        s.at(r, article)});
+                                        s.at(r, article), std::string(detail::trim(s.get(r, scene))),
+                                        split_aliases(s.get(r, aliases))});
     }
     validate(out.scenarios_, s.where("scenarios"));
   }
@@ -200,10 +231,10 @@ catalogue catalogue::load(const std::string& directory) {
     const sheet s(dir, "modes.csv");
     const std::size_t code = s.require("code"), zh = s.require("name_zh"),
                       en = s.require("name_en"), category = s.require("typical_category"),
-                      article = s.require("article");
+                      article = s.require("article"), aliases = s.optional("aliases");
     for (std::size_t r = 0; r < s.size(); ++r) {
       out.modes_.push_back(operating_mode{s.at(r, code), s.at(r, zh), s.at(r, en),
-                                          s.at(r, category), s.at(r, article)});
+                                          s.at(r, category), s.at(r, article), split_aliases(s.get(r, aliases))});
     }
     validate(out.modes_, s.where("modes"));
   }
@@ -211,10 +242,10 @@ catalogue catalogue::load(const std::string& directory) {
     const sheet s(dir, "statuses.csv");
     const std::size_t code = s.require("code"), zh = s.require("name_zh"),
                       en = s.require("name_en"), graded = s.require("graded"),
-                      article = s.optional("article");
+                      article = s.optional("article"), aliases = s.optional("aliases");
     for (std::size_t r = 0; r < s.size(); ++r) {
       out.statuses_.push_back(status_info{s.at(r, code), s.at(r, zh), s.at(r, en),
-                                          s.flag(r, graded, "graded"), s.get(r, article)});
+                                          s.flag(r, graded, "graded"), s.get(r, article), split_aliases(s.get(r, aliases))});
     }
     validate(out.statuses_, s.where("statuses"));
   }
@@ -242,6 +273,72 @@ const status_info* catalogue::find_status(std::string_view code) const noexcept 
 }
 const veto_flag* catalogue::find_veto_flag(std::string_view code) const noexcept {
   return find_by_code(veto_flags_, code);
+}
+
+const scenario* catalogue::lookup_scenario(std::string_view text) const noexcept { return lookup(scenarios_, text); }
+const operating_mode* catalogue::lookup_mode(std::string_view text) const noexcept { return lookup(modes_, text); }
+const status_info* catalogue::lookup_status(std::string_view text) const noexcept { return lookup(statuses_, text); }
+
+std::vector<std::string> catalogue::art3_scenarios() const {
+  std::vector<std::string> out;
+  for (const scenario& s : scenarios_)
+    if (!s.art3_scene.empty()) out.push_back(s.code);
+  return out;
+}
+
+namespace {
+/// 1..99 in Chinese numerals as used in article numbers: 二, 十, 十六, 二十, 二十三.
+std::string chinese_number(int n) {
+  static const char* digit[] = {"零", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
+  if (n < 1 || n > 99) return std::to_string(n);
+  if (n < 10) return digit[n];
+  std::string out = n / 10 == 1 ? "" : digit[n / 10];
+  out += "十";
+  if (n % 10) out += digit[n % 10];
+  return out;
+}
+}  // namespace
+
+std::string cite_articles_zh(std::string_view text) {
+  std::string out;
+  std::size_t i = 0;
+  auto number_at = [&](std::size_t& k) {
+    int n = 0, digits = 0;
+    while (k < text.size() && text[k] >= '0' && text[k] <= '9' && digits < 3) {
+      n = n * 10 + (text[k] - '0');
+      ++k;
+      ++digits;
+    }
+    return digits ? n : -1;
+  };
+  while (i < text.size()) {
+    if (text.compare(i, 5, "Art. ") == 0 || text.compare(i, 4, "Art.") == 0) {
+      std::size_t k = i + (text.compare(i, 5, "Art. ") == 0 ? 5 : 4);
+      const int art = number_at(k);
+      if (art > 0) {
+        out += "第" + chinese_number(art) + "条";
+        // an item: "(5)" right after the number
+        if (k < text.size() && text[k] == '(') {
+          std::size_t j = k + 1;
+          const int item = number_at(j);
+          if (item > 0 && j < text.size() && text[j] == ')') {
+            out += "第（" + chinese_number(item) + "）项";
+            k = j + 1;
+          }
+        }
+        i = k;
+        continue;
+      }
+    }
+    out += text[i];
+    ++i;
+  }
+  // a list of articles takes the Chinese enumeration comma: 第十六条、第十七条
+  for (const char* joint : {"条, 第", "项, 第"}) {
+    const std::string j(joint), k = std::string(j.substr(0, j.size() - 5)) + "、第";
+    for (std::size_t p = out.find(j); p != std::string::npos; p = out.find(j, p + k.size())) out.replace(p, j.size(), k);
+  }
+  return out;
 }
 
 std::vector<std::string> catalogue::core_scenarios() const {

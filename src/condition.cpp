@@ -52,7 +52,7 @@ std::string field_ref::text() const {
     case field_kind::total: return "total";
     case field_kind::flag: return "flag." + name;
     case field_kind::attr: return "attr." + name;
-    case field_kind::scenarios: return "scenarios";
+    case field_kind::scenarios: return name.empty() ? "scenarios" : "scenarios." + name;
     case field_kind::reviews: return "reviews." + name;
     case field_kind::history_grade: return "history.previous_grade";
     case field_kind::months_since: return "months_since." + name;
@@ -67,6 +67,10 @@ bool parse_field(const std::string& text, field_ref& out) {
   }
   if (text == "scenarios") {
     out = {field_kind::scenarios, {}};
+    return true;
+  }
+  if (text.rfind("scenarios.", 0) == 0 && text.size() > 10) {  // a named set: counts its codes only
+    out = {field_kind::scenarios, text.substr(10)};
     return true;
   }
   if (text == "history.previous_grade") {
@@ -230,6 +234,13 @@ void validate_condition(const condition_scope& scope, std::uint32_t line, const 
       break;
     case field_kind::scenarios:
       is_set = true;
+      if (!f.name.empty()) {  // scenarios.<set>: a count, compared with numbers only
+        bool declared = false;
+        for (const auto& set : scope.spec.scenario_sets) declared = declared || set.id == f.name;
+        if (!declared) fail(scope, line, field + ".field", "unknown scenario set \"" + f.name + "\" (declare it in [[scenario_sets]])");
+        if (c.op == compare_op::contains || c.op == compare_op::count_in)
+          fail(scope, line, field + ".op", std::string(to_string(c.op)) + " applies to scenarios, not to the count " + f.text());
+      }
       break;
     case field_kind::total:
     case field_kind::flag:

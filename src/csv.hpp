@@ -1,6 +1,7 @@
 #pragma once
 /// \file csv.hpp
-/// Private CSV reader (RFC 4180) used by the catalogue and dataset loaders. Not installed.
+/// Private whole-table CSV reader (RFC 4180) for small files: the catalogue and the calendar.
+/// Large tables are read as a stream (embedrating::open_csv, io.hpp). Not installed.
 ///
 /// - Fields separated by ',', records by CRLF, LF or a lone CR; quoted fields may contain
 ///   commas, line breaks (kept as they are) and doubled quotes. A quote inside an unquoted field
@@ -48,10 +49,6 @@ csv_table read_csv_file(const std::string& path, const std::string& encoding = "
 /// Parses bytes already in memory.
 csv_table parse_csv(std::string_view bytes, const std::string& source_name,
                     const std::string& encoding = "auto");
-
-/// Decodes bytes to UTF-8 as parse_csv does (BOM stripped); exposed for other text readers.
-std::string decode_text(std::string_view bytes, const std::string& source_name,
-                        const std::string& encoding = "auto");
 
 /// `s` without leading and trailing spaces and tabs (how every reader trims a cell).
 inline std::string_view trim(std::string_view s) noexcept {

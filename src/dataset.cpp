@@ -50,20 +50,33 @@ dataset::dataset(std::vector<std::string> operator_ids, std::string source_name)
   const std::vector<std::string>& ids = *ids_;
   if (ids.empty()) throw data_error(at(source_, "operator_id"), "the dataset has no operators");
   if (ids.size() >= 0x7FFFFFFFu) throw data_error(at(source_, "operator_id"), "too many operators for one dataset");
-  // open-addressing index of rows (row + 1; 0 = empty), at most half full: no allocation per id
+  // open-addressing index, at most half full, no allocation per id: each slot holds the upper 32
+  // bits of the id's hash (a tag) and row + 1 (0 = empty), so a probe compares ids only when tags match
   std::size_t cap = 16;
   while (cap < 2 * ids.size()) cap *= 2;
   index_.assign(cap, 0);
   const std::size_t mask = cap - 1;
+  // hashes computed a block ahead and their slots prefetched: the table is larger than the caches
+  constexpr std::size_t ahead = 16;
+  std::size_t hashes[ahead];
   for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i % ahead == 0)
+      for (std::size_t k = 0; k < ahead && i + k < ids.size(); ++k) {
+        hashes[k] = id_hash(ids[i + k]);
+        __builtin_prefetch(&index_[hashes[k] & mask], 1, 1);
+      }
     if (ids[i].empty())
       throw data_error(at(source_, "operator_id"), "empty operator id in row " + std::to_string(i + 1));
-    for (std::size_t k = id_hash(ids[i]) & mask;; k = (k + 1) & mask) {
-      if (index_[k] == 0) {
-        index_[k] = static_cast<std::uint32_t>(i + 1);
+    const std::size_t h = hashes[i % ahead];
+    const std::uint64_t tag = static_cast<std::uint64_t>(h >> 32) << 32;
+    for (std::size_t k = h & mask;; k = (k + 1) & mask) {
+      const std::uint64_t slot = index_[k];
+      if (slot == 0) {
+        index_[k] = tag | static_cast<std::uint64_t>(i + 1);
         break;
       }
-      const std::size_t j = index_[k] - 1;
+      if ((slot & ~std::uint64_t{0xFFFFFFFF}) != tag) continue;
+      const std::size_t j = static_cast<std::size_t>(slot & 0xFFFFFFFF) - 1;
       if (ids[j] == ids[i])
         throw data_error(at(source_, "operator_id", ids[i]),
                          "duplicate operator id (rows " + std::to_string(j + 1) + " and " + std::to_string(i + 1) + ")");
@@ -74,9 +87,14 @@ dataset::dataset(std::vector<std::string> operator_ids, std::string source_name)
 std::int64_t dataset::find(const std::string& operator_id) const {
   const std::vector<std::string>& ids = *ids_;
   const std::size_t mask = index_.size() - 1;
-  for (std::size_t k = id_hash(operator_id) & mask;; k = (k + 1) & mask) {
-    if (index_[k] == 0) return -1;
-    if (ids[index_[k] - 1] == operator_id) return static_cast<std::int64_t>(index_[k] - 1);
+  const std::size_t h = id_hash(operator_id);
+  const std::uint64_t tag = static_cast<std::uint64_t>(h >> 32) << 32;
+  for (std::size_t k = h & mask;; k = (k + 1) & mask) {
+    const std::uint64_t slot = index_[k];
+    if (slot == 0) return -1;
+    if ((slot & ~std::uint64_t{0xFFFFFFFF}) != tag) continue;
+    const std::size_t j = static_cast<std::size_t>(slot & 0xFFFFFFFF) - 1;
+    if (ids[j] == operator_id) return static_cast<std::int64_t>(j);
   }
 }
 
@@ -328,15 +346,32 @@ void dataset::set_facilities(facility_table f) {
   const auto where = [&](const std::string& field, const std::string& op = {}) { return at(source_, "facilities." + field, op); };
   if (f.operator_ids.size() != n) throw data_error(where("operator_id"), "has a different number of rows than facility_id");
   if (!f.volume.empty() && f.volume.size() != n) throw data_error(where("volume"), "has a different number of rows than facility_id");
-  std::unordered_map<std::string, std::size_t> seen, ops;
-  for (std::size_t i = 0; i < ids.size(); ++i) ops.emplace(ids[i], i);
+  std::vector<std::uint32_t> owner(n);
+  {
+    // duplicate facility ids: open addressing over rows + 1 (no allocation per id)
+    std::size_t cap = 16;
+    while (cap < n * 2) cap <<= 1;
+    std::vector<std::uint32_t> slots(cap, 0);
+    const std::hash<std::string_view> hash;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string& fid = f.facility_ids[i];
+      if (fid.empty()) throw data_error(where("facility_id"), "empty facility id in row " + std::to_string(i + 1));
+      for (std::size_t h = hash(fid) & (cap - 1);; h = (h + 1) & (cap - 1)) {
+        if (slots[h] == 0) {
+          slots[h] = static_cast<std::uint32_t>(i + 1);
+          break;
+        }
+        if (f.facility_ids[slots[h] - 1] == fid)
+          throw data_error(where("facility_id", f.operator_ids[i]), "duplicate facility id \"" + fid + "\"");
+      }
+    }
+  }
   for (std::size_t i = 0; i < n; ++i) {
-    if (f.facility_ids[i].empty()) throw data_error(where("facility_id"), "empty facility id in row " + std::to_string(i + 1));
-    if (!seen.emplace(f.facility_ids[i], i).second)
-      throw data_error(where("facility_id", f.operator_ids[i]), "duplicate facility id \"" + f.facility_ids[i] + "\"");
-    if (!ops.count(f.operator_ids[i]))
+    const std::int64_t row = find(f.operator_ids[i]);
+    if (row < 0)
       throw data_error(where("operator_id", f.operator_ids[i]),
                        "facility \"" + f.facility_ids[i] + "\" belongs to an operator that is not in the dataset");
+    owner[i] = static_cast<std::uint32_t>(row);
     if (!f.volume.empty() && (!std::isfinite(f.volume[i]) || f.volume[i] < 0.0))
       throw data_error(where("volume", f.operator_ids[i]), "facility \"" + f.facility_ids[i] + "\": volume must be finite and >= 0");
   }
@@ -355,11 +390,7 @@ void dataset::set_facilities(facility_table f) {
   }
   // facilities grouped by their operator's row (CSR), so one operator's sites are found directly
   facility_offsets_.assign(ids.size() + 1, 0);
-  std::vector<std::uint32_t> owner(n);
-  for (std::size_t k = 0; k < n; ++k) {
-    owner[k] = static_cast<std::uint32_t>(find(f.operator_ids[k]));
-    ++facility_offsets_[owner[k] + 1];
-  }
+  for (std::size_t k = 0; k < n; ++k) ++facility_offsets_[owner[k] + 1];
   for (std::size_t i = 0; i < ids.size(); ++i) facility_offsets_[i + 1] += facility_offsets_[i];
   facility_index_.assign(n, 0);
   std::vector<std::uint32_t> next(facility_offsets_.begin(), facility_offsets_.end() - 1);
@@ -439,6 +470,7 @@ class hasher {
     return h_.hex_digest();
   }
   void bytes(const void* p, std::size_t n) {
+    if (n == 0) return;  // an empty column may have no storage (p == nullptr)
     if (used_ + n > cap) flush();
     if (n >= cap / 2) {  // large spans go to the digest in place
       h_.update(p, n);

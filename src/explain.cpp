@@ -5,6 +5,7 @@
 #include <functional>
 #include <sstream>
 
+#include "embedrating/catalogue.hpp"
 #include "embedrating/detail/compiled_model.hpp"
 #include "embedrating/errors.hpp"
 #include "embedrating/ratings.hpp"
@@ -116,8 +117,13 @@ std::vector<gate> ratings::gates(std::size_t i, grade target) const {
   const auto& cm = rating_model->compiled();
   const model_spec& s = cm.spec;
   std::vector<gate> out;
+  // gates without a numeric value (status, veto, prerequisite) report NaN, not 0, as required,
+  // actual and shortfall: 0 would read as "needs 0, has 0"
+  const double none = std::nan("");
+  auto non_numeric = [none](gate& g) { g.required = g.actual = g.shortfall = none; };
   if (status.at(i) != operator_status::active) {
     gate g{gate::kind_t::status, target, to_string(status[i])};
+    non_numeric(g);
     out.push_back(g);
     return out;
   }
@@ -126,7 +132,10 @@ std::vector<gate> ratings::gates(std::size_t i, grade target) const {
     const rule& r = s.rules[fired[k].rule];
     const rule_action_info& a = action_info(r.action);
     gate g{gate::kind_t::veto, target, ""};
-    if (a.reported_gate == gate_kind::veto && a.gate_of(r, fired[k].lapses_on, previous, target, g)) out.push_back(g);
+    if (a.reported_gate == gate_kind::veto && a.gate_of(r, fired[k].lapses_on, previous, target, g)) {
+      if (g.kind == gate::kind_t::veto || g.kind == gate::kind_t::prerequisite) non_numeric(g);
+      out.push_back(g);
+    }
   }
   if (!out.empty()) return out;
   std::vector<std::int64_t> earned, available;
@@ -176,6 +185,7 @@ std::vector<gate> ratings::gates(std::size_t i, grade target) const {
     for (std::size_t k = 0; k < list.size() && k < 64; ++k)
       if (failed & (std::uint64_t{1} << k)) {
         gate g{gate::kind_t::prerequisite, gl, list[k].id};
+        non_numeric(g);
         out.push_back(g);
       }
   }
@@ -184,7 +194,10 @@ std::vector<gate> ratings::gates(std::size_t i, grade target) const {
     const rule_action_info& a = action_info(r.action);
     if (a.reported_gate == gate_kind::veto || a.reported_gate == gate_kind::prerequisite) continue;
     gate g{gate::kind_t::cap, target, ""};
-    if (a.gate_of(r, fired[k].lapses_on, previous, target, g)) out.push_back(g);
+    if (a.gate_of(r, fired[k].lapses_on, previous, target, g)) {
+      if (g.kind == gate::kind_t::prerequisite) non_numeric(g);
+      out.push_back(g);
+    }
   }
   if (level(history_limit[i]) < level(target)) {
     gate g{gate::kind_t::history, target, ""};
@@ -225,19 +238,25 @@ std::string ratings::explain(std::size_t i, language lang) const {
   std::ostringstream o;
   auto grade_name = [&](grade g) { return std::string(zh ? to_string_zh(g) : to_string(g)); };
 
-  o << (zh ? "运营商 " : "Operator ") << operator_ids.at(i) << (zh ? " — 最终等级 " : " — final grade ")
-    << grade_name(final_grade[i]) << (zh ? "（按得分 " : " (by score ") << grade_name(grade_by_score[i]) << (zh ? "）" : ")")
-    << "\n";
+  static const char* status_zh[] = {"正常运营", "暂停中", "已暂停", "已终止"};
+  const bool active = status.at(i) == operator_status::active;
+  if (active)
+    o << (zh ? "运营商 " : "Operator ") << operator_ids[i] << (zh ? " — 最终等级 " : " — final grade ")
+      << grade_name(final_grade[i]) << (zh ? "（按得分 " : " (by score ") << grade_name(grade_by_score[i]) << (zh ? "）" : ")")
+      << "\n";
+  else  // not active (Art. 14): not graded at all, which is not the grade "unrated"
+    o << (zh ? "运营商 " : "Operator ") << operator_ids[i] << (zh ? " — 未参评（状态：" : " — not graded (status: ")
+      << (zh ? status_zh[static_cast<int>(status[i])] : to_string(status[i])) << (zh ? "）" : ")") << "\n";
   o << (zh ? "模型 " : "Model ") << s.info.id << " " << s.info.version << ", " << (zh ? "指纹 " : "fingerprint ")
     << rating_model->fingerprint().substr(0, 16) << "…; " << (zh ? "评定日期 " : "as of ") << to_string(as_of)
     << "; " << (zh ? "输入哈希 " : "input hash ") << (input_hash.empty() ? "-" : input_hash.substr(0, 16) + "…")
     << "; embedrating " << library_version << "\n";
-  static const char* status_zh[] = {"正常运营", "暂停中", "已暂停", "已终止"};
   o << (zh ? "状态：" : "Status: ") << (zh ? status_zh[static_cast<int>(status[i])] : to_string(status[i]));
   if (terminate[i]) o << (zh ? "；依第十六条应终止运营协议" : "; the contract is to be terminated (Art. 16)");
   o << "\n";
   if (status[i] != operator_status::active) {
-    o << (zh ? "非正常运营的运营商不予评级（第十四条）。\n" : "Only active operators are graded (Art. 14).\n");
+    o << (zh ? "未参评：仅正常运营的运营商参加等级评定（第十四条：暂停、终止服务须提前60日报告）。\n"
+             : "Not graded: only active operators are graded (Art. 14: suspension or termination needs 60 days' notice).\n");
     return o.str();
   }
 
@@ -271,7 +290,10 @@ std::string ratings::explain(std::size_t i, language lang) const {
   o << "\n";
   for (std::uint32_t k = fired_offsets[i]; k < fired_offsets[i + 1]; ++k) {
     const rule& r = s.rules[fired[k].rule];
-    o << "  " << r.id << " [" << action_tag(r, zh) << "] " << pick(lang, r.label, r.label_zh, r.id) << (zh ? "（依据：" : " (source: ") << r.source;
+    // the article the rule implements (source) apart from where its number comes from (basis)
+    o << "  " << r.id << " [" << action_tag(r, zh) << "] " << pick(lang, r.label, r.label_zh, r.id) << (zh ? "（依据：" : " (source: ")
+      << (zh ? cite_articles_zh(r.source) : r.source);
+    if (!r.basis.empty()) o << (zh ? "；数值来源：" : "; basis: ") << (zh ? cite_articles_zh(r.basis) : r.basis);
     if (!fired[k].lapses_on.is_missing()) o << (zh ? "；失效日期 " : "; lapses on ") << to_string(fired[k].lapses_on);
     o << (zh ? "）" : ")") << "\n";
   }

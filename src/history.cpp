@@ -6,7 +6,25 @@
 
 namespace embedrating {
 
+cycle_results cycle_results_of(const ratings& results) {
+  cycle_results c;
+  c.as_of = results.as_of;
+  c.operator_ids = results.operator_ids;
+  c.status.assign(results.status.begin(), results.status.end());
+  c.final_grade.assign(results.final_grade.begin(), results.final_grade.end());
+  return c;
+}
+
 history_table roll_forward(const history_table& previous, const ratings& results) {
+  return roll_forward(previous, cycle_results_of(results));
+}
+
+history_table roll_forward(const history_table& previous, const cycle_results& results) {
+  if (results.status.size() != results.operator_ids.size() || results.final_grade.size() != results.operator_ids.size()) {
+    error_location w;
+    w.field = "results";
+    throw data_error(w, "cycle results columns have different lengths");
+  }
   const std::size_t np = previous.operator_ids.size();
   if (previous.previous_grade.size() != np || previous.previous_rated_on.size() != np ||
       previous.last_downgrade_on.size() != np) {
@@ -18,7 +36,7 @@ history_table roll_forward(const history_table& previous, const ratings& results
   for (std::size_t k = 0; k < np; ++k) prev_row.emplace(previous.operator_ids[k], k);
   history_table out;
   std::vector<std::uint8_t> used(np, 0);
-  for (std::size_t i = 0; i < results.size(); ++i) {
+  for (std::size_t i = 0; i < results.operator_ids.size(); ++i) {
     const auto it = prev_row.find(results.operator_ids[i]);
     std::optional<grade> pg;
     civil_date rated = civil_date::missing(), down = civil_date::missing();

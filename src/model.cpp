@@ -1,6 +1,7 @@
 // Model validation, compilation, canonical encoding and fingerprint, weights.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -145,12 +146,25 @@ class validator {
         check_review_measure(line, field, f.name);
         return;
       case field_kind::scenarios:
+        check_scenario_set(line, field, f);
+        return;
       case field_kind::months_since:
       case field_kind::flag:
         return;
       default:
         fail(line, field, f.text() + " cannot be an indicator input (use raw.*, reviews.*, scenarios, flag.* or months_since.*)");
     }
+  }
+
+  /// `scenarios.<set>` must name a declared [[scenario_sets]] entry.
+  void check_scenario_set(std::uint32_t line, const std::string& field, const field_ref& f) const {
+    if (f.name.empty()) return;
+    for (const auto& set : spec_.scenario_sets)
+      if (set.id == f.name) return;
+    std::string known;
+    for (const auto& set : spec_.scenario_sets) known += (known.empty() ? "" : ", ") + set.id;
+    fail(line, field, "unknown scenario set \"" + f.name + "\" (declare it in [[scenario_sets]]" +
+                          (known.empty() ? ")" : "; declared: " + known + ")"));
   }
 
   void check_review_measure(std::uint32_t line, const std::string& field, const std::string& name) const {
@@ -211,6 +225,21 @@ void validate_and_compile(detail::compiled_model& cm) {
       if (m.max && !std::isfinite(*m.max)) v.fail(m.line, f + ".max", "must be finite");
       if (m.min && m.max && !(*m.min < *m.max)) v.fail(m.line, f + ".max", "must be greater than min");
       if (!m.levels.empty()) v.fail(m.line, f + ".levels", "only category measures have levels");
+    }
+  }
+
+  // scenario sets: unique ids, each a non-empty list of distinct scenario codes
+  {
+    std::set<std::string> ids;
+    for (std::size_t k = 0; k < s.scenario_sets.size(); ++k) {
+      const scenario_set& set = s.scenario_sets[k];
+      const std::string f = "scenario_sets[" + std::to_string(k) + "]";
+      if (set.id.empty()) v.fail(set.line, f + ".id", "is required");
+      if (!ids.insert(set.id).second) v.fail(set.line, f + ".id", "duplicate scenario set id \"" + set.id + "\"");
+      if (set.codes.empty()) v.fail(set.line, f + ".codes", "a scenario set needs at least one code");
+      std::set<std::string> seen;
+      for (const auto& c : set.codes)
+        if (c.empty() || !seen.insert(c).second) v.fail(set.line, f + ".codes", "codes must be unique and non-empty");
     }
   }
 
@@ -636,6 +665,21 @@ void encode(const model_spec& s, encoder& e) {
     e.str(r.lapse.date_field);
     e.i64(r.lapse.months);
   }
+  if (!s.scenario_sets.empty()) {  // only when declared: models without sets keep their fingerprint
+    e.part("scenario_sets");
+    e.tag("scenario_sets");
+    std::vector<const scenario_set*> sets;
+    for (const auto& set : s.scenario_sets) sets.push_back(&set);
+    std::sort(sets.begin(), sets.end(), [](const scenario_set* a, const scenario_set* b) { return a->id < b->id; });
+    e.i64(static_cast<std::int64_t>(sets.size()));
+    for (const scenario_set* set : sets) {
+      e.str(set->id);
+      std::vector<std::string> codes = set->codes;
+      std::sort(codes.begin(), codes.end());
+      e.i64(static_cast<std::int64_t>(codes.size()));
+      for (const auto& c : codes) e.str(c);
+    }
+  }
   e.part("end");
 }
 
@@ -675,30 +719,81 @@ std::vector<double> model::weights() const {
 }
 
 model model::with_weights(const std::vector<std::pair<std::string, double>>& weights) const {
+  return with_leaf_weights(weights, weight_total::keep);
+}
+
+namespace {
+const char* total_policy_name(weight_total t) {
+  switch (t) {
+    case weight_total::keep: return "keep";
+    case weight_total::normalize: return "normalize";
+    case weight_total::rescale: return "rescale";
+  }
+  return "?";
+}
+}  // namespace
+
+model model::with_leaf_weights(const std::vector<std::pair<std::string, double>>& weights, weight_total policy) const {
   model_spec s = spec();
   const auto& cm = *compiled_;
   const double total = static_cast<double>(cm.total_centi) / 100.0;
+  // the full weight vector: named leaves get their new weight, the others keep theirs
+  std::vector<double> w = this->weights();
+  std::vector<std::uint8_t> named(w.size(), 0);
   std::set<std::string> seen;
-  for (const auto& [id, w] : weights) {
+  for (const auto& [id, x] : weights) {
     const auto it = cm.node_index.find(id);
     error_location where;
     where.field = id;
     if (it == cm.node_index.end() || cm.nodes[static_cast<std::size_t>(it->second)].leaf < 0)
       throw model_error(where, "with_weights: \"" + id + "\" is not a leaf indicator");
-    if (!std::isfinite(w) || w < 0.0) throw model_error(where, "with_weights: weight must be finite and >= 0, got " + number_text(w));
+    if (!std::isfinite(x) || x < 0.0) throw model_error(where, "with_weights: weight must be finite and >= 0, got " + number_text(x));
     if (!seen.insert(id).second) throw model_error(where, "with_weights: weight given twice");
-    // Points rounded to 0.01, so with_weights(weights()) gives back the same points exactly.
-    s.nodes[static_cast<std::size_t>(it->second)].points = static_cast<double>(std::llround(w * total * 100.0)) / 100.0;
+    const auto leaf = static_cast<std::size_t>(cm.nodes[static_cast<std::size_t>(it->second)].leaf);
+    w[leaf] = x;
+    named[leaf] = 1;
+  }
+  double sum = 0.0;
+  for (double x : w) sum += x;
+  double scale = total;  // points per unit of weight
+  error_location where;
+  where.field = "weights";
+  switch (policy) {
+    case weight_total::keep:
+      if (std::fabs(sum - 1.0) > 1e-6) {
+        const bool partial = seen.size() < w.size();
+        throw model_error(where, "with_weights: the weights" + std::string(partial ? " (with the current weights of the leaves not named)" : "") +
+                                     " sum to " + number_text(sum) + ", not 1: the model's total of " + number_text(total) +
+                                     " points would become " + number_text(sum * total) +
+                                     " while the cut-offs stay; normalise the weights (total=\"normalize\"), or change the total explicitly (total=\"rescale\")");
+      }
+      break;
+    case weight_total::normalize:
+      if (!(sum > 0.0)) throw model_error(where, "with_weights: every weight is 0: nothing to normalise");
+      scale = total / sum;
+      break;
+    case weight_total::rescale:
+      if (!(sum > 0.0)) throw model_error(where, "with_weights: every weight is 0: the total would be 0");
+      break;
+  }
+  for (std::size_t j = 0; j < w.size(); ++j) {
+    if (policy == weight_total::keep && !named[j]) continue;  // keeps its points exactly
+    // Points rounded to 0.01 (as regrade_many does), so with_weights(weights()) gives back the same points exactly.
+    s.nodes[static_cast<std::size_t>(cm.leaves[j])].points = static_cast<double>(std::llround(w[j] * scale * 100.0)) / 100.0;
   }
   // Groups and dimensions follow their children (reverse topological order).
   for (auto it = cm.topo.rbegin(); it != cm.topo.rend(); ++it) {
     const auto& cn = cm.nodes[static_cast<std::size_t>(*it)];
     if (cn.children.empty()) continue;
-    std::int64_t sum = 0;
-    for (std::int32_t c : cn.children) sum += to_centi(s.nodes[static_cast<std::size_t>(c)].points);
-    s.nodes[static_cast<std::size_t>(*it)].points = static_cast<double>(sum) / 100.0;
+    std::int64_t sum_c = 0;
+    for (std::int32_t c : cn.children) sum_c += to_centi(s.nodes[static_cast<std::size_t>(c)].points);
+    s.nodes[static_cast<std::size_t>(*it)].points = static_cast<double>(sum_c) / 100.0;
   }
-  return model(std::move(s));
+  std::int64_t new_total = 0;
+  for (std::int32_t d : cm.dimensions) new_total += to_centi(s.nodes[static_cast<std::size_t>(d)].points);
+  std::string note = std::to_string(seen.size()) + " leaf weight(s) set, total " + total_policy_name(policy) + ": " +
+                     number_text(total) + " -> " + number_text(static_cast<double>(new_total) / 100.0) + " points";
+  return derive(std::move(s), "with_weights", note);
 }
 
 model model::with_cutoffs(const std::vector<std::pair<grade, double>>& min_totals) const {
@@ -712,7 +807,9 @@ model model::with_cutoffs(const std::vector<std::pair<grade, double>>& min_total
     }
     s.grades[static_cast<std::size_t>(gi)].min_total = t;
   }
-  return model(std::move(s));
+  std::string note;
+  for (const auto& [g, t] : min_totals) note += (note.empty() ? "min_total " : ", ") + std::string(to_string(g)) + " = " + number_text(t);
+  return derive(std::move(s), "with_cutoffs", note);
 }
 
 std::string structure_difference(const model& a, const model& b) {
@@ -768,7 +865,295 @@ model model::with_params(const std::vector<std::pair<std::string, double>>& para
                                    "\" (use grades.<1A..5A>.min_total, .min_dimension_ratio or .dimension_minimums.<dimension>)");
     }
   }
+  std::string note;
+  for (const auto& [name, value] : params) note += (note.empty() ? "" : ", ") + name + " = " + number_text(value);
+  return derive(std::move(s), "with_params", note);
+}
+
+model model::with_info(const model_info& info) const {
+  model_spec s = spec();
+  const std::string file = s.info.file;
+  s.info = info;
+  s.info.file = file;
   return model(std::move(s));
+}
+
+model model::derive(model_spec s, const std::string& method, const std::string& note, const std::string& id,
+                    const std::string& version, bool always) const {
+  const std::string fp = detail::sha256_hex(canonical_encoding_of(s));
+  if (!id.empty()) s.info.id = id;
+  if (always || fp != fingerprint() || !version.empty()) {
+    if (!version.empty()) {
+      s.info.version = version;
+    } else {
+      const std::string& v = info().version;
+      const std::string base = v.substr(0, v.find('+'));
+      s.info.version = (base.empty() ? std::string("0") : base) + "+" + fp.substr(0, 8);
+    }
+    s.info.provenance.parent_id = info().id;
+    s.info.provenance.parent_version = info().version;
+    s.info.provenance.parent_fingerprint = fingerprint();
+    s.info.provenance.method = method;
+    s.info.provenance.note = note;
+  }
+  return model(std::move(s));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Differences between two models (model::diff)
+
+namespace {
+
+std::string short_number(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  if (std::strtod(buf, nullptr) != v) std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+std::string date_text(civil_date d) { return d.is_missing() ? std::string() : to_string(d); }
+
+std::string scoring_text(const scoring_function& f) {
+  std::string out;
+  auto dir = [&] { return std::string(f.dir == direction::benefit ? "benefit" : "cost"); };
+  auto pts = [&] {
+    std::string p;
+    for (const auto& [x, y] : f.points) p += (p.empty() ? "" : ", ") + ("(" + short_number(x) + ", " + short_number(y) + ")");
+    return p;
+  };
+  switch (f.kind) {
+    case scoring_kind::linear: return "linear " + dir() + " " + short_number(f.lower) + ".." + short_number(f.upper);
+    case scoring_kind::piecewise: return "piecewise " + pts();
+    case scoring_kind::steps: return "steps " + dir() + " " + pts() + " otherwise " + short_number(f.otherwise);
+    case scoring_kind::boolean: return "boolean true " + short_number(f.true_score) + " false " + short_number(f.false_score);
+    case scoring_kind::categorical: {
+      auto cats = f.categories;
+      std::sort(cats.begin(), cats.end());
+      for (const auto& [k, x] : cats) out += (out.empty() ? "" : ", ") + k + " " + short_number(x);
+      return "categorical " + out;
+    }
+  }
+  return out;
+}
+
+std::string missing_text(const missing_policy& m) {
+  switch (m.kind) {
+    case missing_policy::kind_t::error: return "error";
+    case missing_policy::kind_t::zero: return "zero";
+    case missing_policy::kind_t::fixed: return "score " + short_number(m.score);
+    case missing_policy::kind_t::fallback: return "fallback " + m.fallback_input.text() + ": " + scoring_text(m.fallback_scoring);
+  }
+  return {};
+}
+
+std::string rule_params_text(const rule& r) {
+  std::string out;
+  for (rule_param p : action_info(r.action).params) {
+    std::string part;
+    switch (p) {
+      case rule_param::ceiling:
+      case rule_param::gated_grade: part = "grade " + std::string(to_string(r.cap)); break;
+      case rule_param::levels: part = "levels " + std::to_string(r.levels); break;
+      case rule_param::terminate: part = std::string("terminate ") + (r.terminate ? "true" : "false"); break;
+      case rule_param::target: part = "target " + r.target; break;
+      case rule_param::score: part = "score " + short_number(r.score); break;
+      case rule_param::message: part = r.message.empty() ? "" : "message " + r.message; break;
+      case rule_param::message_zh: part = r.message_zh.empty() ? "" : "message_zh " + r.message_zh; break;
+    }
+    if (!part.empty()) out += (out.empty() ? "" : "; ") + part;
+  }
+  return out;
+}
+
+class differ {
+ public:
+  std::vector<model_change> out;
+  void add(const std::string& section, const std::string& item, const std::string& field, const std::string& a,
+           const std::string& b) {
+    if (a != b) out.push_back({section, item, field, a, b});
+  }
+  void num(const std::string& section, const std::string& item, const std::string& field, double a, double b) {
+    if (a != b) out.push_back({section, item, field, short_number(a), short_number(b)});
+  }
+  void presence(const std::string& section, const std::string& item, bool in_a) {
+    out.push_back({section, item, "", in_a ? "present" : "", in_a ? "" : "present"});
+  }
+};
+
+template <class T, class F>
+const T* find_by_id(const std::vector<T>& v, const std::string& id, F id_of) {
+  for (const auto& x : v)
+    if (id_of(x) == id) return &x;
+  return nullptr;
+}
+
+std::string rationale_of(const model_spec& s, const std::string& rule_id) {
+  for (const auto& [id, text] : s.rule_rationales)
+    if (id == rule_id) return text;
+  return {};
+}
+
+}  // namespace
+
+std::vector<model_change> model::diff(const model& other) const {
+  const model_spec& a = spec();
+  const model_spec& b = other.spec();
+  differ d;
+  // model
+  d.add("model", "", "id", a.info.id, b.info.id);
+  d.add("model", "", "version", a.info.version, b.info.version);
+  d.add("model", "", "label", a.info.label, b.info.label);
+  d.add("model", "", "label_zh", a.info.label_zh, b.info.label_zh);
+  d.add("model", "", "source", a.info.source, b.info.source);
+  d.add("model", "", "rationale", a.info.rationale, b.info.rationale);
+  d.add("model", "", "effective_from", date_text(a.info.effective_from), date_text(b.info.effective_from));
+  d.add("model", "", "effective_to", date_text(a.info.effective_to), date_text(b.info.effective_to));
+  d.add("model", "", "provenance.parent_fingerprint", a.info.provenance.parent_fingerprint, b.info.provenance.parent_fingerprint);
+  d.add("model", "", "provenance.method", a.info.provenance.method, b.info.provenance.method);
+  d.add("model", "", "provenance.note", a.info.provenance.note, b.info.provenance.note);
+  d.num("model", "", "total", total_points(), other.total_points());
+  // reviews and history
+  const char* stars[] = {"level_values.1", "level_values.2", "level_values.3", "level_values.4", "level_values.5"};
+  for (int k = 0; k < 5; ++k) d.num("reviews", "", stars[k], a.reviews.level_values[k], b.reviews.level_values[k]);
+  d.num("reviews", "", "min_count", a.reviews.min_count, b.reviews.min_count);
+  d.num("reviews", "", "prior_index", a.reviews.prior_index, b.reviews.prior_index);
+  d.num("reviews", "", "prior_rate", a.reviews.prior_rate, b.reviews.prior_rate);
+  d.num("reviews", "", "prior_closure", a.reviews.prior_closure, b.reviews.prior_closure);
+  d.add("reviews", "", "period", a.reviews.period == review_period::month ? "month" : "days " + std::to_string(a.reviews.period_days),
+        b.reviews.period == review_period::month ? "month" : "days " + std::to_string(b.reviews.period_days));
+  d.num("reviews", "", "window_months", a.reviews.window_months, b.reviews.window_months);
+  d.num("reviews", "", "half_life_days", a.reviews.half_life_days, b.reviews.half_life_days);
+  d.num("reviews", "", "deadline_working_days", a.reviews.deadline_working_days, b.reviews.deadline_working_days);
+  d.add("reviews", "", "service_record_only", a.reviews.service_record_only ? "true" : "false", b.reviews.service_record_only ? "true" : "false");
+  d.add("reviews", "", "dedup", a.reviews.dedup ? "true" : "false", b.reviews.dedup ? "true" : "false");
+  d.num("reviews", "", "wilson_z", a.reviews.wilson_z, b.reviews.wilson_z);
+  d.num("reviews", "", "eb_method", static_cast<double>(a.reviews.eb_method), static_cast<double>(b.reviews.eb_method));
+  d.num("history", "", "max_rise", a.history.max_rise, b.history.max_rise);
+  d.num("history", "", "no_rise_months_after_downgrade", a.history.no_rise_months_after_downgrade, b.history.no_rise_months_after_downgrade);
+  d.add("history", "", "first_rating_max", std::string(to_string(a.history.first_rating_max)), std::string(to_string(b.history.first_rating_max)));
+  // measures
+  auto mid = [](const measure& m) { return m.id; };
+  for (const auto& ma : a.measures) {
+    const measure* mb = find_by_id(b.measures, ma.id, mid);
+    if (mb == nullptr) {
+      d.presence("measures", ma.id, true);
+      continue;
+    }
+    d.add("measures", ma.id, "kind", ma.kind == measure_kind::number ? "number" : "category", mb->kind == measure_kind::number ? "number" : "category");
+    d.add("measures", ma.id, "min", ma.min ? short_number(*ma.min) : "", mb->min ? short_number(*mb->min) : "");
+    d.add("measures", ma.id, "max", ma.max ? short_number(*ma.max) : "", mb->max ? short_number(*mb->max) : "");
+    std::string la, lb;
+    for (const auto& l : ma.levels) la += (la.empty() ? "" : ", ") + l;
+    for (const auto& l : mb->levels) lb += (lb.empty() ? "" : ", ") + l;
+    d.add("measures", ma.id, "levels", la, lb);
+    d.add("measures", ma.id, "direction", ma.dir == direction::benefit ? "benefit" : "cost", mb->dir == direction::benefit ? "benefit" : "cost");
+    d.add("measures", ma.id, "rollup", to_string(ma.rollup), to_string(mb->rollup));
+    d.add("measures", ma.id, "unit", ma.unit, mb->unit);
+    d.add("measures", ma.id, "label", ma.label, mb->label);
+    d.add("measures", ma.id, "label_zh", ma.label_zh, mb->label_zh);
+    d.add("measures", ma.id, "source", ma.source, mb->source);
+    d.add("measures", ma.id, "rationale", ma.rationale, mb->rationale);
+  }
+  for (const auto& mb : b.measures)
+    if (find_by_id(a.measures, mb.id, mid) == nullptr) d.presence("measures", mb.id, false);
+  // indicator tree
+  auto nid = [](const indicator_node& n) { return n.id; };
+  const double ta = total_points(), tb = other.total_points();
+  for (const auto& na : a.nodes) {
+    const indicator_node* nb = find_by_id(b.nodes, na.id, nid);
+    if (nb == nullptr) {
+      d.presence("indicators", na.id, true);
+      continue;
+    }
+    d.add("indicators", na.id, "parent", na.parent, nb->parent);
+    d.num("indicators", na.id, "points", na.points, nb->points);
+    if (ta > 0 && tb > 0) {
+      const double wa = std::round(na.points / ta * 1e6) / 1e6, wb = std::round(nb->points / tb * 1e6) / 1e6;
+      d.num("indicators", na.id, "weight", wa, wb);
+    }
+    d.add("indicators", na.id, "input", na.input ? na.input->text() : "", nb->input ? nb->input->text() : "");
+    if (na.input || nb->input) {
+      d.add("indicators", na.id, "scoring", na.input ? scoring_text(na.scoring) : "", nb->input ? scoring_text(nb->scoring) : "");
+      d.add("indicators", na.id, "missing", na.input ? missing_text(na.missing) : "", nb->input ? missing_text(nb->missing) : "");
+    }
+    d.add("indicators", na.id, "not_applicable_if", na.not_applicable_if ? to_string(*na.not_applicable_if) : "",
+          nb->not_applicable_if ? to_string(*nb->not_applicable_if) : "");
+    d.add("indicators", na.id, "label", na.label, nb->label);
+    d.add("indicators", na.id, "label_zh", na.label_zh, nb->label_zh);
+    d.add("indicators", na.id, "source", na.source, nb->source);
+    d.add("indicators", na.id, "rationale", na.rationale, nb->rationale);
+  }
+  for (const auto& nb : b.nodes)
+    if (find_by_id(a.nodes, nb.id, nid) == nullptr) d.presence("indicators", nb.id, false);
+  // grades, best first
+  for (int l = grade_count - 1; l >= 1; --l) {
+    const grade g = grade_from_level(l);
+    const std::string gid(to_string(g));
+    const grade_gate* ga = nullptr;
+    const grade_gate* gb = nullptr;
+    for (const auto& x : a.grades)
+      if (x.level == g) ga = &x;
+    for (const auto& x : b.grades)
+      if (x.level == g) gb = &x;
+    if (ga == nullptr && gb == nullptr) continue;
+    if (ga == nullptr || gb == nullptr) {
+      d.presence("grades", gid, ga != nullptr);
+      continue;
+    }
+    d.num("grades", gid, "min_total", ga->min_total, gb->min_total);
+    d.num("grades", gid, "min_dimension_ratio", ga->min_dimension_ratio, gb->min_dimension_ratio);
+    std::set<std::string> dims;
+    for (const auto& [dim, r] : ga->dimension_minimums) dims.insert(dim);
+    for (const auto& [dim, r] : gb->dimension_minimums) dims.insert(dim);
+    for (const auto& dim : dims) {
+      std::string va, vb;
+      for (const auto& [x, r] : ga->dimension_minimums)
+        if (x == dim) va = short_number(r);
+      for (const auto& [x, r] : gb->dimension_minimums)
+        if (x == dim) vb = short_number(r);
+      d.add("grades", gid, "dimension_minimums." + dim, va, vb);
+    }
+    auto pid = [](const prerequisite& p) { return p.id; };
+    for (const auto& pa : ga->prerequisites) {
+      const prerequisite* pb = find_by_id(gb->prerequisites, pa.id, pid);
+      if (pb == nullptr) {
+        d.add("grades", gid, "prerequisites." + pa.id, to_string(pa.when), "");
+        continue;
+      }
+      d.add("grades", gid, "prerequisites." + pa.id, to_string(pa.when), to_string(pb->when));
+      d.add("grades", gid, "prerequisites." + pa.id + ".label", pa.label, pb->label);
+      d.add("grades", gid, "prerequisites." + pa.id + ".source", pa.source, pb->source);
+    }
+    for (const auto& pb : gb->prerequisites)
+      if (find_by_id(ga->prerequisites, pb.id, pid) == nullptr) d.add("grades", gid, "prerequisites." + pb.id, "", to_string(pb.when));
+    d.add("grades", gid, "rationale", ga->rationale, gb->rationale);
+  }
+  // rules
+  auto rid = [](const rule& r) { return r.id; };
+  for (const auto& ra : a.rules) {
+    const rule* rb = find_by_id(b.rules, ra.id, rid);
+    if (rb == nullptr) {
+      d.presence("rules", ra.id, true);
+      continue;
+    }
+    d.add("rules", ra.id, "action", to_string(ra.action), to_string(rb->action));
+    d.add("rules", ra.id, "when", to_string(ra.when), to_string(rb->when));
+    d.add("rules", ra.id, "parameters", rule_params_text(ra), rule_params_text(*rb));
+    d.add("rules", ra.id, "lapse", ra.lapse.active() ? ra.lapse.date_field + " + " + std::to_string(ra.lapse.months) + " months" : "",
+          rb->lapse.active() ? rb->lapse.date_field + " + " + std::to_string(rb->lapse.months) + " months" : "");
+    d.add("rules", ra.id, "label", ra.label, rb->label);
+    d.add("rules", ra.id, "label_zh", ra.label_zh, rb->label_zh);
+    d.add("rules", ra.id, "source", ra.source, rb->source);
+    d.add("rules", ra.id, "rationale", rationale_of(a, ra.id), rationale_of(b, ra.id));
+  }
+  for (const auto& rb : b.rules)
+    if (find_by_id(a.rules, rb.id, rid) == nullptr) d.presence("rules", rb.id, false);
+  // rule order matters (file order decides evaluation order within a phase)
+  std::string oa, ob;
+  for (const auto& r : a.rules) oa += (oa.empty() ? "" : ", ") + r.id;
+  for (const auto& r : b.rules) ob += (ob.empty() ? "" : ", ") + r.id;
+  if (oa != ob && a.rules.size() == b.rules.size()) d.add("rules", "", "order", oa, ob);
+  return std::move(d.out);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -797,5 +1182,35 @@ std::string data_directory() {
 }
 
 model model::default_model() { return load(data_directory() + "/models/wuhan-2024.toml"); }
+
+std::int64_t model::total_centi() const noexcept { return compiled_->total_centi; }
+
+std::vector<tree_node> model::tree() const {
+  std::vector<tree_node> out(compiled_->nodes.size());
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    const detail::compiled_node& c = compiled_->nodes[k];
+    out[k].parent = c.parent;
+    out[k].depth = c.depth;
+    out[k].dimension = c.dimension;
+    out[k].leaf = c.leaf;
+    out[k].points_centi = c.points_centi;
+  }
+  return out;
+}
+
+const std::vector<std::int32_t>& model::dimension_nodes() const noexcept { return compiled_->dimensions; }
+
+std::vector<std::string> model::dimension_ids() const {
+  std::vector<std::string> ids;
+  for (const std::int32_t node : compiled_->dimensions) ids.push_back(compiled_->spec.nodes[static_cast<std::size_t>(node)].id);
+  return ids;
+}
+
+std::int32_t model::node_index(const std::string& id) const {
+  const auto it = compiled_->node_index.find(id);
+  return it == compiled_->node_index.end() ? -1 : it->second;
+}
+
+const std::string& model::structure_fingerprint() const noexcept { return compiled_->structure; }
 
 }  // namespace embedrating

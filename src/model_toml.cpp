@@ -355,24 +355,40 @@ class reader {
   model_spec read(const toml::table& root) const {
     model_spec s;
     s.info.file = file_;
-    check_keys(root, "", {"model", "reviews", "history", "measures", "dimensions", "indicators", "grades", "rules"});
+    check_keys(root, "", {"model", "reviews", "history", "measures", "dimensions", "indicators", "grades", "rules", "scenario_sets"});
     const toml::node* mn = root.get("model");
     if (mn == nullptr) fail(nullptr, "model", "the [model] table is required");
     const toml::table& m = table_at(*mn, "model");
-    check_keys(m, "model", {"id", "version", "label", "label_zh", "source", "effective_from", "effective_to"});
+    check_keys(m, "model", {"id", "version", "label", "label_zh", "source", "basis", "effective_from", "effective_to", "rationale", "provenance"});
     s.info.id = req_string(m, "model", "id");
     s.info.version = opt_string(m, "model", "version").value_or("");
     s.info.label = opt_string(m, "model", "label").value_or("");
     s.info.label_zh = opt_string(m, "model", "label_zh").value_or("");
     s.info.source = opt_string(m, "model", "source").value_or("");
+    cite(s, m, "model", "model");
     s.info.effective_from = opt_date(m, "model", "effective_from");
     s.info.effective_to = opt_date(m, "model", "effective_to");
+    s.info.rationale = opt_string(m, "model", "rationale").value_or("");
+    if (const toml::node* pn = m.get("provenance")) {
+      const toml::table& pt = table_at(*pn, "model.provenance");
+      check_keys(pt, "model.provenance", {"parent_id", "parent_version", "parent_fingerprint", "method", "note"});
+      auto& pv = s.info.provenance;
+      pv.parent_id = opt_string(pt, "model.provenance", "parent_id").value_or("");
+      pv.parent_version = opt_string(pt, "model.provenance", "parent_version").value_or("");
+      pv.parent_fingerprint = opt_string(pt, "model.provenance", "parent_fingerprint").value_or("");
+      pv.method = opt_string(pt, "model.provenance", "method").value_or("");
+      pv.note = opt_string(pt, "model.provenance", "note").value_or("");
+      if (!pv.parent_fingerprint.empty() &&
+          (pv.parent_fingerprint.size() != 64 || pv.parent_fingerprint.find_first_not_of("0123456789abcdef") != std::string::npos))
+        fail(pt.get("parent_fingerprint"), "model.provenance.parent_fingerprint", "must be 64 lower-case hex digits (a SHA-256)");
+    }
 
     if (const toml::node* rn = root.get("reviews")) {
       const toml::table& r = table_at(*rn, "reviews");
       check_keys(r, "reviews", {"level_values", "min_count", "prior_index", "prior_rate", "prior_closure", "period",
                                 "period_days", "window_months", "half_life_days", "deadline_working_days",
-                                "service_record_only", "dedup", "wilson_z", "eb_method"});
+                                "service_record_only", "dedup", "wilson_z", "eb_method", "source", "basis"});
+      cite(s, r, "reviews", "reviews");
       if (const toml::node* lv = r.get("level_values")) {
         const toml::array* a = lv->as_array();
         if (a == nullptr || a->size() != 5) fail(lv, "reviews.level_values", "must be an array of 5 numbers (★1..★5)");
@@ -403,7 +419,8 @@ class reader {
     }
     if (const toml::node* hn = root.get("history")) {
       const toml::table& h = table_at(*hn, "history");
-      check_keys(h, "history", {"max_rise", "no_rise_months_after_downgrade", "first_rating_max"});
+      check_keys(h, "history", {"max_rise", "no_rise_months_after_downgrade", "first_rating_max", "source", "basis"});
+      cite(s, h, "history", "history");
       s.history.max_rise = opt_int(h, "history", "max_rise").value_or(s.history.max_rise);
       s.history.no_rise_months_after_downgrade =
           opt_int(h, "history", "no_rise_months_after_downgrade").value_or(s.history.no_rise_months_after_downgrade);
@@ -411,7 +428,7 @@ class reader {
     }
 
     each_table(root, "measures", [&](const toml::table& t, const std::string& path) {
-      check_keys(t, path, {"id", "kind", "unit", "min", "max", "levels", "direction", "rollup", "label", "label_zh", "source"});
+      check_keys(t, path, {"id", "kind", "unit", "min", "max", "levels", "direction", "rollup", "label", "label_zh", "source", "basis", "rationale"});
       measure me;
       me.line = line_of(t);
       me.id = req_string(t, path, "id");
@@ -433,11 +450,13 @@ class reader {
       me.label = opt_string(t, path, "label").value_or("");
       me.label_zh = opt_string(t, path, "label_zh").value_or("");
       me.source = opt_string(t, path, "source").value_or("");
+      me.rationale = opt_string(t, path, "rationale").value_or("");
+      me.basis = opt_string(t, path, "basis").value_or("");
       s.measures.push_back(std::move(me));
     });
 
     each_table(root, "dimensions", [&](const toml::table& t, const std::string& path) {
-      check_keys(t, path, {"id", "points", "label", "label_zh", "source"});
+      check_keys(t, path, {"id", "points", "label", "label_zh", "source", "basis", "rationale"});
       indicator_node nd;
       nd.line = line_of(t);
       nd.id = req_string(t, path, "id");
@@ -445,10 +464,12 @@ class reader {
       nd.label = opt_string(t, path, "label").value_or("");
       nd.label_zh = opt_string(t, path, "label_zh").value_or("");
       nd.source = opt_string(t, path, "source").value_or("");
+      nd.rationale = opt_string(t, path, "rationale").value_or("");
+      nd.basis = opt_string(t, path, "basis").value_or("");
       s.nodes.push_back(std::move(nd));
     });
     each_table(root, "indicators", [&](const toml::table& t, const std::string& path) {
-      check_keys(t, path, {"id", "parent", "points", "input", "scoring", "missing", "not_applicable_if", "label", "label_zh", "source"});
+      check_keys(t, path, {"id", "parent", "points", "input", "scoring", "missing", "not_applicable_if", "label", "label_zh", "source", "basis", "rationale"});
       indicator_node nd;
       nd.line = line_of(t);
       nd.id = req_string(t, path, "id");
@@ -466,16 +487,21 @@ class reader {
       nd.label = opt_string(t, path, "label").value_or("");
       nd.label_zh = opt_string(t, path, "label_zh").value_or("");
       nd.source = opt_string(t, path, "source").value_or("");
+      nd.rationale = opt_string(t, path, "rationale").value_or("");
+      nd.basis = opt_string(t, path, "basis").value_or("");
       s.nodes.push_back(std::move(nd));
     });
 
     each_table(root, "grades", [&](const toml::table& t, const std::string& path) {
-      check_keys(t, path, {"grade", "min_total", "min_dimension_ratio", "dimension_minimums", "prerequisites", "label", "label_zh"});
+      check_keys(t, path, {"grade", "min_total", "min_dimension_ratio", "dimension_minimums", "prerequisites", "label", "label_zh",
+                           "source", "basis", "rationale"});
       grade_gate g;
       g.line = line_of(t);
       g.level = req_grade(t, path, "grade", false);
+      cite(s, t, path, "grades." + std::string(to_string(g.level)));
       g.min_total = req_number(t, path, "min_total");
       g.min_dimension_ratio = opt_number(t, path, "min_dimension_ratio").value_or(0.0);
+      g.rationale = opt_string(t, path, "rationale").value_or("");
       if (const toml::node* dm = t.get("dimension_minimums")) {
         const toml::table& dt = table_at(*dm, path + ".dimension_minimums");
         for (const auto& [k, v] : dt)
@@ -487,7 +513,7 @@ class reader {
         for (std::size_t i = 0; i < a->size(); ++i) {
           const std::string pp = path + ".prerequisites[" + std::to_string(i) + "]";
           const toml::table& pt = table_at(*a->get(i), pp);
-          check_keys(pt, pp, {"id", "when", "label", "label_zh", "source"});
+          check_keys(pt, pp, {"id", "when", "label", "label_zh", "source", "basis", "rationale"});
           prerequisite p;
           p.line = line_of(pt);
           p.id = req_string(pt, pp, "id");
@@ -497,6 +523,8 @@ class reader {
           p.label = opt_string(pt, pp, "label").value_or("");
           p.label_zh = opt_string(pt, pp, "label_zh").value_or("");
           p.source = opt_string(pt, pp, "source").value_or("");
+          p.rationale = opt_string(pt, pp, "rationale").value_or("");
+          p.basis = opt_string(pt, pp, "basis").value_or("");
           g.prerequisites.push_back(std::move(p));
         }
       }
@@ -505,7 +533,7 @@ class reader {
 
     each_table(root, "rules", [&](const toml::table& t, const std::string& path) {
       check_keys(t, path, {"id", "action", "when", "grade", "levels", "terminate", "target", "score", "lapse",
-                           "message", "message_zh", "label", "label_zh", "source"});
+                           "message", "message_zh", "label", "label_zh", "source", "basis", "rationale"});
       rule r;
       r.line = line_of(t);
       r.id = req_string(t, path, "id");
@@ -561,9 +589,41 @@ class reader {
       r.label = opt_string(t, rp, "label").value_or("");
       r.label_zh = opt_string(t, rp, "label_zh").value_or("");
       r.source = opt_string(t, rp, "source").value_or("");
+      if (auto why = opt_string(t, rp, "rationale")) s.rule_rationales.emplace_back(r.id, std::move(*why));
+      r.basis = opt_string(t, rp, "basis").value_or("");
       s.rules.push_back(std::move(r));
     });
+
+    each_table(root, "scenario_sets", [&](const toml::table& t, const std::string& path) {
+      check_keys(t, path, {"id", "codes", "label", "label_zh", "source", "basis"});
+      scenario_set set;
+      set.line = line_of(t);
+      set.id = req_string(t, path, "id");
+      const toml::node* cn = t.get("codes");
+      const toml::array* a = cn ? cn->as_array() : nullptr;
+      if (a == nullptr) fail(cn ? cn : static_cast<const toml::node*>(&t), path + ".codes", "must be an array of scenario codes");
+      for (std::size_t k = 0; k < a->size(); ++k) {
+        const auto* v = a->get(k)->as_string();
+        if (v == nullptr) fail(a->get(k), path + ".codes[" + std::to_string(k) + "]", "must be a string (a scenario code)");
+        set.codes.push_back(v->get());
+      }
+      set.label = opt_string(t, path, "label").value_or("");
+      set.label_zh = opt_string(t, path, "label_zh").value_or("");
+      set.source = opt_string(t, path, "source").value_or("");
+      set.basis = opt_string(t, path, "basis").value_or("");
+      s.scenario_sets.push_back(std::move(set));
+    });
     return s;
+  }
+
+  /// The `source` and `basis` keys of a settings table, kept under `key`.
+  void cite(model_spec& s, const toml::table& t, const std::string& path, const std::string& key) const {
+    citation c{opt_string(t, path, "source").value_or(""), opt_string(t, path, "basis").value_or("")};
+    if (key == "model") {
+      if (!c.basis.empty()) s.citations[key] = c;
+      return;
+    }
+    if (!c.source.empty() || !c.basis.empty()) s.citations[key] = std::move(c);
   }
 
  private:
@@ -667,10 +727,20 @@ toml::date to_toml_date(civil_date d) {
   return toml::date{ymd.year, static_cast<unsigned>(ymd.month), static_cast<unsigned>(ymd.day)};
 }
 
-void put_labels(toml::table& t, const std::string& label, const std::string& label_zh, const std::string& source) {
+void put_labels(toml::table& t, const std::string& label, const std::string& label_zh, const std::string& source,
+                const std::string& basis = std::string(), const std::string& rationale = std::string()) {
   if (!label.empty()) t.insert("label", label);
   if (!label_zh.empty()) t.insert("label_zh", label_zh);
   if (!source.empty()) t.insert("source", source);
+  if (!basis.empty()) t.insert("basis", basis);
+  if (!rationale.empty()) t.insert("rationale", rationale);
+}
+
+void put_citation(toml::table& t, const model_spec& s, const std::string& key, bool with_source = true) {
+  const auto it = s.citations.find(key);
+  if (it == s.citations.end()) return;
+  if (with_source && !it->second.source.empty()) t.insert("source", it->second.source);
+  if (!it->second.basis.empty()) t.insert("basis", it->second.basis);
 }
 
 }  // namespace
@@ -711,7 +781,18 @@ std::string model::to_toml() const {
   if (!s.info.version.empty()) m.insert("version", s.info.version);
   if (!s.info.effective_from.is_missing()) m.insert("effective_from", to_toml_date(s.info.effective_from));
   if (!s.info.effective_to.is_missing()) m.insert("effective_to", to_toml_date(s.info.effective_to));
-  put_labels(m, s.info.label, s.info.label_zh, s.info.source);
+  put_labels(m, s.info.label, s.info.label_zh, s.info.source, std::string(), s.info.rationale);
+  put_citation(m, s, "model", false);
+  if (!s.info.provenance.empty()) {
+    const auto& pv = s.info.provenance;
+    toml::table pt;
+    if (!pv.parent_id.empty()) pt.insert("parent_id", pv.parent_id);
+    if (!pv.parent_version.empty()) pt.insert("parent_version", pv.parent_version);
+    if (!pv.parent_fingerprint.empty()) pt.insert("parent_fingerprint", pv.parent_fingerprint);
+    if (!pv.method.empty()) pt.insert("method", pv.method);
+    if (!pv.note.empty()) pt.insert("note", pv.note);
+    m.insert("provenance", std::move(pt));
+  }
   root.insert("model", std::move(m));
 
   toml::table rv;
@@ -731,12 +812,14 @@ std::string model::to_toml() const {
   rv.insert("dedup", s.reviews.dedup);
   rv.insert("wilson_z", s.reviews.wilson_z);
   rv.insert("eb_method", s.reviews.eb_method == beta_fit_method::method_of_moments ? "method_of_moments" : "maximum_likelihood");
+  put_citation(rv, s, "reviews");
   root.insert("reviews", std::move(rv));
 
   toml::table hi;
   hi.insert("max_rise", s.history.max_rise);
   hi.insert("no_rise_months_after_downgrade", s.history.no_rise_months_after_downgrade);
   hi.insert("first_rating_max", std::string(to_string(s.history.first_rating_max)));
+  put_citation(hi, s, "history");
   root.insert("history", std::move(hi));
 
   toml::array measures;
@@ -754,7 +837,7 @@ std::string model::to_toml() const {
     }
     t.insert("direction", me.dir == direction::benefit ? "benefit" : "cost");
     t.insert("rollup", std::string(to_string(me.rollup)));
-    put_labels(t, me.label, me.label_zh, me.source);
+    put_labels(t, me.label, me.label_zh, me.source, me.basis, me.rationale);
     measures.push_back(std::move(t));
   }
   root.insert("measures", std::move(measures));
@@ -789,7 +872,7 @@ std::string model::to_toml() const {
       }
     }
     if (nd.not_applicable_if) t.insert("not_applicable_if", cond_table(*nd.not_applicable_if));
-    put_labels(t, nd.label, nd.label_zh, nd.source);
+    put_labels(t, nd.label, nd.label_zh, nd.source, nd.basis, nd.rationale);
     (nd.parent.empty() ? dims : inds).push_back(std::move(t));
   }
   root.insert("dimensions", std::move(dims));
@@ -813,11 +896,13 @@ std::string model::to_toml() const {
         toml::table pt;
         pt.insert("id", p.id);
         pt.insert("when", cond_table(p.when));
-        put_labels(pt, p.label, p.label_zh, p.source);
+        put_labels(pt, p.label, p.label_zh, p.source, p.basis, p.rationale);
         ps.push_back(std::move(pt));
       }
       t.insert("prerequisites", std::move(ps));
     }
+    put_citation(t, s, "grades." + std::string(to_string(g.level)));
+    if (!g.rationale.empty()) t.insert("rationale", g.rationale);
     grades.push_back(std::move(t));
   }
   root.insert("grades", std::move(grades));
@@ -851,14 +936,32 @@ std::string model::to_toml() const {
       lt.is_inline(true);
       t.insert("lapse", std::move(lt));
     }
-    put_labels(t, r.label, r.label_zh, r.source);
+    std::string why;
+    for (const auto& [id, text] : s.rule_rationales)
+      if (id == r.id) why = text;
+    put_labels(t, r.label, r.label_zh, r.source, r.basis, why);
     rules.push_back(std::move(t));
   }
   root.insert("rules", std::move(rules));
 
+  if (!s.scenario_sets.empty()) {
+    toml::array sets;
+    for (const auto& set : s.scenario_sets) {
+      toml::table t;
+      t.insert("id", set.id);
+      toml::array codes;
+      for (const auto& c : set.codes) codes.push_back(c);
+      t.insert("codes", std::move(codes));
+      put_labels(t, set.label, set.label_zh, set.source, set.basis);
+      sets.push_back(std::move(t));
+    }
+    root.insert("scenario_sets", std::move(sets));
+  }
+
   std::ostringstream os;
   os << "# Canonical form written by embedrating " << "(model " << s.info.id << ")\n";
-  os << toml::toml_formatter(root, toml::format_flags::none);
+  // readable UTF-8: Chinese labels as they are, not \uXXXX escapes
+  os << toml::toml_formatter(root, toml::format_flags::allow_unicode_strings);
   os << "\n";
   return os.str();
 }

@@ -4,6 +4,7 @@
 #include <limits>
 #include <new>
 
+#include "embedrating/reviews.hpp"
 #include "embedrating/errors.hpp"
 #include "embedrating/rate.hpp"
 #include "embedrating/scored.hpp"
@@ -291,7 +292,26 @@ const std::vector<std::string>& scored::run_warnings() const { return state_of(*
 bool scored::has_point_rules() const { return state_of(*this).has_point_rules; }
 const std::string& scored::structure_fingerprint() const { return state_of(*this).structure; }
 
+namespace {
+
+/// A copy of `data` whose review columns are the summary of `o.reviews` at as_of.
+dataset with_review_summary(const dataset& data, civil_date as_of, const score_options& o) {
+  dataset d = data;
+  (o.calendar ? o.reviews->summary(as_of, *o.calendar) : o.reviews->summary(as_of)).apply_to(d);
+  return d;
+}
+
+score_options without_reviews(score_options o) {
+  o.reviews = nullptr;
+  o.calendar = nullptr;
+  return o;
+}
+
+}  // namespace
+
 scored score(const model& m, const dataset& data, civil_date as_of, const score_options& options) {
+  if (options.reviews != nullptr)
+    return score(m, with_review_summary(data, as_of, options), as_of, without_reviews(options));
   return scored(score_rows(m, data, as_of, 0, data.size(), options));
 }
 
@@ -301,6 +321,8 @@ scored score_one(const model& m, const dataset& data, std::size_t row, civil_dat
     w.file = data.source_name();
     throw data_error(w, "rate_one: row " + std::to_string(row) + " is out of range (" + std::to_string(data.size()) + " operators)");
   }
+  if (options.reviews != nullptr)
+    return score_one(m, with_review_summary(data, as_of, options), row, as_of, without_reviews(options));
   return scored(score_rows(m, data, as_of, row, 1, options));
 }
 
@@ -447,6 +469,8 @@ Eigen::MatrixXd leaf_available(const scored& sc, const model& variant) {
 ratings rate(const model& m, const dataset& data, civil_date as_of, const rate_options& options) {
   score_options so;
   so.compute_input_hash = options.compute_input_hash;
+  so.reviews = options.reviews;
+  so.calendar = options.calendar;
   regrade_options ro;
   ro.keep_node_points = options.keep_node_points;
   return regrade(score(m, data, as_of, so), m, ro);
@@ -455,6 +479,8 @@ ratings rate(const model& m, const dataset& data, civil_date as_of, const rate_o
 ratings rate_one(const model& m, const dataset& data, std::size_t row, civil_date as_of, const rate_options& options) {
   score_options so;
   so.compute_input_hash = options.compute_input_hash;
+  so.reviews = options.reviews;
+  so.calendar = options.calendar;
   regrade_options ro;
   ro.keep_node_points = options.keep_node_points;
   return regrade(score_one(m, data, row, as_of, so), m, ro);

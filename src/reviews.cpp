@@ -1,5 +1,5 @@
 // The review aggregator: ingestion, merge, summary (SPEC §5). Archive: reviews_archive.cpp;
-// event CSV: reviews_csv.cpp.
+// event CSV and typed tables: src/ingest/events.cpp.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -158,6 +158,16 @@ const review_settings& review_aggregator::settings() const noexcept { return s_-
 std::uint64_t review_aggregator::events_seen() const noexcept { return s_->events; }
 std::size_t review_aggregator::records_kept() const noexcept { return s_->records.size(); }
 const reject_log& review_aggregator::rejects() const noexcept { return s_->rejects; }
+
+void review_aggregator::add_rejected(reject_kind kind, std::string example) {
+  ++s_->events;
+  s_->rejects.add(kind, std::move(example));
+}
+
+std::int64_t review_aggregator::operator_row(const std::string& operator_id) const {
+  const auto it = s_->index.find(operator_id);
+  return it == s_->index.end() ? -1 : static_cast<std::int64_t>(it->second);
+}
 void review_aggregator::reserve(std::size_t expected_reviews) { s_->records.reserve(expected_reviews); }
 
 std::size_t review_aggregator::memory_bytes() const noexcept {
@@ -306,7 +316,10 @@ void review_aggregator::add(const review_batch& b) {
                       b.rectified_at ? b.rectified_at[i] : no_time,
                       b.followed_up_at ? b.followed_up_at[i] : no_time,
                       b.has_service_record ? b.has_service_record[i] != 0 : false};
-    ingest(s, e, [&] { return "batch row " + std::to_string(i) + ": review key " + std::to_string(e.review) + ": "; });
+    if (b.where != nullptr)
+      ingest(s, e, [&] { return (*b.where)(i) + ": "; });
+    else
+      ingest(s, e, [&] { return "batch row " + std::to_string(i) + ": review key " + std::to_string(e.review) + ": "; });
   }
 }
 
@@ -464,7 +477,15 @@ review_summary review_aggregator::summary(civil_date as_of, const holiday_calend
     sum_w2(i) += w * w;
     if (r.level <= 2) {
       // 6: deadlines in working days
-      const civil_date deadline = cal.add_working_days(d, rs.deadline_working_days);
+      civil_date deadline;
+      try {
+        deadline = cal.add_working_days(d, rs.deadline_working_days);
+      } catch (const data_error& e) {  // a deadline past the calendar's years: say how to go on
+        throw data_error(e.where(), e.message() + "; a bad review of " + s.ids[r.op] + " on " + to_string(d) +
+                                        " needs a calendar covering its deadline: give one (CLI --calendar FILE, Python "
+                                        "calendar=path; format in docs/calendar-format.md) or ask for the weekends-only "
+                                        "fallback, days off only on Saturdays and Sundays (CLI --weekends-only-calendar, Python calendar=\"weekends-only\")");
+      }
       const civil_date rect_on(d.days() + r.rectified - 1);
       const bool rectified = r.rectified != 0 && rect_on <= as_of;
       if (rectified && rect_on <= deadline) ++out.bad_closed_in_time[r.op];

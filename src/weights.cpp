@@ -477,7 +477,11 @@ weighted_model apply_weights(const model& m, const std::vector<std::pair<std::st
 
   model_spec spec = *tr.spec;
   for (std::size_t k = 0; k < nodes.size(); ++k) spec.nodes[k].points = static_cast<double>(after[k]) / 100.0;
-  weighted_model out{model(std::move(spec)), {}};
+  // an edited model records its parent and gets a version of its own (issue 12)
+  weighted_model out{m.derive(std::move(spec), "apply_weights",
+                              std::to_string(w.size()) + (by_leaf ? " indicator" : " dimension") + " weight(s), " +
+                                  (options.keep_dimension_totals ? "dimension totals kept" : "total kept")),
+                     {}};
   const double new_total = static_cast<double>(total);
   for (std::size_t k = 0; k < nodes.size(); ++k) {
     mapping_row r;

@@ -10,6 +10,10 @@
 
 namespace embedrating {
 
+/// "Art. 16(5)" → "第十六条第（五）项", "Art. 2" → "第二条", in any text: the Chinese way of citing
+/// the measures, for explanations and outputs in Chinese. Other text is kept as it is.
+std::string cite_articles_zh(std::string_view text);
+
 /// The three service categories of Art. 2, as written in the catalogue files.
 inline constexpr const char* scenario_categories[] = {"public", "inclusive", "commercial"};
 
@@ -24,6 +28,10 @@ struct scenario {
   std::string category;  ///< "public" | "inclusive" | "commercial"
   bool core = false;     ///< one of the four of which Art. 2 requires at least two
   std::string article;   ///< where the measures name it, e.g. "Art. 2(2)"
+  /// The Art. 3 scene (one of the seven 七大场景 of Art. 3 and Art. 7: 养老托育, 社区助餐, 家政便民,
+  /// 健康服务, 体育健身, 文化休闲, 儿童游憩) this scenario belongs to; empty when none.
+  std::string art3_scene;
+  std::vector<std::string> aliases;  ///< other names accepted on input (besides code and name_zh)
 };
 
 /// An operating mode (运营模式) of Art. 6, e.g. `public_built_private_run` 公建民营.
@@ -33,6 +41,7 @@ struct operating_mode {
   std::string name_en;
   std::string typical_category;  ///< the scenario category the mode mainly applies to
   std::string article;
+  std::vector<std::string> aliases;  ///< other names accepted on input, e.g. 公建民营
 };
 
 /// An operator status (Art. 14); only statuses with `graded` are rated.
@@ -42,6 +51,7 @@ struct status_info {
   std::string name_en;
   bool graded = false;
   std::string article;  ///< optional column in statuses.csv
+  std::vector<std::string> aliases;  ///< other names accepted on input, e.g. 运营中
 };
 
 /// One of the Art. 16 violations; any one set means no grade and "terminate contract".
@@ -77,6 +87,16 @@ class catalogue {
   const operating_mode* find_mode(std::string_view code) const noexcept;
   const status_info* find_status(std::string_view code) const noexcept;
   const veto_flag* find_veto_flag(std::string_view code) const noexcept;
+
+  /// Input text → entry: the code, the Chinese or English name (exact, after trimming spaces) or
+  /// an alias (the optional `aliases` column, names separated by ';'). So 公建民营, 公建民营模式
+  /// and public_built_private_run all give the same mode. nullptr when nothing matches.
+  const scenario* lookup_scenario(std::string_view text) const noexcept;
+  const operating_mode* lookup_mode(std::string_view text) const noexcept;
+  const status_info* lookup_status(std::string_view text) const noexcept;
+
+  /// Codes of the scenarios marked with an Art. 3 scene, in file order.
+  std::vector<std::string> art3_scenarios() const;
 
   /// Codes of the core scenarios, in file order (Art. 2: elderly_care, infant_care, child_care,
   /// meals in the shipped catalogue).

@@ -174,7 +174,7 @@ class dataset {
     std::map<std::string, std::shared_ptr<const void>> values;
   };
   mutable derived_cache derived_;
-  std::vector<std::uint32_t> index_;  ///< open-addressing table of rows + 1 by operator id
+  std::vector<std::uint64_t> index_;  ///< open-addressing table by operator id: hash tag << 32 | row + 1
   std::optional<std::vector<operator_status>> status_;
   std::map<std::string, std::vector<double>> numbers_;
   std::map<std::string, category_column> categories_;

@@ -19,6 +19,7 @@
 #include "rules.hpp"
 #include "scored.hpp"
 #include "scoring.hpp"
+#include "sensitivity.hpp"
 #include "shared_column.hpp"
 #include "weights.hpp"
 #include <embedrating/version.hpp>

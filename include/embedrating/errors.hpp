@@ -14,10 +14,11 @@ struct error_location {
   std::string file;
   std::uint32_t line = 0;
   std::uint32_t column = 0;
+  std::string row;          ///< the row label of a DataFrame row (tables without lines)
   std::string field;        ///< TOML key path, column name, indicator id or field name
   std::string operator_id;  ///< the operator at fault, if any
 
-  /// "file:line:column: field: operator X: " — only the parts that are known.
+  /// "file:line:column: row R: field: operator X: " — only the parts that are known.
   std::string prefix() const {
     std::string out;
     if (!file.empty()) {
@@ -32,6 +33,7 @@ struct error_location {
       if (column != 0) out += ", column " + std::to_string(column);
       out += ": ";
     }
+    if (!row.empty()) out += "row " + row + ": ";
     if (!field.empty()) out += field + ": ";
     if (!operator_id.empty()) out += "operator " + operator_id + ": ";
     return out;

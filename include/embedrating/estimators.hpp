@@ -375,20 +375,33 @@ inline double kish_effective_n_from_weights(const array_ref& weights) {
 // ---------------------------------------------------------------------------------------------
 
 /// How fit_beta_prior estimates the prior.
-enum class prior_method : unsigned char { method_of_moments, maximum_likelihood };
+/// The two moment conventions differ in what they weigh: `method_of_moments` is Kleinman's
+/// estimator, weighted by each operator's n and corrected for binomial noise;
+/// `moments_unweighted` matches the mean and variance of the raw shares good_i/n_i, every operator
+/// counting once and binomial noise ignored (the "mm" method of R's ebbr package).
+enum class prior_method : unsigned char { method_of_moments, maximum_likelihood, moments_unweighted };
 
-/// "method_of_moments" | "maximum_likelihood".
+/// "method_of_moments" | "maximum_likelihood" | "moments_unweighted".
 inline std::string_view to_string(prior_method m) noexcept {
-  return m == prior_method::method_of_moments ? "method_of_moments" : "maximum_likelihood";
+  switch (m) {
+    case prior_method::method_of_moments: return "method_of_moments";
+    case prior_method::moments_unweighted: return "moments_unweighted";
+    case prior_method::maximum_likelihood: break;
+  }
+  return "maximum_likelihood";
 }
 
-/// Parses "method_of_moments" (also "moments", "mom") or "maximum_likelihood" (also "ml", "mle");
+/// Parses "method_of_moments" (also "moments", "mom", "moments_weighted", "kleinman"),
+/// "moments_unweighted" (also "ebbr", "mm") or "maximum_likelihood" (also "ml", "mle");
 /// anything else throws data_error listing the accepted names.
 inline prior_method parse_prior_method(std::string_view name) {
-  if (name == "method_of_moments" || name == "moments" || name == "mom") return prior_method::method_of_moments;
+  if (name == "method_of_moments" || name == "moments" || name == "mom" || name == "moments_weighted" || name == "kleinman")
+    return prior_method::method_of_moments;
+  if (name == "moments_unweighted" || name == "ebbr" || name == "mm") return prior_method::moments_unweighted;
   if (name == "maximum_likelihood" || name == "ml" || name == "mle") return prior_method::maximum_likelihood;
   detail::fail("fit_beta_prior", "method = \"" + std::string(name) +
-                                     "\" is not one of \"method_of_moments\", \"maximum_likelihood\"");
+                                     "\" is not one of \"method_of_moments\" (Kleinman's weighted moments), "
+                                     "\"moments_unweighted\" (the raw shares' moments, as R's ebbr), \"maximum_likelihood\"");
 }
 
 /// Bounds of the prior strength α + β that fit_beta_prior may report. A fit whose strength would
@@ -591,6 +604,34 @@ inline beta_prior_fit fit_moments(const bb_data& d, const beta_prior_options& op
   return interior_fit(d, prior_method::method_of_moments, p, strength);
 }
 
+/// Unweighted moments of the raw shares p_i = good_i/n_i (R's ebbr "mm"): mean μ and sample
+/// variance v (k − 1 in the denominator) over operators, α + β = μ(1 − μ)/v − 1.
+inline beta_prior_fit fit_moments_unweighted(const bb_data& d, const beta_prior_options& opt) {
+  constexpr const char* fn = "fit_beta_prior";
+  const double k = static_cast<double>(d.operators);
+  double mean = 0.0;
+  for (std::size_t i = 0; i < d.n.size(); ++i) mean += d.weight[i] * (d.good[i] / d.n[i]);
+  mean /= k;
+  double var = 0.0;
+  for (std::size_t i = 0; i < d.n.size(); ++i) {
+    const double dev = d.good[i] / d.n[i] - mean;
+    var += d.weight[i] * dev * dev;
+  }
+  var /= (k - 1.0);
+  if (!(mean > 0.0 && mean < 1.0))
+    fail(fn, "moments_unweighted needs a mean share strictly between 0 and 1, got " + number(mean));
+  const double strength = var > 0.0 ? mean * (1.0 - mean) / var - 1.0 : std::numeric_limits<double>::infinity();
+  if (!(strength < opt.max_strength))
+    return pooled_fit(d, prior_method::moments_unweighted,
+                      pooled_note("variance of the shares " + number(var) + " gives a strength >= max_strength"));
+  if (!(strength > opt.min_strength)) {
+    beta_prior_fit out = interior_fit(d, prior_method::moments_unweighted, mean, opt.min_strength);
+    out.note = clamped_note(opt.min_strength) + " (variance of the shares " + number(var) + ")";
+    return out;
+  }
+  return interior_fit(d, prior_method::moments_unweighted, mean, strength);
+}
+
 inline beta_prior_fit fit_likelihood(const bb_data& d, const beta_prior_options& opt) {
   constexpr const char* fn = "fit_beta_prior";
   const bool identifiable = std::any_of(d.n.begin(), d.n.end(), [](double v) { return v > 1.0; });
@@ -683,6 +724,10 @@ inline beta_prior_fit fit_likelihood(const bb_data& d, const beta_prior_options&
 ///       α = p̂(α + β),  β = (1 − p̂)(α + β).
 ///
 ///   Throws data_error when the denominator is <= 0 (e.g. every n_i = 1: spread not identifiable).
+/// - moments_unweighted — the mean μ and sample variance v of the raw shares good_i/n_i, each
+///   operator once, binomial noise not removed: α + β = μ(1 − μ)/v − 1 (the "mm" method of R's
+///   ebbr package, Robinson 2017). Simple, but its variance includes the binomial noise, so it
+///   gives weaker (smaller α + β) priors than Kleinman's when operators have few reviews.
 /// - maximum_likelihood — maximises the beta-binomial marginal log-likelihood
 ///   Σ ln[C(n_i, good_i) B(good_i + α, n_i − good_i + β)/B(α, β)] (Skellam 1948, JRSS B 10:257;
 ///   Griffiths 1973, Biometrics 29:637) over the mean μ = α/(α+β) and log strength
@@ -715,6 +760,7 @@ inline beta_prior_fit fit_beta_prior(const array_ref& good, const array_ref& n,
         d, method, detail::pooled_note(d.sum_good == 0.0 ? "every review is bad" : "every review is good"));
     return out;
   }
+  if (method == prior_method::moments_unweighted) return detail::fit_moments_unweighted(d, options);
   return method == prior_method::method_of_moments ? detail::fit_moments(d, options)
                                                    : detail::fit_likelihood(d, options);
 }

@@ -5,6 +5,7 @@
 /// immutable, thread-safe view of one spec (copies share it).
 #include <cstdint>
 #include <memory>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -32,8 +33,11 @@ struct measure {
   std::vector<std::string> levels;     ///< allowed levels, best first (categories)
   direction dir = direction::benefit;  ///< what "worst" means in roll-up
   rollup_kind rollup = rollup_kind::worst;
-  std::string label, label_zh, source;
+  /// `source`: the article of the measures (seed/) the item implements; `basis`: the standard
+  /// or judgement its numbers are borrowed from (docs/model-format.md "Sources and bases").
+  std::string label, label_zh, source, basis;
   std::uint32_t line = 0;
+  std::string rationale;  ///< why it is in the model (documentation, not meaning)
 };
 
 /// What a leaf does when its input is missing. Never earns more than zero silently: a fixed
@@ -56,15 +60,17 @@ struct indicator_node {
   scoring_function scoring;
   missing_policy missing;
   std::optional<condition> not_applicable_if;
-  std::string label, label_zh, source;
+  std::string label, label_zh, source, basis;
   std::uint32_t line = 0;
+  std::string rationale;  ///< why these points (documentation, not meaning)
 };
 
 struct prerequisite {
   std::string id;
   condition when;  ///< must hold
-  std::string label, label_zh, source;
+  std::string label, label_zh, source, basis;
   std::uint32_t line = 0;
+  std::string rationale;
 };
 
 /// The gates of one grade.
@@ -75,6 +81,7 @@ struct grade_gate {
   std::vector<std::pair<std::string, double>> dimension_minimums;
   std::vector<prerequisite> prerequisites;
   std::uint32_t line = 0;
+  std::string rationale;  ///< why these cut-offs and floors (documentation, not meaning)
 };
 
 /// Review indicator settings (model parameters, covered by the fingerprint).
@@ -108,11 +115,38 @@ struct history_settings {
   grade first_rating_max = grade::a3;
 };
 
+/// How a model was made from another one (a fitted or edited model). Metadata, not meaning: left
+/// out of the fingerprint (docs/fingerprint.md), written to TOML as [model.provenance].
+struct model_provenance {
+  std::string parent_id, parent_version;
+  std::string parent_fingerprint;  ///< hex SHA-256 of the model it was made from
+  std::string method;              ///< e.g. "with_weights", "with_cutoffs", "fit_weights"
+  std::string note;                ///< what changed or how it was fitted, in words
+  bool empty() const noexcept { return parent_fingerprint.empty() && method.empty() && note.empty(); }
+};
+
 struct model_info {
   std::string id, version, label, label_zh, source;
   civil_date effective_from = civil_date::missing();
   civil_date effective_to = civil_date::missing();
   std::string file;  ///< where it was loaded from (for messages), not part of the meaning
+  std::string rationale;    ///< why the model is as it is (documentation)
+  model_provenance provenance;  ///< empty for a model written by hand
+};
+
+/// A named set of scenario codes (`[[scenario_sets]]`): `scenarios.<id>` counts an operator's
+/// scenarios that are in the set, e.g. the seven scenes of Art. 3 for the scenario mix.
+struct scenario_set {
+  std::string id;
+  std::vector<std::string> codes;
+  std::string label, label_zh, source, basis;
+  std::uint32_t line = 0;
+};
+
+/// Where the numbers of a settings table come from (`source`, `basis` keys of [reviews],
+/// [history] and each [[grades]] entry), kept for explanations and the TOML writer.
+struct citation {
+  std::string source, basis;
 };
 
 /// Everything a model says, as plain data. Edit it, then build a `model` to validate it.
@@ -124,6 +158,27 @@ struct model_spec {
   std::vector<indicator_node> nodes;  ///< dimensions and indicators in file order
   std::vector<grade_gate> grades;
   std::vector<rule> rules;
+  /// Rationale of each rule by rule id (documentation, not meaning; rules.hpp holds the rule).
+  std::vector<std::pair<std::string, std::string>> rule_rationales;
+  std::vector<scenario_set> scenario_sets;
+  /// "reviews", "history", "grades.5A" … → their source and basis (documentation only: not in
+  /// the fingerprint, like labels).
+  std::map<std::string, citation> citations;
+};
+
+/// How with_leaf_weights treats weights that do not sum to 1: the model's total is never changed
+/// silently.
+enum class weight_total : unsigned char {
+  keep,       ///< the weights (named leaves, with the current weights of the others) must sum to 1 within 1e-6, else model_error
+  normalize,  ///< every leaf weight is divided by their sum: the total is kept
+  rescale,    ///< explicit: the total becomes (sum of the weights) × the current total; cut-offs are not changed
+};
+
+/// One difference between two models (model::diff): section ("model", "reviews", "history",
+/// "measures", "indicators", "grades", "rules"), item (an id, or "" for a setting of the section),
+/// field, and both values as text ("" = absent).
+struct model_change {
+  std::string section, item, field, before, after;
 };
 
 namespace detail {
@@ -131,6 +186,15 @@ struct compiled_model;
 }
 
 /// A validated, immutable model. Cheap to copy; safe to share between threads.
+/// One node of the indicator tree as rating sees it (the order of spec().nodes).
+struct tree_node {
+  std::int32_t parent = -1;       ///< node index, -1 for a dimension
+  std::int32_t depth = 0;         ///< 0 for a dimension
+  std::int32_t dimension = -1;    ///< index into dimension_nodes()
+  std::int32_t leaf = -1;         ///< index into leaf_ids(), -1 for groups and dimensions
+  std::int64_t points_centi = 0;  ///< nominal points (centi-points)
+};
+
 class model {
  public:
   /// Validates and compiles a spec; throws model_error naming the field (and line) at fault.
@@ -161,15 +225,49 @@ class model {
   std::vector<double> weights() const;
   /// A copy with new leaf points = weight × total (group and dimension points follow); weights
   /// are given by leaf id and must be non-negative; leaves not named keep their points.
+  /// The weights (with the current weights of leaves not named) must sum to 1 (within 1e-6): the
+  /// model's total is kept (each leaf rounded to 0.01 points, as regrade_many does: weights on the
+  /// 0.01-point grid, such as weights() or a fitted model's, keep it exactly); otherwise a
+  /// model_error says so. with_leaf_weights normalises or rescales when asked.
+  /// The result records its parent (provenance, a new version) unless its fingerprint is the same.
   model with_weights(const std::vector<std::pair<std::string, double>>& weights) const;
+  /// with_weights with an explicit treatment of the total (weight_total).
+  model with_leaf_weights(const std::vector<std::pair<std::string, double>>& weights, weight_total total) const;
   /// A copy with new minimum totals per grade.
   model with_cutoffs(const std::vector<std::pair<grade, double>>& min_totals) const;
   /// A copy with grade-table numbers changed by name: "grades.<G>.min_total",
   /// "grades.<G>.min_dimension_ratio", "grades.<G>.dimension_minimums.<dimension>" (G = 1A … 5A;
   /// the "grades." prefix may be left out). The result is validated like any model.
   model with_params(const std::vector<std::pair<std::string, double>>& params) const;
+  /// A copy with new id, version, labels, source, rationale and provenance (nothing else; the
+  /// fingerprint is unchanged).
+  model with_info(const model_info& info) const;
+  /// `spec` as a model derived from this one by `method`: when its fingerprint differs, its version
+  /// becomes this version (up to any "+") + "+" + the first 8 hex digits of its fingerprint, and its
+  /// provenance names this model, `method` and `note`; an empty `id` keeps the spec's id. With
+  /// `always` (fits), version and provenance are set even when the fingerprint is the same.
+  model derive(model_spec spec, const std::string& method, const std::string& note, const std::string& id = {},
+               const std::string& version = {}, bool always = false) const;
+
+  /// Every difference from `other` (this = before, other = after): points and weights, cut-offs,
+  /// floors, prerequisites, rules, settings, labels, sources and provenance, in model order.
+  std::vector<model_change> diff(const model& other) const;
 
   double total_points() const noexcept;
+  /// Total points in centi-points (what every integer result adds up to).
+  std::int64_t total_centi() const noexcept;
+  /// The tree, node by node (spec().nodes order).
+  std::vector<tree_node> tree() const;
+  /// Node indices of the dimensions (file order) and their ids.
+  const std::vector<std::int32_t>& dimension_nodes() const noexcept;
+  std::vector<std::string> dimension_ids() const;
+  /// Index of a node id in spec().nodes, or -1.
+  std::int32_t node_index(const std::string& id) const;
+  /// Fingerprint of the structure (docs/fingerprint.md): models with the same one re-grade each
+  /// other's scores (scored.hpp).
+  const std::string& structure_fingerprint() const noexcept;
+
+  /// The compiled form the library's stages use (not part of the stable API).
   const detail::compiled_model& compiled() const noexcept { return *compiled_; }
 
  private:

@@ -11,9 +11,15 @@
 
 namespace embedrating {
 
+class review_aggregator;
+class holiday_calendar;
+
 struct rate_options {
   bool compute_input_hash = true;  ///< SHA-256 of the dataset (recorded in the result; cached with the dataset)
   bool keep_node_points = false;   ///< store n × nodes earned/available matrices (else computed per operator on request)
+  /// Review events whose summary at as_of replaces the dataset's review columns (see score_options).
+  const review_aggregator* reviews = nullptr;
+  const holiday_calendar* calendar = nullptr;  ///< working days of review deadlines (nullptr: China's)
 };
 
 /// Rates every operator of `data` at the evaluation date `as_of`. Throws data_error for missing

@@ -30,6 +30,7 @@
 /// ignored), while bad reviews are still tracked one by one (appeals and rectifications apply).
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,6 +82,8 @@ struct review_batch {
   const std::int64_t* rectified_at = nullptr;
   const std::int64_t* followed_up_at = nullptr;
   const std::uint8_t* has_service_record = nullptr;
+  /// Optional: names row i in reject examples ("<where(i)>: <why>"); default "batch row i: review key K".
+  const std::function<std::string(std::size_t)>* where = nullptr;
 };
 
 /// The 64-bit key of a text id: a decimal number below 2^63 (no sign, no leading zero) is its own
@@ -180,9 +183,14 @@ class review_aggregator {
   void add(const review_event& e, std::string_view where = {});
   /// A batch; bad rows are rejected with "batch row N" examples.
   void add(const review_batch& b);
-  /// Reads a review-event CSV (SPEC §5 columns, UTF-8 or GB18030) and adds every row; a bad row
-  /// is rejected with "file:line" in its example, a bad header throws data_error.
+  /// Reads a review-event CSV (SPEC §5 columns, UTF-8 or GB18030) as a stream and adds every row;
+  /// a bad row is rejected with "file:line" in its example, a bad header throws data_error. (Any
+  /// table source: embedrating::add_events, io.hpp.)
   void add_csv(const std::string& path, const std::string& encoding = "auto");
+  /// Records an event that could not be read (seen, rejected by kind, with its example).
+  void add_rejected(reject_kind kind, std::string example);
+  /// Row of an operator id in the operator list, or -1.
+  std::int64_t operator_row(const std::string& operator_id) const;
 
   /// Adds another state built for the same operators and ingest mode (data_error otherwise).
   void merge(const review_aggregator& other);

@@ -44,7 +44,7 @@ struct rule {
   double score = 0.0;         ///< set_score: the score
   lapse_spec lapse;
   std::string message, message_zh;  ///< warn
-  std::string label, label_zh, source;
+  std::string label, label_zh, source, basis;  ///< source: the article; basis: the standard or judgement
   std::uint32_t line = 0;  ///< line in the model file (0 if built in code)
 };
 

@@ -28,12 +28,20 @@
 
 namespace embedrating {
 
+class review_aggregator;
+class holiday_calendar;
+
 namespace detail {
 struct scored_state;
 }
 
 struct score_options {
   bool compute_input_hash = true;  ///< SHA-256 of the dataset (cached with the dataset), recorded in results
+  /// Review events: when set, their summary at as_of (this calendar's working days; nullptr: China's
+  /// official calendar) replaces the dataset's review columns (the dataset itself is not changed;
+  /// the input hash is that of the inputs as rated). Every operator must be in the aggregator.
+  const review_aggregator* reviews = nullptr;
+  const holiday_calendar* calendar = nullptr;
 };
 
 /// The weight-independent part of a rating of one dataset at one date. Immutable, cheap to copy,

@@ -460,6 +460,14 @@ inline std::optional<judgement_revision> worst_judgement(const Eigen::Ref<const 
 
 }  // namespace detail
 
+/// Checks a pairwise comparison matrix as ahp() does (non-empty, square, finite entries > 0,
+/// diagonal 1, a_ij · a_ji = 1 within `tolerance`): "" when fine, else the first problem in
+/// row-major order, its pair in (bad_i, bad_j) — for readers that name the cell at fault.
+inline std::string pairwise_matrix_problem(const Eigen::Ref<const Eigen::MatrixXd>& a, double tolerance,
+                                           const std::vector<std::string>& ids, Eigen::Index& bad_i, Eigen::Index& bad_j) {
+  return detail::pairwise_problem(a, tolerance, ids, bad_i, bad_j);
+}
+
 /// AHP priorities of a pairwise comparison matrix A (a_ij = how much more important element i is
 /// than j; a_ji = 1/a_ij; a_ii = 1), by `options.method`:
 ///

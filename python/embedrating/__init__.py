@@ -41,7 +41,7 @@ except ImportError as _exc:  # pragma: no cover - depends on the installation
         "does not work."
     ) from _exc
 
-from . import reviews, weights
+from . import calibrate, reviews, sensitivity, weights
 from ._aggregator import ReviewAggregator
 from ._dataset import Dataset, load_sample
 from ._errors import ArchiveError, DataError, Error, ModelError, RatingWarning
@@ -49,6 +49,9 @@ from ._model import Model, default_model
 from ._explanation import Explanation
 from ._ratings import GRADES, OperatorRating, Ratings
 from ._scored import Scored
+from ._calendar import HolidayCalendar
+from ._history import roll_forward, with_history
+from ._publish import GradeDirectory
 
 __version__: str = _core.version
 """The package version; the same number as the C++ library's EMBEDRATING_VERSION_STRING."""
@@ -64,7 +67,8 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | {"plot"})
+    # the public API only: not the modules and names imported to build it (annotations, os, …)
+    return sorted(set(__all__) | {"plot"})
 
 
 def data_directory() -> str:
@@ -86,6 +90,8 @@ __all__ = [
     "Dataset",
     "Error",
     "Explanation",
+    "GradeDirectory",
+    "HolidayCalendar",
     "Model",
     "ModelError",
     "OperatorRating",
@@ -94,10 +100,14 @@ __all__ = [
     "ReviewAggregator",
     "Scored",
     "__version__",
+    "calibrate",
     "data_directory",
     "default_model",
     "load_sample",
     "reviews",
+    "roll_forward",
     "rule_actions",
+    "sensitivity",
     "weights",
+    "with_history",
 ]

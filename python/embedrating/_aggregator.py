@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import DateLike, date_to_days, days_to_date, exact, is_missing_scalar, text_list
+from ._asof import as_of_days
+from ._convert import DateLike, date_to_days, days_to_date, exact, text_list
 from ._errors import check_state, data_error
 
 if TYPE_CHECKING:
@@ -31,16 +32,6 @@ EVENT_COLUMNS = (
     "followed_up_at",
     "service_record_id",
 )
-_REQUIRED = ("review_id", "operator_id", "reviewer_id", "time", "level")
-# As the CSV reader reads them (src/reviews_csv.cpp).
-_LEVELS = {
-    "1": 1, "2": 2, "3": 3, "4": 4, "5": 5,
-    "good": 5, "好评": 5, "非常满意": 5, "满意": 4, "基本满意": 3, "不满意": 2, "bad": 1, "差评": 1, "非常不满意": 1,
-}  # fmt: skip
-_STATUSES = {"": 0, "valid": 0, "有效": 0, "pending": 1, "待核实": 1, "void": 2, "作废": 2, "无效": 2}
-_BAD = 0xFF
-_TIME_MIN = 946684800  # 2000-01-01T00:00:00Z, the core's first accepted review time
-_TIME_MAX = _TIME_MIN + 0xFFFFFFFF
 # Batch array names, their dtypes, and whether they are required.
 BATCH_ARRAYS: dict[str, tuple[Any, bool]] = {
     "review_key": (np.uint64, True),
@@ -63,28 +54,6 @@ def review_keys(ids: Any) -> np.ndarray:
     if arr.dtype.kind in "iu" and (arr.size == 0 or arr.min() >= 0):
         return arr.astype(np.uint64)
     return _core.review_keys(text_list(arr) if arr.dtype != object else arr.tolist())
-
-
-def _times(col: pd.Series) -> tuple[np.ndarray, list[int]]:
-    """Unix seconds (NO_TIME for missing) and unparsable positions. Texts are ISO 8601 as the CSV
-    reader reads them (no offset: China Standard Time); tz-aware datetimes are instants; naive
-    datetimes are China Standard Time; integers are Unix seconds."""
-    if isinstance(col.dtype, pd.DatetimeTZDtype):
-        nat = col.isna().to_numpy()
-        out = col.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[s]").astype(np.int64)
-        out[nat] = NO_TIME
-        return out, []
-    if col.dtype.kind == "M":
-        v = col.to_numpy().astype("datetime64[s]")
-        out = v.astype(np.int64) - 8 * 3600
-        out[np.isnat(v)] = NO_TIME
-        return out, []
-    if col.dtype.kind in "iu":
-        return col.to_numpy().astype(np.int64), []
-    values = col.tolist()
-    if any(isinstance(v, pd.Timestamp) for v in values):
-        values = [v.isoformat() if isinstance(v, pd.Timestamp) else v for v in values]
-    return _core.parse_times(values)
 
 
 class ReviewAggregator:
@@ -188,174 +157,12 @@ class ReviewAggregator:
         return self._index
 
     def _add_frame(self, df: pd.DataFrame) -> None:
+        """Events of a DataFrame through the core's ingestion path (the CSV reader's checks and
+        reject examples, rows named by their index label)."""
         if not isinstance(df, pd.DataFrame):
             raise TypeError(f"events must be a pandas DataFrame, not {type(df).__name__}")
-        cols = [str(c) for c in df.columns]
-        unknown = [c for c in cols if c not in EVENT_COLUMNS]
-        if unknown:
-            raise data_error(
-                "unknown column" + ("s " if len(unknown) > 1 else " ") + ", ".join(f'"{c}"' for c in unknown)
-                + " (review events have " + ", ".join(EVENT_COLUMNS) + ")",
-                field=unknown[0],
-            )
-        missing = [c for c in _REQUIRED if c not in cols]
-        if missing:
-            raise data_error("missing required column" + ("s " if len(missing) > 1 else " ") + ", ".join(missing))
-        n = len(df)
-        if n == 0:
-            return
-        reason = np.full(n, None, dtype=object)  # why a row goes the one-by-one way (in CSV order)
+        self._core.add_frame(df, "DataFrame")
 
-        def flag(mask: np.ndarray, why: Any) -> None:
-            sel = mask & (reason == None)  # noqa: E711 - elementwise
-            if isinstance(why, str):
-                reason[sel] = why
-            else:
-                for i in np.flatnonzero(sel):
-                    reason[i] = why(i)
-
-        # revision (empty: 1)
-        if "revision" in cols:
-            rev_col = df["revision"]
-            if rev_col.dtype.kind in "iu":
-                rv = rev_col.to_numpy().astype(np.int64)
-                rev_bad = (rv < 0) | (rv > 65534)
-                rv_text = None
-            else:
-                rv_text = text_list(rev_col)
-                rv = np.ones(n, dtype=np.int64)
-                rev_bad = np.zeros(n, dtype=bool)
-                for i, t in enumerate(rv_text):
-                    if not t:
-                        continue
-                    try:
-                        f = float(t)
-                        if f != int(f) or t.startswith("-"):
-                            raise ValueError
-                        rv[i] = int(f)
-                    except (ValueError, OverflowError):
-                        rev_bad[i] = True
-                rev_bad |= (rv < 0) | (rv > 65534)
-            flag(rev_bad, lambda i: f'revision "{rv_text[i] if rv_text else rv[i]}" is not a whole number 0..65534')
-            revision = np.where(rev_bad, 0, rv).astype(np.uint32)
-        else:
-            revision = np.ones(n, dtype=np.uint32)
-            rev_bad = np.zeros(n, dtype=bool)
-
-        rid_text = text_list(df["review_id"]) if df["review_id"].dtype.kind not in "iu" else None
-        rid_keys = review_keys(df["review_id"]) if rid_text is None else _core.review_keys(rid_text)
-        op_text = text_list(df["operator_id"])
-        rev_text = text_list(df["reviewer_id"])
-        reviewer_keys = _core.review_keys(rev_text)
-        empty = np.array([not t for t in op_text]) | np.array([not t for t in rev_text])
-        if rid_text is not None:
-            empty |= np.array([not t for t in rid_text])
-        flag(empty, "missing id")
-
-        time, bad_time = _times(df["time"])
-        tb = np.zeros(n, dtype=bool)
-        tb[bad_time] = True
-        tb |= time == NO_TIME
-        flag(tb, lambda i: f'time "{df["time"].iloc[i]}" is not an ISO 8601 time')
-
-        level_col = df["level"]
-        if level_col.dtype.kind in "iu":
-            lv = level_col.to_numpy().astype(np.int64)
-            level = np.where((lv >= 1) & (lv <= 5), lv, 0).astype(np.int8)
-        else:
-            level = np.array([_LEVELS.get(t, 0) for t in text_list(level_col)], dtype=np.int8)
-        flag(level == 0, lambda i: f'level "{level_col.iloc[i]}" is not 1..5, good or bad')
-
-        if "status" in cols:
-            status = np.array([_STATUSES.get(t, _BAD) for t in text_list(df["status"])], dtype=np.uint8)
-            flag(status == _BAD, lambda i: f'status "{df["status"].iloc[i]}" is not valid, pending or void')
-        else:
-            status = np.zeros(n, dtype=np.uint8)
-
-        stamps = {}
-        for name in ("rectified_at", "followed_up_at"):
-            if name in cols:
-                t, bad = _times(df[name])
-                b = np.zeros(n, dtype=bool)
-                b[bad] = True
-                flag(b, lambda i, name=name: f'{name} "{df[name].iloc[i]}" is not an ISO 8601 time')
-                stamps[name] = t
-            else:
-                stamps[name] = np.full(n, NO_TIME, dtype=np.int64)
-
-        # what the core checks after parsing: operator, time range, date order (kept as they are,
-        # so the core rejects them itself, one by one, with the row in the example)
-        op_index = self._operator_index().get_indexer(pd.Index(op_text, dtype=object))
-        flag(op_index < 0, "unknown operator")
-        flag((time < _TIME_MIN) | (time > _TIME_MAX), "")
-        day = (time + 8 * 3600) // 86400
-        for name in ("rectified_at", "followed_up_at"):
-            t = stamps[name]
-            d = (t + 8 * 3600) // 86400 - day
-            flag((t != NO_TIME) & ((d < 0) | (d >= 65000)), "")
-
-        if "service_record_id" in cols:
-            sr_text = text_list(df["service_record_id"])
-            has_sr = np.array([1 if t else 0 for t in sr_text], dtype=np.uint8)
-        else:
-            sr_text = [""] * n
-            has_sr = np.zeros(n, dtype=np.uint8)
-
-        odd = reason != None  # noqa: E711
-        good = ~odd
-        batch = dict(
-            review_key=rid_keys, operator_index=op_index.astype(np.uint32), reviewer_key=reviewer_keys, time=time,
-            level=level, revision=revision, status=status, rectified_at=stamps["rectified_at"],
-            followed_up_at=stamps["followed_up_at"], has_service_record=has_sr,
-        )  # fmt: skip
-        if good.all():
-            self._core.add_batch(**batch)
-        elif good.any():
-            self._core.add_batch(**{k: np.ascontiguousarray(v[good]) for k, v in batch.items()})
-        if odd.any():
-            self._add_rejected(df, np.flatnonzero(odd), reason, rid_text, op_text, rev_text, sr_text, batch)
-
-    def _add_rejected(self, df, rows, reason, rid_text, op_text, rev_text, sr_text, batch) -> None:  # type: ignore[no-untyped-def]
-        """Rows the core must reject, one by one with their text ids, so each is counted for the
-        first problem the CSV reader would name (its order: revision, ids, time, level, status,
-        rectified_at/followed_up_at; then the core's: operator, time range, date order) and its
-        example names the row. Fields after that first problem are neutralised."""
-        labels = df.index
-        known_op = self._core.operator_ids[0]
-        rid_all = rid_text if rid_text is not None else [str(x) for x in df["review_id"].tolist()]
-        r = {k: v[rows].copy() for k, v in batch.items() if k not in ("review_key", "reviewer_key", "operator_index")}
-        ops, rids, reviewers, where = [], [], [], []
-        for k, i in enumerate(rows):
-            why = reason[i]
-            op, rid, reviewer = op_text[i], rid_all[i], rev_text[i]
-            if why not in ("missing id", "unknown operator", ""):
-                # a parse problem: the core must see that one alone
-                op, rid, reviewer = known_op, rid or "(no id)", reviewer or "(none)"
-                fields = {"revision": 1, "time": _TIME_MIN, "level": 5, "status": 0}
-                if why.startswith("revision"):
-                    fields["revision"] = 65535
-                elif why.startswith(("time", "rectified_at", "followed_up_at")):
-                    fields["time"] = NO_TIME
-                elif why.startswith("level"):
-                    fields["level"] = 0
-                elif why.startswith("status"):
-                    fields["status"] = _BAD
-                for name, value in fields.items():
-                    r[name][k] = value
-                r["rectified_at"][k] = NO_TIME
-                r["followed_up_at"][k] = NO_TIME
-            ops.append(op)
-            rids.append(rid)
-            reviewers.append(reviewer)
-            where.append(f"row {labels[i]}" + (f": {why}" if why not in ("missing id", "unknown operator", "") else ""))
-        self._core.add_events(
-            rids, np.ascontiguousarray(r["revision"]), ops, reviewers, np.ascontiguousarray(r["time"]),
-            np.ascontiguousarray(r["level"]), np.ascontiguousarray(r["status"]),
-            np.ascontiguousarray(r["rectified_at"]), np.ascontiguousarray(r["followed_up_at"]),
-            [sr_text[i] for i in rows], where,
-        )  # fmt: skip
-
-    # -- state -------------------------------------------------------------------------------
     def merge(self, other: ReviewAggregator) -> ReviewAggregator:
         """Adds another state built for the same operators and ingest mode (DataError
         otherwise); returns self. Merging is order-independent."""
@@ -364,7 +171,7 @@ class ReviewAggregator:
         self._core.merge(other._core)
         return self
 
-    def summary(self, as_of: DateLike) -> pd.DataFrame:
+    def summary(self, as_of: DateLike, *, calendar: Any = None) -> pd.DataFrame:
         """Per-operator measures at `as_of` (required; the clock is never read), one row per
         operator, ``operator_id`` first: ``stars_1``…``stars_5`` (the review columns a rating
         uses: decayed counts rescaled to Kish's effective n; equal to the counts without decay),
@@ -373,8 +180,12 @@ class ReviewAggregator:
         ``jeffreys_upper``, ``bayes_rate``, ``bayes_index``, ``eb_rate``, ``bad_open``,
         ``bad_closed_in_time``, ``bad_overdue``, ``bad_followed_up``, ``low_volume``.
         ``df.attrs`` holds as_of, the empirical-Bayes fit (eb_alpha, eb_beta, eb_pooled,
-        eb_note), events_seen and records_kept. Deadlines use China's working-day calendar."""
-        s = self._core.summary(date_to_days(as_of))
+        eb_note), events_seen and records_kept. Deadlines use China's official working-day
+        calendar (2024–2026), or `calendar`: a calendar CSV path (docs/calendar-format.md), a
+        ``HolidayCalendar``, or ``"weekends-only"`` (a warned fallback)."""
+        from ._calendar import resolve
+
+        s = self._core.summary(as_of_days(as_of), resolve(calendar))
         data: dict[str, Any] = {"operator_id": s["operator_ids"]}
         for k in range(5):
             data[f"stars_{k + 1}"] = s["stars"][f"stars_{k + 1}"]
@@ -439,9 +250,10 @@ class ReviewAggregator:
 
     @property
     def rejects(self) -> pd.DataFrame:
-        """Rejected events by kind (missing_id, unknown_operator, bad_level, bad_time,
-        bad_status, bad_revision, bad_date_order): ``count`` and up to 5 ``examples``."""
-        rows = self._core.rejects
+        """Rejected events by the kinds that occurred (of missing_id, unknown_operator,
+        bad_level, bad_time, bad_status, bad_revision, bad_date_order): ``count`` and up to 5
+        ``examples``. Empty (no rows) when nothing was rejected."""
+        rows = [r for r in self._core.rejects if r[1] > 0]
         return pd.DataFrame(
             {"count": [r[1] for r in rows], "examples": [list(r[2]) for r in rows]},
             index=pd.Index([r[0] for r in rows], name="kind"),

@@ -10,7 +10,7 @@ from embedrating import ModelError
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'Scored', 'add_months', 'ahp', 'apply_weights', 'bayesian_average', 'catalogue', 'codes_of', 'combine_weights', 'critic_weights', 'cv_weights', 'data_directory', 'entropy_weights', 'fit_beta_prior', 'group_ahp', 'hierarchical_ahp', 'jeffreys_interval', 'kish_effective_n', 'largest_remainder', 'normalize_matrix', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'random_index_tables', 'rank_scores', 'rate', 'rate_one', 'read_facilities_csv_into', 'read_operators_csv', 'review_key', 'review_keys', 'rule_actions', 'score', 'std_weights', 'topsis', 'version', 'weighted_product', 'weighted_sum', 'wilson_interval', 'wilson_lower_bound']
+__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'HolidayCalendar', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'Scored', 'add_months', 'agreement', 'ahp', 'apply_weights', 'assign_folds', 'bayesian_average', 'catalogue', 'cite_articles_zh', 'codes_of', 'cohen_kappa', 'combine_weights', 'compare', 'compare_benchmark', 'critic_weights', 'cross_validate', 'cv_weights', 'data_directory', 'deciding_gates', 'draw_weights', 'entropy_weights', 'fit', 'fit_beta_prior', 'group_ahp', 'hierarchical_ahp', 'jeffreys_interval', 'kish_effective_n', 'largest_remainder', 'model_diff', 'model_info', 'model_with_info', 'model_with_leaf_weights', 'monte_carlo', 'near_the_line', 'normalize_matrix', 'one_at_a_time', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'random_index_tables', 'rank_scores', 'rate', 'rate_one', 'read_benchmark', 'read_facilities', 'read_facilities_csv_into', 'read_operators', 'read_operators_csv', 'review_key', 'review_keys', 'roll_forward', 'rule_actions', 'score', 'std_weights', 'topsis', 'version', 'weighted_product', 'weighted_sum', 'wilson_interval', 'wilson_lower_bound']
 class Model:
     """
     A validated, immutable rating model (C++ embedrating::model).
@@ -194,6 +194,41 @@ class Dataset:
     @property
     def source_name(self) -> str:
         ...
+class HolidayCalendar:
+    """
+    A working-day calendar for bad-review deadlines (include/embedrating/calendar.hpp).
+    """
+    @staticmethod
+    def china() -> HolidayCalendar:
+        """
+        The shipped official calendar of mainland China (2024–2026).
+        """
+    @staticmethod
+    def load(path: str, encoding: str = 'auto') -> HolidayCalendar:
+        """
+        A calendar CSV (date, kind = off | workday; docs/calendar-format.md).
+        """
+    @staticmethod
+    def weekdays_only() -> HolidayCalendar:
+        """
+        Monday to Friday, no public holidays or make-up workdays, every date covered (a fallback).
+        """
+    def add_working_days(self, day: typing.SupportsInt | typing.SupportsIndex, n: typing.SupportsInt | typing.SupportsIndex) -> int:
+        ...
+    def is_working_day(self, day: typing.SupportsInt | typing.SupportsIndex) -> bool:
+        ...
+    @property
+    def bounded(self) -> bool:
+        ...
+    @property
+    def covered_from(self) -> int | None:
+        ...
+    @property
+    def covered_to(self) -> int | None:
+        ...
+    @property
+    def fingerprint(self) -> str:
+        ...
 class ReviewAggregator:
     """
     The event-level review aggregation state (C++ embedrating::review_aggregator). Long calls run without the GIL; a mutex serialises calls on one object.
@@ -221,6 +256,10 @@ class ReviewAggregator:
         """
     def add_events(self, review_id: collections.abc.Sequence[str], revision: numpy.typing.NDArray[numpy.uint32], operator_id: collections.abc.Sequence[str], reviewer_id: collections.abc.Sequence[str], time: numpy.typing.NDArray[numpy.int64], level: numpy.typing.NDArray[numpy.int8], status: numpy.typing.NDArray[numpy.uint8], rectified_at: numpy.typing.NDArray[numpy.int64], followed_up_at: numpy.typing.NDArray[numpy.int64], service_record_id: collections.abc.Sequence[str], where: collections.abc.Sequence[str]) -> None:
         ...
+    def add_frame(self, table: typing.Any, name: str = 'DataFrame') -> None:
+        """
+        Adds every row of an events DataFrame (or mapping of columns) by the core's ingestion path: the same checks and reject examples as add_csv, naming rows by their index label.
+        """
     def copy(self) -> ReviewAggregator:
         ...
     def merge(self, other: ReviewAggregator) -> None:
@@ -235,9 +274,9 @@ class ReviewAggregator:
         """
     def serialize(self) -> bytes:
         ...
-    def summary(self, as_of: typing.SupportsInt | typing.SupportsIndex) -> dict:
+    def summary(self, as_of: typing.SupportsInt | typing.SupportsIndex, calendar: HolidayCalendar = None) -> dict:
         """
-        Measures per operator at as_of (days since 1970-01-01), China's working-day calendar.
+        Measures per operator at as_of (days since 1970-01-01); deadlines on `calendar` (default: China's official one).
         """
     @property
     def events_seen(self) -> int:
@@ -440,6 +479,10 @@ def add_months(days: typing.SupportsInt | typing.SupportsIndex, months: typing.S
     """
     Calendar-month arithmetic (day clamped to the month's end).
     """
+def agreement(predicted: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], agreed: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> dict:
+    """
+    Agreement of two gradings (levels 0..5, -1 not graded) → dict.
+    """
 def ahp(matrix: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, n]"], method: str = 'eigen', ri: typing.Any = 'saaty1980', tolerance: typing.SupportsFloat | typing.SupportsIndex = 0.01, threshold: typing.SupportsFloat | typing.SupportsIndex = 0.1, find_worst: bool = True, ids: collections.abc.Sequence[str] = []) -> dict:
     """
     AHP of a pairwise comparison matrix → dict (weights, lambda_max, ci, cr, ri, ri_table, method, consistent, worst).
@@ -448,23 +491,46 @@ def apply_weights(model: Model, weights: collections.abc.Sequence[tuple[str, typ
     """
     A model with points from weights by indicator or dimension → (Model, mapping columns).
     """
+def assign_folds(levels: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], folds: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex) -> list[int]:
+    """
+    Fold of each case (stratified, seeded; 0 folds = LOO).
+    """
 def bayesian_average(good: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], n: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], prior_mean: typing.SupportsFloat | typing.SupportsIndex, prior_weight: typing.SupportsFloat | typing.SupportsIndex) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
     ...
 def catalogue() -> dict:
     """
     Codes of the shipped catalogue (scenarios, modes, statuses, veto flags).
     """
+def cite_articles_zh(text: str) -> str:
+    """
+    "Art. 16(5)" → "第十六条第（五）项" in any text (the Chinese citation of the measures).
+    """
 def codes_of(values: typing.Any, levels: collections.abc.Sequence[str]) -> tuple:
     """
     Codes of trimmed texts among levels (-1: empty or missing) → (int64 codes, first row that is not a level, or -1).
+    """
+def cohen_kappa(table: collections.abc.Sequence[collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex]], weights: str = 'none') -> float:
+    """
+    Cohen's kappa of a square contingency table (weights none, linear, quadratic).
     """
 def combine_weights(weights: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"]], method: str = 'linear', alphas: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex] = [0.5]) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
     """
     Linear or multiplicative combination.
     """
+def compare_benchmark(ratings: Ratings, operator_ids: collections.abc.Sequence[str], levels: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], notes: collections.abc.Sequence[str], file: str = '', lines: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = []) -> dict:
+    """
+    Ratings against a benchmark → dict (stats, predicted, disagreements with gates, not_graded_ids).
+def compare(ratings_a: Ratings, ratings_b: Ratings, max_reasons: typing.SupportsInt | typing.SupportsIndex = 0) -> dict:
+    """
+    Compares two ratings of the same operators → dict (transitions, moved rows, ranked reasons, summary).
+    """
 def critic_weights(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], types: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = [], row_labels: collections.abc.Sequence[str] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
     """
     CRITIC weights of the columns (types: +1 benefit, -1 cost).
+    """
+def cross_validate(scored: Scored, operator_ids: collections.abc.Sequence[str], levels: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], notes: collections.abc.Sequence[str], method: str, folds: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, divergence: typing.SupportsFloat | typing.SupportsIndex, options: dict, file: str = '', lines: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = []) -> dict:
+    """
+    Leave-one-out (folds 0) or stratified k-fold cross-validation → dict. Without the GIL.
     """
 def cv_weights(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], row_labels: collections.abc.Sequence[str] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
     """
@@ -474,9 +540,21 @@ def data_directory() -> str:
     """
     Where the shipped data is looked up ($EMBEDRATING_DATA_DIR first).
     """
+def deciding_gates(ratings: Ratings, rows: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], directions: collections.abc.Sequence[str]) -> dict:
+    """
+    The gate deciding each (row, "up"|"down") move, where points can make it.
+    """
+def draw_weights(base: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], k0: typing.SupportsInt | typing.SupportsIndex, k1: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex = 0, method: str = 'dirichlet', concentration: typing.SupportsFloat | typing.SupportsIndex = 200.0, spread: typing.SupportsFloat | typing.SupportsIndex = 0.1) -> numpy.ndarray:
+    """
+    The weights of draws [k0, k1) (each depends only on the seed and its index).
+    """
 def entropy_weights(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], row_labels: collections.abc.Sequence[str] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
     """
     Entropy weights of the columns (float64 array read in place).
+    """
+def fit(scored: Scored, operator_ids: collections.abc.Sequence[str], levels: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], notes: collections.abc.Sequence[str], method: str, options: dict, file: str = '', lines: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = []) -> tuple[Model, dict]:
+    """
+    Fits weights, cutoffs, floors or joint → (Model, report dict). Without the GIL.
     """
 def fit_beta_prior(good: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], n: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"], method: str = 'maximum_likelihood', min_strength: typing.SupportsFloat | typing.SupportsIndex = 0.001, max_strength: typing.SupportsFloat | typing.SupportsIndex = 1000000.0) -> BetaPriorFit:
     ...
@@ -496,9 +574,36 @@ def largest_remainder(total: typing.SupportsInt | typing.SupportsIndex, shares: 
     """
     Hamilton apportionment of integer units in proportion to shares.
     """
+def model_diff(a: Model, b: Model) -> dict:
+    """
+    Every difference from model a to model b → dict of columns (section, item, field, before, after).
+    """
+def model_info(model: Model) -> dict:
+    """
+    id, version, labels, source, rationale and provenance of a model.
+    """
+def model_with_info(model: Model, fields: dict) -> Model:
+    """
+    A copy with new id, version, labels, source or rationale (the fingerprint is unchanged).
+    """
+def model_with_leaf_weights(model: Model, weights: collections.abc.Sequence[tuple[str, typing.SupportsFloat | typing.SupportsIndex]], total: str) -> Model:
+    """
+    with_weights with total = keep (refuse unless the weights sum to 1), normalize or rescale.
+def monte_carlo(scored: Scored, draws: typing.SupportsInt | typing.SupportsIndex = 1000, seed: typing.SupportsInt | typing.SupportsIndex = 0, method: str = 'dirichlet', concentration: typing.SupportsFloat | typing.SupportsIndex = 200.0, spread: typing.SupportsFloat | typing.SupportsIndex = 0.1, cutoff_jitter: typing.SupportsFloat | typing.SupportsIndex = 0.0, quantiles: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex] = [0.05, 0.25, 0.5, 0.75, 0.95], resolution: typing.SupportsFloat | typing.SupportsIndex = 0.5, bins: typing.SupportsInt | typing.SupportsIndex = 128, window_sd: typing.SupportsFloat | typing.SupportsIndex = 6.0, interval: typing.SupportsFloat | typing.SupportsIndex = 0.95, threads: typing.SupportsInt | typing.SupportsIndex = 1, tile_rows: typing.SupportsInt | typing.SupportsIndex = 0, chunk: typing.SupportsInt | typing.SupportsIndex = 256, progress: typing.Any = None) -> dict:
+    """
+    Monte Carlo over the weights of a Scored's model → dict of numpy arrays (without the GIL; progress(done, total) is called between chunks of draws).
+    """
+def near_the_line(ratings: Ratings, points: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+    """
+    Operators within `points` of the gate that decides their grade (dict of columns).
+    """
 def normalize_matrix(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], how: str = 'minmax', types: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, n]"]:
     """
     Cost-aware column normalisation (minmax, vector, max, sum).
+    """
+def one_at_a_time(scored: Scored, delta: typing.SupportsFloat | typing.SupportsIndex = 0.1, cutoff_delta: typing.SupportsFloat | typing.SupportsIndex = 10.0, weights: bool = True, dimensions: bool = True, cutoffs: bool = True, per_operator: bool = True, threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
+    """
+    One-at-a-time swings → dict (variants, and variants × n changes in centi-points and levels).
     """
 def parse_date(text: str) -> int | None:
     """
@@ -524,17 +629,29 @@ def rank_scores(scores: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, 
     """
     Ranks, 1 = highest, ties averaged.
     """
-def rate(model: Model, dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex, reviews: ReviewAggregator = None, input_hash: bool = True) -> Ratings:
+def rate(model: Model, dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex, reviews: ReviewAggregator = None, input_hash: bool = True, calendar: HolidayCalendar = None) -> Ratings:
     """
-    Rates every operator at as_of (days since 1970-01-01), without the GIL. With reviews, the aggregator's summary at as_of replaces the dataset's review columns (on a copy).
+    Rates every operator at as_of (days since 1970-01-01), without the GIL. With reviews, the aggregator's summary at as_of (deadlines on `calendar`, default China's official one) replaces the dataset's review columns (on a copy).
     """
 def rate_one(model: Model, dataset: Dataset, row: typing.SupportsInt | typing.SupportsIndex, as_of: typing.SupportsInt | typing.SupportsIndex, reviews: ReviewAggregator = None) -> tuple[str, int, int, int, int, bool, tuple, tuple]:
     """
     Rates one row of a dataset alone (C++ rate_one, no input hash, without the GIL) → (operator_id, status code, grade-by-score level, final grade level, total centi-points, terminate, dimension centi-points, fired rule ids). With reviews, their summary at as_of (over every operator) replaces the review columns first.
     """
+def read_facilities(dataset: Dataset, table: typing.Any, name: str, model: Model, collect: bool = False) -> list:
+    """
+    Reads a facility table (DataFrame or mapping) by the core's ingestion path and sets it as the dataset's facilities. Returns the problems (with collect; without, the first raises).
+    """
+def read_benchmark(path: str) -> dict:
+    """
+    A benchmark CSV → dict of columns (operator_id, level, note, line).
+    """
 def read_facilities_csv_into(dataset: Dataset, path: str, model: Model, encoding: str = 'auto') -> None:
     """
     Reads a facility CSV and sets it as the dataset's facilities.
+    """
+def read_operators(tables: list, model: Model, collect: bool = False) -> tuple[typing.Any, list]:
+    """
+    The C++ dataset of operator tables for a model, by the core's one ingestion path: tables is a list of (DataFrame or mapping of columns, name) pairs, the first holding the operators' rows, the others aligned to it by operator_id. Returns (dataset, problems): with collect, every problem is returned as a DataError (dataset None when reading could not finish); without, the first raises.
     """
 def read_operators_csv(path: str, model: Model, encoding: str = 'auto') -> Dataset:
     ...
@@ -546,11 +663,15 @@ def review_keys(ids: collections.abc.Sequence) -> numpy.typing.NDArray[numpy.uin
     """
     Vectorised review_key over a sequence of str (trimmed).
     """
+def roll_forward(previous_ids: collections.abc.Sequence[str], previous_grade: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex | None], previous_rated_on: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex | None], last_downgrade_on: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex | None], operator_ids: collections.abc.Sequence[str], status: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], final_grade: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], as_of: typing.SupportsInt | typing.SupportsIndex) -> tuple[list[str], list, list, list]:
+    """
+    History for the next cycle (include/embedrating/history.hpp roll_forward): grade levels 0-5 or None, dates as days since 1970-01-01 or None, status codes 0-3 → (operator_ids, previous_grade, previous_rated_on, last_downgrade_on).
+    """
 def rule_actions() -> list:
     """
     The rule actions (name, phase, parameters, gate, effect text).
     """
-def score(model: Model, dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex, reviews: ReviewAggregator = None, input_hash: bool = True) -> Scored:
+def score(model: Model, dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex, reviews: ReviewAggregator = None, input_hash: bool = True, calendar: HolidayCalendar = None) -> Scored:
     """
     Scores every operator at as_of (the weight-independent stages of rate), without the GIL.
     """

@@ -24,8 +24,9 @@ def _make(
     operator_id: str | None = None,
     line: int | None = None,
     column: int | None = None,
+    row: str | None = None,
 ) -> Error:
-    """An error with the C++ layout of its text: ``file: field: operator X: message``."""
+    """An error with the C++ layout of its text: ``file: row R: field: operator X: message``."""
     prefix = ""
     if file:
         prefix += file
@@ -34,12 +35,14 @@ def _make(
             if column:
                 prefix += f":{column}"
         prefix += ": "
+    if row is not None:
+        prefix += f"row {row}: "
     if field:
         prefix += f"{field}: "
     if operator_id:
         prefix += f"operator {operator_id}: "
     err = cls(prefix + message)
-    err.file, err.line, err.column = file or None, line or None, column or None
+    err.file, err.line, err.column, err.row = file or None, line or None, column or None, row
     err.field, err.operator_id, err.message = field or None, operator_id or None, message
     return err
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from . import _core
 from ._convert import days_to_date
 from ._repr_html import tree_order
 
@@ -44,7 +45,8 @@ class Explanation:
         the score in [0, 1], NaN when not applicable or not a leaf).
     rules:
         DataFrame of the rules that fired: rule, action, cap (grade or None), levels (downgrade
-        levels or None), label (in ``lang``), source, lapses_on (``datetime.date`` or None).
+        levels or None), label (in ``lang``), source (the article it implements; 第十七条 in Chinese),
+        basis (the standard or judgement behind its number), lapses_on (``datetime.date`` or None).
     gates:
         DataFrame of :meth:`Ratings.gates` (kind, grade, id, required, actual, shortfall,
         lapses_on) towards the next grade; empty at 5A or when not graded.
@@ -148,6 +150,10 @@ class Explanation:
         self.contributions = self.contributions.iloc[order].reset_index(drop=True)
 
         offsets, rule, lapses = core.fired()
+
+        def cite(text: str) -> str:  # 第十七条, not "Art. 17", in Chinese
+            return _core.cite_articles_zh(text) if lang == "zh" else text
+
         table = model._core.rules()
         fired = [int(k) for k in rule[offsets[i] : offsets[i + 1]]]
         rule_labels = table["label_zh"] if lang == "zh" else table["label"]
@@ -158,10 +164,11 @@ class Explanation:
                 "cap": [table["cap"][k] for k in fired],
                 "levels": [table["levels"][k] for k in fired],
                 "label": [rule_labels[k] or table["id"][k] for k in fired],
-                "source": [table["source"][k] for k in fired],
+                "source": [cite(table["source"][k]) for k in fired],
+                "basis": [cite(table["basis"][k]) for k in fired],
                 "lapses_on": [days_to_date(int(x)) for x in lapses[offsets[i] : offsets[i + 1]]],
             },
-            columns=["rule", "action", "cap", "levels", "label", "source", "lapses_on"],
+            columns=["rule", "action", "cap", "levels", "label", "source", "basis", "lapses_on"],
         )
         if graded and self.grade != "5A":
             assert self.grade is not None

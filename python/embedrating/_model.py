@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import DateLike, date_to_days, days_to_date
+from ._asof import as_of_days
+from ._convert import DateLike, days_to_date
 from ._errors import RatingWarning, check_state, model_error
 from ._ratings import GRADES, OperatorRating, Ratings
 
@@ -150,10 +151,17 @@ class Model:
         return self._core.review_settings()
 
     # -- derived models ----------------------------------------------------------------------
-    def with_weights(self, weights: pd.Series | Mapping[str, float] | Any) -> Model:
+    def with_weights(self, weights: pd.Series | Mapping[str, float] | Any, *, total: str = "keep") -> Model:
         """A copy with new global leaf weights: a Series or mapping by leaf indicator id (leaves
         not named keep their points), or an array in ``model.weights`` order (one per leaf).
-        Leaf points become weight × total, rounded to 0.01; groups and dimensions follow."""
+        Leaf points become weight × total, rounded to 0.01; groups and dimensions follow.
+
+        The model's total is never changed silently: with ``total="keep"`` (default) the weights —
+        with the current weights of leaves not named — must sum to 1, else :class:`ModelError`
+        says so; ``"normalize"`` divides them by their sum (the total is kept); ``"rescale"``
+        makes the total sum × the current total (explicit; cut-offs are not changed). The result
+        records its parent (:attr:`provenance`) and gets a version of its own unless nothing
+        changed."""
         if isinstance(weights, pd.Series):
             pairs = [(str(k), float(v)) for k, v in weights.items()]
         elif isinstance(weights, Mapping):
@@ -166,7 +174,9 @@ class Model:
                     f"with_weights: an array of weights needs one per leaf indicator ({len(ids)}), got shape {arr.shape}"
                 )
             pairs = list(zip(ids, arr.tolist()))
-        return Model(self._core.with_weights(pairs))
+        if total == "keep":
+            return Model(self._core.with_weights(pairs))
+        return Model(_core.model_with_leaf_weights(self._core, pairs, str(total)))
 
     def with_cutoffs(self, cutoffs: Mapping[str, float] | pd.Series) -> Model:
         """A copy with new minimum totals per grade, e.g. ``{"5A": 920, "4A": 820}``."""
@@ -189,6 +199,63 @@ class Model:
         pairs = [(str(k), float(v)) for k, v in dict(params or {}).items()]
         return Model(self._core.with_params(pairs))
 
+    def with_info(
+        self, *, id: str | None = None, version: str | None = None, label: str | None = None,
+        label_zh: str | None = None, source: str | None = None, rationale: str | None = None,
+    ) -> Model:  # fmt: skip
+        """A copy with a new id, version, labels, source or rationale (metadata: the fingerprint is
+        unchanged)."""
+        fields = {k: v for k, v in dict(id=id, version=version, label=label, label_zh=label_zh, source=source, rationale=rationale).items() if v is not None}
+        return Model(_core.model_with_info(self._core, fields))
+
+    @property
+    def rationale(self) -> str:
+        """Why the model is as it is (the [model] rationale; documentation, not meaning)."""
+        return _core.model_info(self._core)["rationale"]
+
+    @property
+    def provenance(self) -> dict[str, str]:
+        """How the model was made from another one (a fitted or edited model): parent_id,
+        parent_version, parent_fingerprint, method and note; empty strings for a model written by
+        hand. Metadata: not part of the fingerprint (docs/fingerprint.md)."""
+        return dict(_core.model_info(self._core)["provenance"])
+
+    @property
+    def parent_fingerprint(self) -> str:
+        """The fingerprint of the model this one was made from ("" if none)."""
+        return self.provenance["parent_fingerprint"]
+
+    def diff(self, other: Model) -> pd.DataFrame:
+        """Every difference from this model (before) to `other` (after), one row each: section
+        (model, reviews, history, measures, indicators, grades, rules), item (an id, or "" for a
+        setting), field, before, after — points and weights, cut-offs, floors, prerequisites,
+        rules, settings, labels, sources, rationales and provenance. Empty when nothing differs.
+        The CLI prints the same table: ``embedrating model diff A.toml B.toml``."""
+        if not isinstance(other, Model):
+            raise TypeError(f"diff() takes an embedrating.Model, not {type(other).__name__}")
+        return pd.DataFrame(_core.model_diff(self._core, other._core), columns=["section", "item", "field", "before", "after"])
+    def with_review_settings(self, settings: Mapping[str, Any] | None = None, **kwargs: Any) -> Model:
+        """A copy with [reviews] settings changed by name, as a mapping or keywords, e.g.
+        ``with_review_settings(min_count=20, deadline_working_days=10)`` or
+        ``with_review_settings({"service_record_only": True})``. Names: level_values, min_count,
+        prior_index, prior_rate, prior_closure, period ("month" | "days"), period_days,
+        window_months, half_life_days, deadline_working_days, service_record_only, dedup,
+        wilson_z, eb_method. Validated like a model file; the fingerprint changes."""
+        from ._whatif import with_review_settings
+
+        return with_review_settings(self, {**dict(settings or {}), **kwargs})
+
+    def blank_operator(self, operator_id: str = "WHAT-IF", **values: Any) -> pd.DataFrame:
+        """One operator row with every input column this model reads, for a what-if: status
+        "active", measures missing (NaN) and review counts 0 unless given, and every flag — the
+        Art. 16 veto flags included — present as an explicit False you can see and override.
+        Keyword arguments set columns by name (``flag.x`` as ``flag_x``), e.g.
+        ``model.blank_operator(fire_inspection_score=92, scenarios=["elderly_care", "meals", "housekeeping"])``.
+        ``model.rate(model.blank_operator(...), as_of=...)`` rates it."""
+        from ._whatif import template
+
+        return template(self, [operator_id], values)
+
     @property
     def structure_fingerprint(self) -> str:
         """Hex SHA-256 of the model's structure: everything but points and thresholds. Two models
@@ -201,7 +268,7 @@ class Model:
         return self._core.structure_difference(other._core)
 
     # -- rating ------------------------------------------------------------------------------
-    def score(self, dataset: Dataset | pd.DataFrame, as_of: DateLike) -> Scored:
+    def score(self, dataset: Dataset | pd.DataFrame, as_of: DateLike, *, calendar: Any = None) -> Scored:
         """Scores every operator of `dataset` at `as_of`: the part of :meth:`rate` that does not
         depend on points (leaf scores, rules, history, input hash), computed once in C++ without
         the GIL. Re-grade the result under model variants with :meth:`Scored.regrade` and
@@ -214,27 +281,36 @@ class Model:
             dataset = Dataset(dataset)
         if not isinstance(dataset, Dataset):
             raise TypeError(f"score() takes an embedrating.Dataset or a DataFrame, not {type(dataset).__name__}")
-        days = date_to_days(as_of)
+        days = as_of_days(as_of)
         core = dataset._core_for(self)
         reviews = dataset._aggregator_for(self)
-        result = _core.score(self._core, core, days, reviews._core if reviews is not None else None)
+        from ._calendar import resolve
+
+        result = _core.score(self._core, core, days, reviews._core if reviews is not None else None, True, resolve(calendar))
         return Scored._from_core(result, self, dataset)
 
-    def rate(self, dataset: Dataset | pd.DataFrame, as_of: DateLike) -> Ratings:
+    def rate(self, dataset: Dataset | pd.DataFrame, as_of: DateLike, *, calendar: Any = None) -> Ratings:
         """Rates every operator of `dataset` at the evaluation date `as_of` (a ``datetime.date``,
-        ``"YYYY-MM-DD"`` or ``numpy.datetime64``; required — the clock is never read). Runs in
-        C++ without the GIL. Warnings of the run (e.g. as_of outside the model's effective
-        period) are issued as :class:`RatingWarning`."""
+        ``"YYYY-MM-DD"``, the string form of a pandas Timestamp or ``numpy.datetime64``; a
+        time-zone-aware datetime is refused rather than shifted; required — the clock is never
+        read). Runs in C++ without the GIL. Warnings of the run (e.g. as_of outside the model's
+        effective period) are issued as :class:`RatingWarning`.
+
+        `calendar` counts the deadlines of bad reviews when the dataset has review *events*: None
+        (China's official calendar, 2024–2026), a calendar CSV path (docs/calendar-format.md) or
+        a ``HolidayCalendar`` for other years, or ``"weekends-only"`` (a warned fallback)."""
         from ._dataset import Dataset
 
         if isinstance(dataset, pd.DataFrame):
             dataset = Dataset(dataset)
         if not isinstance(dataset, Dataset):
             raise TypeError(f"rate() takes an embedrating.Dataset or a DataFrame, not {type(dataset).__name__}")
-        days = date_to_days(as_of)
+        days = as_of_days(as_of)
         core = dataset._core_for(self)
         reviews = dataset._aggregator_for(self)
-        result = _core.rate(self._core, core, days, reviews._core if reviews is not None else None)
+        from ._calendar import resolve
+
+        result = _core.rate(self._core, core, days, reviews._core if reviews is not None else None, True, resolve(calendar))
         for text in result.run_warnings:
             warnings.warn(text, RatingWarning, stacklevel=2)
         return Ratings._from_core(result, self, dataset)
@@ -247,7 +323,7 @@ class Model:
         first use (cached); later calls cost one C++ ``rate_one`` and a tuple. With review
         *events* in the dataset, their summary over every operator is computed each call (slow):
         give review columns, or rate the whole dataset."""
-        days = date_to_days(as_of)
+        days = as_of_days(as_of)
         row = operator if type(operator) is int else dataset._row_of(operator)
         if row < 0 or row >= len(dataset):
             raise IndexError(f"operator row {row} is out of range ({len(dataset)} operators)")

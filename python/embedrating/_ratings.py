@@ -15,6 +15,7 @@ from ._errors import check_state
 
 if TYPE_CHECKING:
     from ._dataset import Dataset
+    from ._publish import GradeDirectory
     from ._explanation import Explanation
     from ._model import Model
 
@@ -205,12 +206,66 @@ class Ratings:
         ids = self._model._core.rules()["id"]
         return [";".join(ids[int(k)] for k in rule[offsets[i] : offsets[i + 1]]) for i in range(len(self))]
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, lang: str = "en") -> pd.DataFrame:
         """One row per operator (dataset order): operator_id, name, district, mode (when the
         dataset has them), status, total, grade_by_score, grade (ordered categoricals, NaN when
         not graded), terminate, ``<dimension>_points`` per dimension, rules_fired (rule ids
         joined by ";", "" when none; ``.str.split(";")`` for lists), history_limit,
-        previous_grade."""
+        previous_grade.
+
+        ``lang="zh"`` gives the same table for reading and publishing: Chinese headers
+        (运营商编号, 评定等级 …), operating mode and status names (公建民营模式, 正常运营), grades
+        as text with 不予评级 and 未参评 (not graded)."""
+        frame = self._frame_en()
+        if lang == "en":
+            return frame
+        from ._publish import localise
+
+        return localise(frame, lang, self._dimension_labels())
+
+    def _dimension_labels(self) -> dict[str, str]:
+        nodes = self._model.indicators.set_index("id")
+        return {d: str(nodes.at[d, "label_zh"] or d) for d in self._model.dimensions}
+
+    def _published_frame(self) -> pd.DataFrame:
+        """to_frame() with the provenance columns of the CLI's CSV (as_of, model, input hash)."""
+        frame = self._frame_en()
+        frame["as_of"] = self.as_of.isoformat()
+        frame["model_id"] = self._model.id
+        frame["model_version"] = self._model.version
+        frame["model_fingerprint"] = self.fingerprint
+        frame["input_hash"] = self.input_hash
+        ops = self._dataset.operators
+        for col in ("previous_rated_on", "last_downgrade_on"):  # what roll-forward needs besides the grade
+            if col in ops.columns:
+                frame[col] = pd.to_datetime(ops[col]).dt.strftime("%Y-%m-%d").fillna("").to_numpy()
+            else:
+                frame[col] = ""
+        return frame
+
+    def to_csv(self, path: Any = None, *, lang: str = "en", encoding: str = "utf-8-sig", **kwargs: Any) -> str | None:
+        """The ratings as the CLI's ``--format csv`` writes them (provenance columns included).
+        UTF-8 with a byte-order mark by default, so Excel on Chinese Windows opens the file
+        correctly; ``encoding="gb18030"`` (or "utf-8") to choose; Chinese headers and names with
+        ``lang="zh"``. Without `path`, returns the text."""
+        from ._publish import localise
+
+        frame = localise(self._published_frame(), lang, self._dimension_labels() if lang == "zh" else None)
+        if path is None:
+            return frame.to_csv(index=False, **kwargs)
+        frame.to_csv(path, index=False, encoding=encoding, **kwargs)
+        return None
+
+    def to_excel(self, path: Any, *, lang: str = "en", valid_months: int = 12) -> None:
+        """An Excel workbook (pandas + openpyxl) with three sheets — ratings, the grade directory
+        and the grade distribution — a frozen header row, column widths fitted to CJK text and
+        grades stored as text (5A never becomes a number or a date). ``lang="zh"`` for Chinese
+        sheet names, headers and names."""
+        from ._publish import ratings_sheets, write_excel
+
+        write_excel(path, ratings_sheets(self, lang, valid_months))
+
+    def _frame_en(self) -> pd.DataFrame:
         graded = self._graded()
         data: dict[str, Any] = {"operator_id": self.operator_ids}
         name = self._attribute("name_zh") or self._attribute("name")
@@ -302,11 +357,15 @@ class Ratings:
         columns = [c for c in ["5A", "4A", "3A", "2A", "1A", "unrated", "not_graded"]]
         return table.reindex(columns=columns, fill_value=0)
 
-    def directory(self, valid_months: int = 12) -> pd.DataFrame:
+    def directory(self, valid_months: int = 12) -> GradeDirectory:
         """The grade directory (等级评定目录, Art. 7) as the CLI's ``--directory`` writes it: graded
         operators 1A–5A with operator_id, name, district, mode, grade, valid_from (as_of),
         valid_to (as_of + valid_months − 1 day, never past the model's effective_to), model_id,
-        model_version, model_fingerprint, input_hash."""
+        model_version, model_fingerprint, input_hash.
+
+        The result is a DataFrame that also publishes itself: ``.to_html(path, lang="zh")`` the
+        printable page (grades by district and operating mode, every operator's grade and
+        validity, provenance), ``.to_excel(path)`` and ``.to_csv(path)`` (UTF-8 with BOM)."""
         if valid_months < 1:
             raise ValueError("valid_months must be >= 1")
         as_of = self._core.as_of
@@ -326,7 +385,47 @@ class Ratings:
         out["model_version"] = self._model.version
         out["model_fingerprint"] = self.fingerprint
         out["input_hash"] = self.input_hash
-        return out.reset_index(drop=True)
+        from ._publish import make_directory
+
+        meta = {
+            "model_id": self._model.id,
+            "model_version": self._model.version,
+            "model_label": self._model.label,
+            "model_label_zh": self._model.label_zh,
+            "model_fingerprint": self.fingerprint,
+            "input_hash": self.input_hash,
+            "as_of": self.as_of,
+            "valid_to": days_to_date(int(valid_to)),
+            "library_version": self.library_version,
+            "distribution": self._distribution_table(frame),
+        }
+        return make_directory(out.reset_index(drop=True), meta)
+
+    def _distribution_table(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Operators per final grade: all, by district, by mode (the CLI's distribution sheet)."""
+        grades = ["5A", "4A", "3A", "2A", "1A", "unrated"]
+        grade = frame["grade"].astype(object).where(frame["grade"].notna(), "not_graded")
+        rows = []
+
+        def add(group: str, value: str, g: pd.Series) -> None:
+            counts = g.value_counts()
+            row = {"group": group, "value": value}
+            row.update({k: int(counts.get(k, 0)) for k in [*grades, "not_graded"]})
+            row["total"] = int(len(g))
+            rows.append(row)
+
+        add("all", "all operators", grade)
+        for col in ("district", "mode"):
+            if col in frame.columns:
+                for value, g in grade.groupby(frame[col], sort=True):
+                    add(col, str(value) if value else "(none)", g)
+        return pd.DataFrame(rows, columns=["group", "value", *grades, "not_graded", "total"])
+
+    def roll_forward(self, history: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The next cycle's history columns after these ratings (:func:`embedrating.roll_forward`)."""
+        from ._history import roll_forward
+
+        return roll_forward(self, history)
 
     # -- pickling and copies -----------------------------------------------------------------
     # Rating is a pure function of (model, dataset, as_of): the state is those three and

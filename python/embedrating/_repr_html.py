@@ -66,7 +66,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "colon": ": ",
         "status": "Status",
         "terminate": "the contract is to be terminated (Art. 16)",
-        "not_active": "Only active operators are graded (Art. 14).",
+        "not_active": "Not graded: only active operators are graded (Art. 14: suspension or termination needs 60 days' notice).",
+        "not_graded": "not graded (status: {status})",
         "available": "available",
         "score": "score",
         "not_applicable": "not applicable (points re-allocated to its siblings)",
@@ -76,6 +77,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "rule": "rule",
         "action": "action",
         "source": "source",
+        "basis": "basis",
         "lapses_on": "lapses on",
         "to_reach": "To reach {grade}",
         "top": "Already at the highest grade, 5A.",
@@ -111,7 +113,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "colon": "：",
         "status": "状态",
         "terminate": "依第十六条应终止运营协议",
-        "not_active": "非正常运营的运营商不予评级（第十四条）。",
+        "not_active": "未参评：仅正常运营的运营商参加等级评定（第十四条：暂停、终止服务须提前60日报告）。",
+        "not_graded": "未参评（状态：{status}）",
         "available": "可得分",
         "score": "得分率",
         "not_applicable": "不适用（分值按比例分配给同级指标）",
@@ -121,6 +124,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "rule": "规则",
         "action": "措施",
         "source": "依据",
+        "basis": "数值来源",
         "lapses_on": "失效日期",
         "to_reach": "升至 {grade} 需满足",
         "top": "已是最高等级 5A。",
@@ -378,9 +382,12 @@ def explanation_html(e: Explanation) -> str:
     lang = e.lang
     w = _words(lang)
     status = _STATUS_ZH.get(e.status, e.status) if lang == "zh" else e.status
+    if e.status == "active":
+        outcome = f"{_esc(w['final_grade'])} {_badge(e.grade, lang)}{_esc(w['by_score'].format(grade=_grade_text(e.grade_by_score, lang)))}"
+    else:  # not active (Art. 14): not graded, which is not the grade "unrated"
+        outcome = f"<strong>{_esc(w['not_graded'].format(status=status))}</strong>"
     head = (
-        f"<div><strong>{_esc(w['operator'])} {_esc(e.operator_id)}</strong> — {_esc(w['final_grade'])} "
-        f"{_badge(e.grade, lang)}{_esc(w['by_score'].format(grade=_grade_text(e.grade_by_score, lang)))}</div>"
+        f"<div><strong>{_esc(w['operator'])} {_esc(e.operator_id)}</strong> — {outcome}</div>"
         f'<div style="{_MUTED}">{_esc(w["model"])} {_esc(e.model_id)} {_esc(e.model_version)}, {_esc(w["fingerprint"])} '
         f'<code title="{_esc(e.fingerprint)}">{_esc(e.fingerprint[:16])}…</code>; {_esc(w["as_of"])} '
         f"{_esc(e.as_of.isoformat())}; {_esc(w['input_hash'])} "
@@ -447,11 +454,12 @@ def explanation_html(e: Explanation) -> str:
                 + _cell(action)
                 + _cell(str(r.label))
                 + _cell(str(r.source))
+                + _cell(str(r.basis))
                 + _cell(_date(r.lapses_on))
                 + "</tr>"
             )
         rules = _table(
-            [(w["rule"], False), (w["action"], False), (w["label"], False), (w["source"], False), (w["lapses_on"], False)],
+            [(w["rule"], False), (w["action"], False), (w["label"], False), (w["source"], False), (w["basis"], False), (w["lapses_on"], False)],
             rule_rows,
         )
     else:
@@ -547,4 +555,140 @@ def ahp_html(result: Any, title: str | None = None) -> str:
             f"lowers CR from {result.cr:.4f} to {worst.cr_after:.4f}.</div>"
         )
     parts.append("</div>")
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Calibration (issue 12): agreement, fit reports, the calibration report
+
+_GRADE_ORDER = ["5A", "4A", "3A", "2A", "1A", "unrated"]
+
+
+def _heat(confusion: pd.DataFrame, title: str) -> str:
+    """A confusion matrix as a heat map: agreement on the diagonal in green, the rest in red,
+    shade by count."""
+    m = confusion.to_numpy()
+    top = max(int(m.max()), 1)
+    rows = []
+    for i, agreed in enumerate(confusion.index):
+        cells = [_cell(str(agreed), _TH)]
+        for j in range(m.shape[1]):
+            x = int(m[i, j])
+            hue = "30,120,60" if i == j else "200,60,40"
+            alpha = 0.0 if x == 0 else 0.15 + 0.7 * x / top
+            cells.append(_cell("" if x == 0 else str(x), f"{_NUM};background:rgba({hue},{alpha:.2f})"))
+        rows.append(_tr("") + "".join(cells) + "</tr>")
+    header = [("agreed \\ model", False)] + [(str(c), True) for c in confusion.columns]
+    return f'<div style="display:inline-block;vertical-align:top;margin-right:1.5em"><b>{_esc(title)}</b>{_table(header, rows)}</div>'
+
+
+def _stats_rows(named: Sequence[tuple[str, Any]]) -> str:
+    rows = []
+    for name, a in named:
+        cells = [_cell(name)] + [
+            _cell(v, _NUM)
+            for v in (str(a.n), _num(a.exact, 3), _num(a.within_one, 3), _num(a.kappa, 3), _num(a.tau_b, 3), _num(a.mean_abs_error, 3))
+        ]
+        rows.append(_tr("") + "".join(cells) + "</tr>")
+    header = [("", False), ("n", True), ("exact", True), ("within one", True), ("kappa (quadratic)", True), ("tau-b", True), ("mean |error|", True)]
+    return _table(header, rows)
+
+
+def _disagreements(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "<div>No disagreement.</div>"
+    rows = []
+    for r in frame.itertuples(index=False):
+        rows.append(
+            _tr("")
+            + "".join([_cell(r.operator_id), _cell(_badge(r.agreed, "en"), raw=True), _cell(_badge(r.predicted, "en"), raw=True),
+                       _cell(r.why), _cell(r.panel_note)])  # fmt: skip
+            + "</tr>"
+        )
+    return _table([("operator", False), ("agreed", False), ("model", False), ("why not the agreed grade", False), ("panel note", False)], rows)
+
+
+def agreement_html(a: Any) -> str:
+    """An Agreement: the statistics, the confusion heat map and the disagreements."""
+    parts = [f'<div style="{_BOX}">', f"<b>Agreement with the agreed grades</b> ({a.n} operators compared, {a.not_graded} not graded)",
+             _stats_rows([("model", a)]), _heat(a.confusion, "confusion (agreed × model)"), "<div><b>Disagreements</b></div>",
+             _disagreements(a.disagreements), "</div>"]  # fmt: skip
+    return "\n".join(parts)
+
+
+def _parameter_rows(frame: pd.DataFrame, total: float, cv: bool) -> str:
+    rows = []
+    for r in frame.itertuples(index=False):
+        name = str(r.parameter)
+        weight = name.startswith("weights.")
+        scale = total if weight else 1.0
+        digits = 2 if (weight or name.endswith("min_total")) else 4
+        before = r.current if cv else r.before
+        after = r.in_sample if cv else r.after
+        change = "" if after == before else _num((after - before) * scale, digits)
+        cells = [_cell(name + (" (points)" if weight else "")), _cell(_num(before * scale, digits), _NUM), _cell(_num(after * scale, digits), _NUM), _cell(change, _NUM)]
+        if cv:
+            cells += [_cell(_num(v * scale, digits), _NUM) for v in (r.cv_mean, r.cv_min, r.cv_max)]
+        rows.append(_tr("") + "".join(cells) + "</tr>")
+    header = [("parameter", False), ("before", True), ("after", True), ("change", True)]
+    if cv:
+        header += [("CV mean", True), ("CV min", True), ("CV max", True)]
+    return _table(header, rows)
+
+
+def _trace_rows(trace: pd.DataFrame) -> str:
+    rows = []
+    n = len(trace)
+    for k, r in enumerate(trace.itertuples(index=False)):
+        last = k + 1 == n or trace["step"].iloc[k + 1] != r.step or trace["round"].iloc[k + 1] != r.round
+        if r.step == "weights" and r.iteration >= 5 and r.iteration % 25 != 0 and not last:
+            continue
+        cells = [_cell(str(r.round), _NUM), _cell(str(r.step)), _cell(str(r.iteration), _NUM)]
+        cells += [_cell(_num(float(v), 4), _NUM) for v in (r.objective, r.data, r.penalty)]
+        rows.append(_tr("") + "".join(cells) + "</tr>")
+    return _table([("round", True), ("step", False), ("iteration", True), ("objective", True), ("data", True), ("penalty", True)], rows)
+
+
+def fit_report_html(report: Any, total: float = 1000.0) -> str:
+    """A FitReport: objective, agreement before/after, the parameters that moved, excluded cases, trace."""
+    moved = report.parameters[report.parameters["moved"]]
+    parts = [f'<div style="{_BOX}">', f"<b>{_esc(report.method)}</b> on {report.cases} benchmark cases",
+             f"<div>Objective: {_esc(report.objective)}</div>",
+             _stats_rows([("before", report.before), ("after (in-sample)", report.after)]),
+             f"<div><b>Parameters that moved</b> ({len(moved)} of {len(report.parameters)})</div>",
+             _parameter_rows(moved, total, cv=False)]  # fmt: skip
+    for w in report.warnings:
+        parts.append(f'<div style="color:#b35806">⚠ {_esc(w)}</div>')
+    if len(report.excluded):
+        rows = [_tr("") + _cell(r.operator_id) + _cell(r.reason) + "</tr>" for r in report.excluded.itertuples(index=False)]
+        parts += ["<div><b>Cases the fit cannot move</b></div>", _table([("operator", False), ("reason", False)], rows)]
+    parts += ["<div><b>Objective trace</b></div>", _trace_rows(report.trace), "</div>"]
+    return "\n".join(parts)
+
+
+def calibration_html(cv: Any) -> str:
+    """The calibration report of a CrossValidation: agreement (current, in-sample, cross-validated),
+    confusion heat maps, parameters before/after with their spread over the folds, the fitted
+    model's disagreements with the panel's notes, excluded cases and the objective trace."""
+    m = cv.model
+    prov = m.provenance
+    parts = [f'<div style="{_BOX}">', "<b>Calibration report 模型校准报告</b>",
+             f"<div>Model <b>{_esc(m.id)}</b> version {_esc(m.version)} (fingerprint <code>{_esc(m.fingerprint[:16])}</code>), "
+             f"fitted from <code>{_esc(prov['parent_fingerprint'][:16])}</code> by {_esc(cv.report.method)} on "
+             f"{cv.report.cases} benchmark cases ({len(cv.report.excluded)} excluded); cross-validation: {_esc(cv.scheme)}.</div>",
+             f"<div>Objective: {_esc(cv.report.objective)}</div>"]  # fmt: skip
+    for w in list(cv.warnings) + list(cv.report.warnings):
+        parts.append(f'<div style="color:#b35806">⚠ {_esc(w)}</div>')
+    parts += ["<div><b>Agreement 一致性</b></div>",
+              _stats_rows([("current model", cv.current), ("fitted, in-sample", cv.in_sample), ("fitted, cross-validated", cv.cross_validated)]),
+              "<div><b>Confusion matrices 混淆矩阵</b></div>",
+              "<div>" + _heat(cv.current.confusion, "current model") + _heat(cv.in_sample.confusion, "fitted, in-sample")
+              + _heat(cv.cross_validated.confusion, "fitted, cross-validated") + "</div>",
+              "<div><b>Parameters 参数</b> (weights as points)</div>", _parameter_rows(cv.parameters, m.total_points, cv=True),
+              "<div><b>Disagreements of the fitted model 不一致的运营商</b></div>", _disagreements(cv.in_sample.disagreements)]  # fmt: skip
+    if len(cv.report.excluded):
+        rows = [_tr("") + _cell(r.operator_id) + _cell(r.reason) + "</tr>" for r in cv.report.excluded.itertuples(index=False)]
+        parts += ["<div><b>Cases the fit cannot move 无法通过参数调整的案例</b></div>", _table([("operator", False), ("reason", False)], rows)]
+    parts += ["<div><b>Objective trace 目标函数轨迹</b></div>", _trace_rows(cv.report.trace),
+              f"<div>Provenance: {_esc(prov['note'])}</div>", "</div>"]  # fmt: skip
     return "\n".join(parts)

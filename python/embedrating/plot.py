@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 import numpy as np
@@ -24,7 +24,16 @@ if TYPE_CHECKING:
 
     from ._ratings import Ratings
 
-__all__ = ["CJK_FONTS", "cjk_font", "contributions", "dimension_profile", "grade_distribution"]
+__all__ = [
+    "CJK_FONTS",
+    "cjk_font",
+    "contributions",
+    "dimension_profile",
+    "grade_distribution",
+    "stability",
+    "tornado",
+    "transitions",
+]
 
 CJK_FONTS: tuple[str, ...] = (
     "Noto Sans CJK SC",
@@ -53,6 +62,8 @@ _TEXT = {
     "en": {
         "distribution": "Grade distribution",
         "operators": "Operators",
+        "by_district": "district",
+        "by_mode": "operating mode",
         "grade": "Grade",
         "unrated": "unrated",
         "not_graded": "not graded",
@@ -66,6 +77,8 @@ _TEXT = {
     "zh": {
         "distribution": "等级分布",
         "operators": "运营商数",
+        "by_district": "区",
+        "by_mode": "运营模式",
         "grade": "等级",
         "unrated": "不予评级",
         "not_graded": "未参评",
@@ -188,17 +201,22 @@ def grade_distribution(ratings: Ratings, by: str | None = None, ax: Axes | None 
     else:
         table = dist
         values = [str(v) for v in table.index]
+        if by == "mode":  # operating modes by name, in the plot's language
+            from ._codes import display_names
+
+            names = display_names("modes", lang) if lang == "zh" else {}
+            values = [names.get(v, v) for v in values]
         bottom = np.zeros(len(values))
         for g in table.columns:
             counts = table[g].to_numpy(dtype=np.float64)
             ax.bar(values, counts, bottom=bottom, color=_GRADE_COLOURS[g], label=_grade_label(g, w))
             bottom += counts
         ax.legend(title=w["grade"], fontsize="small", ncols=1, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        ax.set_xlabel(by)
+        ax.set_xlabel(w.get(f"by_{by}", by))
         if len(values) > 6:
             ax.tick_params(axis="x", labelrotation=45)
     ax.set_ylabel(w["operators"])
-    ax.set_title(w["distribution"] + ("" if by is None else f" — {by}"))
+    ax.set_title(w["distribution"] + ("" if by is None else f" — {w.get(f'by_{by}', by)}"))
     ax.spines[["top", "right"]].set_visible(False)
     texts = [t.get_text() for t in ax.get_xticklabels()]
     _fonts(ax, _family(w["distribution"], *texts))
@@ -289,3 +307,153 @@ def dimension_profile(ratings: Ratings, ax: Axes | None = None, lang: str = "en"
     ax.spines[["top", "right"]].set_visible(False)
     _fonts(ax, _family(w["profile"], *dim_labels))
     return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# Sensitivity (embedrating.sensitivity, issue 13)
+
+_SENS_TEXT = {
+    "en": {
+        "stability": "Grade stability: the {n} least stable operators ({draws} draws)",
+        "share": "Share of draws",
+        "tornado": "One-at-a-time swings (weights ±{delta:g}%, cut-offs ±{cut:g} points)",
+        "moved": "Operators whose grade changes",
+        "total": "Mean |change of total| (points)",
+        "low": "−δ",
+        "high": "+δ",
+        "cutoff": "{g} cut-off",
+        "transitions": "Grade transitions ({moved} of {n} operators move)",
+        "model_a": "Grade under model A",
+        "model_b": "Grade under model B",
+        "current": "current",
+    },
+    "zh": {
+        "stability": "等级稳定性：最不稳定的 {n} 家运营商（{draws} 次抽样）",
+        "share": "抽样占比",
+        "tornado": "单因素敏感性（权重 ±{delta:g}%，分数线 ±{cut:g} 分）",
+        "moved": "等级变动的运营商占比",
+        "total": "总分平均变动（分）",
+        "low": "−δ",
+        "high": "+δ",
+        "cutoff": "{g} 分数线",
+        "transitions": "等级变动矩阵（{n} 家中 {moved} 家变动）",
+        "model_a": "模型 A 等级",
+        "model_b": "模型 B 等级",
+        "current": "当前",
+    },
+}
+
+
+def _sens_words(lang: str) -> dict[str, str]:
+    _words(lang)  # the same check of lang
+    return _SENS_TEXT[lang]
+
+
+def stability(result: Any, ax: Axes | None = None, lang: str = "en", *, top: int = 25) -> Axes:
+    """The grade probabilities of the `top` least stable active operators of a Monte Carlo run
+    (:func:`embedrating.sensitivity.monte_carlo`), one stacked bar per operator (least stable at
+    the top), coloured by grade; a black outline marks each operator's current grade."""
+    w = _sens_words(lang)
+    g = _words(lang)
+    ops = result.operators
+    ops = ops[ops["status"] == "active"].sort_values("stability", kind="stable").head(top)
+    ax = _axes(ax, (9.0, max(3.0, 0.28 * len(ops) + 1.5)))
+    y = np.arange(len(ops))[::-1]
+    left = np.zeros(len(ops))
+    grades = ("unrated", "1A", "2A", "3A", "4A", "5A")
+    for grade in grades:
+        p = ops[f"p_{grade}"].to_numpy(dtype=np.float64)
+        ax.barh(y, p, left=left, color=_GRADE_COLOURS[grade], height=0.75, label=_grade_label(grade, g))
+        current = (ops["grade"].astype(object) == grade).to_numpy()
+        if current.any():
+            ax.barh(y[current], p[current], left=left[current], height=0.75, fill=False, edgecolor="black", linewidth=1.2)
+        left += p
+    ids = [str(i) for i in ops.index]
+    ax.set_yticks(y, ids)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(w["share"])
+    title = w["stability"].format(n=len(ops), draws=result.draws)
+    ax.set_title(title)
+    ax.legend(title=g["grade"], fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.spines[["top", "right"]].set_visible(False)
+    _fonts(ax, _family(title, w["share"], *[_grade_label(x, g) for x in grades]))
+    return ax
+
+
+def tornado(oat: Any, ax: Axes | None = None, lang: str = "en", *, top: int = 15, metric: str = "moved") -> Axes:
+    """A tornado chart of a one-at-a-time analysis (:func:`embedrating.sensitivity.one_at_a_time`):
+    for the `top` most influential parameters, the effect of −δ to the left and +δ to the right —
+    ``metric="moved"``: the share of active operators whose grade changes; ``"total"``: the mean
+    |change of total| in points."""
+    if metric not in ("moved", "total"):
+        raise ValueError(f'metric must be "moved" or "total", got "{metric}"')
+    w = _sens_words(lang)
+    from .sensitivity import _labels
+
+    s = oat.summary
+    if metric == "total":
+        s = s.assign(_key=s["mean_abs_change_low"] + s["mean_abs_change_high"]).sort_values("_key", ascending=False, kind="stable")
+        low, high = s["mean_abs_change_low"], s["mean_abs_change_high"]
+    else:
+        low, high = s["moved_low"], s["moved_high"]
+    s, low, high = s.head(top), low.head(top).to_numpy(dtype=np.float64), high.head(top).to_numpy(dtype=np.float64)
+    names = _labels(oat.model, lang)
+    labels = [w["cutoff"].format(g=i) if k == "cutoff" else _short(names.get(i, i), 28) for k, i in zip(s["kind"], s["id"])]
+    ax = _axes(ax, (9.0, max(3.0, 0.35 * len(s) + 1.5)))
+    y = np.arange(len(s))[::-1]
+    ax.barh(y, -low, color="#4c72b0", height=0.7, label=w["low"])
+    ax.barh(y, high, color="#dd8452", height=0.7, label=w["high"])
+    ax.axvline(0, color="#333", linewidth=0.8)
+    ax.set_yticks(y, labels)
+    span = max(float(np.max(low, initial=0.0)), float(np.max(high, initial=0.0)), 1e-9)
+    ax.set_xlim(-1.1 * span, 1.1 * span)
+    if metric == "moved":
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{100 * abs(v):.0f}%"))
+    else:
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{abs(v):g}"))
+    xlabel = w["moved"] if metric == "moved" else w["total"]
+    ax.set_xlabel(xlabel)
+    title = w["tornado"].format(delta=100 * oat.options["delta"], cut=oat.options["cutoff_delta"])
+    ax.set_title(title)
+    ax.legend(fontsize="small", loc="lower right")
+    ax.spines[["top", "right"]].set_visible(False)
+    _fonts(ax, _family(title, xlabel, *labels))
+    return ax
+
+
+def transitions(comparison: Any, ax: Axes | None = None, lang: str = "en") -> Axes:
+    """The grade transition matrix of a model comparison (:func:`embedrating.sensitivity.compare`)
+    as a heat map with the counts written in each cell (colour on a log scale, so that the few
+    operators off the diagonal show)."""
+    w = _sens_words(lang)
+    g = _words(lang)
+    t = comparison.transitions
+    counts = t.to_numpy(dtype=np.float64)
+    ax = _axes(ax, (6.5, 5.5))
+    ax.imshow(np.log1p(counts), cmap="Blues", aspect="equal")
+    top = float(np.log1p(counts).max()) if counts.size else 0.0
+    for i in range(counts.shape[0]):
+        for j in range(counts.shape[1]):
+            v = int(counts[i, j])
+            colour = "white" if top > 0 and np.log1p(v) > 0.6 * top else "#222"
+            weight = "bold" if i != j and v > 0 else "normal"
+            ax.text(j, i, str(v), ha="center", va="center", color=colour, fontsize="small", fontweight=weight)
+    labels = [_grade_label(str(x), g) for x in t.index]
+    ax.set_xticks(range(len(t.columns)), [_grade_label(str(x), g) for x in t.columns])
+    ax.set_yticks(range(len(t.index)), labels)
+    ax.set_xlabel(w["model_b"])
+    ax.set_ylabel(w["model_a"])
+    s = comparison.summary
+    title = w["transitions"].format(moved=s["moved"], n=s["operators"])
+    ax.set_title(title)
+    _fonts(ax, _family(title, w["model_a"], w["model_b"], *labels))
+    return ax
+
+
+def __dir__() -> list[str]:
+    # only the public API (not the modules and names this module imports)
+    return sorted(__all__)

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <limits>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -71,6 +73,19 @@ inline py::object date_days(civil_date d) {
   return py::int_(d.days());
 }
 
+/// embedrating.DataError instances of collected problems (defined in module.cpp).
+py::list data_errors(const std::vector<data_error>& problems);
+
+/// The shortest "%.15g"/"%.17g" text that reads back as v (nan, inf, -inf), for reprs.
+inline std::string number_text(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  if (std::strtod(buf, nullptr) != v) std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
 /// A Python str from UTF-8 bytes (invalid bytes replaced).
 inline py::str utf8(const std::string& s) {
   PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
@@ -122,5 +137,9 @@ struct py_aggregator {
 
 void register_reviews(py::module_& m);
 void register_weights(py::module_& m);  // weights.cpp (embedrating.weights)
+void register_calibrate(py::module_& m);  // calibrate.cpp (embedrating.calibrate, reviewable models)
+void register_sensitivity(py::module_& m);  // sensitivity.cpp (embedrating.sensitivity)
+void register_publishing(py::module_& m);  // publishing.cpp (roll_forward, Chinese citations)
+void register_calendar(py::module_& m);    // publishing.cpp (HolidayCalendar)
 
 }  // namespace embedrating::python

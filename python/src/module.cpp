@@ -11,9 +11,9 @@
 #include <optional>
 #include <set>
 
-#include <embedrating/detail/compiled_model.hpp>
 
 #include "bindings.hpp"
+#include "frame_source.hpp"
 
 namespace embedrating::python {
 namespace {
@@ -29,15 +29,21 @@ PyObject* model_error_type = nullptr;
 PyObject* data_error_type = nullptr;
 PyObject* archive_error_type = nullptr;
 
-void raise_as(PyObject* type, const error& e) {
+py::object error_instance(PyObject* type, const error& e) {
   py::object inst = py::reinterpret_borrow<py::object>(type)(utf8(e.what()));
   const error_location& w = e.where();
   inst.attr("file") = w.file.empty() ? py::object(py::none()) : py::object(utf8(w.file));
   inst.attr("line") = w.line == 0 ? py::object(py::none()) : py::object(py::int_(w.line));
   inst.attr("column") = w.column == 0 ? py::object(py::none()) : py::object(py::int_(w.column));
+  inst.attr("row") = w.row.empty() ? py::object(py::none()) : py::object(utf8(w.row));
   inst.attr("field") = w.field.empty() ? py::object(py::none()) : py::object(utf8(w.field));
   inst.attr("operator_id") = w.operator_id.empty() ? py::object(py::none()) : py::object(utf8(w.operator_id));
   inst.attr("message") = utf8(e.message());
+  return inst;
+}
+
+void raise_as(PyObject* type, const error& e) {
+  const py::object inst = error_instance(type, e);
   PyErr_SetObject(type, inst.ptr());
 }
 
@@ -52,7 +58,7 @@ PyObject* new_error(py::module_& m, const char* name, const char* doc, PyObject*
 void register_errors(py::module_& m) {
   error_type = new_error(m, "Error",
                          "Base of every embedrating error. Attributes: message (without the location), "
-                         "file, line, column, field, operator_id (None when not known).",
+                         "file, line, column, row (a DataFrame's row label), field, operator_id (None when not known).",
                          PyExc_Exception);
   py::tuple value_bases = py::make_tuple(py::handle(error_type), py::handle(PyExc_ValueError));
   py::tuple os_bases = py::make_tuple(py::handle(error_type), py::handle(PyExc_OSError));
@@ -264,34 +270,35 @@ py::dict catalogue_codes() {
 
 /// The indicator tree as columns (one entry per node, file order).
 py::dict node_table(const model& mo) {
-  const auto& cm = mo.compiled();
-  const auto& nodes = cm.spec.nodes;
-  const double total = static_cast<double>(cm.total_centi);
-  py::list id, parent, kind, depth, dimension, label, label_zh, input, scoring, missing, source, na_rule;
+  const auto& nodes = mo.spec().nodes;
+  const std::vector<tree_node> tree = mo.tree();
+  const std::vector<std::int32_t>& dims = mo.dimension_nodes();
+  const double total = static_cast<double>(mo.total_centi());
+  py::list id, parent, kind, depth, dimension, label, label_zh, input, scoring, missing, source, basis, na_rule;
   std::vector<double> points, weight, local_weight;
   std::vector<std::string> na_by(nodes.size());
-  for (const auto& r : cm.spec.rules)
+  for (const auto& r : mo.spec().rules)
     if (r.action == rule_action::not_applicable && !r.target.empty()) {
-      const auto it = cm.node_index.find(r.target);
-      if (it != cm.node_index.end()) {
-        auto& s = na_by[static_cast<std::size_t>(it->second)];
+      const std::int32_t at = mo.node_index(r.target);
+      if (at >= 0) {
+        auto& s = na_by[static_cast<std::size_t>(at)];
         s += (s.empty() ? "" : ";") + r.id;
       }
     }
   for (std::size_t k = 0; k < nodes.size(); ++k) {
     const indicator_node& nd = nodes[k];
-    const embedrating::detail::compiled_node& cn = cm.nodes[k];
+    const tree_node& cn = tree[k];
     id.append(nd.id);
     parent.append(nd.parent.empty() ? py::object(py::none()) : py::object(py::str(nd.parent)));
     kind.append(cn.parent < 0 ? "dimension" : (cn.leaf >= 0 ? "indicator" : "group"));
     depth.append(cn.depth);
-    dimension.append(cm.spec.nodes[static_cast<std::size_t>(cm.dimensions[static_cast<std::size_t>(cn.dimension)])].id);
+    dimension.append(nodes[static_cast<std::size_t>(dims[static_cast<std::size_t>(cn.dimension)])].id);
     label.append(utf8(nd.label));
     label_zh.append(utf8(nd.label_zh));
     points.push_back(static_cast<double>(cn.points_centi) / 100.0);
     weight.push_back(total > 0 ? static_cast<double>(cn.points_centi) / total : 0.0);
     const double parent_points =
-        cn.parent < 0 ? total : static_cast<double>(cm.nodes[static_cast<std::size_t>(cn.parent)].points_centi);
+        cn.parent < 0 ? total : static_cast<double>(tree[static_cast<std::size_t>(cn.parent)].points_centi);
     local_weight.push_back(parent_points > 0 ? static_cast<double>(cn.points_centi) / parent_points : 0.0);
     const bool leaf = cn.leaf >= 0;
     input.append(leaf && nd.input ? py::object(py::str(nd.input->text())) : py::object(py::none()));
@@ -301,11 +308,12 @@ py::dict node_table(const model& mo) {
     if (!na_by[k].empty()) na += (na.empty() ? "rules: " : "; rules: ") + na_by[k];
     na_rule.append(na.empty() ? py::object(py::none()) : py::object(utf8(na)));
     source.append(utf8(nd.source));
+    basis.append(utf8(nd.basis));
   }
   return py::dict("id"_a = id, "parent"_a = parent, "kind"_a = kind, "depth"_a = depth, "dimension"_a = dimension,
                   "label"_a = label, "label_zh"_a = label_zh, "points"_a = copy1(points), "weight"_a = copy1(weight),
                   "local_weight"_a = copy1(local_weight), "input"_a = input, "scoring"_a = scoring,
-                  "missing"_a = missing, "not_applicable"_a = na_rule, "source"_a = source);
+                  "missing"_a = missing, "not_applicable"_a = na_rule, "source"_a = source, "basis"_a = basis);
 }
 
 /// The rules as columns; what each action does and which parameters it has come from the action
@@ -313,7 +321,7 @@ py::dict node_table(const model& mo) {
 py::dict rule_table(const model& mo) {
   const auto& rules = mo.spec().rules;
   py::list id, action, phase, effect, effect_zh, when, cap, levels, terminate, target, score, lapse, label, label_zh,
-      source, line;
+      source, basis, line;
   for (const auto& r : rules) {
     const rule_action_info& a = action_info(r.action);
     id.append(r.id);
@@ -339,12 +347,13 @@ py::dict rule_table(const model& mo) {
     label.append(utf8(r.label));
     label_zh.append(utf8(r.label_zh));
     source.append(utf8(r.source));
+    basis.append(utf8(r.basis));
     line.append(r.line);
   }
   return py::dict("id"_a = id, "action"_a = action, "phase"_a = phase, "effect"_a = effect, "effect_zh"_a = effect_zh,
                   "when"_a = when, "cap"_a = cap, "levels"_a = levels, "terminate"_a = terminate, "target"_a = target,
                   "score"_a = score, "lapses"_a = lapse, "label"_a = label, "label_zh"_a = label_zh, "source"_a = source,
-                  "line"_a = line);
+                  "basis"_a = basis, "line"_a = line);
 }
 
 /// The action table (include/embedrating/rules.hpp), one dict per action.
@@ -374,7 +383,7 @@ py::list grade_table(const model& mo) {
     for (const auto& p : g.prerequisites) {
       prereqs.push_back(p.id);
       labels.append(py::dict("id"_a = p.id, "label"_a = utf8(p.label), "label_zh"_a = utf8(p.label_zh),
-                             "source"_a = utf8(p.source)));
+                             "source"_a = utf8(p.source), "basis"_a = utf8(p.basis)));
     }
     out.append(py::dict("grade"_a = std::string(to_string(g.level)), "level"_a = level(g.level),
                         "min_total"_a = g.min_total, "min_dimension_ratio"_a = g.min_dimension_ratio,
@@ -398,8 +407,7 @@ py::dict review_settings_dict(const review_settings& r) {
 
 std::vector<std::string> dimension_ids(const model& mo) {
   std::vector<std::string> ids;
-  const auto& cm = mo.compiled();
-  for (std::int32_t node : cm.dimensions) ids.push_back(cm.spec.nodes[static_cast<std::size_t>(node)].id);
+  ids = mo.dimension_ids();
   return ids;
 }
 
@@ -452,7 +460,7 @@ void register_model(py::module_& m) {
           "with_params",
           [](const model& self, const std::vector<std::pair<std::string, double>>& params) { return self.with_params(params); },
           "params"_a, "A copy with grade-table numbers changed by name [(\"grades.5A.min_total\", 880.0), …].")
-      .def_property_readonly("structure_fingerprint", [](const model& self) { return self.compiled().structure; },
+      .def_property_readonly("structure_fingerprint", [](const model& self) { return self.structure_fingerprint(); },
                              "Hex SHA-256 of the model's structure (everything but points and thresholds).")
       .def("structure_difference", [](const model& self, const model& other) { return structure_difference(self, other); },
            "other"_a, "The first structural difference from another model (\"\" if none).")
@@ -705,6 +713,54 @@ void register_dataset(py::module_& m) {
       .def("copy", [](const dataset& d) { return std::make_shared<dataset>(d); });
 
   m.def(
+      "read_operators",
+      [](const py::list& tables, const model& mo, bool collect) {
+        // tables: (DataFrame or mapping, name) pairs; the first holds the operators' rows
+        std::vector<std::unique_ptr<frame_source>> sources;
+        std::vector<table_source*> ptrs;
+        for (const auto t : tables) {
+          const auto pair = t.cast<py::tuple>();
+          sources.push_back(std::make_unique<frame_source>(pair[0], pair[1].cast<std::string>()));
+          ptrs.push_back(sources.back().get());
+        }
+        problem_sink problems;
+        read_options o;
+        if (collect) o.problems = &problems;
+        std::shared_ptr<dataset> d;
+        try {
+          d = std::make_shared<dataset>(read_operators(ptrs, mo, o));
+        } catch (const data_error& e) {
+          if (!collect) throw;
+          problems.push_back(e);
+        }
+        return py::make_tuple(d ? py::cast(d) : py::object(py::none()), data_errors(problems));
+      },
+      "tables"_a, "model"_a, "collect"_a = false,
+      "The C++ dataset of operator tables for a model, by the core's one ingestion path: tables is a "
+      "list of (DataFrame or mapping of columns, name) pairs, the first holding the operators' rows, "
+      "the others aligned to it by operator_id. Returns (dataset, problems): with collect, every "
+      "problem is returned as a DataError (dataset None when reading could not finish); without, "
+      "the first raises.");
+  m.def(
+      "read_facilities",
+      [](dataset& d, py::handle table, const std::string& name, const model& mo, bool collect) {
+        frame_source src(table, name);
+        problem_sink problems;
+        read_options o;
+        if (collect) o.problems = &problems;
+        try {
+          facility_table f = read_facilities(src, mo, d, o);
+          if (problems.empty()) d.set_facilities(std::move(f));
+        } catch (const data_error& e) {
+          if (!collect) throw;
+          problems.push_back(e);
+        }
+        return data_errors(problems);
+      },
+      "dataset"_a, "table"_a, "name"_a, "model"_a, "collect"_a = false,
+      "Reads a facility table (DataFrame or mapping) by the core's ingestion path and sets it as the "
+      "dataset's facilities. Returns the problems (with collect; without, the first raises).");
+  m.def(
       "read_operators_csv",
       [](const std::string& path, const model& mo, const std::string& encoding) {
         py::gil_scoped_release nogil;
@@ -726,22 +782,28 @@ void register_dataset(py::module_& m) {
 
 using ratings_ptr = std::shared_ptr<ratings>;
 
+/// Rating options with the events of `reviews` (the core applies their summary at as_of, with
+/// deadlines on `calendar`, default China's official one). The caller holds the aggregator's lock.
+template <class Options>
+Options with_reviews(Options opts, const py_aggregator* reviews, const holiday_calendar* calendar) {
+  if (reviews != nullptr) opts.reviews = &reviews->agg;
+  opts.calendar = calendar;
+  return opts;
+}
+
+/// The aggregator's lock while the core reads its events (none without an aggregator).
+std::unique_lock<std::mutex> lock_events(const py_aggregator* reviews) {
+  return reviews != nullptr ? std::unique_lock<std::mutex>(reviews->mu) : std::unique_lock<std::mutex>();
+}
+
 ratings_ptr rate_py(const model& mo, const dataset& d, std::int32_t as_of, const py_aggregator* reviews,
-                    bool input_hash) {
+                    bool input_hash, const holiday_calendar* calendar) {
   auto out = std::make_shared<ratings>();
   rate_options opts;
   opts.compute_input_hash = input_hash;
   py::gil_scoped_release nogil;
-  if (reviews != nullptr) {
-    dataset with_reviews = d;
-    {
-      std::lock_guard<std::mutex> lock(reviews->mu);
-      reviews->agg.summary(civil_date(as_of)).apply_to(with_reviews);
-    }
-    *out = rate(mo, with_reviews, civil_date(as_of), opts);
-  } else {
-    *out = rate(mo, d, civil_date(as_of), opts);
-  }
+  const auto lock = lock_events(reviews);
+  *out = rate(mo, d, civil_date(as_of), with_reviews(opts, reviews, calendar));
   return out;
 }
 
@@ -814,7 +876,7 @@ void register_ratings(py::module_& m) {
       .def(
           "dimension_available",
           [](const ratings& r) {
-            const auto& dims = r.rating_model->compiled().dimensions;
+            const auto& dims = r.rating_model->dimension_nodes();
             py::array_t<std::int64_t> out({static_cast<py::ssize_t>(r.size()), static_cast<py::ssize_t>(dims.size())});
             auto o = out.mutable_unchecked<2>();
             for (std::size_t i = 0; i < r.size(); ++i)
@@ -858,14 +920,14 @@ void register_ratings(py::module_& m) {
       .def("warnings",
            [](const ratings& r) {
              py::list out;
-             const auto& cm = r.rating_model->compiled();
+             const model& rm = *r.rating_model;
              for (std::size_t i = 0; i + 1 < r.warning_offsets.size(); ++i)
                for (std::uint32_t k = r.warning_offsets[i]; k < r.warning_offsets[i + 1]; ++k) {
                  const operator_warning& w = r.warnings[k];
                  std::string about;
-                 if (w.kind == operator_warning::kind_t::rule_warning) about = cm.spec.rules[w.index].id;
+                 if (w.kind == operator_warning::kind_t::rule_warning) about = rm.spec().rules[w.index].id;
                  else if (w.kind != operator_warning::kind_t::low_review_volume)
-                   about = cm.leaf_ids[w.index];
+                   about = rm.leaf_ids()[w.index];
                  out.append(py::make_tuple(i, warning_kind_name(w.kind), about));
                }
              return out;
@@ -975,43 +1037,32 @@ void register_ratings(py::module_& m) {
 
   m.def(
       "score",
-      [](const model& mo, const dataset& d, std::int32_t as_of, const py_aggregator* reviews, bool input_hash) {
+      [](const model& mo, const dataset& d, std::int32_t as_of, const py_aggregator* reviews, bool input_hash,
+         const holiday_calendar* calendar) {
         score_options opts;
         opts.compute_input_hash = input_hash;
         py::gil_scoped_release nogil;
-        if (reviews != nullptr) {
-          dataset with_reviews = d;
-          {
-            std::lock_guard<std::mutex> lock(reviews->mu);
-            reviews->agg.summary(civil_date(as_of)).apply_to(with_reviews);
-          }
-          return score(mo, with_reviews, civil_date(as_of), opts);
-        }
-        return score(mo, d, civil_date(as_of), opts);
+        const auto lock = lock_events(reviews);
+        return score(mo, d, civil_date(as_of), with_reviews(opts, reviews, calendar));
       },
-      "model"_a, "dataset"_a, "as_of"_a, "reviews"_a = py::none(), "input_hash"_a = true,
+      "model"_a, "dataset"_a, "as_of"_a, "reviews"_a = py::none(), "input_hash"_a = true, "calendar"_a = py::none(),
       "Scores every operator at as_of (the weight-independent stages of rate), without the GIL.");
   m.def("rate", &rate_py, "model"_a, "dataset"_a, "as_of"_a, "reviews"_a = py::none(), "input_hash"_a = true,
+        "calendar"_a = py::none(),
         "Rates every operator at as_of (days since 1970-01-01), without the GIL. With reviews, the "
-        "aggregator's summary at as_of replaces the dataset's review columns (on a copy).");
+        "aggregator's summary at as_of (deadlines on `calendar`, default China's official one) replaces the "
+        "dataset's review columns (on a copy).");
   m.def(
       "rate_one",
-      [](const model& mo, const dataset& d, std::size_t row, std::int32_t as_of, const py_aggregator* reviews) {
+      [](const model& mo, const dataset& d, std::size_t row, std::int32_t as_of, const py_aggregator* reviews,
+         const holiday_calendar* calendar) {
         ratings r;
         {
           rate_options opts;
           opts.compute_input_hash = false;
           py::gil_scoped_release nogil;
-          if (reviews != nullptr) {
-            dataset with_reviews = d;
-            {
-              std::lock_guard<std::mutex> lock(reviews->mu);
-              reviews->agg.summary(civil_date(as_of)).apply_to(with_reviews);
-            }
-            r = rate_one(mo, with_reviews, row, civil_date(as_of), opts);
-          } else {
-            r = rate_one(mo, d, row, civil_date(as_of), opts);
-          }
+          const auto lock = lock_events(reviews);
+          r = rate_one(mo, d, row, civil_date(as_of), with_reviews(opts, reviews, calendar));
         }
         const auto dims = static_cast<std::size_t>(r.dimension_centi.cols());
         py::tuple dimension_centi(dims);
@@ -1023,7 +1074,7 @@ void register_ratings(py::module_& m) {
         return py::make_tuple(utf8(r.operator_ids[0]), static_cast<int>(r.status[0]), level(r.grade_by_score[0]),
                               level(r.final_grade[0]), r.total_centi[0], r.terminate[0] != 0, dimension_centi, fired);
       },
-      "model"_a, "dataset"_a, "row"_a, "as_of"_a, "reviews"_a = py::none(),
+      "model"_a, "dataset"_a, "row"_a, "as_of"_a, "reviews"_a = py::none(), "calendar"_a = py::none(),
       "Rates one row of a dataset alone (C++ rate_one, no input hash, without the GIL) → (operator_id, "
       "status code, grade-by-score level, final grade level, total centi-points, terminate, dimension "
       "centi-points, fired rule ids). With reviews, their summary at as_of (over every operator) "
@@ -1057,6 +1108,13 @@ py::tuple parse_dates(const py::sequence& items) {
 }
 
 }  // namespace
+
+py::list data_errors(const std::vector<data_error>& problems) {
+  py::list out;
+  for (const auto& e : problems) out.append(error_instance(data_error_type, e));
+  return out;
+}
+
 }  // namespace embedrating::python
 
 PYBIND11_MODULE(_core, m) {
@@ -1088,7 +1146,11 @@ PYBIND11_MODULE(_core, m) {
       "days"_a, "months"_a, "Calendar-month arithmetic (day clamped to the month's end).");
   ep::register_model(m);
   ep::register_dataset(m);
+  ep::register_calendar(m);  // before reviews and ratings: their summaries take a HolidayCalendar
   ep::register_reviews(m);  // before the ratings: rate() takes a ReviewAggregator
   ep::register_ratings(m);
   ep::register_weights(m);
+  ep::register_calibrate(m);
+  ep::register_sensitivity(m);
+  ep::register_publishing(m);
 }

@@ -7,6 +7,9 @@
 
 #include "bindings.hpp"
 
+#include <cstdio>
+#include "frame_source.hpp"
+
 namespace embedrating::python {
 namespace {
 
@@ -190,6 +193,16 @@ void register_aggregator(py::module_& m) {
            "time"_a.noconvert(), "level"_a.noconvert(), "status"_a.noconvert(), "rectified_at"_a.noconvert(),
            "followed_up_at"_a.noconvert(), "service_record_id"_a, "where"_a)
       .def(
+          "add_frame",
+          [](py_aggregator& self, py::handle table, const std::string& name) {
+            frame_source src(table, name);  // views of the frame's arrays: read with the GIL held
+            std::lock_guard<std::mutex> lock(self.mu);
+            add_events(self.agg, src);
+          },
+          "table"_a, "name"_a = "DataFrame",
+          "Adds every row of an events DataFrame (or mapping of columns) by the core's ingestion path: the same "
+          "checks and reject examples as add_csv, naming rows by their index label.")
+      .def(
           "add_csv",
           [](py_aggregator& self, const std::string& path, const std::string& encoding) {
             py::gil_scoped_release nogil;
@@ -214,14 +227,14 @@ void register_aggregator(py::module_& m) {
           "other"_a)
       .def(
           "summary",
-          [](const py_aggregator& self, std::int32_t as_of) {
+          [](const py_aggregator& self, std::int32_t as_of, const holiday_calendar* calendar) {
             std::optional<review_summary> s;
             std::vector<std::vector<double>> stars(5);
             {
               py::gil_scoped_release nogil;
               {
                 std::lock_guard<std::mutex> lock(self.mu);
-                s = self.agg.summary(civil_date(as_of));
+                s = calendar ? self.agg.summary(civil_date(as_of), *calendar) : self.agg.summary(civil_date(as_of));
               }
               // the star columns exactly as apply_to sets them for rate()
               dataset tmp(s->operator_ids, "summary");
@@ -230,7 +243,8 @@ void register_aggregator(py::module_& m) {
             }
             return summary_dict(*s, stars);
           },
-          "as_of"_a, "Measures per operator at as_of (days since 1970-01-01), China's working-day calendar.")
+          "as_of"_a, "calendar"_a = py::none(),
+          "Measures per operator at as_of (days since 1970-01-01); deadlines on `calendar` (default: China's official one).")
       .def("serialize",
            [](const py_aggregator& self) {
              std::string bytes;
@@ -373,9 +387,9 @@ void register_estimators(py::module_& m) {
       .def_readonly("note", &est::beta_prior_fit::note)
       .def("__repr__", [](const est::beta_prior_fit& f) {
         if (f.pooled)
-          return "BetaPriorFit(pooled=True, mean=" + est::detail::number(f.mean) + ", method='" + f.method + "')";
-        return "BetaPriorFit(alpha=" + est::detail::number(f.alpha) + ", beta=" + est::detail::number(f.beta) +
-               ", mean=" + est::detail::number(f.mean) + ", method='" + f.method + "')";
+          return "BetaPriorFit(pooled=True, mean=" + number_text(f.mean) + ", method='" + f.method + "')";
+        return "BetaPriorFit(alpha=" + number_text(f.alpha) + ", beta=" + number_text(f.beta) +
+               ", mean=" + number_text(f.mean) + ", method='" + f.method + "')";
       });
   m.def(
       "fit_beta_prior",

@@ -219,7 +219,21 @@ const double* operator_inputs::numeric(const field_ref& f) {
       break;
     case field_kind::scenarios: {
       const set_view s = scenarios();
-      for (std::size_t i = 0; i < n_; ++i) out[i] = static_cast<double>(s.offsets[i + 1] - s.offsets[i]);
+      if (f.name.empty()) {
+        for (std::size_t i = 0; i < n_; ++i) out[i] = static_cast<double>(s.offsets[i + 1] - s.offsets[i]);
+        break;
+      }
+      // scenarios.<set>: only the codes of the model's named set count (issue 17: the Art. 3 scenes)
+      std::vector<std::uint8_t> in_set(s.levels->size(), 0);
+      for (const auto& set : cm_.spec.scenario_sets)
+        if (set.id == f.name)
+          for (std::size_t k = 0; k < in_set.size(); ++k)
+            in_set[k] = static_cast<std::uint8_t>(std::find(set.codes.begin(), set.codes.end(), (*s.levels)[k]) != set.codes.end());
+      for (std::size_t i = 0; i < n_; ++i) {
+        std::size_t count = 0;
+        for (std::uint32_t k = s.offsets[i]; k < s.offsets[i + 1]; ++k) count += in_set[static_cast<std::size_t>(s.codes[k])];
+        out[i] = static_cast<double>(count);
+      }
       break;
     }
     case field_kind::history_grade:

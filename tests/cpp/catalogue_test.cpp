@@ -8,10 +8,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "embedrating/errors.hpp"
+#include "embedrating/model.hpp"
 
 namespace {
 
@@ -220,8 +222,8 @@ TEST(catalogue, missing_file_is_a_data_error) {
 
 TEST(catalogue, built_in_code_is_validated) {
   std::vector<embedrating::scenario> scenarios = {
-      {"meals", "社区助餐", "Community meals", "inclusive", true, "Art. 2(2)"},
-      {"meals", "社区助餐", "Community meals", "inclusive", true, "Art. 2(2)"}};
+      {"meals", "社区助餐", "Community meals", "inclusive", true, "Art. 2(2)", "社区助餐", {}},
+      {"meals", "社区助餐", "Community meals", "inclusive", true, "Art. 2(2)", "社区助餐", {}}};
   try {
     catalogue c(scenarios, {}, {}, {});
     FAIL() << "no error";
@@ -232,4 +234,42 @@ TEST(catalogue, built_in_code_is_validated) {
   scenarios.pop_back();
   const catalogue c(scenarios, {}, {}, {});
   EXPECT_EQ(c.core_scenarios(), std::vector<std::string>{"meals"});
+}
+
+// Chinese names on input (issue 17): codes, names and aliases map to the same entry.
+TEST(catalogue, chinese_names_and_aliases_map_to_codes) {
+  const catalogue c = catalogue::load(embedrating::data_directory() + "/catalogue");
+  ASSERT_NE(c.lookup_mode("公建民营"), nullptr);
+  EXPECT_EQ(c.lookup_mode("公建民营")->code, "public_built_private_run");
+  EXPECT_EQ(c.lookup_mode("公建民营模式")->code, "public_built_private_run");
+  EXPECT_EQ(c.lookup_mode(" public_built_private_run ")->code, "public_built_private_run");
+  EXPECT_EQ(c.lookup_status("运营中")->code, "active");
+  EXPECT_EQ(c.lookup_status("正常运营")->code, "active");
+  EXPECT_EQ(c.lookup_status("已终止")->code, "terminated");
+  EXPECT_EQ(c.lookup_scenario("养老服务")->code, "elderly_care");
+  EXPECT_EQ(c.lookup_scenario("助餐")->code, "meals");
+  EXPECT_EQ(c.lookup_mode("公建"), nullptr);
+  EXPECT_EQ(c.lookup_status(""), nullptr);
+}
+
+// The seven scenes of Art. 3 (养老托育 covers elderly and infant care) are marked.
+TEST(catalogue, art3_scenarios_are_marked) {
+  const catalogue c = catalogue::load(embedrating::data_directory() + "/catalogue");
+  EXPECT_EQ(c.art3_scenarios(), (std::vector<std::string>{"elderly_care", "infant_care", "meals", "housekeeping",
+                                                          "health_services", "sports", "culture_leisure", "children_play"}));
+  std::set<std::string> scenes;
+  for (const auto& s : c.scenarios())
+    if (!s.art3_scene.empty()) scenes.insert(s.art3_scene);
+  EXPECT_EQ(scenes, (std::set<std::string>{"养老托育", "社区助餐", "家政便民", "健康服务", "体育健身", "文化休闲", "儿童游憩"}));
+  EXPECT_TRUE(c.find_scenario("parking")->art3_scene.empty());
+  EXPECT_TRUE(c.find_scenario("retail")->art3_scene.empty());
+}
+
+TEST(catalogue, articles_cited_in_chinese) {
+  EXPECT_EQ(embedrating::cite_articles_zh("Art. 17"), "第十七条");
+  EXPECT_EQ(embedrating::cite_articles_zh("Art. 16(5), Art. 2"), "第十六条第（五）项、第二条");
+  EXPECT_EQ(embedrating::cite_articles_zh("Art. 2 (\"in principle\" 原则上)"), "第二条 (\"in principle\" 原则上)");
+  EXPECT_EQ(embedrating::cite_articles_zh("Art. 10, Art. 20; GB/T 17775"), "第十条、第二十条; GB/T 17775");
+  EXPECT_EQ(embedrating::cite_articles_zh("Art. 6(2)"), "第六条第（二）项");
+  EXPECT_EQ(embedrating::cite_articles_zh("no article"), "no article");
 }

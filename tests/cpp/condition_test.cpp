@@ -254,7 +254,7 @@ TEST(condition, parse_field_every_namespace) {
 
 TEST(condition, parse_field_text_round_trip) {
   for (const char* text : {"raw.x", "score.fire", "dim.safety", "total", "flag.f", "attr.district", "scenarios",
-                           "reviews.closure_rate", "history.previous_grade", "months_since.opened_on"}) {
+                           "reviews.closure_rate", "history.previous_grade", "months_since.opened_on", "scenarios.art3"}) {
     EXPECT_EQ(parsed(text).text(), text);
   }
   EXPECT_EQ(parsed("bare_measure").text(), "raw.bare_measure");
@@ -262,7 +262,7 @@ TEST(condition, parse_field_text_round_trip) {
 
 TEST(condition, parse_field_rejects_unknown_namespace) {
   for (const char* bad : {"foo.bar", "history.previous_rated_on", "Raw.x", "raw.", "score.", "", "scores.fire",
-                          "total.x", "scenarios.meals", "history."}) {
+                          "total.x", "scenarios.", "history."}) {
     field_ref f;
     EXPECT_FALSE(parse_field(bad, f)) << '"' << bad << '"';
   }

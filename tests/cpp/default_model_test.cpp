@@ -172,9 +172,9 @@ TEST(default_model, elig_min_scenarios_boundary_3_vs_2) {
 TEST(default_model, elig_min_core_boundary_2_vs_1) {
   op_inputs two, one;
   two.id = "C2";
-  two.scenarios = {"elderly_care", "meals", "housekeeping", "health_station", "retail", "fitness"};
+  two.scenarios = {"elderly_care", "meals", "housekeeping", "health_services", "sports", "culture_leisure"};
   one.id = "C1";
-  one.scenarios = {"elderly_care", "housekeeping", "health_station", "retail", "fitness", "culture_centre"};
+  one.scenarios = {"elderly_care", "housekeeping", "health_services", "sports", "culture_leisure", "children_play"};
   const ratings r = rate_ops({two, one});
   EXPECT_EQ(fired(r, 0, "elig_min_core"), nullptr);
   EXPECT_EQ(r.final_grade[0], grade::a5);
@@ -187,9 +187,9 @@ TEST(default_model, elig_min_core_boundary_2_vs_1) {
 TEST(default_model, elig_elderly_or_infant_boundary_1_vs_0) {
   op_inputs infant_only, neither;
   infant_only.id = "I";
-  infant_only.scenarios = {"infant_care", "child_care", "meals", "housekeeping", "health_station", "retail"};
+  infant_only.scenarios = {"infant_care", "child_care", "meals", "housekeeping", "health_services", "sports", "children_play"};
   neither.id = "N";
-  neither.scenarios = {"child_care", "meals", "housekeeping", "health_station", "retail", "fitness"};
+  neither.scenarios = {"child_care", "meals", "housekeeping", "health_services", "sports", "culture_leisure", "children_play"};
   const ratings r = rate_ops({infant_only, neither});
   EXPECT_EQ(fired(r, 0, "elig_elderly_or_infant"), nullptr);
   EXPECT_EQ(r.final_grade[0], grade::a5);
@@ -322,7 +322,7 @@ TEST(default_model, cap_food_grade_c_fires_on_c_not_on_b) {
   op_inputs b, c;
   b.id = "B";
   b.categories["food_grade"] = "B";
-  b.scenarios = {"elderly_care", "infant_care", "child_care", "housekeeping", "health_station", "retail"};
+  b.scenarios = {"elderly_care", "infant_care", "child_care", "housekeeping", "health_services", "sports", "children_play"};
   c = b;
   c.id = "C";
   c.categories["food_grade"] = "C";
@@ -494,7 +494,7 @@ TEST(default_model, food_not_applicable_without_meals_reallocates_within_safety)
   op_inputs meals, no_meals, no_meals_weak;
   meals.id = "MEALS";
   no_meals.id = "NOMEALS";
-  no_meals.scenarios = {"elderly_care", "infant_care", "child_care", "housekeeping", "health_station", "retail"};
+  no_meals.scenarios = {"elderly_care", "infant_care", "child_care", "housekeeping", "health_services", "sports", "children_play"};
   no_meals_weak = no_meals;
   no_meals_weak.id = "NOMEALS80";
   no_meals_weak.numbers["fire_inspection_score"] = 80.0;
@@ -593,7 +593,7 @@ TEST(default_model, prerequisite_food_a_when_meals) {
   b.categories["food_grade"] = "B";
   b_no_meals = b;
   b_no_meals.id = "BNOMEALS";
-  b_no_meals.scenarios = {"elderly_care", "infant_care", "child_care", "housekeeping", "health_station", "retail"};
+  b_no_meals.scenarios = {"elderly_care", "infant_care", "child_care", "housekeeping", "health_services", "sports", "children_play"};
   const ratings r = rate_ops({a, b, b_no_meals});
   EXPECT_EQ(r.grade_by_score[0], grade::a5);
   // B: 0.75 × 100 = 75.00 → total 975.00, safety 275/300 = 0.917 ≥ 0.90; blocked by food_a_when_meals
@@ -711,3 +711,20 @@ TEST(default_model, non_active_status_is_not_graded) {
   ASSERT_EQ(gs.size(), 1u);
   EXPECT_EQ(gs[0].kind, gate::kind_t::status);
 }
+
+namespace {
+// Issue 17: the scenario mix counts only the scenes of Art. 3; parking and retail do not count.
+TEST(default_model, scenario_mix_counts_only_art3_scenarios) {
+  op_inputs four, with_commercial;
+  four.id = "A3";
+  with_commercial.id = "A3C";
+  four.scenarios = {"elderly_care", "infant_care", "meals", "housekeeping"};
+  with_commercial.scenarios = {"elderly_care", "infant_care", "meals", "housekeeping", "parking", "retail"};
+  const ratings r = rate_ops({four, with_commercial});
+  const auto leaf = static_cast<std::size_t>(r.rating_model->compiled().nodes.at(static_cast<std::size_t>(
+      r.rating_model->compiled().node_index.at("scenario_mix"))).leaf);
+  EXPECT_DOUBLE_EQ(r.indicator_score(0, leaf), 0.8);
+  EXPECT_DOUBLE_EQ(r.indicator_score(1, leaf), 0.8);  // 6 scenarios, 4 of Art. 3
+  EXPECT_EQ(r.total_centi[0], r.total_centi[1]);
+}
+}  // namespace

@@ -574,6 +574,30 @@ TEST(estimators, bad_prior_fits_are_named) {
             "fit_beta_prior: max_strength = 5 must be finite and greater than min_strength = 10");
 }
 
+// The unweighted convention (R's ebbr "mm"): the raw shares' mean and sample variance.
+TEST(estimators, moments_unweighted_matches_the_raw_shares) {
+  Eigen::ArrayXd good(6), n(6);
+  good << 8, 15, 3, 40, 9, 27;
+  n << 10, 20, 10, 50, 10, 30;
+  const Eigen::ArrayXd p = good / n;
+  const double mu = p.mean();
+  const double var = (p - mu).square().sum() / 5.0;
+  const auto fit = es::fit_beta_prior(good, n, prior_method::moments_unweighted);
+  EXPECT_EQ(fit.method, "moments_unweighted");
+  EXPECT_NEAR(fit.prior_strength, mu * (1 - mu) / var - 1, 1e-9);
+  EXPECT_NEAR(fit.mean, mu, 1e-12);
+  EXPECT_NEAR(fit.alpha, mu * fit.prior_strength, 1e-9);
+  const auto kleinman = es::fit_beta_prior(good, n, prior_method::method_of_moments);
+  EXPECT_NE(kleinman.prior_strength, fit.prior_strength);  // the two conventions differ
+  EXPECT_EQ(es::parse_prior_method("ebbr"), prior_method::moments_unweighted);
+  EXPECT_EQ(es::parse_prior_method("kleinman"), prior_method::method_of_moments);
+  // identical shares: no spread at all, pooled
+  Eigen::ArrayXd same(3), ns(3);
+  same << 5, 10, 15;
+  ns << 10, 20, 30;
+  EXPECT_TRUE(es::fit_beta_prior(same, ns, prior_method::moments_unweighted).pooled);
+}
+
 TEST(estimators, prior_method_names) {
   EXPECT_EQ(es::parse_prior_method("method_of_moments"), prior_method::method_of_moments);
   EXPECT_EQ(es::parse_prior_method("mom"), prior_method::method_of_moments);
@@ -582,7 +606,8 @@ TEST(estimators, prior_method_names) {
   EXPECT_EQ(es::to_string(prior_method::method_of_moments), "method_of_moments");
   EXPECT_EQ(es::to_string(prior_method::maximum_likelihood), "maximum_likelihood");
   EXPECT_EQ(error_of([] { es::parse_prior_method("bayes"); }),
-            "fit_beta_prior: method = \"bayes\" is not one of \"method_of_moments\", \"maximum_likelihood\"");
+            "fit_beta_prior: method = \"bayes\" is not one of \"method_of_moments\" (Kleinman's weighted moments), "
+            "\"moments_unweighted\" (the raw shares' moments, as R's ebbr), \"maximum_likelihood\"");
 }
 
 }  // namespace

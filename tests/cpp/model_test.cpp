@@ -3,6 +3,8 @@
 // reformatting, sensitivity to every change of meaning), rules written only in TOML, and the
 // errors for bad model files (each naming file:line).
 #include <gtest/gtest.h>
+
+#include "embedrating/catalogue.hpp"
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,7 +39,7 @@ const std::string operators_csv = std::string(EMBEDRATING_SOURCE_DIR) + "/data/e
 // (SHA-256 over the canonical encoding of the model's meaning; see canonical_encoding_of in
 // src/model.cpp). Computed once with this library; it must only change when the meaning of the
 // shipped model or the canonical encoding changes on purpose (then bump the model version).
-constexpr const char* wuhan_2024_fingerprint = "eecdfdf69bea7e680d8256a005f7047d83ee1a5eff81f7439c8ff6aadcbf7190";
+constexpr const char* wuhan_2024_fingerprint = "b500350de244de496186e4e237c019574697bbc646ac537f354fbe896b200956";
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -130,7 +132,7 @@ TEST(model, default_model_loads_with_expected_shape) {
   const model m = model::load(model_path);
   const auto& s = m.spec();
   EXPECT_EQ(s.info.id, "wuhan-2024");
-  EXPECT_EQ(s.info.version, "1.0.0");
+  EXPECT_EQ(s.info.version, "1.1.0");
   EXPECT_EQ(s.info.effective_from, embedrating::make_date(2024, 8, 23));
   EXPECT_EQ(s.info.effective_to, embedrating::make_date(2026, 8, 22));
   std::vector<std::string> dims;
@@ -190,8 +192,11 @@ TEST(model, with_weights_of_own_weights_keeps_fingerprint) {
 }
 
 TEST(model, with_weights_changing_one_leaf_changes_fingerprint_and_parents) {
+  // issue 12: with_weights never changes the total silently — one leaf from 60 to 50 points alone
+  // would make it 990, so that is refused; the explicit "rescale" gives the old result
   const model m = model::load(model_path);
-  const model changed = m.with_weights({{"fire_inspection", 0.05}});  // 60 -> 50 points
+  EXPECT_THROW(m.with_weights({{"fire_inspection", 0.05}}), model_error);
+  const model changed = m.with_leaf_weights({{"fire_inspection", 0.05}}, embedrating::weight_total::rescale);  // 60 -> 50 points
   EXPECT_NE(changed.fingerprint(), m.fingerprint());
   std::map<std::string, double> points;
   for (const auto& nd : changed.spec().nodes) points[nd.id] = nd.points;
@@ -200,6 +205,9 @@ TEST(model, with_weights_changing_one_leaf_changes_fingerprint_and_parents) {
   EXPECT_EQ(points["fire"], 110.0);
   EXPECT_EQ(points["safety"], 290.0);
   EXPECT_EQ(changed.total_points(), 990.0);
+  // moving 0.01 from one leaf to another keeps the total
+  const model moved = m.with_weights({{"fire_inspection", 0.05}, {"fire_hazards", 0.04}});
+  EXPECT_EQ(moved.total_points(), 1000.0);
   // The original is unchanged (models are immutable).
   EXPECT_EQ(m.total_points(), 1000.0);
   EXPECT_EQ(m.fingerprint(), wuhan_2024_fingerprint);
@@ -248,7 +256,7 @@ TEST(model, fingerprint_golden_value) {
 TEST(model, fingerprint_unchanged_by_reformatting) {
   std::string t = base_text();
   // keys reordered within tables
-  t = replace_first(t, "id = \"wuhan-2024\"\nversion = \"1.0.0\"\n", "version = \"1.0.0\"\nid = \"wuhan-2024\"\n");
+  t = replace_first(t, "id = \"wuhan-2024\"\nversion = \"1.1.0\"\n", "version = \"1.1.0\"\nid = \"wuhan-2024\"\n");
   t = replace_first(t, "id = \"fire_open_hazards\"\nkind = \"number\"\nunit = \"count\"\n",
                     "unit = \"count\"\nkind = \"number\"\nid = \"fire_open_hazards\"\n");
   t = replace_first(t, "scoring = { kind = \"linear\", direction = \"benefit\", lower = 60, upper = 95 }",
@@ -656,3 +664,47 @@ TEST(model, error_what_starts_with_file_and_line) {
 TEST(model, missing_file_is_a_model_error) {
   EXPECT_THROW(model::load(std::string(EMBEDRATING_SOURCE_DIR) + "/data/models/no-such-model.toml"), model_error);
 }
+
+namespace {
+using namespace embedrating;
+// Issue 17: source and basis apart, scenario sets counted by scenarios.<set>.
+TEST(model, basis_and_scenario_sets_round_trip_and_are_validated) {
+  const model m = model::default_model();
+  const model_spec& s = m.spec();
+  ASSERT_EQ(s.scenario_sets.size(), 1u);
+  EXPECT_EQ(s.scenario_sets[0].id, "art3");
+  for (const auto& nd : s.nodes) {
+    EXPECT_FALSE(nd.source.empty()) << nd.id;
+    EXPECT_FALSE(nd.basis.empty()) << nd.id;
+  }
+  for (const auto& r : s.rules) EXPECT_FALSE(r.basis.empty()) << r.id;
+  for (const auto& g : s.grades) EXPECT_TRUE(s.citations.count("grades." + std::string(to_string(g.level)))) << to_string(g.level);
+  EXPECT_TRUE(s.citations.count("reviews"));
+  EXPECT_TRUE(s.citations.count("history"));
+  // to_toml keeps them; the fingerprint ignores basis (documentation) but not the sets
+  const model again = model::from_toml(m.to_toml());
+  EXPECT_EQ(again.fingerprint(), m.fingerprint());
+  EXPECT_EQ(again.spec().rules[0].basis, s.rules[0].basis);
+  EXPECT_EQ(again.spec().citations.at("grades.5A").basis, s.citations.at("grades.5A").basis);
+  std::string t = m.to_toml();
+  const std::string basis = "basis = \"" + s.rules[0].basis + "\"";
+  ASSERT_NE(t.find(basis), std::string::npos);
+  EXPECT_EQ(model::from_toml(replace_first(t, basis, "basis = \"something else\"")).fingerprint(), m.fingerprint());
+  EXPECT_NE(model::from_toml(replace_first(t, "\"children_play\"", "\"parking\"")).fingerprint(), m.fingerprint());
+  // an unknown set is an error naming the field
+  const std::string bad = replace_first(t, "input = \"scenarios.art3\"", "input = \"scenarios.art7\"");
+  try {
+    (void)model::from_toml(bad, "m.toml");
+    FAIL() << "no error";
+  } catch (const model_error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown scenario set \"art7\""), std::string::npos) << e.what();
+  }
+}
+
+// The set in the model is the one marked in the catalogue.
+TEST(model, art3_set_equals_the_catalogue) {
+  const model m = model::default_model();
+  const catalogue c = catalogue::load(data_directory() + "/catalogue");
+  EXPECT_EQ(m.spec().scenario_sets.at(0).codes, c.art3_scenarios());
+}
+}  // namespace

@@ -1,6 +1,6 @@
 #pragma once
 // Test support shared by the rating tests: a "perfect" operator for the default model wuhan-2024
-// (every measure at its best value, six scenarios, 200 reviews all ★5, no flags, opened long ago,
+// (every measure at its best value, seven scenarios (six of the Art. 3 scenes), 200 reviews all ★5, no flags, opened long ago,
 // previous grade 4A: 1000.00 points, 5A) and a dataset builder; each test overrides a few inputs.
 #include <cstdint>
 #include <map>
@@ -38,8 +38,7 @@ struct op_inputs {
   std::map<std::string, std::uint8_t> flags;  // every other flag of the model is 0
   std::map<std::string, civil_date> dates = {{"opened_on", make_date(2018, 1, 1)}};  // others missing
   std::map<std::string, double> reviews = {{"stars_5", 200.0}};                      // others 0
-  std::vector<std::string> scenarios = {"elderly_care", "infant_care", "child_care",
-                                        "meals",        "housekeeping", "health_station"};
+  std::vector<std::string> scenarios = {"elderly_care", "infant_care", "child_care", "meals", "housekeeping", "health_services", "children_play"};
   std::optional<grade> previous_grade = grade::a4;
   civil_date previous_rated_on = make_date(2024, 6, 15);
   civil_date last_downgrade_on = civil_date::missing();

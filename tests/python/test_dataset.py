@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 import embedrating as er
-from embedrating._convert import float_array
 from _helpers import SAMPLE_AS_OF
 
 
@@ -89,7 +88,7 @@ def test_unexpected_columns_are_listed(sample: er.Dataset, model: er.Model) -> N
     with pytest.raises(er.DataError, match='unknown column "paint"'):
         _rebuilt(sample, facilities=fac).validate(model)
     both = sample.indicators.assign(district="x")
-    with pytest.raises(er.DataError, match="in both the operators and the indicators table: district"):
+    with pytest.raises(er.DataError, match=r'DataFrame \(indicators\): district: column "district" is given twice \(also in DataFrame\)'):
         _rebuilt(sample, indicators=both).validate(model)
 
 
@@ -117,13 +116,13 @@ def test_bad_operator_values(sample: er.Dataset, model: er.Model, column: str, v
 
 def test_bad_indicator_values(sample: er.Dataset, model: er.Model) -> None:
     ind = sample.indicators.copy()
-    ind.loc[3, "stars_2"] = np.nan
-    with pytest.raises(er.DataError, match="stars_2: operator WH-JA-0004: a review count must be a finite number >= 0"):
+    ind.loc[3, "stars_2"] = np.nan  # missing, as an empty CSV cell
+    with pytest.raises(er.DataError, match=r"row 3: stars_2: operator WH-JA-0004: a review count cannot be empty \(write 0\)"):
         _rebuilt(sample, indicators=ind).validate(model)
     ind = sample.indicators.copy()
     ind["bad_open"] = ind["bad_open"].astype(np.float64)
     ind.loc[3, "bad_open"] = 1.5
-    with pytest.raises(er.DataError, match="bad_open: operator WH-JA-0004: a review count must be a whole number"):
+    with pytest.raises(er.DataError, match='bad_open: operator WH-JA-0004: "1.5" is not a whole number'):
         _rebuilt(sample, indicators=ind).validate(model)
     ind = sample.indicators.copy()
     ind["funds_audit"] = ind["funds_audit"].astype(object)
@@ -132,11 +131,11 @@ def test_bad_indicator_values(sample: er.Dataset, model: er.Model) -> None:
         _rebuilt(sample, indicators=ind).validate(model)
     fac = sample.facilities.copy()
     fac.loc[0, "fire_rectified_on_time"] = np.inf
-    with pytest.raises(er.DataError, match='facilities.fire_rectified_on_time: operator WH-JA-0001: facility "WH-JA-0001-01": value is \\+inf'):
+    with pytest.raises(er.DataError, match=r'DataFrame \(facilities\): row 0: fire_rectified_on_time: operator WH-JA-0001: facility "WH-JA-0001-01": "inf" is not a decimal number'):
         _rebuilt(sample, facilities=fac).validate(model)
     fac = sample.facilities.copy()
     fac.loc[0, "fire_inspection_score"] = 130
-    with pytest.raises(er.DataError, match=r'facilities.fire_inspection_score: operator WH-JA-0001: facility "WH-JA-0001-01": value 130 is outside the allowed range \[0, 100\] \(points 0-100\)'):
+    with pytest.raises(er.DataError, match=r'row 0: fire_inspection_score: operator WH-JA-0001: facility "WH-JA-0001-01": value 130 is outside the allowed range \[0, 100\] \(points 0-100\)'):
         model.rate(_rebuilt(sample, facilities=fac), as_of=SAMPLE_AS_OF)
     ind = sample.indicators.copy()
     ind["funds_audit"] = ind["funds_audit"].astype(object)
@@ -150,18 +149,18 @@ def test_bad_indicator_values(sample: er.Dataset, model: er.Model) -> None:
 def test_bad_ids(sample: er.Dataset, model: er.Model) -> None:
     ops = sample.operators.copy()
     ops.loc[5, "operator_id"] = ops.loc[4, "operator_id"]
-    with pytest.raises(er.DataError, match=r"operator WH-JA-0005: duplicate operator id \(rows 5 and 6\)"):
-        er.Dataset(ops)
-    with pytest.raises(er.DataError, match="operators without a row in the indicators table: WH-JA-0001"):
+    with pytest.raises(er.DataError, match=r'DataFrame: row 5: operator_id: operator WH-JA-0005: duplicate operator id "WH-JA-0005" \(first at row 4\)'):
+        er.Dataset(ops, sample.indicators, None, sample.facilities).validate(model)
+    with pytest.raises(er.DataError, match=r"operator_id: operators of DataFrame without a row in DataFrame \(indicators\): WH-JA-0001"):
         _rebuilt(sample, indicators=sample.indicators.iloc[1:]).validate(model)
     with pytest.raises(er.DataError, match="operator_id: missing required column"):
-        er.Dataset(sample.operators.drop(columns="operator_id"))
+        er.Dataset(sample.operators.drop(columns="operator_id")).validate(model)
     fac = sample.facilities.copy()
     fac.loc[0, "operator_id"] = "WH-XX-9999"
     with pytest.raises(er.DataError, match="operator WH-XX-9999: facility .* belongs to an operator that is not in"):
         _rebuilt(sample, facilities=fac).validate(model)
-    with pytest.raises(er.DataError, match="the dataset has no operators|has no rows"):
-        er.Dataset(sample.operators.iloc[:0])
+    with pytest.raises(er.DataError, match="has no operator rows"):
+        er.Dataset(sample.operators.iloc[:0]).validate(model)
 
 
 def test_gb18030_csv_reads_like_utf8(sample_dir: Path, tmp_path: Path, model: er.Model, csv_hash: str) -> None:
@@ -184,15 +183,6 @@ def test_csv_errors_name_file_line_and_column(sample_dir: Path, tmp_path: Path) 
         er.Dataset.from_csv(bad)
     assert str(info.value).startswith(f"{bad}:4:7: status: operator WH-JA-0003: unknown status")
     assert (info.value.line, info.value.column) == (4, 7)
-
-
-def test_float64_columns_reach_the_core_without_a_temporary(sample: er.Dataset) -> None:
-    col = sample.facilities["fire_rectified_on_time"]
-    assert col.dtype == np.float64
-    out = float_array(col, "x", sample.operator_ids, "t")
-    assert np.shares_memory(out, col.to_numpy())
-    ints = sample.facilities["fire_open_hazards"]
-    assert float_array(ints, "x", sample.operator_ids, "t").dtype == np.float64
 
 
 def _as(kind: str, values: pd.Series) -> object:
@@ -256,11 +246,11 @@ def test_bad_text_values_name_the_first_operator_with_them(sample: er.Dataset, m
     assert info.value.field == column
 
 
-def test_operator_ids_are_checked_at_once_and_listed_lazily(sample: er.Dataset, model: er.Model) -> None:
+def test_operator_ids_are_checked_with_the_model_and_listed_lazily(sample: er.Dataset, model: er.Model) -> None:
     ops = sample.operators.copy()
     ops.loc[9, "operator_id"] = "  "
-    with pytest.raises(er.DataError, match="empty operator id in row 10"):
-        er.Dataset(ops)
+    with pytest.raises(er.DataError, match="DataFrame: row 9: operator_id: empty operator id"):
+        er.Dataset(ops, model=model)  # a model given: checked at once
     ds = er.Dataset(sample.operators.merge(sample.indicators, on="operator_id"), facilities=sample.facilities)
     assert ds._ids_list is None  # not made until needed
     ds.validate(model)
@@ -280,3 +270,76 @@ def test_the_first_bad_status_is_named_missing_or_unknown(sample: er.Dataset, mo
             with pytest.raises(er.DataError, match=f'unknown status "{text}"') as info:
                 _rebuilt(sample, operators=ops.assign(status=form)).validate(model)
             assert info.value.operator_id == ops["operator_id"][row]
+
+
+# ---------------------------------------------------------------------------------------------
+# One ingestion path: a DataFrame gets the CSV reader's message for the same bad cell
+
+
+def _broken_cells() -> list[tuple[int, str, str, str]]:
+    path = Path(__file__).resolve().parents[1] / "data" / "broken_cells.tsv"
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:]]
+    return [(int(r), c, v, m) for r, c, v, m in rows]
+
+
+@pytest.mark.parametrize(("row", "column", "value", "message"), _broken_cells())
+def test_a_frame_gets_the_csv_message_for_each_broken_cell(model: er.Model, row: int, column: str, value: str,
+                                                            message: str) -> None:  # fmt: skip
+    """The broken-cell cases of tests/cpp/cli_test.cpp (tests/data/broken_cells.tsv), in a frame
+    read by pandas as a user would: the same message; the row label instead of file:line:column."""
+    path = Path(er._core.data_directory()) / "examples" / "operators.csv"
+    frame = pd.read_csv(path, dtype={"operator_id": str}, keep_default_na=False, na_values=[""])
+    label = row - 1  # data row `row` of the file is frame row label row - 1
+    if value == "":
+        frame.loc[label, column] = np.nan if frame[column].dtype.kind == "f" else None
+    else:
+        frame[column] = frame[column].astype(object)
+        frame.loc[label, column] = value
+    expected = message
+    if "first at line" in expected:  # the first occurrence is named by its row label
+        line = int(expected.rsplit("first at line ", 1)[1].rstrip(")"))
+        expected = expected.replace(f"first at line {line}", f"first at row {line - 2}")
+    with pytest.raises(er.DataError) as info:
+        er.Dataset(frame).validate(model)
+    err = info.value
+    assert str(err).startswith(f"DataFrame: row {label}: {column}: "), str(err)
+    assert expected in str(err)
+    assert (err.row, err.field, err.line) == (str(label), column, None)
+    # all problems at once, as `embedrating validate` lists them
+    problems = er.Dataset(frame).problems(model)
+    assert [str(p) for p in problems] == [str(err)]
+
+
+def test_problems_lists_every_bad_cell(sample: er.Dataset, model: er.Model) -> None:
+    ops = sample.operators.copy()
+    ops["status"] = ops["status"].astype(object)
+    ops.loc[[3, 7], "status"] = "closed"
+    ind = sample.indicators.copy()
+    ind["funds_audit"] = ind["funds_audit"].astype(object)
+    ind.loc[5, "funds_audit"] = "spotless"
+    problems = _rebuilt(sample, operators=ops, indicators=ind).problems(model)
+    assert [(p.row, p.field) for p in problems] == [("3", "status"), ("7", "status"), ("5", "funds_audit")]
+    assert _rebuilt(sample).problems(model) == []
+
+
+def test_arrow_backed_and_parquet_tables_read_like_the_csv(sample: er.Dataset, model: er.Model, csv_hash: str,
+                                                           tmp_path: Path) -> None:  # fmt: skip
+    pa = pytest.importorskip("pyarrow")
+    wide = sample.operators.merge(sample.indicators, on="operator_id")
+    arrow = pa.Table.from_pandas(wide, preserve_index=False).to_pandas(types_mapper=pd.ArrowDtype)
+    assert any(isinstance(t, pd.ArrowDtype) for t in arrow.dtypes)
+    assert er.Dataset(arrow, facilities=sample.facilities).input_hash(model) == csv_hash
+    pd.DataFrame(wide).to_parquet(tmp_path / "operators.parquet")
+    sample.facilities.to_parquet(tmp_path / "facilities.parquet")
+    sample.reviews.to_parquet(tmp_path / "reviews.parquet")
+    ds = er.Dataset.from_parquet(tmp_path / "operators.parquet", tmp_path / "facilities.parquet",
+                                 tmp_path / "reviews.parquet")  # fmt: skip
+    assert ds.input_hash(model) == csv_hash
+    assert model.rate(ds, as_of=SAMPLE_AS_OF).input_hash == model.rate(sample, as_of=SAMPLE_AS_OF).input_hash
+    # a bad cell in a Parquet file: the same message, the row named by its position
+    bad = wide.copy()
+    bad["fire_auto_fail"] = bad["fire_auto_fail"].astype(object)
+    bad.loc[4, "fire_auto_fail"] = "maybe"
+    bad.astype({"fire_auto_fail": str}).to_parquet(tmp_path / "bad.parquet")
+    with pytest.raises(er.DataError, match=r'row 4: fire_auto_fail: operator WH-JA-0005: a flag is 0 or 1 \(true/false\), got "maybe"'):
+        er.Dataset.from_parquet(tmp_path / "bad.parquet").validate(model)

@@ -75,8 +75,11 @@ def test_with_weights_changes_points_and_grades(model: er.Model, sample: er.Data
     assert m2.indicators.set_index("id").points["residents"] == pytest.approx(300.0)
     r2 = m2.rate(sample, as_of=SAMPLE_AS_OF)
     assert not np.array_equal(r2.total_centi, ratings.total_centi)
-    # only named leaves change; an array needs one weight per leaf
-    partial = model.with_weights({"scenario_mix": w["scenario_mix"]}).indicators.set_index("id").points
+    # only named leaves change; an array needs one weight per leaf. Naming one leaf alone would
+    # change the total (issue 12: never silently): refused, or explicit with total="rescale"
+    with pytest.raises(er.ModelError, match="sum to 0.95, not 1: the model's total of 1000 points would become 950"):
+        model.with_weights({"scenario_mix": w["scenario_mix"]})
+    partial = model.with_weights({"scenario_mix": w["scenario_mix"]}, total="rescale").indicators.set_index("id").points
     assert partial["scenario_mix"] == 10 and partial["satisfaction_index"] == 150 and partial.iloc[:4].sum() == 950
     with pytest.raises(er.ModelError, match="one per leaf indicator"):
         model.with_weights([0.5, 0.5])

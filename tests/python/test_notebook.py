@@ -37,8 +37,31 @@ def _check_weights(code: list[Any]) -> None:
     assert "Spearman rank correlation, model vs entropy-TOPSIS:" in printed
 
 
+def _check_recalibration(code: list[Any]) -> None:
+    html = "".join(o["data"]["text/html"] for c in code for o in c.outputs if "text/html" in o.get("data", {}))
+    assert "Calibration report" in html and "fitted, cross-validated" in html, "the calibration report"
+    assert "Disagreements" in html, "the agreement display"
+    printed = "".join(o.get("text", "") for c in code for o in c.outputs if o.output_type == "stream")
+    assert "rated identically by the C++ CLI and Python" in printed
+    assert "[model.provenance]" in printed
+
+
+def _check_sensitivity(code: list[Any]) -> None:
+    html = "".join(o["data"]["text/html"] for c in code for o in c.outputs if "text/html" in o.get("data", {}))
+    assert "Monte Carlo over weights" in html and "Least stable operators" in html
+    assert "One at a time" in html and "Model comparison" in html
+    pngs = [o for c in code for o in c.outputs if "image/png" in o.get("data", {})]
+    assert len(pngs) == 3, "stability, tornado, transitions"
+    printed = "".join(o.get("text", "") for c in code for o in c.outputs if o.output_type == "stream")
+    assert "of active operators change grade in more than 10% of the draws" in printed
+    assert "under model B only" in printed and "仅在模型 B 下" in printed
+    assert "same result with 2 threads: True" in printed and "draw 999 recomputed alone: True" in printed
+
+
 NOTEBOOKS: dict[str, Callable[[list[Any]], None]] = {
     "quickstart.ipynb": _check_quickstart,
+    "recalibration.ipynb": _check_recalibration,
+    "sensitivity.ipynb": _check_sensitivity,
     "weights.ipynb": _check_weights,
 }
 

@@ -130,10 +130,13 @@ def test_distribution_by_district(ratings: er.Ratings) -> None:
 
 def test_as_of_forms_agree(model: er.Model, sample: er.Dataset, ratings: er.Ratings) -> None:
     for as_of in (datetime.date(2025, 12, 31), np.datetime64("2025-12-31"), pd.Timestamp("2025-12-31"),
-                  datetime.datetime(2025, 12, 31, 23, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))):  # fmt: skip
+                  str(pd.Timestamp("2025-12-31")), datetime.datetime(2025, 12, 31, 23, 0)):  # fmt: skip
         r = model.rate(sample, as_of=as_of)
         assert r.as_of == datetime.date(2025, 12, 31)
         assert np.array_equal(r.total_centi, ratings.total_centi)
+    # a time-zone-aware datetime is refused (issue 17): which day it means is the caller's choice
+    with pytest.raises(er.DataError, match="time-zone-aware"):
+        model.rate(sample, as_of=datetime.datetime(2025, 12, 31, 23, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8))))
     with pytest.raises(TypeError, match="the clock is never read"):
         model.rate(sample, as_of=None)  # type: ignore[arg-type]
     with pytest.raises(er.DataError, match='"2025-13-01" is not a date'):

@@ -145,13 +145,14 @@ def test_explanation_object(ratings: er.Ratings, model: er.Model) -> None:
     e = ratings.explanation("WH-JA-0015", "zh")
     assert e.contributions["id"].tolist()[:3] == ["safety", "fire", "fire_inspection"]  # depth-first
     assert e.contributions.set_index("id").loc["safety", "label"] == "安全管理"
-    assert e.rules.iloc[0].to_dict() | {"source": None} == {
+    assert e.rules.iloc[0].to_dict() | {"basis": None} == {
         "rule": "downgrade_penalty_12m",
         "action": "downgrade",
         "cap": None,
         "levels": 1,
         "label": "近12个月内受到行政处罚，降一级",
-        "source": None,
+        "source": "第十六条、第十七条",  # the article, cited the Chinese way (issue 17)
+        "basis": None,
         "lapses_on": pd.Timestamp("2026-09-26").date(),
     }
     assert e.next_grade == "4A" and e.gates["kind"].tolist() == ["downgrade"]
@@ -185,8 +186,21 @@ def test_ahp_html_golden() -> None:
 
 
 def test_golden_directory_has_no_stray_files() -> None:
-    expected = {"model_wuhan-2024.html", "ratings_sample.html", "ahp_saaty_house.html"} | {
+    expected = {"model_wuhan-2024.html", "ratings_sample.html", "ahp_saaty_house.html", "calibration_sample_cutoffs.html"} | {
         f"explanation_{op}_{lang}.html" for op in CASES for lang in ("en", "zh")
     }
     present = {p.name for p in Path(GOLDEN).glob("*.html")}
     assert present <= expected, f"unused golden files: {sorted(present - expected)}"
+
+
+def test_calibration_report_html_golden(model: er.Model, sample: er.Dataset) -> None:
+    """The calibration report (issue 12): a 5-fold cross-validation of the cut-off fit on the sample."""
+    cv = er.calibrate.cross_validate(model, sample, sample.benchmark, as_of=SAMPLE_AS_OF, method="cutoffs", folds=5, seed=1)
+    html = cv._repr_html_()
+    _self_contained(html)
+    assert "fitted, cross-validated" in html and "专家组认为服务量偏低系场地改造所致" in html
+    assert html == er.calibrate.report_html(cv)
+    a = er.calibrate.agreement(model.rate(sample, as_of=SAMPLE_AS_OF), sample.benchmark)
+    assert "Disagreements" in a._repr_html_() and "WH-HS-0034" in a._repr_html_()
+    assert "Parameters that moved" in cv.report._repr_html_()
+    _check_golden("calibration_sample_cutoffs.html", html)

@@ -3,6 +3,8 @@
 /// How files are written and read: model::save, review_aggregator::save, the CLI's outputs, and
 /// the bounded reads of model files and review archives.
 #include <cstddef>
+#include <functional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -19,6 +21,11 @@ namespace embedrating::detail {
 /// an empty string on success, else what failed, e.g. "cannot create the temporary file
 /// /x/y.tmp: No such file or directory".
 std::string write_file_atomically(const std::string& path, std::string_view bytes);
+
+/// The same for output written piece by piece: `produce` writes into a buffered stream on the
+/// temporary file (memory stays bounded whatever the output's size). An exception from `produce`
+/// removes the temporary file and propagates.
+std::string write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& produce);
 
 /// For command-line outputs (`-o FILE`): a character device (/dev/null, a terminal), a FIFO, or a
 /// file named through /dev/ or /proc/ (`/dev/stdout` redirected to a file) is written through,

@@ -1,0 +1,42 @@
+#pragma once
+/// \file report_sheets.hpp
+/// What `embedrating rate` and `reviews summarize` publish, as sheets (sheet.hpp): the ratings,
+/// the grade directory (等级评定目录, Art. 7), the grade distribution and the review summary, in
+/// English or Chinese (headers, status and mode names, grade names).
+#include <string>
+#include <vector>
+
+#include <embedrating/catalogue.hpp>
+#include <embedrating/embedrating.hpp>
+#include <embedrating/reviews.hpp>
+
+#include "sheet.hpp"
+
+namespace embedrating::cli {
+
+struct report_context {
+  const model& m;
+  const dataset& d;
+  const catalogue& cat;
+  const ratings& r;
+  bool zh = false;
+};
+
+/// One row per operator: ids, names, status, total, grades, dimension points, rules, provenance.
+sheet ratings_sheet(const report_context& c);
+/// Graded operators 1A–5A with their validity: valid_from = as_of, valid_to = as_of +
+/// valid_months − 1 day, never past the model's effective_to.
+sheet directory_sheet(const report_context& c, int valid_months);
+/// Operators per final grade: all, then by district, then by operating mode.
+sheet distribution_sheet(const report_context& c);
+/// The review summary of `reviews summarize` (one row per operator).
+sheet review_summary_sheet(const review_summary& sm, bool zh);
+
+/// The last day a grade published at `as_of` is valid.
+civil_date directory_valid_to(const model& m, civil_date as_of, int valid_months);
+
+/// Operating mode and status names in the catalogue's language ("" → "" ).
+std::string mode_name(const catalogue& cat, const std::string& code, bool zh);
+std::string status_name(const catalogue& cat, operator_status s, bool zh);
+
+}  // namespace embedrating::cli

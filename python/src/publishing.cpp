@@ -1,0 +1,90 @@
+// Bindings for publishing and the next cycle: roll_forward over plain arrays, and the Chinese
+// citation of articles (第十七条) used by the Python explanation views.
+#include <embedrating/calendar.hpp>
+#include <embedrating/catalogue.hpp>
+#include <embedrating/history.hpp>
+
+#include "bindings.hpp"
+
+namespace embedrating::python {
+
+using namespace pybind11::literals;
+
+namespace {
+
+civil_date day_or_missing(const std::optional<std::int32_t>& d) { return d ? civil_date(*d) : civil_date::missing(); }
+std::optional<std::int32_t> days_or_none(civil_date d) {
+  if (d.is_missing()) return std::nullopt;
+  return d.days();
+}
+
+}  // namespace
+
+void register_calendar(py::module_& m) {
+  py::class_<holiday_calendar>(m, "HolidayCalendar",
+                               "A working-day calendar for bad-review deadlines (include/embedrating/calendar.hpp).")
+      .def_static("china", &holiday_calendar::china, "The shipped official calendar of mainland China (2024–2026).")
+      .def_static("load", &holiday_calendar::load, "path"_a, "encoding"_a = "auto",
+                  "A calendar CSV (date, kind = off | workday; docs/calendar-format.md).")
+      .def_static("weekdays_only", [] { return holiday_calendar(); },
+                  "Monday to Friday, no public holidays or make-up workdays, every date covered (a fallback).")
+      .def_property_readonly("bounded", &holiday_calendar::bounded)
+      .def_property_readonly("covered_from",
+                             [](const holiday_calendar& c) { return days_or_none(c.covered_from()); })
+      .def_property_readonly("covered_to", [](const holiday_calendar& c) { return days_or_none(c.covered_to()); })
+      .def_property_readonly("fingerprint", &holiday_calendar::fingerprint)
+      .def("is_working_day", [](const holiday_calendar& c, std::int32_t d) { return c.is_working_day(civil_date(d)); }, "day"_a)
+      .def(
+          "add_working_days",
+          [](const holiday_calendar& c, std::int32_t d, int n) { return c.add_working_days(civil_date(d), n).days(); }, "day"_a,
+          "n"_a);
+}
+
+void register_publishing(py::module_& m) {
+  m.def(
+      "roll_forward",
+      [](std::vector<std::string> prev_ids, std::vector<std::optional<int>> prev_grade,
+         std::vector<std::optional<std::int32_t>> prev_rated, std::vector<std::optional<std::int32_t>> prev_down,
+         std::vector<std::string> ids, std::vector<int> status, std::vector<int> final_grade, std::int32_t as_of) {
+        history_table previous;
+        previous.operator_ids = std::move(prev_ids);
+        for (const auto& g : prev_grade) {
+          if (g && (*g < 0 || *g >= grade_count)) throw py::value_error("roll_forward: previous grade level out of range");
+          previous.previous_grade.push_back(g ? std::optional<grade>(grade_from_level(*g)) : std::nullopt);
+        }
+        for (const auto& d : prev_rated) previous.previous_rated_on.push_back(day_or_missing(d));
+        for (const auto& d : prev_down) previous.last_downgrade_on.push_back(day_or_missing(d));
+        cycle_results results;
+        results.as_of = civil_date(as_of);
+        results.operator_ids = std::move(ids);
+        for (int s : status) {
+          if (s < 0 || s > 3) throw py::value_error("roll_forward: status code out of range");
+          results.status.push_back(static_cast<operator_status>(s));
+        }
+        for (int g : final_grade) {
+          if (g < 0 || g >= grade_count) throw py::value_error("roll_forward: grade level out of range");
+          results.final_grade.push_back(grade_from_level(g));
+        }
+        history_table next;
+        {
+          py::gil_scoped_release release;
+          next = roll_forward(previous, results);
+        }
+        py::list grades, rated, down;
+        for (std::size_t k = 0; k < next.operator_ids.size(); ++k) {
+          grades.append(next.previous_grade[k] ? py::object(py::int_(level(*next.previous_grade[k]))) : py::object(py::none()));
+          rated.append(days_or_none(next.previous_rated_on[k]));
+          down.append(days_or_none(next.last_downgrade_on[k]));
+        }
+        return py::make_tuple(next.operator_ids, grades, rated, down);
+      },
+      "previous_ids"_a, "previous_grade"_a, "previous_rated_on"_a, "last_downgrade_on"_a, "operator_ids"_a, "status"_a,
+      "final_grade"_a, "as_of"_a,
+      "History for the next cycle (include/embedrating/history.hpp roll_forward): grade levels 0-5 or None, dates as days "
+      "since 1970-01-01 or None, status codes 0-3 → (operator_ids, previous_grade, previous_rated_on, last_downgrade_on).");
+  m.def(
+      "cite_articles_zh", [](const std::string& text) { return cite_articles_zh(text); }, "text"_a,
+      "\"Art. 16(5)\" → \"第十六条第（五）项\" in any text (the Chinese citation of the measures).");
+}
+
+}  // namespace embedrating::python

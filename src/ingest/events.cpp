@@ -1,0 +1,327 @@
+// Review events of any table source → a review aggregator (io.hpp). Each chunk becomes one
+// review_batch (64-bit keys, operator rows, Unix seconds); rows that cannot be read are rejected
+// with an example naming where they are, as the aggregator rejects the rows it cannot take.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <string>
+
+#include "../text_checks.hpp"
+#include "cells.hpp"
+#include "embedrating/errors.hpp"
+#include "embedrating/io.hpp"
+#include "embedrating/reviews.hpp"
+#include "ingest.hpp"
+
+namespace embedrating {
+
+std::optional<std::int64_t> parse_review_time(std::string_view s) {
+  auto digits = [&](std::size_t pos, std::size_t n, int& out) {
+    if (pos + n > s.size()) return false;
+    int v = 0;
+    for (std::size_t i = pos; i < pos + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      v = v * 10 + (s[i] - '0');
+    }
+    out = v;
+    return true;
+  };
+  if (s.size() < 10) return std::nullopt;
+  const auto date = parse_date(s.substr(0, 10));
+  if (!date) return std::nullopt;
+  std::int64_t seconds = 0;
+  std::int64_t offset = 8 * 3600;
+  std::size_t p = 10;
+  if (p < s.size()) {
+    if (s[p] != 'T' && s[p] != ' ') return std::nullopt;
+    int hh = 0, mm = 0, ss = 0;
+    if (!digits(p + 1, 2, hh) || p + 3 >= s.size() || s[p + 3] != ':' || !digits(p + 4, 2, mm)) return std::nullopt;
+    p += 6;
+    if (p < s.size() && s[p] == ':') {
+      if (!digits(p + 1, 2, ss)) return std::nullopt;
+      p += 3;
+      if (p < s.size() && (s[p] == '.' || s[p] == ',')) {
+        ++p;
+        const std::size_t start = p;
+        while (p < s.size() && s[p] >= '0' && s[p] <= '9') ++p;
+        if (p == start) return std::nullopt;
+      }
+    }
+    if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
+    seconds = hh * 3600 + mm * 60 + std::min(ss, 59);
+    if (p < s.size()) {
+      if (s[p] == 'Z' && p + 1 == s.size()) {
+        offset = 0;
+      } else if (s[p] == '+' || s[p] == '-') {
+        int oh = 0, om = 0;
+        if (!digits(p + 1, 2, oh)) return std::nullopt;
+        std::size_t q = p + 3;
+        if (q < s.size() && s[q] == ':') ++q;
+        if (!digits(q, 2, om) || q + 2 != s.size() || oh > 14 || om > 59) return std::nullopt;
+        offset = (s[p] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+      } else {
+        return std::nullopt;
+      }
+    }
+  }
+  return static_cast<std::int64_t>(date->days()) * 86400 + seconds - offset;
+}
+
+namespace {
+
+constexpr const char* event_columns[] = {"review_id", "revision", "operator_id", "reviewer_id", "time", "level",
+                                         "scenario", "status", "rectified_at", "followed_up_at", "service_record_id"};
+enum ev : std::size_t { review_id, revision, operator_id, reviewer_id, time_, level, scenario, status, rectified_at,
+                        followed_up_at, service_record_id, count };
+
+std::optional<std::int8_t> parse_level(std::string_view x) {
+  if (x.size() == 1 && x[0] >= '1' && x[0] <= '5') return static_cast<std::int8_t>(x[0] - '0');
+  if (x == "good" || x == "好评" || x == "非常满意") return 5;
+  if (x == "bad" || x == "差评" || x == "非常不满意") return 1;
+  if (x == "满意") return 4;
+  if (x == "基本满意") return 3;
+  if (x == "不满意") return 2;
+  return std::nullopt;
+}
+
+std::optional<std::uint8_t> parse_event_status(std::string_view x) {
+  if (x.empty() || x == "valid" || x == "有效") return static_cast<std::uint8_t>(review_status::valid);
+  if (x == "pending" || x == "待核实") return static_cast<std::uint8_t>(review_status::pending);
+  if (x == "void" || x == "作废" || x == "无效") return static_cast<std::uint8_t>(review_status::voided);
+  return std::nullopt;
+}
+
+/// Keys of text ids with a small cache (reviewers come back; a text id's key is a SHA-256).
+class key_cache {
+ public:
+  std::uint64_t operator()(std::string_view id) {
+    if (!id.empty() && id.size() <= 19 && id[0] >= '0' && id[0] <= '9') return review_key(id);  // numbers: no hash
+    const std::size_t h = std::hash<std::string_view>()(id) & (slots - 1);
+    entry& e = table_[h];
+    if (e.used && e.id == id) return e.key;
+    e.id.assign(id);
+    e.key = review_key(id);
+    e.used = true;
+    return e.key;
+  }
+
+ private:
+  static constexpr std::size_t slots = std::size_t{1} << 14;
+  struct entry {
+    std::string id;
+    std::uint64_t key = 0;
+    bool used = false;
+  };
+  std::vector<entry> table_ = std::vector<entry>(slots);
+};
+
+/// "file:line" (CSV) or "name row L" (a frame): where an event is, in reject examples.
+std::string event_place(const table_source& src, std::size_t row) {
+  const error_location w = src.where(row, table_source::npos);
+  if (w.line != 0) return w.file + ":" + std::to_string(w.line);
+  return w.file + " row " + (w.row.empty() ? std::to_string(row + 1) : w.row);
+}
+
+/// A time cell: Unix seconds, nullopt when present but unreadable; `missing` when empty.
+std::optional<std::int64_t> time_cell(const column_view& v, std::size_t i, bool& missing) {
+  missing = detail::cell_missing(v, i);
+  if (missing) return std::nullopt;
+  switch (v.type) {
+    case column_type::text: return parse_review_time(detail::trim_cell(v.cell(i)));
+    case column_type::categorical: return parse_review_time(detail::trim_cell(v.levels[v.code(i)]));
+    case column_type::int64: return static_cast<const std::int64_t*>(v.data)[i];  // Unix seconds
+    case column_type::timestamp: {  // local China Standard Time
+      const std::int64_t t = static_cast<const std::int64_t*>(v.data)[i];
+      std::int64_t s = t / v.ticks_per_second;
+      if (t % v.ticks_per_second != 0 && t < 0) --s;
+      return s - 8 * 3600;
+    }
+    case column_type::date: return static_cast<std::int64_t>(static_cast<const std::int32_t*>(v.data)[i]) * 86400 - 8 * 3600;
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace
+
+void add_events(review_aggregator& agg, table_source& src) {
+  const auto& header = src.header();
+  std::array<std::size_t, ev::count> col;
+  col.fill(table_source::npos);
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    std::size_t k = 0;
+    while (k < ev::count && header[c] != event_columns[k]) ++k;
+    if (k == ev::count) {
+      error_location w = src.where(table_source::npos, c);
+      if (w.field.size() > 60) w.field = detail::abbreviate(w.field);
+      throw data_error(w, "unknown column " + detail::quote_cell(header[c]) +
+                              " (review events have review_id, revision, operator_id, reviewer_id, time, level, "
+                           "scenario, status, rectified_at, followed_up_at, service_record_id)");
+    }
+    col[k] = c;
+  }
+  for (std::size_t k : {ev::review_id, ev::operator_id, ev::reviewer_id, ev::time_, ev::level})
+    if (col[k] == table_source::npos) {
+      error_location w = src.where(table_source::npos, table_source::npos);
+      w.field = event_columns[k];
+      throw data_error(w, "missing required column");
+    }
+
+  key_cache reviewer_keys;
+  std::vector<std::string> ids;  // review id texts of a chunk (for examples)
+  std::vector<std::uint64_t> rkey, ukey;
+  std::vector<std::uint32_t> rev, op, row_of;
+  std::vector<std::int64_t> tm, rect, foll;
+  std::vector<std::int8_t> lv;
+  std::vector<std::uint8_t> st, svc;
+  // an encoding restart starts again from the state before the first event
+  std::optional<review_aggregator> before;
+  if (src.may_restart()) before.emplace(agg);
+
+  table_chunk chunk;
+  for (;;) {
+    try {
+      while (src.next(chunk)) {
+        const std::size_t rows = chunk.rows;
+        const auto& cv = chunk.columns;
+        auto view = [&](std::size_t k) -> const column_view* { return col[k] == table_source::npos ? nullptr : &cv[col[k]]; };
+        ids.resize(rows);
+        detail::read_texts(*view(ev::review_id), rows, ids.data());
+        rkey.clear(), ukey.clear(), rev.clear(), op.clear(), row_of.clear(), tm.clear(), rect.clear(), foll.clear();
+        lv.clear(), st.clear(), svc.clear();
+        std::string text;
+        for (std::size_t i = 0; i < rows; ++i) {
+          const std::string& id = ids[i];
+          auto reject = [&](reject_kind k, const std::string& why) {
+            agg.add_rejected(k, event_place(src, chunk.first_row + i) + ": review " + (id.empty() ? std::string("(no id)") : detail::abbreviate(id)) +
+                                    ": " + why);
+          };
+          auto text_of = [&](std::size_t k) { return view(k) ? detail::cell_text(*view(k), i) : std::string(); };
+          // revision (empty: 1)
+          std::uint32_t revision_v = 1;
+          if (const column_view* v = view(ev::revision); v && !detail::cell_missing(*v, i)) {
+            std::optional<double> x;
+            if (v->type == column_type::int64) x = static_cast<double>(static_cast<const std::int64_t*>(v->data)[i]);
+            else if (v->type == column_type::float64) x = static_cast<const double*>(v->data)[i];
+            else {
+              text = detail::cell_text(*v, i);
+              if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos && text.size() <= 6)
+                x = static_cast<double>(std::stoul(text));
+            }
+            if (!x || *x < 0 || *x > 65534 || *x != std::floor(*x)) {
+              reject(reject_kind::bad_revision, "revision " + detail::quote_cell(detail::cell_text(*v, i)) + " is not a whole number 0..65534");
+              continue;
+            }
+            revision_v = static_cast<std::uint32_t>(*x);
+          }
+          const column_view& opv = *view(ev::operator_id);
+          const column_view& uv = *view(ev::reviewer_id);
+          const bool op_missing = detail::cell_missing(opv, i), user_missing = detail::cell_missing(uv, i);
+          if (id.empty() || op_missing || user_missing) {
+            reject(reject_kind::missing_id, id.empty() ? "empty review_id" : op_missing ? "empty operator_id" : "empty reviewer_id");
+            continue;
+          }
+          bool missing = false;
+          const auto t = time_cell(*view(ev::time_), i, missing);
+          if (!t) {
+            reject(reject_kind::bad_time, "time " + detail::quote_cell(text_of(ev::time_)) + " is not an ISO 8601 time");
+            continue;
+          }
+          std::optional<std::int8_t> level_v;
+          {
+            const column_view& v = *view(ev::level);
+            if (v.type == column_type::int64 || v.type == column_type::float64) {
+              const double x = v.type == column_type::int64 ? static_cast<double>(static_cast<const std::int64_t*>(v.data)[i])
+                                                            : static_cast<const double*>(v.data)[i];
+              if (x >= 1 && x <= 5 && x == std::floor(x)) level_v = static_cast<std::int8_t>(x);
+            } else if (v.type == column_type::text) {
+              level_v = parse_level(detail::trim_cell(v.cell(i)));
+            } else {
+              level_v = parse_level(detail::cell_text(v, i));
+            }
+          }
+          if (!level_v) {
+            reject(reject_kind::bad_level, "level " + detail::quote_cell(text_of(ev::level)) + " is not 1..5, good or bad");
+            continue;
+          }
+          std::optional<std::uint8_t> status_v = static_cast<std::uint8_t>(review_status::valid);
+          if (const column_view* v = view(ev::status)) {
+            status_v = v->type == column_type::text ? parse_event_status(v->missing_mask(i) ? std::string_view() : detail::trim_cell(v->cell(i)))
+                                                    : parse_event_status(detail::cell_text(*v, i));
+            if (!status_v) {
+              reject(reject_kind::bad_status, "status " + detail::quote_cell(text_of(ev::status)) + " is not valid, pending or void");
+              continue;
+            }
+          }
+          std::int64_t when[2] = {no_time, no_time};
+          bool ok = true;
+          for (std::size_t k : {ev::rectified_at, ev::followed_up_at}) {
+            const column_view* v = view(k);
+            if (!v) continue;
+            const auto x = time_cell(*v, i, missing);
+            if (missing) continue;
+            if (!x) {
+              reject(reject_kind::bad_time, std::string(event_columns[k]) + " " + detail::quote_cell(text_of(k)) + " is not an ISO 8601 time");
+              ok = false;
+              break;
+            }
+            when[k == ev::rectified_at ? 0 : 1] = *x;
+          }
+          if (!ok) continue;
+          const std::string op_text = detail::cell_text(opv, i);
+          const std::int64_t row = agg.operator_row(op_text);
+          if (row < 0) {
+            reject(reject_kind::unknown_operator, "operator " + detail::quote_cell(op_text) + " is not in the operator list");
+            continue;
+          }
+          const std::string user_text = uv.type == column_type::text ? std::string() : detail::cell_text(uv, i);
+          rkey.push_back(review_key(id));
+          ukey.push_back(reviewer_keys(uv.type == column_type::text ? detail::trim_cell(uv.cell(i)) : std::string_view(user_text)));
+          rev.push_back(revision_v);
+          op.push_back(static_cast<std::uint32_t>(row));
+          tm.push_back(*t);
+          lv.push_back(*level_v);
+          st.push_back(*status_v);
+          rect.push_back(when[0]);
+          foll.push_back(when[1]);
+          const column_view* sv = view(ev::service_record_id);
+          svc.push_back(sv && !detail::cell_missing(*sv, i) ? 1 : 0);
+          row_of.push_back(static_cast<std::uint32_t>(i));
+        }
+        review_batch b;
+        b.size = rkey.size();
+        b.review_key = rkey.data();
+        b.revision = rev.data();
+        b.operator_index = op.data();
+        b.reviewer_key = ukey.data();
+        b.time = tm.data();
+        b.level = lv.data();
+        b.status = st.data();
+        b.rectified_at = rect.data();
+        b.followed_up_at = foll.data();
+        b.has_service_record = svc.data();
+        const std::function<std::string(std::size_t)> where = [&](std::size_t j) {
+          const std::size_t i = row_of[j];
+          return event_place(src, chunk.first_row + i) + ": review " + ids[i];
+        };
+        b.where = &where;
+        agg.add(b);
+      }
+      return;
+    } catch (const encoding_changed&) {
+      src.restart();
+      if (before) agg = *before;
+    }
+  }
+}
+
+void review_aggregator::add_csv(const std::string& path, const std::string& encoding) {
+  csv_options o;
+  // no max_bytes / max_cells: an event stream takes bounded memory however long it is (10^8 events)
+  o.encoding = encoding;
+  const auto src = open_csv(path, o);
+  add_events(*this, *src);
+}
+
+}  // namespace embedrating
