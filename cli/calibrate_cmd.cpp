@@ -18,7 +18,6 @@
 #include <nlohmann/json.hpp>
 
 #include <embedrating/calibrate.hpp>
-#include <embedrating/detail/atomic_file.hpp>
 #include <embedrating/embedrating.hpp>
 
 #include "cli.hpp"
@@ -229,11 +228,11 @@ int cmd_calibrate(const calibrate_opts& o, std::ostream& out, std::ostream& err)
   for (const auto& w : cv.full->report.warnings) err << "warning: " << w << '\n';
   for (const auto& w : cv.warnings) err << "warning: " << w << '\n';
   if (!o.output.empty()) {
-    const std::string why = detail::write_file_atomically(o.output, fitted.to_toml());
+    const std::string why = embedrating::write_output_file(o.output, fitted.to_toml());
     if (!why.empty()) throw failure{io, fmt::format("cannot write \"{}\": {}", o.output, why)};
   }
   if (!o.report.empty()) {
-    const std::string why = detail::write_file_atomically(o.report, calibration_report_html(cv, o.benchmark, when));
+    const std::string why = embedrating::write_output_file(o.report, calibration_report_html(cv, o.benchmark, when));
     if (!why.empty()) throw failure{io, fmt::format("cannot write \"{}\": {}", o.report, why)};
   }
   if (o.format == "json") {

@@ -119,6 +119,8 @@ std::string reject_report(const reject_log& r, const std::string& file) {
 void require_readable(const std::string& path, const char* what) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw failure{io, fmt::format("cannot read {} \"{}\": {}", what, path, std::strerror(errno))};
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw failure{io, fmt::format("cannot read {} \"{}\": it is a directory, not a file", what, path)};
 }
 
 std::string display_path(const std::string& p) { return p; }
@@ -413,7 +415,7 @@ void emit_ratings_csv(const std::string& path, const report_context& ctx, const 
       produce(out);
       return;
     }
-    const std::string why = embedrating::write_file_atomically(path, std::function<void(std::ostream&)>(produce));
+    const std::string why = embedrating::write_output_file(path, std::function<void(std::ostream&)>(produce));
     if (!why.empty()) throw failure{io, fmt::format("cannot write \"{}\": {}", path, why)};
   } catch (const std::runtime_error& e) {
     throw failure{io, e.what()};
@@ -487,9 +489,11 @@ void write_json(std::ostream& out, const loaded_inputs& in, const ratings& r) {
   out << doc.dump(2) << '\n';
 }
 
-/// Writes `bytes` to `path` atomically, so a failed run leaves no half file.
+/// Writes `bytes` to `path` atomically, so a failed run leaves no half file; a character device
+/// or FIFO (/dev/stdout, /dev/null) is written through, and a directory, socket or other special
+/// file is refused (exit 3) — never replaced by a regular file.
 void write_bytes(const std::string& path, const std::string& bytes) {
-  const std::string why = embedrating::write_file_atomically(path, bytes);
+  const std::string why = embedrating::write_output_file(path, bytes);
   if (!why.empty()) throw failure{io, fmt::format("cannot write \"{}\": {}", path, why)};
 }
 
@@ -536,6 +540,11 @@ int cmd_rate(const rate_options& o, std::ostream& out, std::ostream& err) {
   const ratings r = rate(*in.m, *in.d, in.as_of, in.rating());
   for (const auto& w : r.run_warnings) err << "warning: " << w << '\n';
   const report_context ctx = context_of(in, r);
+  if (!o.directory.empty() && directory_valid_to(*in.m, r.as_of, o.valid_months) < r.as_of)  // checked before anything is written
+    throw failure{invalid_input,
+                  fmt::format("--directory: as of {} is after the effective period of model {} (ends {}): a directory entry "
+                              "would end before it starts; rate with a model in force on that date",
+                              to_string(r.as_of), in.m->info().id, to_string(in.m->info().effective_to))};
   if (o.format == "xlsx") {
     // ratings, the directory and the distribution, one worksheet each
     const sheet ratings_ws = ratings_sheet(ctx), directory_ws = directory_sheet(ctx, o.valid_months),
@@ -694,6 +703,9 @@ int cmd_validate(const input_options& o, std::ostream& out, std::ostream& err) {
     if (d && sink.empty()) {
       std::optional<civil_date> when = o.as_of.empty() ? (sample ? parse_date(sample_as_of) : std::nullopt) : parse_date(o.as_of);
       if (!o.as_of.empty() && !when) throw failure{usage, fmt::format("--as-of: \"{}\" is not a date YYYY-MM-DD", o.as_of)};
+      // without --as-of, everything that does not depend on the date is still checked: the
+      // rating runs at a stand-in date (the model's effective_from, else 2024-08-23)
+      if (!when) when = m->info().effective_from.is_missing() ? make_date(2024, 8, 23) : m->info().effective_from;
       if (when) {
         try {
           (void)rate(*m, *d, *when);
@@ -747,6 +759,11 @@ int cmd_reviews_summarize(const reviews_options& o, std::ostream& out, std::ostr
   if (!o.state_in.empty()) {
     require_readable(o.state_in, "review state file");
     agg = review_aggregator::load(o.state_in);
+    if (const std::string diff = review_settings_difference(agg->settings(), in.m->spec().reviews); !diff.empty())
+      throw failure{invalid_input,
+                    fmt::format("the review state {} was built with other review settings than model {} ({} in the state vs "
+                                "the model); rebuild it from the events with this model",
+                                o.state_in, in.model_label, diff)};
     if (agg->operator_ids() != in.d->operator_ids())
       throw failure{invalid_input, fmt::format("the review state {} was built for a different operator list ({} operators) than {} ({})",
                                                o.state_in, agg->operator_ids().size(), in.data_label, in.d->size())};
@@ -757,7 +774,13 @@ int cmd_reviews_summarize(const reviews_options& o, std::ostream& out, std::ostr
     require_readable(f, "review event file");
     agg->add_csv(f, o.in.encoding);
   }
-  if (!o.state_out.empty()) agg->save(o.state_out);
+  if (!o.state_out.empty()) {
+    try {
+      agg->save(o.state_out);
+    } catch (const archive_error& e) {
+      throw failure{exit_status::io, fmt::format("cannot save the review state: {}", e.what())};
+    }
+  }
   const std::optional<holiday_calendar> cal = review_calendar(o.in, err);
   const review_summary sm = cal ? agg->summary(in.as_of, *cal) : agg->summary(in.as_of);
   err << reject_report(sm.rejects, o.events.empty() ? o.state_in : join(o.events, ", "));
@@ -886,7 +909,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   app.set_version_flag("--version", std::string("embedrating ") + EMBEDRATING_VERSION_STRING);
   app.require_subcommand(1, 1);
   app.footer(
-      "Exit status: 0 success; 1 a problem in the model or the data (validate found problems, unknown operator); "
+      "Exit status: 0 success; 1 a problem in the model or the data (validate found problems, unknown operator, "
+      "a review state that does not fit the model); "
       "2 bad command line; 3 a file cannot be read or written; 70 internal error.\n"
       "Run `embedrating COMMAND --help` for a command's options. Data directory: " + data_directory());
 

@@ -59,7 +59,7 @@ void write_encoded(const std::string& path, std::string_view utf8, const std::st
     out << bytes;
     return;
   }
-  const std::string why = embedrating::write_file_atomically(path, bytes);
+  const std::string why = embedrating::write_output_file(path, bytes);
   if (!why.empty()) throw std::runtime_error("cannot write \"" + path + "\": " + why);
 }
 

@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include <embedrating/detail/compiled_model.hpp>
 
 #include "text_table.hpp"
 

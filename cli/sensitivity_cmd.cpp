@@ -24,7 +24,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <embedrating/detail/atomic_file.hpp>
 #include <embedrating/embedrating.hpp>
 #include <embedrating/sensitivity.hpp>
 

@@ -82,10 +82,22 @@ std::optional<double> parse_cell(const std::string& cell) {
   auto number = [](const std::string& s) -> std::optional<double> {
     const std::string t = trim(s);
     if (t.empty()) return std::nullopt;
+    // decimal only, as every reader (src/text_checks.hpp): no hex, inf, nan or trailing text
+    std::size_t i = (t[0] == '+' || t[0] == '-') ? 1 : 0, digits = 0;
+    for (; i < t.size() && ((t[i] >= '0' && t[i] <= '9') || t[i] == '.'); ++i) digits += t[i] != '.';
+    if (digits == 0) return std::nullopt;
+    if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+      ++i;
+      if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+      const std::size_t e0 = i;
+      while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+      if (i == e0) return std::nullopt;
+    }
+    if (i != t.size() || std::count(t.begin(), t.end(), '.') > 1) return std::nullopt;
     char* end = nullptr;
     errno = 0;
     const double v = std::strtod(t.c_str(), &end);
-    if (end != t.c_str() + t.size() || errno == ERANGE) return std::nullopt;
+    if (end != t.c_str() + t.size() || (errno == ERANGE && std::fabs(v) > 1.0) || !std::isfinite(v)) return std::nullopt;
     return v;
   };
   const auto slash = cell.find('/');
@@ -114,10 +126,12 @@ struct pairwise_file {
 /// then one row per element in the same order, its id first; cells are numbers or fractions.
 /// UTF-8 with or without BOM; blank lines and lines starting with # are skipped.
 pairwise_file read_pairwise_csv(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw failure{io, fmt::format("cannot read pairwise matrix \"{}\": {}", path, std::strerror(errno))};
-  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (text.size() > (1u << 20)) throw failure{invalid_input, fmt::format("{}: larger than 1 MiB: not a pairwise matrix", path)};
+  std::string text;  // read at most 1 MiB (a pipe or /dev/zero is not read without bound)
+  const std::string why = embedrating::read_file_bounded(path, std::size_t{1} << 20, text);
+  if (why.rfind("larger", 0) == 0) throw failure{invalid_input, fmt::format("{}: larger than 1 MiB: not a pairwise matrix", path)};
+  if (!why.empty()) throw failure{io, fmt::format("cannot read pairwise matrix \"{}\": {}", path, why)};
+  if (text.find('\0') != std::string::npos)
+    throw failure{invalid_input, fmt::format("{}: a NUL byte (\\x00): not a text pairwise matrix", path)};
   if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
   std::istringstream in(text);
   std::vector<std::pair<std::uint32_t, std::vector<std::string>>> rows;

@@ -52,6 +52,8 @@ csv_table drain(table_source& src) {
 csv_table parse_csv(std::string_view bytes, const std::string& source_name, const std::string& encoding) {
   check_size(bytes.size(), source_name);
   csv_options o;
+  o.max_bytes = max_csv_bytes;  // read whole: bounded
+  o.max_cells = max_csv_cells;
   o.encoding = encoding;
   const auto src = open_csv_bytes(bytes, source_name, o);
   return drain(*src);
@@ -64,6 +66,8 @@ csv_table read_csv_file(const std::string& path, const std::string& encoding) {
     if (!ec) check_size(size, path);
   }
   csv_options o;
+  o.max_bytes = max_csv_bytes;  // read whole: bounded
+  o.max_cells = max_csv_cells;
   o.encoding = encoding;
   const auto src = open_csv(path, o);
   return drain(*src);

@@ -314,9 +314,9 @@ void dataset::set_review_column(const std::string& name, std::vector<double> val
   const bool stars = name.rfind("stars_", 0) == 0;
   for (std::size_t i = 0; i < values.size(); ++i) {
     const double v = values[i];
-    if (!std::isfinite(v) || v < 0.0)
-      throw data_error(at(source_, name, ids[i]), stars ? "a review count must be a finite number >= 0"
-                                                        : "a review count must be a whole number >= 0");
+    if (!std::isfinite(v) || v < 0.0 || v > 1e9)  // the range of review counts (docs/errors.md, Numbers)
+      throw data_error(at(source_, name, ids[i]), stars ? "a review count must be a finite number >= 0 (at most 1e9)"
+                                                        : "a review count must be a whole number >= 0 (at most 1e9)");
     if (!stars && v != std::floor(v))
       throw data_error(at(source_, name, ids[i]), "a review count must be a whole number >= 0");
   }

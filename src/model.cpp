@@ -15,6 +15,7 @@
 #include "embedrating/errors.hpp"
 #include "embedrating/model.hpp"
 #include "embedrating/scored.hpp"
+#include "review_settings.hpp"
 
 namespace embedrating {
 
@@ -200,35 +201,11 @@ void validate_and_compile(detail::compiled_model& cm) {
       s.info.effective_to < s.info.effective_from)
     v.fail(no_line, "model.effective_to", "is before effective_from");
 
-  // reviews, history
-  for (int k = 0; k < 5; ++k) {
-    const double x = s.reviews.level_values[k];
-    if (!std::isfinite(x) || x < 0.0 || x > 100.0)
-      v.fail(no_line, "reviews.level_values[" + std::to_string(k) + "]", "must be in [0, 100]");
-    if (k > 0 && x < s.reviews.level_values[k - 1])
-      v.fail(no_line, "reviews.level_values", "must not decrease from ★1 to ★5");
-  }
-  if (!std::isfinite(s.reviews.min_count) || s.reviews.min_count < 0.0)
-    v.fail(no_line, "reviews.min_count", "must be >= 0");
-  if (!std::isfinite(s.reviews.prior_index) || s.reviews.prior_index < 0.0 || s.reviews.prior_index > 100.0)
-    v.fail(no_line, "reviews.prior_index", "must be in [0, 100]");
-  v.check_unit(no_line, "reviews.prior_rate", s.reviews.prior_rate);
-  v.check_unit(no_line, "reviews.prior_closure", s.reviews.prior_closure);
-  if (s.reviews.period == review_period::days && (s.reviews.period_days < 1 || s.reviews.period_days > 3660))
-    v.fail(no_line, "reviews.period_days", "must be 1..3660 when period = \"days\"");
-  if (s.reviews.period == review_period::month && s.reviews.period_days != 0)
-    v.fail(no_line, "reviews.period_days", "is only used with period = \"days\"");
-  if (s.reviews.window_months < 0 || s.reviews.window_months > 600)
-    v.fail(no_line, "reviews.window_months", "must be 0 (no window) .. 600");
-  if (!std::isfinite(s.reviews.half_life_days) || s.reviews.half_life_days < 0.0)
-    v.fail(no_line, "reviews.half_life_days", "must be >= 0 (0 = no decay)");
-  if (s.reviews.deadline_working_days < 0 || s.reviews.deadline_working_days > 365)
-    v.fail(no_line, "reviews.deadline_working_days", "must be 0..365");
-  if (!std::isfinite(s.reviews.wilson_z) || s.reviews.wilson_z <= 0.0)
-    v.fail(no_line, "reviews.wilson_z", "must be > 0");
-  if (s.history.max_rise < 0) v.fail(no_line, "history.max_rise", "must be >= 0");
-  if (s.history.no_rise_months_after_downgrade < 0)
-    v.fail(no_line, "history.no_rise_months_after_downgrade", "must be >= 0");
+  // reviews (the same checks as on loading a review archive: src/review_settings.cpp), history
+  if (const auto problem = detail::review_settings_problem(s.reviews)) v.fail(no_line, problem->first, problem->second);
+  if (s.history.max_rise < 0 || s.history.max_rise > 5) v.fail(no_line, "history.max_rise", "must be 0..5");
+  if (s.history.no_rise_months_after_downgrade < 0 || s.history.no_rise_months_after_downgrade > 1200)
+    v.fail(no_line, "history.no_rise_months_after_downgrade", "must be 0..1200");
 
   // measures
   for (std::size_t i = 0; i < s.measures.size(); ++i) {

@@ -763,19 +763,13 @@ model model::from_toml(const std::string& text, const std::string& source_name) 
 }
 
 model model::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
   error_location where;
   where.file = path;
-  if (!in) throw model_error(where, "cannot open model file");
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<std::streamoff>(in.tellg());
-  if (size < 0) throw model_error(where, "cannot read model file");
-  if (static_cast<std::size_t>(size) > max_model_bytes)
-    throw model_error(where, "model file is larger than 4 MiB (" + std::to_string(size) + " bytes)");
-  in.seekg(0, std::ios::beg);
-  std::string text(static_cast<std::size_t>(size), '\0');
-  in.read(text.data(), size);
-  if (!in) throw model_error(where, "cannot read model file");
+  std::string text;
+  const std::string why = detail::read_file_bounded(path, max_model_bytes, text);
+  if (why.rfind("cannot open", 0) == 0) throw model_error(where, "cannot open model file" + why.substr(11));
+  if (why.rfind("larger", 0) == 0) throw model_error(where, "model file is larger than 4 MiB" + why.substr(why.find(" limit") + 6));
+  if (!why.empty()) throw model_error(where, "model file " + why);
   return from_toml(text, path);
 }
 

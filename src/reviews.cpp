@@ -1,5 +1,5 @@
 // The review aggregator: ingestion, merge, summary (SPEC §5). Archive: reviews_archive.cpp;
-// event CSV: reviews_csv.cpp.
+// event CSV and typed tables: src/ingest/events.cpp.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -11,6 +11,7 @@
 #include "embedrating/estimators.hpp"
 #include "embedrating/reviews.hpp"
 #include "reviews_state.hpp"
+#include "text_checks.hpp"
 
 namespace embedrating {
 
@@ -246,7 +247,7 @@ static void ingest(review_aggregator::state& s, const raw_event& e, Where&& wher
 void review_aggregator::add(const review_event& e, std::string_view where_text) {
   state& s = *s_;
   const std::string where = where_text.empty() ? std::string() : std::string(where_text) + ": ";
-  auto example = [&] { return where + "review " + (e.review_id.empty() ? std::string("(no id)") : e.review_id) + ": "; };
+  auto example = [&] { return where + "review " + (e.review_id.empty() ? std::string("(no id)") : detail::abbreviate(e.review_id)) + ": "; };
   if (e.review_id.empty() || e.operator_id.empty() || e.reviewer_id.empty()) {
     ++s.events;
     s.rejects.add(reject_kind::missing_id,
@@ -256,7 +257,7 @@ void review_aggregator::add(const review_event& e, std::string_view where_text) 
   const auto it = s.index.find(e.operator_id);
   if (it == s.index.end()) {
     ++s.events;
-    s.rejects.add(reject_kind::unknown_operator, example() + "operator \"" + e.operator_id + "\" is not in the operator list");
+    s.rejects.add(reject_kind::unknown_operator, example() + "operator " + detail::quote_cell(e.operator_id) + " is not in the operator list");
     return;
   }
   raw_event r{review_key(e.review_id), review_key(e.reviewer_id), it->second, e.revision, e.time, e.level,

@@ -1,12 +1,19 @@
 // The review aggregator's binary archive (docs/review-archive.md): our header (magic, format
 // version, payload size, SHA-256), then a Boost.Serialization binary archive of the state. Every
-// count read is checked against the bytes left before anything is allocated.
+// count read is checked against the bytes left before anything is allocated, Boost's own header
+// is checked before Boost reads it, the memory the state will take is projected and bounded
+// before it is allocated, and every setting is validated as a model's would be.
+//
+// Build switch EMBEDRATING_FUZZING_SKIP_CHECKSUM (CMake option EMBEDRATING_FUZZ, never in a
+// release): the checksum is not compared, so a fuzzer reaches the payload.
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
+#include <new>
 #include <sstream>
 #include <streambuf>
 
@@ -21,6 +28,7 @@
 #include "embedrating/detail/sha256.hpp"
 #include "embedrating/errors.hpp"
 #include "embedrating/reviews.hpp"
+#include "review_settings.hpp"
 #include "reviews_state.hpp"
 
 namespace embedrating {
@@ -29,6 +37,21 @@ namespace {
 
 constexpr char magic[8] = {'E', 'R', 'R', 'E', 'V', 'A', 'G', 'G'};
 constexpr std::size_t header_size = 64;  // magic 8, version 4, reserved 4, payload size 8, SHA-256 32, reserved 8
+
+/// Boost's binary archive header starts with the length-prefixed signature; it is checked here,
+/// before Boost reads (and allocates) a string of whatever length the bytes claim.
+constexpr char boost_signature[] = "serialization::archive";
+constexpr std::size_t boost_signature_size = sizeof boost_signature - 1;
+
+/// Days a count-mode state can hold: review dates lie from 2000-01-01 (day 10957) to the last
+/// representable review time (2136-02-07, day 60668); one day of margin either side.
+constexpr std::int32_t first_state_day = 10956;
+constexpr std::int32_t last_state_day = 60669;
+
+/// The memory a loaded state may take: 256 MiB plus 64 times the payload (docs/review-archive.md).
+std::uint64_t state_memory_budget(std::size_t payload_bytes) {
+  return (std::uint64_t{256} << 20) + 64 * static_cast<std::uint64_t>(payload_bytes);
+}
 
 /// A read-only stream buffer over bytes in memory that can say how many bytes are left.
 class span_buf : public std::streambuf {
@@ -48,6 +71,8 @@ struct archived_state {
   review_aggregator::state* s = nullptr;
   const span_buf* in = nullptr;  ///< when loading: for the bytes-left checks
   std::string source;
+  std::uint64_t budget = 0;     ///< when loading: bytes the state may take (state_memory_budget)
+  std::uint64_t projected = 0;  ///< when loading: bytes the state takes so far
 
   template <class Archive>
   void save(Archive& ar, const unsigned int /*version*/) const {
@@ -98,6 +123,7 @@ struct archived_state {
                       ", written by a newer embedrating (this one reads version 1)");
     auto& st = *s;
     const std::uint64_t n_ops = count(ar, 8, "operator count");
+    take(n_ops * 128, "operator list");  // a string, a vector slot and an index entry each
     std::vector<std::string> ids(static_cast<std::size_t>(n_ops));
     for (auto& id : ids) id = load_string(ar);
     st.settings = load_settings(ar);
@@ -114,6 +140,7 @@ struct archived_state {
       for (std::uint64_t j = 0; j < m; ++j) st.rejects.examples[k].push_back(load_string(ar));
     }
     const std::uint64_t n_rec = count(ar, sizeof(detail::review_record), "record count");
+    take(n_rec * 3 * sizeof(detail::review_record), "review records");  // the list and a table at most 7/8 full
     if (n_rec) {
       std::vector<detail::review_record> recs(static_cast<std::size_t>(n_rec));
       ar >> boost::serialization::make_binary_object(recs.data(), recs.size() * sizeof(detail::review_record));
@@ -128,15 +155,23 @@ struct archived_state {
     std::int32_t base = 0;
     ar >> base;
     const std::uint64_t n_days = count(ar, 12, "day count");
+    if (n_days > 0 && (base < first_state_day || base > last_state_day))
+      bad(source, "the first day of the counters (" + std::to_string(base) + ") is outside 2000-01-01 .. 2136-02-08");
     const std::size_t width = st.ids.size() * detail::day_counters;
+    if (n_days > 0) take(static_cast<std::uint64_t>(last_state_day - base + 1) * sizeof(detail::day_counts), "day list");
     for (std::uint64_t k = 0; k < n_days; ++k) {
       std::uint32_t offset = 0;
       ar >> offset;
       const std::uint64_t n_pairs = count(ar, 8, "day counter count");
       if (n_pairs > width) bad(source, "a day lists more counters than there are");
+      if (offset > static_cast<std::uint32_t>(last_state_day - base) || n_pairs == 0)
+        bad(source, "a day offset is out of range or a day is empty");
       std::vector<std::uint32_t> pairs(static_cast<std::size_t>(n_pairs * 2));
       if (n_pairs) ar >> boost::serialization::make_binary_object(pairs.data(), pairs.size() * sizeof(std::uint32_t));
-      if (offset > 400000 || n_pairs == 0) bad(source, "a day offset is out of range or a day is empty");
+      // the day's memory before it is allocated: a log of one code per event, or a dense block
+      std::uint64_t events = 0;
+      for (std::size_t j = 1; j < pairs.size(); j += 2) events += pairs[j];
+      take(4 * std::min<std::uint64_t>(events, width), "day counters");
       detail::day_counts& dc = st.day(base + static_cast<std::int32_t>(offset));
       if (!dc.empty()) bad(source, "a day is listed twice");
       for (std::size_t j = 0; j < pairs.size(); j += 2) {
@@ -149,6 +184,13 @@ struct archived_state {
   BOOST_SERIALIZATION_SPLIT_MEMBER()
 
  private:
+  /// Adds `bytes` to the memory the state will take; refuses the archive past the budget.
+  void take(std::uint64_t bytes, const char* what) {
+    projected += bytes;
+    if (bytes > budget || projected > budget)
+      bad(source, std::string("the state would take more than ") + std::to_string(budget) + " bytes of memory (" + what +
+                      "): refused as oversized for an archive of this size");
+  }
   /// Reads a count and checks that `unit` bytes per item fit in what is left.
   template <class Archive>
   std::uint64_t count(Archive& ar, std::size_t unit, const char* what) const {
@@ -197,6 +239,8 @@ struct archived_state {
     r.service_record_only = svc != 0;
     r.dedup = dedup != 0;
     r.eb_method = static_cast<beta_fit_method>(eb);
+    if (const auto problem = detail::review_settings_problem(r))
+      bad(source, "the review settings in the archive are invalid: " + problem->first + " " + problem->second);
     return r;
   }
 };
@@ -251,7 +295,8 @@ review_aggregator review_aggregator::deserialize(std::string_view bytes, const s
   if (bytes.size() < header_size) bad(source, "not a review archive: " + std::to_string(bytes.size()) + " bytes, shorter than the 64-byte header");
   if (std::memcmp(bytes.data(), magic, sizeof magic) != 0) bad(source, "not a review archive (wrong magic bytes)");
   const std::uint32_t version = get_u32(bytes.data() + 8);
-  if (version == 0 || version > review_archive_format_version)
+  if (version == 0) bad(source, "review archive format version 0 does not exist (a damaged header)");
+  if (version > review_archive_format_version)
     bad(source, "review archive format version " + std::to_string(version) + " is newer than this embedrating reads (" +
                     std::to_string(review_archive_format_version) + ")");
   const std::uint64_t size = get_u64(bytes.data() + 16);
@@ -259,7 +304,14 @@ review_aggregator review_aggregator::deserialize(std::string_view bytes, const s
     bad(source, "the archive is truncated or has trailing bytes: the header says " + std::to_string(size) +
                     " payload bytes, the file has " + std::to_string(bytes.size() - header_size));
   const std::string_view payload = bytes.substr(header_size);
+#ifndef EMBEDRATING_FUZZING_SKIP_CHECKSUM
   if (raw_sha256(payload) != std::string(bytes.substr(24, 32))) bad(source, "checksum mismatch: the archive is corrupted");
+#endif
+  // Boost's header: a length-prefixed signature, then fixed-size fields; nothing else in it is
+  // allocated by length
+  if (payload.size() < 8 + boost_signature_size || get_u64(payload.data()) != boost_signature_size ||
+      std::memcmp(payload.data() + 8, boost_signature, boost_signature_size) != 0)
+    bad(source, "unreadable review state: the Boost archive header is missing or damaged");
   review_aggregator out(std::vector<std::string>{}, review_settings{});
   span_buf buf(payload.data(), payload.size());
   try {
@@ -268,9 +320,14 @@ review_aggregator review_aggregator::deserialize(std::string_view bytes, const s
     a.s = out.s_.get();
     a.in = &buf;
     a.source = source;
+    a.budget = state_memory_budget(payload.size());
     ar >> a;
   } catch (const boost::archive::archive_exception& e) {
     bad(source, std::string("unreadable review state: ") + e.what());
+  } catch (const std::bad_alloc&) {
+    bad(source, "not enough memory to load the review state");
+  } catch (const std::length_error&) {
+    bad(source, "unreadable review state: a length is out of range");
   }
   if (buf.left() != 0) bad(source, std::to_string(buf.left()) + " unread bytes at the end of the review state");
   return out;
@@ -286,16 +343,39 @@ void review_aggregator::save(const std::string& path) const {
 }
 
 review_aggregator review_aggregator::load(const std::string& path) {
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  // The header first: a file that is not an archive (a directory, /dev/zero, a CSV) is refused
+  // after 64 bytes, and a pipe or device is read only as far as its header says.
   error_location w;
   w.file = path;
+  std::string head;
+  std::ifstream f;
+  {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw archive_error(w, "is a directory, not a file");
+  }
+  f.open(path, std::ios::binary);
   if (!f) throw archive_error(w, std::string("cannot open: ") + std::strerror(errno));
-  const std::streamoff size = f.tellg();
-  if (size < 0 || static_cast<std::uint64_t>(size) > max_review_archive_bytes)
-    throw archive_error(w, "larger than the " + std::to_string(max_review_archive_bytes) + "-byte limit for review archives");
-  std::string bytes(static_cast<std::size_t>(size), '\0');
-  f.seekg(0);
-  if (!f.read(bytes.data(), size)) throw archive_error(w, "cannot read");
+  head.resize(header_size);
+  f.read(head.data(), static_cast<std::streamsize>(header_size));
+  head.resize(static_cast<std::size_t>(f.gcount()));
+  if (head.size() < header_size || std::memcmp(head.data(), magic, sizeof magic) != 0 || get_u32(head.data() + 8) == 0 ||
+      get_u32(head.data() + 8) > review_archive_format_version)
+    return deserialize(head, path);  // the precise error about the header
+  const std::uint64_t size = get_u64(head.data() + 16);
+  if (size > max_review_archive_bytes - header_size)
+    throw archive_error(w, "larger than the " + std::to_string(max_review_archive_bytes) + "-byte limit for review archives (the header claims " +
+                               std::to_string(size) + " payload bytes)");
+  std::string bytes = head;
+  bytes.resize(header_size + static_cast<std::size_t>(size));
+  f.read(bytes.data() + header_size, static_cast<std::streamsize>(size));
+  const auto got = static_cast<std::size_t>(f.gcount());
+  if (got == size) {
+    char extra = 0;
+    if (f.read(&extra, 1)) bytes += extra;  // reported as trailing bytes
+  } else {
+    bytes.resize(header_size + got);  // reported as truncated
+  }
+  if (f.bad()) throw archive_error(w, std::string("cannot read: ") + std::strerror(errno));
   return deserialize(bytes, path);
 }
 

@@ -125,12 +125,25 @@ inline std::optional<civil_date> parse_date(std::string_view s) noexcept {
   return make_date(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
 }
 
-/// "YYYY-MM-DD", or "" for a missing date.
+/// "YYYY-MM-DD", or "" for a missing date. Years outside 0000..9999 are written in full with a
+/// sign, as ISO 8601's expanded form does ("+10002-03-31", "-0001-12-31"), never cut to four digits.
 inline std::string to_string(civil_date date) {
   if (date.is_missing()) return {};
   const year_month_day ymd = to_ymd(date);
   char buf[16];
   const int y = ymd.year;
+  if (y < 0 || y > 9999) {
+    std::string out = (y < 0 ? "-" : "+");
+    const std::string digits = std::to_string(y < 0 ? -static_cast<long long>(y) : static_cast<long long>(y));
+    out += std::string(digits.size() < 4 ? 4 - digits.size() : 0, '0') + digits;
+    buf[0] = '-';
+    buf[1] = static_cast<char>('0' + ymd.month / 10);
+    buf[2] = static_cast<char>('0' + ymd.month % 10);
+    buf[3] = '-';
+    buf[4] = static_cast<char>('0' + ymd.day / 10);
+    buf[5] = static_cast<char>('0' + ymd.day % 10);
+    return out + std::string(buf, 6);
+  }
   buf[0] = static_cast<char>('0' + (y / 1000) % 10);
   buf[1] = static_cast<char>('0' + (y / 100) % 10);
   buf[2] = static_cast<char>('0' + (y / 10) % 10);

@@ -123,6 +123,14 @@ struct csv_options {
   std::size_t block_bytes = std::size_t{4} << 20;
   /// Longest record accepted, in bytes (a longer one is an error naming its line).
   std::size_t max_record_bytes = std::size_t{16} << 20;
+  /// Largest input (a regular file is refused from its size, before a byte is read) and most
+  /// cells in the file, header included; 0 (the default): no limit, as a stream takes bounded
+  /// memory. read_operators_csv and read_facilities_csv, whose tables are kept whole, use 1 GiB
+  /// and 2^23 cells (docs/security.md); review event files are read without them. Fields over
+  /// 1 MiB, records of more than 10 000 fields and forbidden characters (NUL, control
+  /// characters, a BOM after the start) are refused always.
+  std::uint64_t max_bytes = 0;
+  std::size_t max_cells = 0;
 };
 
 /// Opens a CSV file (RFC 4180: ',' separated, CRLF/LF/CR records, quoted fields with doubled
@@ -199,11 +207,26 @@ facility_table read_facilities_csv(const std::string& path, const model& m, cons
 // ---------------------------------------------------------------------------------------------
 // Writing files
 
-/// Writes `bytes` to `path` atomically: into a temporary file beside it, flushed to disk and
-/// renamed over `path`; on failure the temporary file is removed and `path` is left as it was.
-/// Returns "" on success, else what failed (e.g. "cannot create the temporary file: …").
+/// Writes `bytes` to `path` atomically: into the temporary file `path.tmp` beside it (locked, so
+/// concurrent savers take turns), flushed to disk and renamed over `path`; on failure the
+/// temporary file is removed and `path` is left as it was. Only regular files are replaced (a
+/// symbolic link's target is; a directory, FIFO, device or socket is refused). Returns "" on
+/// success, else what failed (e.g. "cannot create the temporary file /x/y.tmp: …").
 std::string write_file_atomically(const std::string& path, std::string_view bytes);
 /// The same for output written piece by piece into a stream (memory stays bounded).
 std::string write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& produce);
+
+/// For outputs a user names (`-o FILE`): a character device (/dev/null, a terminal), a FIFO, or a
+/// file named through /dev/ or /proc/ (`/dev/stdout` redirected to a file) is written through,
+/// appending, as a shell redirection would; anything else goes through write_file_atomically (so
+/// directories and sockets are refused). Returns "" or what failed.
+std::string write_output_file(const std::string& path, std::string_view bytes);
+/// The same for output written piece by piece into a stream.
+std::string write_output_file(const std::string& path, const std::function<void(std::ostream&)>& produce);
+
+/// Reads a whole file of at most `max_bytes` into `out` (directories refused, a larger regular
+/// file refused before reading, pipes and devices refused once past the limit). Returns "" or
+/// what failed, e.g. "larger than the 1048576-byte limit".
+std::string read_file_bounded(const std::string& path, std::size_t max_bytes, std::string& out);
 
 }  // namespace embedrating

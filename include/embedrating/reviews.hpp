@@ -157,6 +157,16 @@ struct review_summary {
   void apply_to(dataset& d) const;
 };
 
+/// The first review setting that differs between `a` and `b`, as "field: a vs b" (e.g.
+/// "reviews.window_months: 12 vs 24"), or "" when they are the same. A state saved under one
+/// model's settings must not be summarised under another's: the CLI refuses `--state S --model M`
+/// when they differ.
+std::string review_settings_difference(const review_settings& a, const review_settings& b);
+
+/// Threads: a `review_aggregator` is not synchronised. Its const members (summary, serialize,
+/// save, operator==, the accessors) may run from many threads at once; add, add_csv, merge,
+/// reserve and assignment need exclusive access (hold a mutex around them, or give each thread its
+/// own aggregator and merge them — the result is the same; tests/cpp/concurrency_test.cpp).
 class review_aggregator {
  public:
   /// An empty state for these operators (ids unique and non-empty) with the model's review settings.

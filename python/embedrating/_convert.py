@@ -22,20 +22,31 @@ DateLike = _dt.date | str | np.datetime64
 
 def date_to_days(value: Any, what: str = "as_of") -> int:
     """Days since 1970-01-01 of a date: ``datetime.date``, ``"YYYY-MM-DD"``, ``numpy.datetime64``
-    or a datetime (a timezone-aware one is taken in China Standard Time, UTC+8). Never the clock:
-    None raises TypeError."""
+    or a datetime. A datetime is a calendar day: its own date, whatever its time; a timezone-aware
+    one must fall on the same calendar day in China Standard Time (UTC+8), else it is ambiguous and
+    raises :class:`DataError` naming both days (``2025-12-31T20:00Z`` is 2026-01-01 in UTC+8).
+    Missing values (None, ``pd.NaT``, NaT, NaN) are never "today": None raises TypeError, the
+    others DataError."""
     if value is None:
         raise TypeError(f"{what} is required: a datetime.date, 'YYYY-MM-DD' or numpy.datetime64 (the clock is never read)")
+    if value is pd.NaT or (isinstance(value, float) and value != value):
+        raise data_error("is missing (NaT/NaN), not a date; the clock is never read", field=what)
     if isinstance(value, _dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(_CST)
+        if value.tzinfo is not None and value.utcoffset() is not None:
+            local = value.astimezone(_CST).date()
+            if local != value.date():
+                raise data_error(
+                    f"{value.isoformat()} is {value.date().isoformat()} where it was written but "
+                    f"{local.isoformat()} in China Standard Time (UTC+8): pass a date, or a datetime in UTC+8",
+                    field=what,
+                )
         return (value.date() - _EPOCH).days
     if isinstance(value, _dt.date):
         return (value - _EPOCH).days
     if isinstance(value, str):
         days = _core.parse_date(value.strip())
         if days is None:
-            raise data_error(f'"{value}" is not a date YYYY-MM-DD', field=what)
+            raise data_error(f'"{value[:60]}" is not a date YYYY-MM-DD', field=what)
         return days
     if isinstance(value, np.datetime64):
         if np.isnat(value):

@@ -45,13 +45,16 @@ class Model:
     @classmethod
     def from_toml(cls, text_or_path: str | os.PathLike[str]) -> Model:
         """A model from TOML text, or from a file: a ``pathlib.Path`` (any ``os.PathLike``) is
-        always a file; a ``str`` is a file name when it has no newline and no ``=`` (TOML text
-        always has one), else TOML text. Errors are :class:`ModelError` with file:line."""
+        always a file; a ``str`` is a file name when such a file exists or when it looks like no
+        TOML (no newline, no ``=``, no ``[``), else TOML text — so ``"[[["`` is a TOML syntax
+        error with its line and column, not "cannot open". Errors are :class:`ModelError` with
+        file:line."""
         if isinstance(text_or_path, os.PathLike):
             return cls.load(text_or_path)
         if not isinstance(text_or_path, str):
             raise TypeError(f"from_toml takes TOML text or a path, not {type(text_or_path).__name__}")
-        if "\n" not in text_or_path and "=" not in text_or_path:
+        looks_like_toml = "\n" in text_or_path or "=" in text_or_path or text_or_path.lstrip().startswith("[")
+        if not looks_like_toml or (len(text_or_path) < 4096 and "\0" not in text_or_path and os.path.isfile(text_or_path)):
             return cls.load(text_or_path)
         return cls(_core.Model.from_toml(text_or_path, "<string>"))
 

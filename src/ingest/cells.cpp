@@ -9,6 +9,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "../text_checks.hpp"
 #include "embedrating/catalogue.hpp"
 #include "embedrating/grade.hpp"
 
@@ -17,6 +18,22 @@ namespace embedrating::detail {
 namespace {
 
 constexpr std::int64_t seconds_per_day = 86400;
+
+/// Every number a text cell may hold, before a field's own range (docs/errors.md, "Numbers").
+constexpr number_range finite_number{-1.7976931348623157e308, 1.7976931348623157e308, false};
+/// Measures without min or max: at most 1e15 in size.
+constexpr double measure_bound = 1e15;
+/// Review counts: 0 .. 1e9.
+constexpr double max_review_count = 1e9;
+/// Dates in data files (docs/errors.md): month arithmetic and the lapse dates derived from them
+/// stay in four-digit years.
+constexpr civil_date first_input_date = make_date(1900, 1, 1);
+constexpr civil_date last_input_date = make_date(2199, 12, 31);
+
+/// A header name as messages show it: long ones abbreviated (a 1 MB column name stays off stderr).
+void shorten_field(error_location& w) {
+  if (w.field.size() > 60) w.field = abbreviate(w.field);
+}
 
 /// Days since 1970-01-01 of a timestamp (floor), or nullopt when missing or out of range.
 std::optional<std::int32_t> timestamp_day(std::int64_t ticks, std::int64_t per_second) {
@@ -42,7 +59,8 @@ std::vector<T> per_level(const column_view& v, F&& convert) {
 
 void cell_reporter::operator()(std::size_t row, std::size_t column, std::string_view op, const std::string& msg) const {
   error_location w = src_.where(row, column);
-  w.operator_id = std::string(op);
+  shorten_field(w);
+  w.operator_id = op.size() > 60 ? abbreviate(op) : std::string(op);
   if (sink_ == nullptr) throw data_error(w, msg);
   sink_->emplace_back(w, msg);
 }
@@ -50,12 +68,13 @@ void cell_reporter::operator()(std::size_t row, std::size_t column, std::string_
 void cell_reporter::fatal(std::size_t row, std::size_t column, const std::string& field, const std::string& msg) const {
   error_location w = src_.where(row, column);
   if (!field.empty()) w.field = field;
+  shorten_field(w);
   throw data_error(w, msg);
 }
 
 void cell_scope::operator()(std::size_t i, const std::string& msg) const {
   fail(first_row + i, column, operators ? std::string_view(operators[i]) : std::string_view(),
-       facilities ? "facility \"" + facilities[i] + "\": " + msg : msg);
+       facilities ? "facility " + quote_cell(facilities[i]) + ": " + msg : msg);
 }
 
 std::string number_text(double v) {
@@ -65,19 +84,23 @@ std::string number_text(double v) {
 }
 
 std::string range_message(const measure& me, double v) {
-  return "value " + number_text(v) + " is outside the allowed range [" + (me.min ? number_text(*me.min) : std::string("-inf")) +
-         ", " + (me.max ? number_text(*me.max) : std::string("inf")) + "]" + (me.unit.empty() ? "" : " (" + me.unit + ")");
+  return "value " + number_text(v) + " is outside the allowed range [" + number_text(me.min ? *me.min : -measure_bound) +
+         ", " + number_text(me.max ? *me.max : measure_bound) + "]" + (me.unit.empty() ? "" : " (" + me.unit + ")");
 }
 
 std::string level_message(const measure& me, std::string_view v) {
   std::string allowed;
   for (const auto& l : me.levels) allowed += (allowed.empty() ? "" : ", ") + l;
-  return "\"" + std::string(v) + "\" is not a level of " + me.id + " (allowed: " + allowed + ")";
+  return quote_cell(v) + " is not a level of " + me.id + " (allowed: " + allowed + ")";
 }
 
-std::optional<double> parse_decimal(std::string_view s) noexcept {
-  if (s.empty()) return std::nullopt;
-  if (s.size() <= 9) {  // whole numbers below 10^9: exact in a double, no need for from_chars
+namespace {
+
+/// A number cell's text: whole numbers below 10^9 at once (the common case, exact in a double),
+/// anything else through the strict decimal parser (text_checks.hpp). On failure `why` says why
+/// ("not a decimal number", "too large (more than 1.8e308)").
+inline std::optional<double> number_of(std::string_view s, std::string& why) {
+  if (!s.empty() && s.size() <= 9) {
     std::uint32_t v = 0;
     std::size_t i = 0;
     for (; i < s.size(); ++i) {
@@ -87,15 +110,18 @@ std::optional<double> parse_decimal(std::string_view s) noexcept {
     }
     if (i == s.size()) return static_cast<double>(v);
   }
-  if (s.front() == '+') {
-    s.remove_prefix(1);
-    if (s.empty() || s.front() == '-' || s.front() == '+') return std::nullopt;
+  return parse_decimal(s, finite_number, why);
+}
+
+}  // namespace
+
+std::optional<double> parse_decimal(std::string_view s) noexcept {
+  try {
+    std::string why;
+    return number_of(s, why);
+  } catch (...) {  // std::bad_alloc of the reason's text
+    return std::nullopt;
   }
-  // from_chars (general format) reads decimal forms only; it also reads "inf" and "nan", refused below
-  double v = 0;
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::general);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
 }
 
 bool cell_missing(const column_view& v, std::size_t i) {
@@ -140,8 +166,9 @@ std::string cell_text(const column_view& v, std::size_t i) {
 
 void read_numbers(const cell_scope& at, const column_view& v, std::size_t rows, double* out, const measure* me) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::string why;
   auto check = [&](std::size_t i, double x) {
-    if (me != nullptr && !in_range(*me, x)) {
+    if (me != nullptr && (!in_range(*me, x) || x < -measure_bound || x > measure_bound)) {
       at(i, range_message(*me, x));
       return nan;
     }
@@ -155,7 +182,7 @@ void read_numbers(const cell_scope& at, const column_view& v, std::size_t rows, 
         if (v.missing_mask(i) || std::isnan(y)) {
           out[i] = nan;
         } else if (!std::isfinite(y)) {
-          at(i, "\"" + cell_text(v, i) + "\" is not a finite number");
+          at(i, quote_cell(cell_text(v, i)) + " is not a decimal number");
           out[i] = nan;
         } else {
           out[i] = check(i, y);
@@ -180,9 +207,9 @@ void read_numbers(const cell_scope& at, const column_view& v, std::size_t rows, 
           out[i] = nan;
           continue;
         }
-        const auto x = parse_decimal(s);
+        const auto x = number_of(s, why);
         if (!x) {
-          at(i, "\"" + std::string(s) + "\" is not a finite number");
+          at(i, quote_cell(s) + " is " + why);
           out[i] = nan;
         } else {
           out[i] = check(i, *x);
@@ -197,7 +224,9 @@ void read_numbers(const cell_scope& at, const column_view& v, std::size_t rows, 
         if (cell_missing(v, i)) {
           out[i] = nan;
         } else if (!levels[static_cast<std::size_t>(c)]) {
-          at(i, "\"" + cell_text(v, i) + "\" is not a finite number");
+          const std::string text = cell_text(v, i);
+          (void)number_of(text, why);
+          at(i, quote_cell(text) + " is " + why);
           out[i] = nan;
         } else {
           out[i] = check(i, *levels[static_cast<std::size_t>(c)]);
@@ -209,7 +238,7 @@ void read_numbers(const cell_scope& at, const column_view& v, std::size_t rows, 
     case column_type::timestamp:
       for (std::size_t i = 0; i < rows; ++i) {
         out[i] = nan;
-        if (!cell_missing(v, i)) at(i, "\"" + cell_text(v, i) + "\" is not a finite number");
+        if (!cell_missing(v, i)) at(i, quote_cell(cell_text(v, i)) + " is not a decimal number");
       }
       return;
   }
@@ -222,8 +251,11 @@ void read_counts(const cell_scope& at, const column_view& v, std::size_t rows, d
     if (std::isnan(x)) {
       if (cell_missing(v, i)) at(i, "a review count cannot be empty (write 0)");
       out[i] = 0.0;
-    } else if (x < 0 || (whole && x != std::floor(x))) {
-      at(i, whole ? "a review count must be a whole number >= 0" : "a review count must be a number >= 0");
+    } else if (x < 0 || x > max_review_count) {  // the range of review counts (docs/errors.md, Numbers)
+      at(i, quote_cell(cell_text(v, i)) + " is outside the allowed range [0, 1000000000]");
+      out[i] = 0.0;
+    } else if (whole && x != std::floor(x)) {
+      at(i, quote_cell(cell_text(v, i)) + " is not a whole number");
       out[i] = 0.0;
     }
   }
@@ -241,7 +273,7 @@ int flag_of(std::string_view x) {
   return -1;
 }
 
-std::string flag_message(const std::string& text) { return "a flag is 0 or 1 (true/false), got \"" + text + "\""; }
+std::string flag_message(std::string_view text) { return "a flag is 0 or 1 (true/false), got " + quote_cell(text); }
 
 }  // namespace
 
@@ -261,7 +293,7 @@ void read_flags(const cell_scope& at, const column_view& v, std::size_t rows, st
         }
         const std::string_view s = v.missing_mask(i) ? std::string_view() : trim_cell(raw);
         const int f = flag_of(s);
-        if (f < 0) at(i, flag_message(std::string(s)));
+        if (f < 0) at(i, flag_message(s));
         out[i] = f > 0;
       }
       return;
@@ -294,10 +326,24 @@ void read_flags(const cell_scope& at, const column_view& v, std::size_t rows, st
 }
 
 namespace {
-std::string date_message(const std::string& text) { return "\"" + text + "\" is not a date YYYY-MM-DD"; }
+std::string date_message(std::string_view text) { return quote_cell(text) + " is not a date YYYY-MM-DD"; }
+
+/// Dates outside 1900-01-01 .. 2199-12-31 reported and read as missing (whatever the column type).
+void check_date_range(const cell_scope& at, const column_view& v, std::size_t rows, civil_date* out) {
+  for (std::size_t i = 0; i < rows; ++i) {
+    if (out[i].is_missing() || !(out[i] < first_input_date || last_input_date < out[i])) continue;
+    at(i, quote_cell(cell_text(v, i)) + " is outside the dates a data file may hold (1900-01-01 .. 2199-12-31)");
+    out[i] = civil_date::missing();
+  }
+}
 }  // namespace
 
 void read_dates(const cell_scope& at, const column_view& v, std::size_t rows, civil_date* out) {
+  read_dates_unchecked(at, v, rows, out);
+  check_date_range(at, v, rows, out);
+}
+
+void read_dates_unchecked(const cell_scope& at, const column_view& v, std::size_t rows, civil_date* out) {
   const civil_date none = civil_date::missing();
   switch (v.type) {
     case column_type::date: {
@@ -322,7 +368,7 @@ void read_dates(const cell_scope& at, const column_view& v, std::size_t rows, ci
         const std::string_view s = v.missing_mask(i) ? std::string_view() : trim_cell(v.cell(i));
         if (s.empty()) continue;
         const auto d = parse_date(s);
-        if (!d) at(i, date_message(std::string(s)));
+        if (!d) at(i, date_message(s));
         else out[i] = *d;
       }
       return;
@@ -419,7 +465,7 @@ void read_status(const cell_scope& at, const column_view& v, std::size_t rows, o
         const status_info* known = codes.lookup_status(s);  // a code or a Chinese name (运营中 …)
         return parse_status(known ? known->code : std::string(s));
       },
-      [](const std::string& s) { return "unknown status \"" + s + "\" (active, suspending, suspended, terminated)"; });
+      [](const std::string& s) { return "unknown status " + quote_cell(s) + " (active, suspending, suspended, terminated)"; });
   // an empty status is not "active": it is an error like any unknown text
   for (std::size_t i = 0; i < rows; ++i)
     if (cell_missing(v, i)) at(i, "unknown status \"\" (active, suspending, suspended, terminated)");
@@ -433,7 +479,7 @@ void read_grades(const cell_scope& at, const column_view& v, std::size_t rows, s
         if (!g) return std::nullopt;
         return static_cast<std::int8_t>(level(*g));
       },
-      [](const std::string& s) { return "\"" + s + "\" is not a grade (5A..1A, unrated, or empty)"; });
+      [](const std::string& s) { return quote_cell(s) + " is not a grade (5A..1A, unrated, or empty)"; });
 }
 
 void read_texts(const column_view& v, std::size_t rows, std::string* out) {
@@ -472,9 +518,9 @@ std::uint32_t scenario_builder::intern(const cell_scope& at, std::size_t i, std:
         for (std::size_t l = 0; l < levels_.size(); ++l)
           if (levels_[l] == known->code) k = static_cast<std::int32_t>(l);
       if (known == nullptr) {
-        at(i, "unknown scenario \"" + std::string(code) + "\" (not in the scenario catalogue, catalogue/scenarios.csv)");
+        at(i, "unknown scenario " + quote_cell(code) + " (not in the scenario catalogue, catalogue/scenarios.csv)");
       } else if (k >= 0 && std::find(set.begin(), set.end(), k) != set.end()) {
-        at(i, "scenario \"" + std::string(code) + "\" listed twice");
+        at(i, "scenario " + quote_cell(code) + " listed twice");
       } else {
         if (k < 0) {
           k = static_cast<std::int32_t>(levels_.size());
@@ -516,7 +562,7 @@ void scenario_builder::read(const cell_scope& at, const column_view& v, std::siz
       continue;
     }
     if (v.type != column_type::text) {
-      at(i, "scenarios are 'code;code' text, got \"" + cell_text(v, i) + "\"");
+      at(i, "scenarios are 'code;code' text, got " + quote_cell(cell_text(v, i)));
       out[i] = 0;
       continue;
     }

@@ -69,18 +69,22 @@ inline bool in_range(const measure& me, double v) noexcept { return !((me.min &&
 /// "\"v\" is not a level of ID (allowed: a, b)".
 std::string level_message(const measure& me, std::string_view v);
 
-/// A decimal number (strict: optional sign, digits, optional fraction and exponent; no hex, no
-/// inf/nan); nullopt when the text is not one or not finite.
+/// A decimal number (strict, text_checks.hpp: optional sign, digits, optional fraction, an
+/// exponent of 1-4 digits; no hex, no inf/nan, no spaces); nullopt when the text is not one or
+/// is too large for a double. Subnormal values are numbers.
 std::optional<double> parse_decimal(std::string_view s) noexcept;
 
-/// Numbers (NaN where missing or bad). With `me`, values outside its range are bad.
+/// Numbers (NaN where missing or bad). With `me`, values outside its range (or, without one,
+/// beyond ±1e15) are bad.
 void read_numbers(const cell_scope& at, const column_view& v, std::size_t rows, double* out, const measure* me);
-/// Review counts: never missing, >= 0; `whole`: whole numbers (bad_*), else decayed star counts may be fractional.
+/// Review counts: never missing, 0 .. 1e9; `whole`: whole numbers (bad_*), else decayed star counts may be fractional.
 void read_counts(const cell_scope& at, const column_view& v, std::size_t rows, double* out, bool whole);
 /// Flags (0 where missing or bad).
 void read_flags(const cell_scope& at, const column_view& v, std::size_t rows, std::uint8_t* out);
-/// Dates (missing where missing or bad).
+/// Dates (missing where missing or bad); dates outside 1900-01-01 .. 2199-12-31 are bad.
 void read_dates(const cell_scope& at, const column_view& v, std::size_t rows, civil_date* out);
+/// Dates without the 1900 .. 2199 check.
+void read_dates_unchecked(const cell_scope& at, const column_view& v, std::size_t rows, civil_date* out);
 /// Level codes of a category measure (-1 where missing or bad).
 void read_levels(const cell_scope& at, const column_view& v, std::size_t rows, std::int32_t* out, const measure& me);
 /// Operator status (active where bad).

@@ -9,6 +9,14 @@
 // Splitting: records are found with a 16-byte scan for the four bytes that matter (',', '"',
 // CR, LF); cells are string_views into the decoded text (or into an arena when a quoted field
 // holds doubled quotes), row-major, so column k of a chunk is cells[k], stride = width.
+//
+// Reliability (issue 15, docs/security.md): forbidden characters (NUL and the other C0 controls
+// but tab/LF/CR, DEL, C1 controls, a byte-order mark after the start) are found by the same pass
+// that validates UTF-8 (for GB18030, on iconv's output) and reported with line, column and a
+// visible escape (`\x00`); reading stops at the first one, so /dev/zero costs one block. Fields
+// over 1 MiB and records of more than 10 000 fields are refused as soon as the scan passes the
+// limit; inputs over csv_options::max_bytes (1 GiB) and files of more than max_cells (2^23)
+// cells too, except review event streams (src/ingest/events.cpp), which take bounded memory.
 #include <fcntl.h>
 #include <iconv.h>
 #include <sys/stat.h>
@@ -24,6 +32,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "../csv.hpp"
+#include "../text_checks.hpp"
 #include "csv_source.hpp"
 #include "embedrating/errors.hpp"
 
@@ -80,12 +90,21 @@ std::size_t count_code_points(std::string_view s) {
   return n;
 }
 
+[[noreturn]] void too_large(const std::string& name, std::uint64_t limit, std::uint64_t size) {
+  error_location w;
+  w.file = name;
+  throw data_error(w, "input is larger than " + (limit == (std::uint64_t{1} << 30) ? std::string("1 GiB") : std::to_string(limit) + " bytes") +
+                          " (" + (size != 0 ? std::to_string(size) + " bytes" : std::string("more")) + "); split it into smaller files");
+}
+
 /// Bytes of a file or of memory, read front to back, from the start again on rewind().
 class byte_reader {
  public:
   virtual ~byte_reader() = default;
   virtual std::size_t read(char* out, std::size_t n) = 0;  ///< 0 at the end
   virtual void rewind() = 0;
+  /// The size of a regular file (0: unknown, e.g. a pipe or device).
+  virtual std::uint64_t known_size() const noexcept { return 0; }
 };
 
 class file_reader final : public byte_reader {
@@ -120,12 +139,17 @@ class file_reader final : public byte_reader {
     if (::stat(path_.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw data_error(w, "is a directory, not a file");
     fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw data_error(w, "cannot open file (" + std::string(std::strerror(errno)) + ")");
+    if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) size_ = static_cast<std::uint64_t>(st.st_size);
 #ifdef POSIX_FADV_SEQUENTIAL
     ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
   }
+  std::uint64_t known_size() const noexcept override { return size_; }
+
+ private:
   std::string path_;
   int fd_ = -1;
+  std::uint64_t size_ = 0;
 };
 
 class memory_reader final : public byte_reader {
@@ -144,21 +168,58 @@ class memory_reader final : public byte_reader {
   std::size_t pos_ = 0;
 };
 
-/// Offset of the first byte that does not start a well-formed UTF-8 sequence, or n; `cut` is
-/// set when that sequence is only cut short by the end of the text (it may go on in the next block).
-std::size_t validate_utf8(const char* s, std::size_t n, bool& cut) {
+/// Offset of the first byte that does not start a well-formed UTF-8 sequence, or that starts a
+/// forbidden character (text_checks.hpp: a C0 control other than tab, LF and CR; DEL; a C1
+/// control; U+FEFF), or n. `cut` is set when that sequence is only cut short by the end of the
+/// text (it may go on in the next block); `forbidden` when it is a forbidden character.
+std::size_t validate_utf8(const char* s, std::size_t n, bool& cut, bool& forbidden) {
   cut = false;
+  forbidden = false;
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
   std::size_t i = 0;
   while (i < n) {
-    while (i + 8 <= n) {  // ASCII, eight bytes at a time
+#if defined(__SSE2__)
+    {  // ASCII, sixteen bytes at a time: a control byte other than tab, LF, CR, or DEL, is forbidden
+      const __m128i space = _mm_set1_epi8(0x20), tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'),
+                    cr = _mm_set1_epi8('\r'), del = _mm_set1_epi8(0x7F);
+      while (i + 16 <= n) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+        if (_mm_movemask_epi8(v) != 0) break;  // a byte >= 0x80: the sequence is checked below
+        const __m128i allowed = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, lf)), _mm_cmpeq_epi8(v, cr));
+        const __m128i control = _mm_andnot_si128(allowed, _mm_cmplt_epi8(v, space));
+        const int bad = _mm_movemask_epi8(_mm_or_si128(control, _mm_cmpeq_epi8(v, del)));
+        if (bad != 0) {
+          forbidden = true;
+          return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(bad)));
+        }
+        i += 16;
+      }
+    }
+#endif
+    while (i + 8 <= n) {  // ASCII without control bytes, eight bytes at a time
       std::uint64_t w;
       std::memcpy(&w, s + i, 8);
-      if (w & 0x8080808080808080ULL) break;
+      if (w & highs) break;
+      const std::uint64_t del = w ^ (ones * 0x7F);
+      // a byte below 0x20 or a DEL somewhere in the word (line breaks too): its bytes one by one
+      if (((w - ones * 0x20) & ~w & highs) | ((del - ones) & ~del & highs)) {
+        for (std::size_t k = i; k < i + 8; ++k) {
+          const auto b = static_cast<unsigned char>(s[k]);
+          if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7F) {
+            forbidden = true;
+            return k;
+          }
+        }
+      }
       i += 8;
     }
     if (i >= n) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+        forbidden = true;
+        return i;
+      }
       ++i;
       continue;
     }
@@ -181,6 +242,12 @@ std::size_t validate_utf8(const char* s, std::size_t n, bool& cut) {
       if (!is_continuation(static_cast<unsigned char>(s[i + k]))) return i;
     if (have < len) {
       cut = true;
+      return i;
+    }
+    // C1 controls (C2 80 .. C2 9F) and the byte-order mark (EF BB BF) are well-formed but forbidden
+    if ((c == 0xC2 && static_cast<unsigned char>(s[i + 1]) <= 0x9F) ||
+        (c == 0xEF && static_cast<unsigned char>(s[i + 1]) == 0xBB && static_cast<unsigned char>(s[i + 2]) == 0xBF)) {
+      forbidden = true;
       return i;
     }
     i += len;
@@ -310,6 +377,8 @@ class csv_source final : public table_source {
     if (opt_.chunk_rows == 0) opt_.chunk_rows = 1;
     if (opt_.block_bytes < 16) opt_.block_bytes = 16;
     block_bytes = opt_.block_bytes;
+    if (opt_.max_bytes != 0 && in_->known_size() > opt_.max_bytes)
+      too_large(name_, opt_.max_bytes, in_->known_size());  // refused before a byte is read
     start();
   }
 
@@ -427,7 +496,7 @@ class csv_source final : public table_source {
     cells_.clear();
     arena_.clear();
     lines_.clear();
-    pos_ = 0, line_ = 1, line_start_ = 0, validated_ = 0;
+    pos_ = 0, line_ = 1, line_start_ = 0, validated_ = 0, cells_read_ = 0;
     raw_offset_ = 0, text_base_ = 0, bom_bytes_ = 0;
     eof_ = done_ = handed_out_ = false;
     at_start_ = true;
@@ -472,8 +541,8 @@ class csv_source final : public table_source {
       if (is_blank(h)) throw data_error(w, "empty column name in the header (column " + std::to_string(i + 1) + ")");
       const auto [it, fresh] = seen.emplace(h, i);
       if (!fresh)
-        throw data_error(w, "duplicate column name '" + h + "' in the header (columns " + std::to_string(it->second + 1) +
-                                " and " + std::to_string(i + 1) + ")");
+        throw data_error(w, "duplicate column name " + quote_cell(h) + " in the header (columns " +
+                                std::to_string(it->second + 1) + " and " + std::to_string(i + 1) + ")");
     }
   }
 
@@ -505,6 +574,7 @@ class csv_source final : public table_source {
       const std::size_t got = in_->read(text_.prepare(block_bytes), block_bytes);
       text_.commit(got);
       raw_offset_ += got;
+      if (opt_.max_bytes != 0 && raw_offset_ > opt_.max_bytes) too_large(name_, opt_.max_bytes, 0);  // a pipe that goes on
       if (got == 0) eof_ = true;
       if (at_start_) {
         if (text_.size() < 3 && !eof_) return;  // the BOM may be cut by a tiny first read
@@ -517,8 +587,29 @@ class csv_source final : public table_source {
         }
       }
       (void)old;
-      bool cut = false;
-      const std::size_t bad = validated_ + validate_utf8(text_.data() + validated_, text_.size() - validated_, cut);
+      bool cut = false, forbidden = false;
+      const std::size_t bad =
+          validated_ + validate_utf8(text_.data() + validated_, text_.size() - validated_, cut, forbidden);
+      if (forbidden) {
+        // in automatic mode the text may still turn out to be GB18030 (C2 85 is a GB18030
+        // character too): only UTF-8 if what follows in this block is
+        if (requested_ == text_encoding::automatic && !requested_bom_utf8_) {
+          std::size_t at = bad;
+          for (;;) {
+            bool c2 = false, f2 = false;
+            at += std::max<std::size_t>(1, std::min<std::size_t>(3, utf8_sequence_length(text_.data() + at)));
+            if (at >= text_.size()) break;
+            at += validate_utf8(text_.data() + at, text_.size() - at, c2, f2);
+            if (at >= text_.size() || (c2 && !eof_)) break;
+            if (!f2) {
+              bad_utf8_offset_ = text_base_ + at + bom_bytes_;
+              switched_ = true;
+              throw encoding_changed{};
+            }
+          }
+        }
+        forbidden_character(bad);
+      }
       if (bad < text_.size() && !(cut && !eof_)) {
         // raw offset of the bad byte: text_ holds the raw bytes after the BOM, from text_base_
         const std::uint64_t raw_bad = text_base_ + bad + bom_bytes_;
@@ -539,6 +630,7 @@ class csv_source final : public table_source {
     const std::size_t got = in_->read(raw_.data() + carried, block_bytes);
     raw_.resize(carried + got);
     raw_offset_ += got;
+    if (opt_.max_bytes != 0 && raw_offset_ > opt_.max_bytes) too_large(name_, opt_.max_bytes, 0);
     if (got == 0) eof_ = true;
     const std::size_t old = text_.size();
     char* in_ptr = raw_.data();
@@ -571,6 +663,36 @@ class csv_source final : public table_source {
     } else if (eof_) {
       at_start_ = false;
     }
+    if (at_start_) return;  // a BOM may still be cut: checked with the next block
+    const std::size_t bad = find_forbidden_character(std::string_view(text_).substr(validated_));
+    if (bad != std::string_view::npos) forbidden_character(validated_ + bad);
+    validated_ = text_.size();
+  }
+
+  /// Length of the UTF-8 sequence a lead byte starts (1 for ASCII and stray bytes).
+  static std::size_t utf8_sequence_length(const char* p) noexcept {
+    const auto c = static_cast<unsigned char>(*p);
+    return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+  }
+
+  /// Throws "forbidden character \x00 (…)" at the line and character column of text_[at] (a
+  /// position after pos_: lines are counted from the record being read).
+  [[noreturn]] void forbidden_character(std::size_t at) const {
+    std::size_t line = line_, line_start = line_start_;
+    for (std::size_t i = pos_; i < at; ++i) {
+      const char c = text_[i];
+      if (c == '\n' || (c == '\r' && (i + 1 >= text_.size() || text_[i + 1] != '\n'))) {
+        ++line;
+        line_start = i + 1;
+      }
+    }
+    const std::string_view text(text_);
+    const bool bom = text.compare(at, 3, "\xEF\xBB\xBF") == 0;
+    fail(line, to_u32(count_code_points(text.substr(line_start, at - line_start)) + 1),
+         "forbidden character " + escape_character(text, at) +
+             (bom ? " (a byte-order mark in the middle of the text: two files pasted together?)"
+              : text[at] == '\0' ? " (NUL: text cells cannot hold NUL bytes; is this a binary or UTF-16 file?)"
+                                 : " (a control character: text cells cannot hold control characters)"));
   }
 
   /// Throws "undecodable byte" at the line and character column of raw byte `offset`, found by
@@ -671,6 +793,11 @@ class csv_source final : public table_source {
         std::size_t cur_line = line_, cur_line_start = line_start_;
         for (;;) {
           p = find_special(s, p, n);
+          if (p - begin > max_csv_field_bytes)
+            fail(open_line, open_column,
+                 "a quoted field of more than " + std::to_string(max_csv_field_bytes) + " bytes (" +
+                     quote_cell(std::string_view(s + begin, max_csv_field_bytes + 1), 20) +
+                     "): not a table cell; is a closing quote missing?");
           if (p >= n) {
             if (!eof_) return record::incomplete;
             fail(open_line, open_column, "unterminated quoted field: the quote opened here is never closed");
@@ -725,12 +852,16 @@ class csv_source final : public table_source {
           }
           break;
         }
+        if (p - pos_ > max_csv_field_bytes)
+          fail(line_, column_at(pos_),
+               "a field of more than " + std::to_string(max_csv_field_bytes) + " bytes (" +
+                   quote_cell(std::string_view(s + pos_, max_csv_field_bytes + 1), 20) + "): not a table cell; is this the right file?");
         if (p >= n && !eof_) return record::incomplete;
         cell = std::string_view(s + pos_, p - pos_);
         pos_ = p;
       }
       if (width == static_cast<std::size_t>(-1) || fields < width) cells_.push_back(cell);
-      ++fields;
+      if (++fields > max_csv_columns) fail(record_line, 0, "more than " + std::to_string(max_csv_columns) + " fields in one record");
       if (pos_ < n && s[pos_] == ',') {
         ++pos_;
         continue;
@@ -747,6 +878,9 @@ class csv_source final : public table_source {
       w.line = to_u32(record_line);
       throw data_error(w, "expected " + std::to_string(width) + " fields, got " + std::to_string(fields));
     }
+    cells_read_ += fields;
+    if (opt_.max_cells != 0 && cells_read_ > opt_.max_cells)
+      fail(record_line, 0, "more than " + std::to_string(opt_.max_cells) + " cells in the file; split it into smaller files");
     return record::complete;
   }
 
@@ -766,7 +900,8 @@ class csv_source final : public table_source {
   std::uint64_t raw_offset_ = 0;  ///< raw bytes read so far
   std::uint64_t text_base_ = 0;   ///< UTF-8: raw offset (after the BOM) of text_[0]
   std::size_t bom_bytes_ = 0;
-  std::size_t validated_ = 0;     ///< UTF-8: text_[0, validated_) is known good
+  std::size_t validated_ = 0;     ///< text_[0, validated_) is known good (decoded, no forbidden character)
+  std::size_t cells_read_ = 0;    ///< cells of the complete records so far (header included)
   std::size_t pos_ = 0, line_ = 1, line_start_ = 0;
   bool eof_ = false, done_ = false, handed_out_ = false, at_start_ = true;
 

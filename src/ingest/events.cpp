@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "../text_checks.hpp"
 #include "cells.hpp"
 #include "embedrating/errors.hpp"
 #include "embedrating/io.hpp"
@@ -152,9 +153,10 @@ void add_events(review_aggregator& agg, table_source& src) {
     std::size_t k = 0;
     while (k < ev::count && header[c] != event_columns[k]) ++k;
     if (k == ev::count) {
-      throw data_error(src.where(table_source::npos, c),
-                       "unknown column \"" + header[c] +
-                           "\" (review events have review_id, revision, operator_id, reviewer_id, time, level, "
+      error_location w = src.where(table_source::npos, c);
+      if (w.field.size() > 60) w.field = detail::abbreviate(w.field);
+      throw data_error(w, "unknown column " + detail::quote_cell(header[c]) +
+                              " (review events have review_id, revision, operator_id, reviewer_id, time, level, "
                            "scenario, status, rectified_at, followed_up_at, service_record_id)");
     }
     col[k] = c;
@@ -192,7 +194,7 @@ void add_events(review_aggregator& agg, table_source& src) {
         for (std::size_t i = 0; i < rows; ++i) {
           const std::string& id = ids[i];
           auto reject = [&](reject_kind k, const std::string& why) {
-            agg.add_rejected(k, event_place(src, chunk.first_row + i) + ": review " + (id.empty() ? std::string("(no id)") : id) +
+            agg.add_rejected(k, event_place(src, chunk.first_row + i) + ": review " + (id.empty() ? std::string("(no id)") : detail::abbreviate(id)) +
                                     ": " + why);
           };
           auto text_of = [&](std::size_t k) { return view(k) ? detail::cell_text(*view(k), i) : std::string(); };
@@ -208,7 +210,7 @@ void add_events(review_aggregator& agg, table_source& src) {
                 x = static_cast<double>(std::stoul(text));
             }
             if (!x || *x < 0 || *x > 65534 || *x != std::floor(*x)) {
-              reject(reject_kind::bad_revision, "revision \"" + detail::cell_text(*v, i) + "\" is not a whole number 0..65534");
+              reject(reject_kind::bad_revision, "revision " + detail::quote_cell(detail::cell_text(*v, i)) + " is not a whole number 0..65534");
               continue;
             }
             revision_v = static_cast<std::uint32_t>(*x);
@@ -223,7 +225,7 @@ void add_events(review_aggregator& agg, table_source& src) {
           bool missing = false;
           const auto t = time_cell(*view(ev::time_), i, missing);
           if (!t) {
-            reject(reject_kind::bad_time, "time \"" + text_of(ev::time_) + "\" is not an ISO 8601 time");
+            reject(reject_kind::bad_time, "time " + detail::quote_cell(text_of(ev::time_)) + " is not an ISO 8601 time");
             continue;
           }
           std::optional<std::int8_t> level_v;
@@ -240,7 +242,7 @@ void add_events(review_aggregator& agg, table_source& src) {
             }
           }
           if (!level_v) {
-            reject(reject_kind::bad_level, "level \"" + text_of(ev::level) + "\" is not 1..5, good or bad");
+            reject(reject_kind::bad_level, "level " + detail::quote_cell(text_of(ev::level)) + " is not 1..5, good or bad");
             continue;
           }
           std::optional<std::uint8_t> status_v = static_cast<std::uint8_t>(review_status::valid);
@@ -248,7 +250,7 @@ void add_events(review_aggregator& agg, table_source& src) {
             status_v = v->type == column_type::text ? parse_event_status(v->missing_mask(i) ? std::string_view() : detail::trim_cell(v->cell(i)))
                                                     : parse_event_status(detail::cell_text(*v, i));
             if (!status_v) {
-              reject(reject_kind::bad_status, "status \"" + text_of(ev::status) + "\" is not valid, pending or void");
+              reject(reject_kind::bad_status, "status " + detail::quote_cell(text_of(ev::status)) + " is not valid, pending or void");
               continue;
             }
           }
@@ -260,7 +262,7 @@ void add_events(review_aggregator& agg, table_source& src) {
             const auto x = time_cell(*v, i, missing);
             if (missing) continue;
             if (!x) {
-              reject(reject_kind::bad_time, std::string(event_columns[k]) + " \"" + text_of(k) + "\" is not an ISO 8601 time");
+              reject(reject_kind::bad_time, std::string(event_columns[k]) + " " + detail::quote_cell(text_of(k)) + " is not an ISO 8601 time");
               ok = false;
               break;
             }
@@ -270,7 +272,7 @@ void add_events(review_aggregator& agg, table_source& src) {
           const std::string op_text = detail::cell_text(opv, i);
           const std::int64_t row = agg.operator_row(op_text);
           if (row < 0) {
-            reject(reject_kind::unknown_operator, "operator \"" + op_text + "\" is not in the operator list");
+            reject(reject_kind::unknown_operator, "operator " + detail::quote_cell(op_text) + " is not in the operator list");
             continue;
           }
           const std::string user_text = uv.type == column_type::text ? std::string() : detail::cell_text(uv, i);
@@ -316,6 +318,7 @@ void add_events(review_aggregator& agg, table_source& src) {
 
 void review_aggregator::add_csv(const std::string& path, const std::string& encoding) {
   csv_options o;
+  // no max_bytes / max_cells: an event stream takes bounded memory however long it is (10^8 events)
   o.encoding = encoding;
   const auto src = open_csv(path, o);
   add_events(*this, *src);

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "../csv.hpp"
+#include "../text_checks.hpp"
 #include "cells.hpp"
 #include "embedrating/errors.hpp"
 #include "embedrating/io.hpp"
@@ -15,6 +17,10 @@ namespace embedrating {
 namespace {
 
 constexpr const char* facility_text[] = {"name", "name_zh", "street", "community", "address"};
+/// Largest facility volume (docs/errors.md, "Numbers").
+constexpr double max_volume = 1e12;
+/// At most this many unknown columns are reported one by one; the rest in one problem.
+constexpr std::size_t unknown_columns_listed = 20;
 
 struct facility_column {
   std::size_t column;
@@ -41,6 +47,7 @@ facility_table read_facilities(table_source& src, const model& m, const dataset&
   const std::set<std::string> text(std::begin(facility_text), std::end(facility_text));
   std::vector<facility_column> cols;
   bool has_volume = false;
+  std::size_t unknown_columns = 0;
   for (std::size_t c = 0; c < header.size(); ++c) {
     const std::string& name = header[c];
     if (c == fid_col || c == op_col || text.count(name)) continue;
@@ -53,19 +60,24 @@ facility_table read_facilities(table_source& src, const model& m, const dataset&
     for (const auto& x : s.measures)
       if (x.id == name) me = &x;
     if (me == nullptr) {
-      fail(table_source::npos, c, "",
-           "unknown column \"" + name + "\" (a facility table has facility_id, operator_id, volume, descriptive text "
-           "name/name_zh/street/community/address, and measures of model " + s.info.id + ")");
+      if (++unknown_columns <= unknown_columns_listed)
+        fail(table_source::npos, c, "",
+             "unknown column " + detail::quote_cell(name) + " (a facility table has facility_id, operator_id, volume, descriptive text "
+             "name/name_zh/street/community/address, and measures of model " + s.info.id + ")");
       continue;
     }
     if (operators.number(name) != nullptr || operators.category(name) != nullptr) {
       fail(table_source::npos, c, "",
-           "measure \"" + name + "\" is given both per operator (in " + operators.source_name() +
+           "measure " + detail::quote_cell(name) + " is given both per operator (in " + operators.source_name() +
                ") and per facility; give it in one table");
       continue;
     }
     cols.push_back({c, me, {}, {}});
   }
+  if (unknown_columns > unknown_columns_listed)
+    fail(table_source::npos, table_source::npos, "",
+         std::to_string(unknown_columns - unknown_columns_listed) + " more unknown columns (" + std::to_string(unknown_columns) +
+             " in all; the first " + std::to_string(unknown_columns_listed) + " are listed)");
 
   std::vector<std::string> fids, owners;
   std::vector<std::uint8_t> keep;
@@ -90,11 +102,11 @@ facility_table read_facilities(table_source& src, const model& m, const dataset&
           }
           const std::string& o = owners[n0 + i];
           if (o.empty()) {
-            fail(n0 + i, op_col, "", "facility \"" + f + "\": empty operator id");
+            fail(n0 + i, op_col, "", "facility " + detail::quote_cell(f) + ": empty operator id");
             keep[n0 + i] = 0;
           } else if (operators.find(o) < 0) {
             fail(n0 + i, op_col, o,
-                 "facility \"" + f + "\" belongs to an operator that is not in " +
+                 "facility " + detail::quote_cell(f) + " belongs to an operator that is not in " +
                      (operators.source_name().empty() ? std::string("the operator table") : operators.source_name()));
             keep[n0 + i] = 0;
           }
@@ -102,7 +114,7 @@ facility_table read_facilities(table_source& src, const model& m, const dataset&
         for (auto& fc : cols) {
           const detail::cell_scope at{fail, fc.column, n0, owners.data() + n0, fids.data() + n0};
           const column_view& v = ch.columns[fc.column];
-          if (fc.me == nullptr) {  // volume: a number >= 0, never empty
+          if (fc.me == nullptr) {  // volume: a number 0 .. 1e12, never empty
             fc.numbers.resize(n0 + rows);
             double* out = fc.numbers.data() + n0;
             detail::read_numbers(at, v, rows, out, nullptr);
@@ -110,8 +122,8 @@ facility_table read_facilities(table_source& src, const model& m, const dataset&
               if (std::isnan(out[i])) {
                 if (detail::cell_missing(v, i)) at(i, "volume cannot be empty (write 1 for equal weights)");
                 out[i] = 1.0;
-              } else if (out[i] < 0) {
-                at(i, "volume must be >= 0");
+              } else if (out[i] < 0 || out[i] > max_volume) {
+                at(i, "volume " + detail::quote_cell(detail::cell_text(v, i)) + " is outside the allowed range [0, 1000000000000]");
                 out[i] = 1.0;
               }
             }
@@ -159,6 +171,8 @@ facility_table read_facilities_csv(const std::string& path, const model& m, cons
                                    const std::string& encoding, problem_sink* problems) {
   csv_options o;
   o.encoding = encoding;
+  o.max_bytes = detail::max_csv_bytes;  // the table is kept whole: bounded input (src/csv.hpp)
+  o.max_cells = detail::max_csv_cells;
   const auto src = open_csv(path, o);
   read_options r;
   r.problems = problems;

@@ -6,6 +6,8 @@
 #include <map>
 #include <unordered_map>
 
+#include "../csv.hpp"
+#include "../text_checks.hpp"
 #include "cells.hpp"
 #include "embedrating/catalogue.hpp"
 #include "embedrating/detail/compiled_model.hpp"
@@ -81,7 +83,7 @@ void check_unique_ids(const table_source& src, std::size_t column, std::vector<s
   const cell_reporter fail(src, sink);
   for (const auto& [i, first] : dups) {
     fail(i, column, name_operator ? std::string_view(ids[i]) : std::string_view(),
-         std::string("duplicate ") + what + " \"" + ids[i] + "\" (first at " + row_name(src, first) + ")");
+         std::string("duplicate ") + what + " " + quote_cell(ids[i]) + " (first at " + row_name(src, first) + ")");
     ids[i] = renamed_id(src, i, ids[i]);
   }
 }
@@ -245,7 +247,7 @@ class operator_reader {
         const auto [it, fresh] = where.emplace(name, t);
         if (!fresh) {
           fail(table_source::npos, c, "",
-               "column \"" + name + "\" is given twice (also in " + tables[it->second]->name() + "); give it once");
+               "column " + detail::quote_cell(name) + " is given twice (also in " + tables[it->second]->name() + "); give it once");
           continue;
         }
         column_store s;
@@ -256,12 +258,20 @@ class operator_reader {
         plan_.push_back({t, c, stores_.size() - 1});
       }
       if (!unknown.empty()) {
+        // at most 20 named (10^4 unknown columns must not make megabytes of messages)
+        constexpr std::size_t listed = 20;
         const std::string tail = " (not a measure, flag, date, review column or attribute of model " + m_.spec().info.id + ")";
+        const std::string rest = std::to_string(unknown.size() - std::min(unknown.size(), listed)) + " more unknown columns (" +
+                                 std::to_string(unknown.size()) + " in all; the first " + std::to_string(listed) + " are listed)";
         if (sink_ != nullptr) {
-          for (std::size_t c : unknown) fail(table_source::npos, c, "", "unknown column \"" + header[c] + "\"" + tail);
+          for (std::size_t k = 0; k < unknown.size() && k < listed; ++k)
+            fail(table_source::npos, unknown[k], "", "unknown column " + detail::quote_cell(header[unknown[k]]) + tail);
+          if (unknown.size() > listed) fail(table_source::npos, table_source::npos, "", rest);
         } else {
           std::string names;
-          for (std::size_t c : unknown) names += (names.empty() ? "\"" : ", \"") + header[c] + "\"";
+          for (std::size_t k = 0; k < unknown.size() && k < listed; ++k)
+            names += (k == 0 ? "" : ", ") + detail::quote_cell(header[unknown[k]]);
+          if (unknown.size() > listed) names += " and " + rest;
           fail(table_source::npos, unknown.front(), "", (unknown.size() > 1 ? "unknown columns " : "unknown column ") + names + tail);
         }
       }
@@ -321,7 +331,7 @@ class operator_reader {
             auto& seen = first_seen[static_cast<std::size_t>(row)];
             if (seen != table_source::npos) {
               fail(c.first_row + i, id_column_[t], id,
-                   "duplicate operator id \"" + id + "\" (first at " + detail::row_name(src, seen) + ")");
+                   "duplicate operator id " + detail::quote_cell(id) + " (first at " + detail::row_name(src, seen) + ")");
               continue;
             }
             seen = c.first_row + i;
@@ -387,7 +397,7 @@ class operator_reader {
           for (std::size_t i = 0; i < rows; ++i) {
             if (out[i].empty() || codes_.find_mode(out[i]) != nullptr) continue;
             if (const operating_mode* known = codes_.lookup_mode(out[i])) out[i] = known->code;  // 公建民营 → its code
-            else at(i, "unknown operating mode \"" + out[i] + "\" (allowed: " + allowed_modes_ + ")");
+            else at(i, "unknown operating mode " + detail::quote_cell(out[i]) + " (allowed: " + allowed_modes_ + ")");
           }
         });
         break;
@@ -466,6 +476,8 @@ dataset read_operators(const std::vector<table_source*>& tables, const model& m,
 dataset read_operators_csv(const std::string& path, const model& m, const std::string& encoding, problem_sink* problems) {
   csv_options o;
   o.encoding = encoding;
+  o.max_bytes = detail::max_csv_bytes;  // the table is kept whole: bounded input (src/csv.hpp)
+  o.max_cells = detail::max_csv_cells;
   const auto src = open_csv(path, o);
   read_options r;
   r.problems = problems;

@@ -123,7 +123,9 @@ void check_columns(const compiled_model& cm, const dataset& d, std::vector<std::
   if (!check.missing.empty()) {
     error_location w;
     w.file = d.source_name();
-    throw data_error(w, "missing required columns for model " + s.info.id + ": " + levels_text({check.missing.begin(), check.missing.end()}));
+    throw data_error(w, "missing required columns for model " + s.info.id + ": " + levels_text({check.missing.begin(), check.missing.end()}) +
+                            " (read by the model" + (s.info.file.empty() ? std::string() : " " + s.info.file) +
+                            ": add them to the data, or correct the model if a name is misspelt)");
   }
   if (!d.status()) run_warnings.push_back("no status column: every operator is treated as active");
   if (!d.has_history()) run_warnings.push_back("no history columns: every operator is rated as a first rating");

@@ -475,7 +475,7 @@ TEST(CliValidate, FacilityProblems) {
   cli_result r = run_cli({"validate", "--operators", dir.file("ops.csv"), "--facilities", dir.file("fac.csv")});
   EXPECT_EQ(r.status, 1);
   EXPECT_THAT(r.err, HasSubstr("fac.csv:4:2: operator_id: operator WH-999: facility \"F3\" belongs to an operator that is not in"));
-  EXPECT_THAT(r.err, HasSubstr("fac.csv:5:3: volume: operator WH-002: facility \"F4\": volume must be >= 0"));
+  EXPECT_THAT(r.err, HasSubstr("fac.csv:5:3: volume: operator WH-002: facility \"F4\": volume \"-1\" is outside the allowed range [0, 1000000000000]"));
   EXPECT_THAT(r.err, HasSubstr("fac.csv:6:5: fire_inspection_score: operator WH-003: facility \"F5\": value 101 is outside the allowed range"));
   EXPECT_THAT(r.err, HasSubstr("fac.csv:7:1: facility_id: duplicate facility id \"F1\" (first at line 2)"));
   EXPECT_THAT(r.err, HasSubstr("4 problems found"));

@@ -176,7 +176,7 @@ TEST(csv, text_after_closing_quote_is_an_error) {
 
 TEST(csv, header_errors) {
   std::string msg = parse_error("a,b,a\n1,2,3\n");
-  EXPECT_NE(msg.find("t.csv:1: duplicate column name 'a' in the header (columns 1 and 3)"),
+  EXPECT_NE(msg.find("t.csv:1: duplicate column name \"a\" in the header (columns 1 and 3)"),
             std::string::npos)
       << msg;
   msg = parse_error("a,,c\n1,2,3\n");

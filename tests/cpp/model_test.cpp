@@ -327,8 +327,8 @@ TEST(model, save_and_load_round_trip) {
     m.save(dir.file("missing/saved.toml"));
     FAIL() << "expected a model_error";
   } catch (const model_error& e) {
-    EXPECT_EQ(std::string(e.what()), dir.file("missing/saved.toml") +
-                                         ": cannot write model file: cannot create the temporary file: No such file or directory");
+    EXPECT_EQ(std::string(e.what()), dir.file("missing/saved.toml") + ": cannot write model file: cannot create the temporary file " +
+                                         dir.file("missing/saved.toml") + ".tmp: No such file or directory");
   }
 }
 

@@ -38,10 +38,10 @@ def test_data_error_from_cpp_names_field_and_operator(sample: er.Dataset, model:
     with pytest.raises(er.DataError) as info:
         er.Dataset(sample.operators, ind, None, sample.facilities).validate(model)
     err = info.value
-    assert str(err) == "DataFrame (indicators): row 2: stars_3: operator WH-JA-0003: a review count must be a number >= 0"
+    assert str(err) == 'DataFrame (indicators): row 2: stars_3: operator WH-JA-0003: "-1" is outside the allowed range [0, 1000000000]'
     assert (err.file, err.row, err.field, err.operator_id) == ("DataFrame (indicators)", "2", "stars_3", "WH-JA-0003")
     assert err.line is None and err.column is None
-    assert err.message == "a review count must be a number >= 0"
+    assert err.message == '"-1" is outside the allowed range [0, 1000000000]'
 
 
 def test_archive_error_is_an_oserror(tmp_path: Path) -> None:
