@@ -108,7 +108,7 @@ def _progress(progress: Progress, total: int, work: float, desc: str) -> tuple[C
         from tqdm import tqdm
     except ImportError:
         if progress is True:
-            raise ImportError("progress=True needs tqdm (pip install "embedrating[progress]" or pip install tqdm)") from None
+            raise ImportError('progress=True needs tqdm: pip install "embedrating[progress]" (or pip install tqdm)') from None
         return None, None
     bar = tqdm(total=total, desc=desc, unit="draw", file=sys.stderr)
 

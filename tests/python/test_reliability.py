@@ -26,21 +26,24 @@ def test_missing_as_of_is_a_data_error(model: er.Model, sample: er.Dataset, miss
 
 
 def test_aware_datetimes_never_shift_the_day(model: er.Model, sample: er.Dataset, ratings: er.Ratings) -> None:
-    # regression: a UTC-aware datetime moved the evaluation day
-    same_day = [
-        datetime.datetime(2025, 12, 31, 0, 0, tzinfo=datetime.timezone.utc),  # 08:00 in UTC+8, same day
+    # regression: a UTC-aware datetime moved the evaluation day. Which day an aware datetime means is
+    # the caller's choice (issue 17): it is refused with the date to give instead, never shifted.
+    for when in [
+        datetime.datetime(2025, 12, 31, 0, 0, tzinfo=datetime.timezone.utc),
         datetime.datetime(2025, 12, 31, 23, 0, tzinfo=CST),
         pd.Timestamp("2025-12-31T10:00", tz="UTC"),
-        datetime.datetime(2025, 12, 31, 23, 59),  # naive: its own day
-    ]
-    for when in same_day:
+        datetime.datetime(2025, 12, 31, 20, 0, tzinfo=datetime.timezone.utc),
+    ]:
+        with pytest.raises(er.DataError, match="time-zone-aware: give the evaluation date itself") as e:
+            model.rate(sample, as_of=when)
+        assert e.value.field == "as_of"
+    with pytest.raises(er.DataError, match=r'carries a time zone: give the evaluation date itself \("2025-12-31"\)'):
+        model.rate(sample, as_of="2025-12-31T20:00:00+00:00")
+    # naive datetimes and Timestamps are their own calendar day, whatever the time
+    for when in [datetime.datetime(2025, 12, 31, 23, 59), pd.Timestamp("2025-12-31 23:00"), "2025-12-31 00:00:00"]:
         r = model.rate(sample, as_of=when)
         assert r.as_of == datetime.date(2025, 12, 31), when
         assert r.to_frame()["grade"].tolist() == ratings.to_frame()["grade"].tolist()
-    with pytest.raises(er.DataError, match=r"2025-12-31 where it was written but 2026-01-01 in China Standard Time"):
-        model.rate(sample, as_of=datetime.datetime(2025, 12, 31, 20, 0, tzinfo=datetime.timezone.utc))
-    with pytest.raises(er.DataError, match="2025-12-31 where it was written but 2025-12-30"):
-        model.rate(sample, as_of=datetime.datetime(2025, 12, 31, 1, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=14))))
 
 
 def test_from_toml_text_that_is_not_a_path_is_a_syntax_error() -> None:
