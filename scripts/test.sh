@@ -11,6 +11,9 @@ export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
+# clang and libFuzzer from Debian for the fuzz stage (scripts/install-deps.sh installs them when
+# asked; EMBEDRATING_INSTALL_FUZZ=0 skips them, and the fuzz stage then says it is skipped)
+export EMBEDRATING_INSTALL_FUZZ="${EMBEDRATING_INSTALL_FUZZ:-1}"
 FUZZ_SECONDS="${EMBEDRATING_FUZZ_SECONDS:-10}"     # per target; longer runs by hand: tests/fuzz/README.md
 SOAK_EVENTS="${EMBEDRATING_SOAK_EVENTS:-200000}"   # CI: at most 2*10^5 (the 10^6 run: tests/RELIABILITY.md)
 start_all=$(date +%s)
