@@ -7,7 +7,8 @@
 
 #include "embedrating/detail/kernels.hpp"
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__)  // an ifunc resolver runs before the sanitizer runtime is up
 #define EMBEDRATING_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define EMBEDRATING_CLONES
