@@ -743,6 +743,53 @@ void put_citation(toml::table& t, const model_spec& s, const std::string& key, b
   if (!it->second.basis.empty()) t.insert("basis", it->second.basis);
 }
 
+/// The first non-ASCII byte outside strings and comments, as (line, column), or (0, 0). TOML 1.0
+/// allows non-ASCII text only inside strings and comments; toml++ 3.3 reaches undefined behaviour
+/// (an unreachable branch of its Unicode whitespace test) on some such characters (U+00A1 …
+/// U+049A) where whitespace may stand, so they are refused before it sees them.
+std::pair<std::uint32_t, std::uint32_t> non_ascii_outside_strings(const std::string& t) {
+  std::uint32_t line = 1, column = 1;
+  std::size_t i = 0;
+  const std::size_t n = t.size();
+  auto advance = [&](std::size_t k) {
+    for (std::size_t e = std::min(n, i + k); i < e; ++i) {
+      if (t[i] == '\n') {
+        ++line;
+        column = 1;
+      } else if ((static_cast<unsigned char>(t[i]) & 0xC0u) != 0x80u) {
+        ++column;
+      }
+    }
+  };
+  while (i < n) {
+    const char c = t[i];
+    if (c == '#') {  // a comment, to the end of the line
+      while (i < n && t[i] != '\n') advance(1);
+    } else if (c == '"' || c == '\'') {
+      const bool multi = t.compare(i, 3, std::string(3, c)) == 0;
+      advance(multi ? 3 : 1);
+      while (i < n) {
+        if (c == '"' && t[i] == '\\') {
+          advance(2);
+        } else if (multi ? t.compare(i, 3, std::string(3, c)) == 0 : t[i] == c) {
+          advance(multi ? 3 : 1);
+          while (multi && i < n && t[i] == c) advance(1);  // up to two quotes may end the content
+          break;
+        } else if (!multi && t[i] == '\n') {
+          break;  // an unterminated string: toml++ reports it
+        } else {
+          advance(1);
+        }
+      }
+    } else if (static_cast<unsigned char>(c) >= 0x80u) {
+      return {line, column};
+    } else {
+      advance(1);
+    }
+  }
+  return {0, 0};
+}
+
 }  // namespace
 
 model model::from_toml(const std::string& text, const std::string& source_name) {
@@ -750,6 +797,12 @@ model model::from_toml(const std::string& text, const std::string& source_name) 
   where.file = source_name;
   if (text.size() > max_model_bytes)
     throw model_error(where, "model file is larger than 4 MiB (" + std::to_string(text.size()) + " bytes)");
+  if (const auto [line, column] = non_ascii_outside_strings(text); line != 0) {
+    where.line = line;
+    where.column = column;
+    throw model_error(where, "TOML syntax error: a non-ASCII character outside a string or comment (keys are ASCII; "
+                             "write text such as labels in quotes)");
+  }
   toml::table root;
   try {
     root = toml::parse(text, source_name);

@@ -708,3 +708,33 @@ TEST(model, art3_set_equals_the_catalogue) {
   EXPECT_EQ(m.spec().scenario_sets.at(0).codes, c.art3_scenarios());
 }
 }  // namespace
+
+namespace {
+
+std::string model_error_of(const std::string& text) {
+  try {
+    embedrating::model::from_toml(text, "m.toml");
+  } catch (const embedrating::model_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(model, non_ascii_outside_strings_is_refused_before_the_toml_parser_sees_it) {
+  // toml++ 3.3 reaches an unreachable branch (undefined behaviour) on U+00A1..U+049A where
+  // whitespace may stand; the fuzzer's input (tests/data/fuzz/) and a hand-made one are refused
+  // with their line and column, while non-ASCII text in strings and comments stays fine.
+  EXPECT_NE(model_error_of("a = 1\xC2\xA1\n").find("m.toml:1:6: TOML syntax error: a non-ASCII character outside a string"),
+            std::string::npos);
+  EXPECT_NE(model_error_of("# 注释 ok\n[model]\nid = \"x\" \xD0\x96\n").find("m.toml:3:10:"), std::string::npos);
+  std::ifstream in(std::string(EMBEDRATING_SOURCE_DIR) + "/tests/data/fuzz/model_toml-tomlpp-unreachable.toml", std::ios::binary);
+  ASSERT_TRUE(in) << "the fuzzer's input is in tests/data/fuzz/";
+  const std::string crash((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(model_error_of(crash).find("TOML syntax error"), std::string::npos);
+  // text in strings (basic, literal, multi-line, with escaped quotes) and comments is not touched
+  const std::string ok = embedrating::model::default_model().to_toml();
+  EXPECT_EQ(model_error_of(ok), "");
+  EXPECT_EQ(model_error_of(ok + "# \xC2\xA1 \"\n"), "");
+}
