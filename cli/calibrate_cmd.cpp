@@ -32,11 +32,6 @@ namespace fs = std::filesystem;
 namespace cal = embedrating::calibrate;
 using json = nlohmann::ordered_json;
 
-struct failure {
-  int status;
-  std::string message;
-};
-
 struct calibrate_opts {
   std::string benchmark, model, data, operators, facilities, encoding = "auto", as_of;
   std::string output, report;

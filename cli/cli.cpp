@@ -44,14 +44,7 @@ namespace {
 namespace fs = std::filesystem;
 
 /// The shipped sample is rated as of this date unless --as-of says otherwise (data/sample/README.md).
-constexpr const char* sample_as_of = "2025-12-31";
-
 /// A failure with its exit status; the message goes to stderr.
-struct failure {
-  int status;
-  std::string message;
-};
-
 struct input_options {
   std::string model;       ///< model TOML; empty: the shipped wuhan-2024
   std::string data;        ///< directory with operators.csv [+ facilities.csv]; empty: the shipped sample

@@ -2,6 +2,7 @@
 /// \file cli.hpp
 /// The `embedrating` command-line tool (not installed as a header): `rate`, `explain`, `validate`.
 #include <iosfwd>
+#include <string>
 
 namespace embedrating::cli {
 
@@ -13,6 +14,16 @@ enum exit_status : int {
   io = 3,             ///< an input file cannot be read or an output file cannot be written
   internal = 70,      ///< a bug: an unexpected exception
 };
+
+/// A command that cannot go on: the exit status and the message for stderr (every command throws
+/// it; each command's runner turns it into its status).
+struct failure {
+  int status;
+  std::string message;
+};
+
+/// The shipped sample's documented evaluation date (the default `--as-of` for the sample).
+inline constexpr const char* sample_as_of = "2025-12-31";
 
 /// Runs the tool with `argv` (argv[0] is the program name); results go to `out`, errors to `err`.
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err);

@@ -39,13 +39,6 @@ namespace fs = std::filesystem;
 namespace es = embedrating::sensitivity;
 using json = nlohmann::ordered_json;
 
-constexpr const char* sample_as_of = "2025-12-31";  // as cli.cpp: the shipped sample's documented date
-
-struct failure {
-  int status;
-  std::string message;
-};
-
 struct input_opts {
   std::string model, data, operators, facilities, encoding = "auto", as_of;
 };

@@ -37,13 +37,6 @@ namespace fs = std::filesystem;
 namespace ew = embedrating::weights;
 using json = nlohmann::ordered_json;
 
-constexpr const char* sample_as_of = "2025-12-31";  // as cli.cpp: the shipped sample's documented date
-
-struct failure {
-  int status;
-  std::string message;
-};
-
 std::string trim(std::string s) {
   const auto b = s.find_first_not_of(" \t\r");
   if (b == std::string::npos) return {};
