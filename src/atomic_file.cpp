@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <ostream>
 #include <streambuf>
@@ -214,35 +213,42 @@ std::string write_file_atomically(const std::string& path, const std::function<v
   });
 }
 
-std::string write_output_file(const std::string& path, std::string_view bytes) {
+namespace {
+
+/// Whether an output path names something to write into rather than replace: /dev/stdout,
+/// /dev/fd/N and /proc/self/fd/N name an open file of this process, and character devices and
+/// FIFOs are not files to replace either. Such an output is written at its end.
+bool writes_in_place(const std::string& path) {
   struct stat st {};
-  const bool exists = ::stat(path.c_str(), &st) == 0;
-  // /dev/stdout, /dev/fd/N, /proc/self/fd/N name an open file of this process: write to it (at
-  // its end), never replace the file behind it; so are character devices and FIFOs
+  if (::stat(path.c_str(), &st) != 0) return false;
   const bool descriptor = path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0;
-  if (exists && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || (descriptor && S_ISREG(st.st_mode)))) {
-    fd_guard fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
-    if (fd.get() < 0) return "cannot open: " + errno_text();
-    if (!write_all(fd.get(), bytes)) return "cannot write: " + errno_text();
-    if (::close(fd.release()) != 0) return "cannot close: " + errno_text();
-    return {};
-  }
-  return write_file_atomically(path, bytes);
+  return S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || (descriptor && S_ISREG(st.st_mode));
+}
+
+std::string write_in_place(const std::string& path, const std::function<bool(int)>& write) {
+  fd_guard fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+  if (fd.get() < 0) return "cannot open: " + errno_text();
+  if (!write(fd.get())) return "cannot write: " + errno_text();
+  if (::close(fd.release()) != 0) return "cannot close: " + errno_text();
+  return {};
+}
+
+}  // namespace
+
+std::string write_output_file(const std::string& path, std::string_view bytes) {
+  if (!writes_in_place(path)) return write_file_atomically(path, bytes);
+  return write_in_place(path, [&](int fd) { return write_all(fd, bytes); });
 }
 
 std::string write_output_file(const std::string& path, const std::function<void(std::ostream&)>& produce) {
-  struct stat st {};
-  const bool exists = ::stat(path.c_str(), &st) == 0;
-  const bool descriptor = path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0;
-  if (exists && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || (descriptor && S_ISREG(st.st_mode)))) {
-    std::ofstream out(path, std::ios::binary | std::ios::app);
-    if (!out) return "cannot open: " + errno_text();
+  if (!writes_in_place(path)) return write_file_atomically(path, produce);
+  return write_in_place(path, [&](int fd) {
+    fd_streambuf buf(fd);
+    std::ostream out(&buf);
     produce(out);
     out.flush();
-    if (!out) return "cannot write: " + errno_text();
-    return {};
-  }
-  return write_file_atomically(path, produce);
+    return !buf.failed() && static_cast<bool>(out);
+  });
 }
 
 std::string read_file_bounded(const std::string& path, std::size_t max_bytes, std::string& out) {

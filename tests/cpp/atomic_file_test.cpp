@@ -110,6 +110,32 @@ TEST(AtomicFile, OutputsThroughDevStdoutRedirectedToAFileKeepTheFile) {
   ::close(fd);
 }
 
+TEST(AtomicFile, StreamedOutputsWriteInPlaceLikeByteOutputs) {
+  // the streamed form (large CSV outputs) takes the same in-place path as the bytes form: through
+  // a FIFO, and into the file behind /proc/self/fd/N without replacing it
+  const temp_dir d;
+  const std::string fifo = d.file("pipe");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string got;
+  std::thread reader([&] { got = read_text(fifo); });
+  EXPECT_EQ(detail::write_output_file(fifo, [](std::ostream& o) { o << "streamed " << 42; }), "");
+  reader.join();
+  EXPECT_EQ(got, "streamed 42");
+
+  const std::string f = d.file("out.csv");
+  const int fd = ::open(f.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0);
+  struct stat before {};
+  ASSERT_EQ(::fstat(fd, &before), 0);
+  EXPECT_EQ(detail::write_output_file("/proc/self/fd/" + std::to_string(fd), [](std::ostream& o) { o << "a\n"; }), "");
+  EXPECT_EQ(detail::write_output_file("/proc/self/fd/" + std::to_string(fd), [](std::ostream& o) { o << "b\n"; }), "");
+  struct stat after {};
+  ASSERT_EQ(::stat(f.c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  EXPECT_EQ(read_text(f), "a\nb\n");
+  ::close(fd);
+}
+
 TEST(AtomicFile, FollowsASymbolicLinkAndKeepsIt) {
   const temp_dir d;
   const std::string target = d.file("real.eragg"), link = d.file("current.eragg");
