@@ -18,20 +18,15 @@
 #include <embedrating/weights.hpp>
 
 #include "temp_dir.hpp"
+#include "test_files.hpp"
 
 namespace {
 
+using embedrating::test_support::read_text;
+using embedrating::test_support::write_text;
+
 using namespace embedrating;
 using embedrating::test_support::temp_dir;
-
-std::string read_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  f << text;
-}
 
 /// A CSV as lines of cells (no quoting in the shipped files).
 struct table {

@@ -20,37 +20,20 @@
 #include "cli.hpp"
 #include "encoding.hpp"
 #include "temp_dir.hpp"
+#include "test_files.hpp"
+#include "run_cli.hpp"
 
 namespace {
+
+using embedrating::test_support::read_text;
+using embedrating::test_support::write_text;
+using embedrating::test_support::cli_result;
+using embedrating::test_support::run_cli;
 
 using embedrating::test_support::temp_dir;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-struct cli_result {
-  int status;
-  std::string out, err;
-};
-
-cli_result run_cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "embedrating");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int status = embedrating::cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {status, out.str(), err.str()};
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  f << text;
-}
 
 std::string examples() { return embedrating::data_directory() + "/examples/operators.csv"; }
 
@@ -84,16 +67,16 @@ TEST(CliPublish, CsvFilesCarryABomForExcelAndEncodingsCanBeChosen) {
   ASSERT_EQ(with({"-o", dir.file("gb.csv"), "--output-encoding", "gb18030"}).status, 0);
   const cli_result to_stdout = with({});
   const std::string bom = "\xEF\xBB\xBF";
-  const std::string plain = read_file(dir.file("plain.csv"));
-  EXPECT_EQ(read_file(dir.file("auto.csv")), bom + plain);  // a CSV file: BOM by default
+  const std::string plain = read_text(dir.file("plain.csv"));
+  EXPECT_EQ(read_text(dir.file("auto.csv")), bom + plain);  // a CSV file: BOM by default
   EXPECT_EQ(to_stdout.out, plain);                           // standard output: no BOM
   EXPECT_THAT(plain, Not(StartsWith(bom)));
-  const std::string gb = read_file(dir.file("gb.csv"));
+  const std::string gb = read_text(dir.file("gb.csv"));
   EXPECT_NE(gb, plain);  // the names are Chinese, so the bytes differ
   EXPECT_EQ(gb18030_to_utf8(gb), plain);
   // the grade directory follows the same rule
   ASSERT_EQ(run_cli({"rate", "--operators", examples(), "--as-of", "2025-12-31", "--summary", "--directory", dir.file("d.csv")}).status, 0);
-  EXPECT_THAT(read_file(dir.file("d.csv")), StartsWith(bom + "operator_id,name,district,mode,grade,valid_from"));
+  EXPECT_THAT(read_text(dir.file("d.csv")), StartsWith(bom + "operator_id,name,district,mode,grade,valid_from"));
   EXPECT_EQ(with({"--output-encoding", "latin1"}).status, 2);
 }
 
@@ -103,13 +86,13 @@ TEST(CliPublish, ChineseHeadersAndNamesUnderLangZh) {
                      dir.file("r.csv"), "--directory", dir.file("d.csv"), "--output-encoding", "utf-8"})
                 .status,
             0);
-  const std::string r = read_file(dir.file("r.csv"));
+  const std::string r = read_text(dir.file("r.csv"));
   EXPECT_THAT(first_line(r), StartsWith("运营商编号,名称,区,街道,社区,运营模式,状态,总分,按得分等级,评定等级,终止协议(1=是),安全管理得分"));
   EXPECT_THAT(r, HasSubstr(",公建民营模式,正常运营,"));
   EXPECT_THAT(r, HasSubstr(",已暂停,"));   // WH-007 is suspended
   EXPECT_THAT(r, HasSubstr(",未参评,未参评,"));
   EXPECT_THAT(r, Not(HasSubstr("public_built_private_run")));
-  EXPECT_THAT(first_line(read_file(dir.file("d.csv"))), StartsWith("运营商编号,名称,区,运营模式,等级,有效期起,有效期止,模型"));
+  EXPECT_THAT(first_line(read_text(dir.file("d.csv"))), StartsWith("运营商编号,名称,区,运营模式,等级,有效期起,有效期止,模型"));
   // the English CSV keeps codes and English headers
   const cli_result en = run_cli({"rate", "--operators", examples(), "--as-of", "2025-12-31", "--format", "csv"});
   EXPECT_THAT(first_line(en.out), StartsWith("operator_id,name,district,street,community,mode,status,total"));
@@ -122,7 +105,7 @@ TEST(CliPublish, XlsxNeedsAFileAndIsAZipWorkbook) {
   EXPECT_EQ(no_file.status, 2);
   EXPECT_THAT(no_file.err, HasSubstr("give --output FILE.xlsx"));
   ASSERT_EQ(run_cli({"rate", "--operators", examples(), "--as-of", "2025-12-31", "--format", "xlsx", "-o", dir.file("r.xlsx")}).status, 0);
-  const std::string x = read_file(dir.file("r.xlsx"));
+  const std::string x = read_text(dir.file("r.xlsx"));
   EXPECT_THAT(x, StartsWith("PK"));  // an OOXML package
   EXPECT_THAT(x, HasSubstr("xl/worksheets/sheet3.xml"));  // ratings, directory, distribution
   const cli_result bad = run_cli({"rate", "--operators", examples(), "--as-of", "2025-12-31", "--format", "xlsx", "-o",
@@ -135,7 +118,7 @@ TEST(CliPublish, DirectoryPageHasProvenanceGroupsAndAPrintStylesheet) {
   ASSERT_EQ(run_cli({"rate", "--operators", examples(), "--as-of", "2025-12-31", "--format", "html", "--lang", "zh", "-o", dir.file("d.html")})
                 .status,
             0);
-  const std::string page = read_file(dir.file("d.html"));
+  const std::string page = read_text(dir.file("d.html"));
   const auto m = embedrating::model::default_model();
   EXPECT_THAT(page, StartsWith("<!DOCTYPE html>"));
   EXPECT_THAT(page, HasSubstr("社区嵌入式服务设施运营商等级评定目录"));
@@ -151,7 +134,7 @@ TEST(CliPublish, DirectoryPageHasProvenanceGroupsAndAPrintStylesheet) {
                      dir.file("same.html")})
                 .status,
             0);
-  EXPECT_EQ(read_file(dir.file("same.html")), page);
+  EXPECT_EQ(read_text(dir.file("same.html")), page);
 }
 
 TEST(CliPublish, JsonGatesCarryTheirKindAndNullWithoutANumber) {
@@ -198,10 +181,10 @@ TEST(CliPublish, ExplanationCitesArticlesInChineseWithSourceAndBasis) {
 
 TEST(CliPublish, ValidateSpeaksChineseUnderLangZh) {
   temp_dir dir("publish");
-  std::string text = read_file(examples());
+  std::string text = read_text(examples());
   const auto pos = text.find("public_built_private_run");
   text.replace(pos, std::string("public_built_private_run").size(), "公私合营");
-  write_file(dir.file("bad.csv"), text);
+  write_text(dir.file("bad.csv"), text);
   const cli_result zh = run_cli({"validate", "--operators", dir.file("bad.csv"), "--lang", "zh"});
   EXPECT_EQ(zh.status, 1);
   EXPECT_THAT(zh.err, HasSubstr("文件 " + dir.file("bad.csv") + " 第 2 行第 4 列，字段 mode，运营商 WH-001：未知的运营模式“公私合营”"));
@@ -212,7 +195,7 @@ TEST(CliPublish, ValidateSpeaksChineseUnderLangZh) {
 
 TEST(CliPublish, ChineseCodesOnInputMapToTheSameCodes) {
   temp_dir dir("publish");
-  std::string text = read_file(examples());
+  std::string text = read_text(examples());
   auto replace_all = [&](const std::string& a, const std::string& b) {
     for (std::size_t p = text.find(a); p != std::string::npos; p = text.find(a, p + b.size())) text.replace(p, a.size(), b);
   };
@@ -220,7 +203,7 @@ TEST(CliPublish, ChineseCodesOnInputMapToTheSameCodes) {
   replace_all(",active,", ",运营中,");
   replace_all(",suspended,", ",已暂停,");
   replace_all("elderly_care;", "养老服务;");
-  write_file(dir.file("zh.csv"), text);
+  write_text(dir.file("zh.csv"), text);
   const cli_result a = run_cli({"rate", "--operators", examples(), "--as-of", "2025-12-31", "--format", "csv"});
   const cli_result b = run_cli({"rate", "--operators", dir.file("zh.csv"), "--as-of", "2025-12-31", "--format", "csv"});
   ASSERT_EQ(b.status, 0) << b.err;
@@ -231,8 +214,8 @@ TEST(CliPublish, ChineseCodesOnInputMapToTheSameCodes) {
 TEST(CliPublish, RollForwardOverThreeCycles) {
   temp_dir dir("publish");
   // cycle 1: the examples as they are; then the history of each cycle feeds the next
-  std::string ops = read_file(examples());
-  write_file(dir.file("ops1.csv"), ops);
+  std::string ops = read_text(examples());
+  write_text(dir.file("ops1.csv"), ops);
   const std::vector<std::string> dates{"2025-06-30", "2025-12-31", "2026-06-30"};
   std::string history_arg;
   for (std::size_t c = 0; c < dates.size(); ++c) {
@@ -253,7 +236,7 @@ TEST(CliPublish, RollForwardOverThreeCycles) {
     const embedrating::ratings r = embedrating::rate(m, d, *embedrating::parse_date(dates[c]));
     const embedrating::history_table expected =
         embedrating::roll_forward(c == 0 ? embedrating::read_history_csv(in) : embedrating::read_history_csv(dir.file("history" + std::to_string(c) + ".csv")), r);
-    EXPECT_EQ(embedrating::history_csv(expected), read_file(history_arg).substr(3));  // after the BOM
+    EXPECT_EQ(embedrating::history_csv(expected), read_text(history_arg).substr(3));  // after the BOM
     // the next cycle's operators: history columns replaced (previous_grade, previous_rated_on, last_downgrade_on)
     const embedrating::history_table h = embedrating::read_history_csv(history_arg);
     std::istringstream lines(ops);
@@ -281,7 +264,7 @@ TEST(CliPublish, RollForwardOverThreeCycles) {
       next += "\n";
     }
     ops = next;
-    write_file(dir.file("ops" + std::to_string(c + 2) + ".csv"), ops);
+    write_text(dir.file("ops" + std::to_string(c + 2) + ".csv"), ops);
     // the rules: graded operators carry this cycle's grade and date; WH-007 (suspended) keeps its history
     for (std::size_t k = 0; k < h.operator_ids.size(); ++k) {
       const std::int64_t i = r.find(h.operator_ids[k]);
@@ -303,7 +286,7 @@ TEST(CliPublish, RollForwardOverThreeCycles) {
 TEST(CliPublish, CalendarFileAndWeekendsOnlyFallbackForDeadlinesPast2026) {
   temp_dir dir("publish");
   // a bad review on 2026-12-24 (Thu): its 15-working-day deadline falls in 2027
-  write_file(dir.file("events.csv"),
+  write_text(dir.file("events.csv"),
              "review_id,revision,operator_id,reviewer_id,time,level,status\n"
              "1,1,WH-001,U1,2026-12-24T10:00:00+08:00,1,valid\n"
              "2,1,WH-001,U2,2026-11-02T10:00:00+08:00,5,valid\n");
@@ -320,7 +303,7 @@ TEST(CliPublish, CalendarFileAndWeekendsOnlyFallbackForDeadlinesPast2026) {
   EXPECT_THAT(none.err, HasSubstr("--calendar FILE"));
   EXPECT_THAT(none.err, HasSubstr("--weekends-only-calendar"));
   // a calendar for 2026–2027 (New Year's Day 2027 off): 15 working days after 2026-12-24 end on 2027-01-15
-  write_file(dir.file("cal.csv"), "date,kind,name_zh\n2026-01-01,off,元旦\n2027-01-01,off,元旦\n");
+  write_text(dir.file("cal.csv"), "date,kind,name_zh\n2026-01-01,off,元旦\n2027-01-01,off,元旦\n");
   const cli_result cal = with({"--calendar", dir.file("cal.csv")});
   ASSERT_EQ(cal.status, 0) << cal.err;
   EXPECT_THAT(cal.out, HasSubstr("\nWH-001,1,0,0,0,1,2,2,"));  // one bad review, one good
@@ -330,7 +313,7 @@ TEST(CliPublish, CalendarFileAndWeekendsOnlyFallbackForDeadlinesPast2026) {
   EXPECT_THAT(weekend.err, HasSubstr("warning: --weekends-only-calendar"));
   EXPECT_EQ(with({"--weekends-only-calendar", "--calendar", dir.file("cal.csv")}).status, 2);
   // a bad calendar file names its line
-  write_file(dir.file("bad-cal.csv"), "date,kind\n2027-01-01,holiday\n");
+  write_text(dir.file("bad-cal.csv"), "date,kind\n2027-01-01,holiday\n");
   const cli_result bad = with({"--calendar", dir.file("bad-cal.csv")});
   EXPECT_EQ(bad.status, 1);
   EXPECT_THAT(bad.err, HasSubstr(dir.file("bad-cal.csv") + ":2"));

@@ -16,36 +16,21 @@
 
 #include "cli.hpp"
 #include "temp_dir.hpp"
+#include "test_files.hpp"
+#include "run_cli.hpp"
 
 namespace {
+
+using embedrating::test_support::read_text;
+using embedrating::test_support::write_text;
+using embedrating::test_support::cli_result;
+using embedrating::test_support::run_cli;
 
 using embedrating::test_support::temp_dir;
 using ::testing::HasSubstr;
 using ::testing::Not;
 namespace cli = embedrating::cli;
 
-struct cli_result {
-  int status;
-  std::string out, err;
-};
-
-cli_result run_cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "embedrating");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int status = cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {status, out.str(), err.str()};
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  f << text;
-}
 std::string examples() { return embedrating::data_directory() + "/examples/operators.csv"; }
 std::string sample(const std::string& f) { return embedrating::data_directory() + "/sample/" + f; }
 

@@ -18,28 +18,20 @@
 
 #include "cli.hpp"
 #include "temp_dir.hpp"
+#include "run_cli.hpp"
+#include "test_files.hpp"
 
 namespace {
+
+using embedrating::test_support::cli_result;
+using embedrating::test_support::read_text;
+using embedrating::test_support::run_cli;
 
 using embedrating::test_support::temp_dir;
 using ::testing::HasSubstr;
 using json = nlohmann::json;
 namespace er = embedrating;
 namespace es = embedrating::sensitivity;
-
-struct result {
-  int status;
-  std::string out, err;
-};
-
-result run(std::vector<std::string> args) {
-  args.insert(args.begin(), "embedrating");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int status = er::cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {status, out.str(), err.str()};
-}
 
 const er::model& model() {
   static const er::model m = er::model::default_model();
@@ -58,7 +50,7 @@ const er::scored& sample() {
 const char* const grades[] = {"unrated", "1A", "2A", "3A", "4A", "5A"};
 
 TEST(CliSensitivity, MonteCarloJsonIsTheLibrarysResult) {
-  const result r = run({"sensitivity", "--draws", "120", "--seed", "3", "--cutoff-jitter", "4", "--format", "json"});
+  const cli_result r = run_cli({"sensitivity", "--draws", "120", "--seed", "3", "--cutoff-jitter", "4", "--format", "json"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.err, "") << "no progress when stderr is not a terminal";
   const json doc = json::parse(r.out);
@@ -84,7 +76,7 @@ TEST(CliSensitivity, MonteCarloJsonIsTheLibrarysResult) {
 }
 
 TEST(CliSensitivity, MonteCarloCsvAndTable) {
-  const result csv = run({"sensitivity", "--draws", "50", "--format", "csv", "--quantiles", "0.1,0.9"});
+  const cli_result csv = run_cli({"sensitivity", "--draws", "50", "--format", "csv", "--quantiles", "0.1,0.9"});
   ASSERT_EQ(csv.status, 0) << csv.err;
   std::istringstream in(csv.out);
   std::string header;
@@ -95,25 +87,25 @@ TEST(CliSensitivity, MonteCarloCsvAndTable) {
   std::size_t rows = 0;
   for (std::string line; std::getline(in, line);) ++rows;
   EXPECT_EQ(rows, sample().size());
-  const result table = run({"sensitivity", "--draws", "50", "--no-quantiles"});
+  const cli_result table = run_cli({"sensitivity", "--draws", "50", "--no-quantiles"});
   ASSERT_EQ(table.status, 0) << table.err;
   EXPECT_THAT(table.out, HasSubstr("Monte Carlo over weights · model wuhan-2024 · as of 2025-12-31 · 300 operators × 50 draws"));
   EXPECT_THAT(table.out, HasSubstr("95% interval"));
   EXPECT_THAT(table.out, HasSubstr("change grade in at least 10.0% of the draws"));
-  const result zh = run({"sensitivity", "--draws", "20", "--lang", "zh"});
+  const cli_result zh = run_cli({"sensitivity", "--draws", "20", "--lang", "zh"});
   EXPECT_THAT(zh.out, HasSubstr("权重蒙特卡洛分析"));
   EXPECT_THAT(zh.out, HasSubstr("不予评级"));
 }
 
 TEST(CliSensitivity, ProgressOnlyWhenAsked) {
-  const result r = run({"sensitivity", "--draws", "40", "--progress", "always", "--format", "csv"});
+  const cli_result r = run_cli({"sensitivity", "--draws", "40", "--progress", "always", "--format", "csv"});
   ASSERT_EQ(r.status, 0);
   EXPECT_THAT(r.err, HasSubstr("monte carlo: 40/40 draws (100%)"));
-  EXPECT_EQ(run({"sensitivity", "--draws", "40", "--format", "csv"}).err, "");
+  EXPECT_EQ(run_cli({"sensitivity", "--draws", "40", "--format", "csv"}).err, "");
 }
 
 TEST(CliSensitivity, OneAtATimeAndNearTheLineAreTheLibrarys) {
-  const result oat = run({"sensitivity", "oat", "--delta", "0.2", "--format", "json"});
+  const cli_result oat = run_cli({"sensitivity", "oat", "--delta", "0.2", "--format", "json"});
   ASSERT_EQ(oat.status, 0) << oat.err;
   es::oat_options oo;
   oo.delta = 0.2;
@@ -125,9 +117,9 @@ TEST(CliSensitivity, OneAtATimeAndNearTheLineAreTheLibrarys) {
     EXPECT_EQ(doc["variants"][k]["moved_up"].get<std::uint64_t>(), lib.variants[k].moved_up);
     EXPECT_EQ(doc["variants"][k]["mean_abs_change"].get<double>(), lib.variants[k].mean_abs_change);
   }
-  EXPECT_THAT(run({"sensitivity", "oat"}).out, HasSubstr("One at a time · model wuhan-2024"));
+  EXPECT_THAT(run_cli({"sensitivity", "oat"}).out, HasSubstr("One at a time · model wuhan-2024"));
 
-  const result near = run({"sensitivity", "near-line", "--points", "1.5", "--format", "csv"});
+  const cli_result near = run_cli({"sensitivity", "near-line", "--points", "1.5", "--format", "csv"});
   ASSERT_EQ(near.status, 0) << near.err;
   const auto gates = es::near_the_line(er::regrade(sample(), model()), 1.5);
   std::istringstream in(near.out);
@@ -147,7 +139,7 @@ TEST(CliSensitivity, CompareFindsTheLibrarysMoves) {
   model().save(a);
   const er::model raised = model().with_cutoffs({{er::grade::a3, 720}, {er::grade::a4, 830}});
   raised.save(b);
-  const result r = run({"compare", a, b, "--format", "json"});
+  const cli_result r = run_cli({"compare", a, b, "--format", "json"});
   ASSERT_EQ(r.status, 0) << r.err;
   const json doc = json::parse(r.out);
   const es::comparison lib = es::compare(er::regrade(sample(), model()), er::regrade(sample(), raised));
@@ -164,12 +156,12 @@ TEST(CliSensitivity, CompareFindsTheLibrarysMoves) {
   EXPECT_EQ(doc["summary"]["kappa"].get<double>(), lib.summary.kappa);
   EXPECT_TRUE(doc["summary"]["same_structure"].get<bool>());
 
-  const result same = run({"compare", a, a});
+  const cli_result same = run_cli({"compare", a, a});
   ASSERT_EQ(same.status, 0);
   EXPECT_THAT(same.out, HasSubstr("0 of 300 operators moved"));
-  const result table = run({"compare", a, b, "--lang", "zh"});
+  const cli_result table = run_cli({"compare", a, b, "--lang", "zh"});
   EXPECT_THAT(table.out, HasSubstr("模型比较"));
-  const result csv = run({"compare", a, b, "--format", "csv", "--max-reasons", "1"});
+  const cli_result csv = run_cli({"compare", a, b, "--format", "csv", "--max-reasons", "1"});
   std::istringstream in(csv.out);
   std::string line;
   std::getline(in, line);
@@ -180,71 +172,67 @@ TEST(CliSensitivity, CompareFindsTheLibrarysMoves) {
 }
 
 TEST(CliSensitivity, BadCommandLinesAndInputs) {
-  const result method = run({"sensitivity", "--method", "gauss"});
+  const cli_result method = run_cli({"sensitivity", "--method", "gauss"});
   EXPECT_EQ(method.status, er::cli::usage);
   EXPECT_THAT(method.err, HasSubstr("--method"));
-  EXPECT_EQ(run({"sensitivity", "--draws", "0"}).status, er::cli::usage);
-  const result conc = run({"sensitivity", "--concentration", "0", "--draws", "5"});
+  EXPECT_EQ(run_cli({"sensitivity", "--draws", "0"}).status, er::cli::usage);
+  const cli_result conc = run_cli({"sensitivity", "--concentration", "0", "--draws", "5"});
   EXPECT_EQ(conc.status, er::cli::invalid_input);
   EXPECT_THAT(conc.err, HasSubstr("concentration: monte_carlo: the Dirichlet concentration must be finite and > 0, got 0"));
-  const result q = run({"sensitivity", "--quantiles", "0.5,1.5", "--draws", "5"});
+  const cli_result q = run_cli({"sensitivity", "--quantiles", "0.5,1.5", "--draws", "5"});
   EXPECT_EQ(q.status, er::cli::invalid_input);
   EXPECT_THAT(q.err, HasSubstr("quantiles: monte_carlo: every quantile must be a probability in [0, 1], got 1.5"));
-  const result share = run({"sensitivity", "--fragile", "2", "--draws", "5"});
+  const cli_result share = run_cli({"sensitivity", "--fragile", "2", "--draws", "5"});
   EXPECT_EQ(share.status, er::cli::usage);
   EXPECT_THAT(share.err, HasSubstr("--fragile: a share in (0, 1], got 2"));
   temp_dir dir("cli-sens-bad");
-  const result as_of = run({"sensitivity", "--data", dir.path().string()});
+  const cli_result as_of = run_cli({"sensitivity", "--data", dir.path().string()});
   EXPECT_EQ(as_of.status, er::cli::usage);
   EXPECT_THAT(as_of.err, HasSubstr("--as-of DATE is required"));
-  const result missing = run({"compare", dir.file("nope.toml"), dir.file("nope2.toml")});
+  const cli_result missing = run_cli({"compare", dir.file("nope.toml"), dir.file("nope2.toml")});
   EXPECT_EQ(missing.status, er::cli::io);
   EXPECT_THAT(missing.err, HasSubstr("cannot read model file"));
-  const result delta = run({"sensitivity", "oat", "--delta", "1.5"});
+  const cli_result delta = run_cli({"sensitivity", "oat", "--delta", "1.5"});
   EXPECT_EQ(delta.status, er::cli::invalid_input);
   EXPECT_THAT(delta.err, HasSubstr("delta: one_at_a_time: delta must be in (0, 1)"));
-  const result points = run({"sensitivity", "near-line", "--points", "-1"});
+  const cli_result points = run_cli({"sensitivity", "near-line", "--points", "-1"});
   EXPECT_EQ(points.status, er::cli::invalid_input);
   EXPECT_THAT(points.err, HasSubstr("points: near_the_line: points must be finite and >= 0"));
 }
 
 TEST(CliSensitivity, CsvFilesCarryABomAndOutputEncodingAndLangZhApply) {
   temp_dir dir("cli-sens-enc");
-  auto slurp = [](const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(f), {});
-  };
   const std::vector<std::string> base{"sensitivity", "oat", "--format", "csv"};
   auto with = [&](std::vector<std::string> extra) {
     std::vector<std::string> a = base;
     a.insert(a.end(), extra.begin(), extra.end());
-    return run(a);
+    return run_cli(a);
   };
-  const result to_stdout = with({});
+  const cli_result to_stdout = with({});
   ASSERT_EQ(to_stdout.status, 0) << to_stdout.err;
   const std::string plain = to_stdout.out;
   EXPECT_EQ(plain.rfind("kind,id,sign,base,value,moved_up,", 0), 0u) << "standard output: no BOM";
   ASSERT_EQ(with({"-o", dir.file("auto.csv")}).status, 0);
-  EXPECT_EQ(slurp(dir.file("auto.csv")), "\xEF\xBB\xBF" + plain) << "a CSV file: BOM by default";
+  EXPECT_EQ(read_text(dir.file("auto.csv")), "\xEF\xBB\xBF" + plain) << "a CSV file: BOM by default";
   ASSERT_EQ(with({"-o", dir.file("plain.csv"), "--output-encoding", "utf-8"}).status, 0);
-  EXPECT_EQ(slurp(dir.file("plain.csv")), plain);
+  EXPECT_EQ(read_text(dir.file("plain.csv")), plain);
   // Chinese headers under --lang zh, and in GB18030 when asked (类型 = C0 E0 D0 CD, 编号 = B1 E0 BA C5)
-  const result zh = with({"--lang", "zh"});
+  const cli_result zh = with({"--lang", "zh"});
   ASSERT_EQ(zh.status, 0) << zh.err;
   EXPECT_EQ(zh.out.rfind("类型,编号,方向,当前值,变动后值,升级数,降级数,", 0), 0u);
   EXPECT_EQ(zh.out.substr(zh.out.find('\n')), plain.substr(plain.find('\n'))) << "only the header is translated";
   ASSERT_EQ(with({"--lang", "zh", "-o", dir.file("gb.csv"), "--output-encoding", "gb18030"}).status, 0);
-  const std::string gb = slurp(dir.file("gb.csv"));
+  const std::string gb = read_text(dir.file("gb.csv"));
   EXPECT_EQ(gb.rfind("\xC0\xE0\xD0\xCD,\xB1\xE0\xBA\xC5,", 0), 0u);
   EXPECT_EQ(gb.substr(gb.find('\n')), plain.substr(plain.find('\n')));
   // compare and near-line follow the same rule
   const std::string a = dir.file("a.toml"), b = dir.file("b.toml");
   model().save(a);
   model().with_cutoffs({{er::grade::a3, 720}}).save(b);
-  ASSERT_EQ(run({"compare", a, b, "--format", "csv", "--lang", "zh", "-o", dir.file("c.csv")}).status, 0);
-  EXPECT_EQ(slurp(dir.file("c.csv")).rfind("\xEF\xBB\xBF运营商编号,模型A等级,模型B等级,", 0), 0u);
-  ASSERT_EQ(run({"sensitivity", "near-line", "--format", "csv", "-o", dir.file("n.csv")}).status, 0);
-  EXPECT_EQ(slurp(dir.file("n.csv")).rfind("\xEF\xBB\xBFoperator_id,grade,direction,", 0), 0u);
+  ASSERT_EQ(run_cli({"compare", a, b, "--format", "csv", "--lang", "zh", "-o", dir.file("c.csv")}).status, 0);
+  EXPECT_EQ(read_text(dir.file("c.csv")).rfind("\xEF\xBB\xBF运营商编号,模型A等级,模型B等级,", 0), 0u);
+  ASSERT_EQ(run_cli({"sensitivity", "near-line", "--format", "csv", "-o", dir.file("n.csv")}).status, 0);
+  EXPECT_EQ(read_text(dir.file("n.csv")).rfind("\xEF\xBB\xBFoperator_id,grade,direction,", 0), 0u);
   EXPECT_EQ(with({"--output-encoding", "latin1"}).status, er::cli::usage);
 }
 

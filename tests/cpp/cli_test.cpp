@@ -19,49 +19,32 @@
 #include "cli.hpp"
 #include "temp_dir.hpp"
 #include "text_table.hpp"
+#include "test_files.hpp"
+#include "run_cli.hpp"
 
 namespace {
+
+using embedrating::test_support::read_text;
+using embedrating::test_support::write_text;
+using embedrating::test_support::cli_result;
+using embedrating::test_support::run_cli;
 
 using embedrating::test_support::temp_dir;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-struct cli_result {
-  int status;
-  std::string out, err;
-};
-
-cli_result run_cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "embedrating");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int status = embedrating::cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {status, out.str(), err.str()};
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  f << text;
-}
 
 /// Compares with tests/golden/<name>, or rewrites it when EMBEDRATING_UPDATE_GOLDEN=1.
 void expect_golden(const std::string& name, const std::string& actual) {
   const std::string path = std::string(EMBEDRATING_SOURCE_DIR) + "/tests/golden/" + name;
   const char* update = std::getenv("EMBEDRATING_UPDATE_GOLDEN");
   if (update != nullptr && std::string(update) == "1") {
-    write_file(path, actual);
+    write_text(path, actual);
     std::cout << "updated golden file " << path << "\n";
     return;
   }
   std::ifstream probe(path);
   ASSERT_TRUE(probe) << "golden file " << path << " is missing; create it with EMBEDRATING_UPDATE_GOLDEN=1";
-  EXPECT_EQ(read_file(path), actual) << "output differs from " << path
+  EXPECT_EQ(read_text(path), actual) << "output differs from " << path
                                      << " (regenerate with EMBEDRATING_UPDATE_GOLDEN=1 if the change is intended)";
 }
 
@@ -69,7 +52,7 @@ std::string examples() { return embedrating::data_directory() + "/examples/opera
 
 /// The example operator table split into lines, for mutation.
 std::vector<std::string> example_lines() {
-  std::istringstream in(read_file(examples()));
+  std::istringstream in(read_text(examples()));
   std::vector<std::string> lines;
   for (std::string l; std::getline(in, l);) {
     if (!l.empty() && l.back() == '\r') l.pop_back();  // the example file has CRLF line ends (Excel)
@@ -111,7 +94,7 @@ std::string mutated(const temp_dir& dir, const std::string& name, std::size_t ro
   std::string text;
   for (const auto& l : lines) text += l + "\n";
   const std::string path = dir.file(name);
-  write_file(path, text);
+  write_text(path, text);
   return path;
 }
 
@@ -222,7 +205,7 @@ TEST(CliRate, CsvAndJsonAgreeWithTheLibrary) {
   cli_result r = run_cli({"rate", "--operators", examples(), "--as-of", "2025-12-31", "--format", "csv", "-o", dir.file("r.csv")});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "");  // the result went to the file
-  std::istringstream csv(read_file(dir.file("r.csv")));
+  std::istringstream csv(read_text(dir.file("r.csv")));
   std::string line;
   std::getline(csv, line);
   // a CSV file starts with a UTF-8 byte-order mark (Excel on Chinese Windows; issue 17)
@@ -269,7 +252,7 @@ TEST(CliRate, DirectoryListsGradedOperatorsWithValidityClampedToTheModelPeriod) 
   cli_result r = run_cli({"rate", "--operators", examples(), "--as-of", "2025-12-31", "--summary", "--directory", dir.file("d.csv")});
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string fp = embedrating::model::default_model().fingerprint();
-  std::string text = read_file(dir.file("d.csv"));
+  std::string text = read_text(dir.file("d.csv"));
   EXPECT_EQ(text.rfind("\xEF\xBB\xBFoperator_id,name,district,mode,grade,valid_from,valid_to,model_id,model_version,model_fingerprint,input_hash\n", 0), 0u);
   EXPECT_THAT(text, HasSubstr("WH-001,江岸区百步亭社区综合体,江岸,public_built_private_run,5A,2025-12-31,2026-08-22,wuhan-2024,1.1.0," + fp));
   EXPECT_THAT(text, Not(HasSubstr("WH-006")));  // vetoed: unrated, not in the directory
@@ -280,13 +263,13 @@ TEST(CliRate, DirectoryListsGradedOperatorsWithValidityClampedToTheModelPeriod) 
                "--valid-months", "6"});
   ASSERT_EQ(r.status, 0) << r.err;
   // valid to the day before add_months(as_of, 6) = 2025-06-30 (month-end clamped)
-  EXPECT_THAT(read_file(dir.file("d2.csv")), HasSubstr(",2024-12-31,2025-06-29,"));
+  EXPECT_THAT(read_text(dir.file("d2.csv")), HasSubstr(",2024-12-31,2025-06-29,"));
 }
 
 TEST(CliRate, ByteOrderMarkAndGb18030GiveTheSameRatingAsUtf8) {
   const temp_dir dir("cli-enc");
-  const std::string utf8 = read_file(examples());
-  write_file(dir.file("bom.csv"), "\xEF\xBB\xBF" + utf8);
+  const std::string utf8 = read_text(examples());
+  write_text(dir.file("bom.csv"), "\xEF\xBB\xBF" + utf8);
   // GB18030 bytes of the same file: 江岸区 etc. are converted by iconv in the reader; here we write
   // the Chinese text through the known GB18030 encoding of one name and plain ASCII elsewhere.
   auto rate_json = [&](const std::string& path, const char* encoding) {
@@ -318,7 +301,7 @@ TEST(CliRate, ByteOrderMarkAndGb18030GiveTheSameRatingAsUtf8) {
     }
     out += line + "\n";
   }
-  write_file(dir.file("gb.csv"), out);
+  write_text(dir.file("gb.csv"), out);
   const cli_result r = run_cli({"rate", "--operators", dir.file("gb.csv"), "--as-of", "2025-12-31", "--format", "json"});
   ASSERT_EQ(r.status, 0) << r.err;
   const auto doc = nlohmann::json::parse(r.out);
@@ -395,7 +378,7 @@ TEST(CliValidate, ReportsEveryProblemInLineOrder) {
   for (std::size_t i = 1; i < lines.size(); ++i) lines[i] += ",red";
   std::string text;
   for (const auto& l : lines) text += l + "\n";
-  write_file(dir.file("many.csv"), text);
+  write_text(dir.file("many.csv"), text);
   const cli_result r = run_cli({"validate", "--operators", dir.file("many.csv")});
   EXPECT_EQ(r.status, 1);
   const auto p_colour = r.err.find(":1:" + std::to_string(split(lines[0]).size()) + ": colour: unknown column \"colour\"");
@@ -430,7 +413,7 @@ TEST(CliValidate, FileLevelProblems) {
       {"gbk.csv", header + "\n" + row1.substr(0, 7) + "\xBD\xAD\xB0\xB6" + row1.substr(7) + "\n", "utf-8", "gbk.csv"},
   };
   for (const auto& c : cases) {
-    write_file(dir.file(c.name), c.text);
+    write_text(dir.file(c.name), c.text);
     const cli_result r = run_cli({"validate", "--operators", dir.file(c.name), "--encoding", c.args_encoding});
     EXPECT_EQ(r.status, embedrating::cli::invalid_input) << c.name << ": " << r.err;
     EXPECT_THAT(r.err, HasSubstr(c.message)) << c.name;
@@ -439,14 +422,14 @@ TEST(CliValidate, FileLevelProblems) {
 
 TEST(CliValidate, BrokenModelIsReportedWithItsLine) {
   const temp_dir dir("cli-model");
-  write_file(dir.file("m.toml"), "[model]\nid = \"x\"\nversion = 1.0.0.0\n");
+  write_text(dir.file("m.toml"), "[model]\nid = \"x\"\nversion = 1.0.0.0\n");
   cli_result r = run_cli({"validate", "--model", dir.file("m.toml"), "--operators", examples()});
   EXPECT_EQ(r.status, embedrating::cli::invalid_input);
   EXPECT_THAT(r.err, HasSubstr(dir.file("m.toml") + ":3"));
   // a valid model with an unknown key
-  std::string text = read_file(embedrating::data_directory() + "/models/wuhan-2024.toml");
+  std::string text = read_text(embedrating::data_directory() + "/models/wuhan-2024.toml");
   text.insert(text.find("[reviews]\n") + 10, "colour = 3\n");
-  write_file(dir.file("m2.toml"), text);
+  write_text(dir.file("m2.toml"), text);
   r = run_cli({"validate", "--model", dir.file("m2.toml"), "--operators", examples()});
   EXPECT_EQ(r.status, embedrating::cli::invalid_input);
   EXPECT_THAT(r.err, HasSubstr("colour"));
@@ -467,8 +450,8 @@ TEST(CliValidate, FacilityProblems) {
     cells.erase(cells.begin() + static_cast<std::ptrdiff_t>(col));
     ops += joined(cells) + "\n";
   }
-  write_file(dir.file("ops.csv"), ops);
-  write_file(dir.file("fac.csv"),
+  write_text(dir.file("ops.csv"), ops);
+  write_text(dir.file("fac.csv"),
              "facility_id,operator_id,volume,name_zh,fire_inspection_score\n"
              "F1,WH-001,2,一号,97\nF2,WH-001,1,二号,90\nF3,WH-999,1,三号,80\nF4,WH-002,-1,四号,88\nF5,WH-003,1,五号,101\n"
              "F1,WH-004,1,六号,90\n");
@@ -480,8 +463,8 @@ TEST(CliValidate, FacilityProblems) {
   EXPECT_THAT(r.err, HasSubstr("fac.csv:7:1: facility_id: duplicate facility id \"F1\" (first at line 2)"));
   EXPECT_THAT(r.err, HasSubstr("4 problems found"));
   // the same measure in both tables
-  write_file(dir.file("fac2.csv"), "facility_id,operator_id,stars_1\nF1,WH-001,1\n");
-  write_file(dir.file("fac3.csv"), "facility_id,operator_id,fire_open_hazards\nF1,WH-001,1\n");
+  write_text(dir.file("fac2.csv"), "facility_id,operator_id,stars_1\nF1,WH-001,1\n");
+  write_text(dir.file("fac3.csv"), "facility_id,operator_id,fire_open_hazards\nF1,WH-001,1\n");
   r = run_cli({"validate", "--operators", dir.file("ops.csv"), "--facilities", dir.file("fac3.csv")});
   EXPECT_EQ(r.status, 1);
   EXPECT_THAT(r.err, HasSubstr("measure \"fire_open_hazards\" is given both per operator"));
@@ -489,7 +472,7 @@ TEST(CliValidate, FacilityProblems) {
   EXPECT_EQ(r.status, 1);
   EXPECT_THAT(r.err, HasSubstr("unknown column \"stars_1\""));
   // a good facility table: the worst site's fire score is the operator's (roll-up "worst")
-  write_file(dir.file("fac4.csv"), "facility_id,operator_id,volume,fire_inspection_score\nF1,WH-001,2,97\nF2,WH-001,1,70\n"
+  write_text(dir.file("fac4.csv"), "facility_id,operator_id,volume,fire_inspection_score\nF1,WH-001,2,97\nF2,WH-001,1,70\n"
                                    "F3,WH-002,1,90\nF4,WH-003,1,90\nF5,WH-004,1,90\nF6,WH-005,1,90\nF7,WH-006,1,90\nF8,WH-007,1,90\nF9,WH-008,1,90\n");
   r = run_cli({"rate", "--operators", dir.file("ops.csv"), "--facilities", dir.file("fac4.csv"), "--as-of", "2025-12-31", "--format", "json"});
   ASSERT_EQ(r.status, 0) << r.err;
@@ -611,7 +594,7 @@ TEST(CliReviews, SummarizeTableCsvJsonAndState) {
   // the summary's counts are the operators.csv review columns (the generator aggregates the same events)
   const auto m = embedrating::model::default_model();
   const auto d = embedrating::read_operators_csv(sample_file("operators.csv"), m);
-  std::istringstream csv(read_file(dir.file("s.csv")));
+  std::istringstream csv(read_text(dir.file("s.csv")));
   std::string line;
   std::getline(csv, line);
   EXPECT_EQ(line.rfind("\xEF\xBB\xBFoperator_id,stars_1,stars_2,stars_3,stars_4,stars_5,valid_n,", 0), 0u);
@@ -629,7 +612,7 @@ TEST(CliReviews, SummarizeTableCsvJsonAndState) {
   // a saved state summarises the same without the events
   r = run_cli({"reviews", "summarize", "--state", dir.file("state.eragg"), "--format", "csv", "-o", dir.file("s2.csv")});
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(read_file(dir.file("s2.csv")), read_file(dir.file("s.csv")));
+  EXPECT_EQ(read_text(dir.file("s2.csv")), read_text(dir.file("s.csv")));
   r = run_cli({"reviews", "summarize", "--events", sample_file("reviews.csv"), "--format", "json"});
   ASSERT_EQ(r.status, 0) << r.err;
   const auto doc = nlohmann::json::parse(r.out);
@@ -639,7 +622,7 @@ TEST(CliReviews, SummarizeTableCsvJsonAndState) {
 
 TEST(CliReviews, RejectedEventsAreReportedAndStrictFails) {
   const temp_dir dir("cli-rejects");
-  write_file(dir.file("e.csv"),
+  write_text(dir.file("e.csv"),
              "review_id,operator_id,reviewer_id,time,level\n1,WH-001,u1,2025-06-01T10:00:00+08:00,5\n2,WH-999,u2,2025-06-01,5\n"
              "3,WH-001,u3,2025-06-01,7\n");
   cli_result r = run_cli({"reviews", "summarize", "--operators", examples(), "--as-of", "2025-12-31", "--events", dir.file("e.csv")});

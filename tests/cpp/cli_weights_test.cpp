@@ -23,33 +23,21 @@
 
 #include "cli.hpp"
 #include "temp_dir.hpp"
+#include "test_files.hpp"
+#include "run_cli.hpp"
 
 namespace {
+
+using embedrating::test_support::read_text;
+using embedrating::test_support::write_text;
+using embedrating::test_support::cli_result;
+using embedrating::test_support::run_cli;
 
 using embedrating::test_support::temp_dir;
 using ::testing::HasSubstr;
 namespace ew = embedrating::weights;
 
-struct result {
-  int status;
-  std::string out, err;
-};
-
-result run(std::vector<std::string> args) {
-  args.insert(args.begin(), "embedrating");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int status = embedrating::cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {status, out.str(), err.str()};
-}
-
 void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
 
 // Saaty (1990), EJOR 48:9–26, the house example (as in weights_test.cpp), written with fractions.
 const char* house_csv =
@@ -75,7 +63,7 @@ TEST(CliWeights, AhpTableGolden) {
   temp_dir dir("weights");
   const std::string f = dir.file("house.csv");
   write(f, std::string("\xEF\xBB\xBF") + house_csv);  // a BOM, as Excel writes it
-  const result r = run({"weights", "ahp", f});
+  const cli_result r = run_cli({"weights", "ahp", f});
   ASSERT_EQ(r.status, 0) << r.err;
   std::string shown = r.out;
   shown.replace(shown.find(f), f.size(), "house.csv");
@@ -83,7 +71,7 @@ TEST(CliWeights, AhpTableGolden) {
   const char* update = std::getenv("EMBEDRATING_UPDATE_GOLDEN");
   if (update != nullptr && std::string(update) == "1") write(golden, shown);
   ASSERT_TRUE(std::ifstream(golden).good()) << golden << " is missing: create it with EMBEDRATING_UPDATE_GOLDEN=1";
-  EXPECT_EQ(slurp(golden), shown) << "regenerate with EMBEDRATING_UPDATE_GOLDEN=1 if the change is intended";
+  EXPECT_EQ(read_text(golden), shown) << "regenerate with EMBEDRATING_UPDATE_GOLDEN=1 if the change is intended";
   EXPECT_THAT(r.out, HasSubstr("CR 0.1691 · NOT consistent"));
   EXPECT_THAT(r.out, HasSubstr("worst judgement: (neighbourhood, condition) = 6"));
 }
@@ -93,7 +81,7 @@ TEST(CliWeights, AhpJsonAndCsvAreTheLibrarysResult) {
   const std::string f = dir.file("house.csv");
   write(f, house_csv);
   for (const std::string method : {"eigen", "rgmm", "colmean"}) {
-    const result r = run({"weights", "ahp", f, "--format", "json", "--method", method, "--ri", "alonso_lamata2006"});
+    const cli_result r = run_cli({"weights", "ahp", f, "--format", "json", "--method", method, "--ri", "alonso_lamata2006"});
     ASSERT_EQ(r.status, 0) << r.err;
     const auto doc = nlohmann::json::parse(r.out);
     ew::ahp_options o;
@@ -107,9 +95,9 @@ TEST(CliWeights, AhpJsonAndCsvAreTheLibrarysResult) {
     EXPECT_EQ(doc["worst"]["row"], "neighbourhood");
   }
   const std::string out = dir.file("w.csv");
-  const result c = run({"weights", "ahp", f, "--format", "csv", "-o", out, "--ri", "0,0,0.5,0.9,1.1,1.2,1.3,1.4"});
+  const cli_result c = run_cli({"weights", "ahp", f, "--format", "csv", "-o", out, "--ri", "0,0,0.5,0.9,1.1,1.2,1.3,1.4"});
   ASSERT_EQ(c.status, 0) << c.err;
-  const std::string csv = slurp(out);
+  const std::string csv = read_text(out);
   EXPECT_EQ(csv.rfind("\xEF\xBB\xBFid,weight,rank,", 0), 0u) << "a CSV file: BOM by default, as every command writes it";
   EXPECT_THAT(csv, HasSubstr("id,weight,rank,method,lambda_max,ci,ri,ri_table,cr,consistent\n"));
   EXPECT_THAT(csv, HasSubstr("finance,"));
@@ -121,7 +109,7 @@ TEST(CliWeights, AhpBadFilesNameFileLineAndColumn) {
   const std::string f = dir.file("m.csv");
   auto check = [&](const std::string& text, int status, const std::string& message) {
     write(f, text);
-    const result r = run({"weights", "ahp", f});
+    const cli_result r = run_cli({"weights", "ahp", f});
     EXPECT_EQ(r.status, status) << text;
     EXPECT_EQ(r.err, "embedrating: " + f + message + "\n") << text;
     EXPECT_EQ(r.out, "");
@@ -138,17 +126,17 @@ TEST(CliWeights, AhpBadFilesNameFileLineAndColumn) {
         "the reciprocal of the other, e.g. 3 and 1/3");
   check(",a,b\na,1,-2\nb,1/2,1\n", 1, ":2:3: judgement (a, b) = -2 must be a finite number > 0");
   check("", 1, ": no header row: the file is empty");
-  const result missing = run({"weights", "ahp", dir.file("nope.csv")});
+  const cli_result missing = run_cli({"weights", "ahp", dir.file("nope.csv")});
   EXPECT_EQ(missing.status, 3);
   EXPECT_THAT(missing.err, HasSubstr("cannot read pairwise matrix"));
   write(f, house_csv);
-  EXPECT_EQ(run({"weights", "ahp", f, "--method", "power"}).status, 2);
-  const result ri = run({"weights", "ahp", f, "--ri", "saaty1999"});
+  EXPECT_EQ(run_cli({"weights", "ahp", f, "--method", "power"}).status, 2);
+  const cli_result ri = run_cli({"weights", "ahp", f, "--ri", "saaty1999"});
   EXPECT_EQ(ri.status, 2);
   EXPECT_THAT(ri.err, HasSubstr("--ri: ahp: unknown random index table \"saaty1999\""));
-  EXPECT_EQ(run({"weights", "ahp", f, "--ri", "0,0,x"}).status, 2);
-  EXPECT_EQ(run({"weights"}).status, 2);
-  EXPECT_EQ(run({"weights", "ahp", f, "-o", dir.file("no/such/dir/out.txt")}).status, 3);
+  EXPECT_EQ(run_cli({"weights", "ahp", f, "--ri", "0,0,x"}).status, 2);
+  EXPECT_EQ(run_cli({"weights"}).status, 2);
+  EXPECT_EQ(run_cli({"weights", "ahp", f, "-o", dir.file("no/such/dir/out.txt")}).status, 3);
 }
 
 /// The sample's leaf-score matrix as the issue defines it, built here from the library: active
@@ -173,7 +161,7 @@ TEST(CliWeights, ObjectiveWeightsOfTheSampleAreTheLibrarys) {
   const Eigen::MatrixXd x = sample_matrix();
   const std::vector<std::string> leaves = embedrating::model::default_model().leaf_ids();
   for (const std::string method : {"entropy", "critic", "std-dev", "cv"}) {
-    const result r = run({"weights", method, "--format", "json"});
+    const cli_result r = run_cli({"weights", method, "--format", "json"});
     ASSERT_EQ(r.status, 0) << method << r.err;
     const auto doc = nlohmann::json::parse(r.out);
     const Eigen::VectorXd lib = method == "entropy" ? ew::entropy(x)
@@ -184,11 +172,11 @@ TEST(CliWeights, ObjectiveWeightsOfTheSampleAreTheLibrarys) {
     for (std::size_t k = 0; k < leaves.size(); ++k)
       EXPECT_EQ(doc["weights"][leaves[k]].get<double>(), lib[static_cast<Eigen::Index>(k)]) << method << " " << leaves[k];
   }
-  const result t = run({"weights", "entropy"});
+  const cli_result t = run_cli({"weights", "entropy"});
   ASSERT_EQ(t.status, 0);
   EXPECT_THAT(t.out, HasSubstr("entropy weights of the leaf scores · model wuhan-2024 · as of 2025-12-31 · "));
   EXPECT_THAT(t.out, HasSubstr("food_safety"));
-  const result cost = run({"weights", "critic", "--types", "fire_hazards=-1", "--format", "csv"});
+  const cli_result cost = run_cli({"weights", "critic", "--types", "fire_hazards=-1", "--format", "csv"});
   ASSERT_EQ(cost.status, 0) << cost.err;
   EXPECT_THAT(cost.out, HasSubstr("indicator,weight,rank,model_weight\n"));
 }
@@ -209,7 +197,7 @@ TEST(CliWeights, ObjectiveWeightsOfADataDirectoryAtADateAreTheLibrarys) {
                                      std::pair{"2025-06-30", embedrating::make_date(2025, 6, 30)}}) {
       const Eigen::MatrixXd x = sample_matrix(date);
       const Eigen::VectorXd lib = method == "entropy" ? ew::entropy(x) : ew::critic(x);
-      const result r = run({"weights", method, "--data", data, "--as-of", when, "--format", "json"});
+      const cli_result r = run_cli({"weights", method, "--data", data, "--as-of", when, "--format", "json"});
       ASSERT_EQ(r.status, 0) << method << " " << when << ": " << r.err;
       const auto doc = nlohmann::json::parse(r.out);
       EXPECT_EQ(doc["method"], method);
@@ -220,25 +208,25 @@ TEST(CliWeights, ObjectiveWeightsOfADataDirectoryAtADateAreTheLibrarys) {
         EXPECT_EQ(doc["weights"][leaves[k]].get<double>(), lib[static_cast<Eigen::Index>(k)])
             << method << " " << when << " " << leaves[k];
       // the same files as the shipped sample: the same output as the sample run at that date
-      EXPECT_EQ(r.out, run({"weights", method, "--as-of", when, "--format", "json"}).out) << method << " " << when;
+      EXPECT_EQ(r.out, run_cli({"weights", method, "--as-of", when, "--format", "json"}).out) << method << " " << when;
     }
   }
 }
 
 TEST(CliWeights, ObjectiveWeightsBadCommandLinesAndData) {
   temp_dir dir("weights");
-  const result types = run({"weights", "critic", "--types", "nosuch=-1"});
+  const cli_result types = run_cli({"weights", "critic", "--types", "nosuch=-1"});
   EXPECT_EQ(types.status, 2);
   EXPECT_THAT(types.err, HasSubstr("--types: \"nosuch=-1\" is not INDICATOR=1 or INDICATOR=-1"));
   const std::string sample = embedrating::data_directory() + "/sample";
-  const result asof = run({"weights", "entropy", "--data", sample});
+  const cli_result asof = run_cli({"weights", "entropy", "--data", sample});
   EXPECT_EQ(asof.status, 2);
   EXPECT_THAT(asof.err, HasSubstr("--as-of DATE is required with your own data"));
-  const result na = run({"weights", "entropy", "--na", "error"});
+  const cli_result na = run_cli({"weights", "entropy", "--na", "error"});
   EXPECT_EQ(na.status, 1);
   EXPECT_THAT(na.err, HasSubstr("no score (not applicable) and --na error"));
-  EXPECT_EQ(run({"weights", "entropy", "--na", "columnwise"}).status, 2);
-  EXPECT_EQ(run({"weights", "entropy", "--data", dir.file("none"), "--as-of", "2025-12-31"}).status, 3);
+  EXPECT_EQ(run_cli({"weights", "entropy", "--na", "columnwise"}).status, 2);
+  EXPECT_EQ(run_cli({"weights", "entropy", "--data", dir.file("none"), "--as-of", "2025-12-31"}).status, 3);
 }
 
 }  // namespace

@@ -15,8 +15,12 @@
 #include "embedrating/embedrating.hpp"
 #include "perfect_operator.hpp"
 #include "temp_dir.hpp"
+#include "test_files.hpp"
 
 namespace {
+
+using embedrating::test_support::read_text;
+using embedrating::test_support::write_text;
 
 using namespace embedrating;
 using namespace embedrating::test_support;
@@ -24,8 +28,6 @@ using namespace embedrating::test_support;
 const civil_date as_of = make_date(2025, 12, 31);
 
 std::string sample_file(const std::string& name) { return data_directory() + "/sample/" + name; }
-
-void write_text(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
 dataset read_csv_with(const std::string& path, std::size_t chunk_rows, std::size_t block_bytes) {
   csv_options o;

@@ -21,6 +21,7 @@
 #include <embedrating/reviews.hpp>
 
 #include "temp_dir.hpp"
+#include "test_files.hpp"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define EMBEDRATING_LIMITS_SKIP 1
@@ -31,6 +32,9 @@
 #endif
 
 namespace {
+
+using embedrating::test_support::read_text;
+using embedrating::test_support::write_text;
 
 using namespace embedrating;
 using embedrating::test_support::temp_dir;
@@ -71,11 +75,6 @@ void expect_bounded(const std::string& expect, const std::function<void()>& f) {
   ASSERT_TRUE(WIFEXITED(status)) << "the child died (signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0) << ")";
   EXPECT_EQ(WEXITSTATUS(status), 0) << "0 = the expected error, 2 = out of memory, 3/5 = another error, 4 = no error; wanted: "
                                     << expect;
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  f << text;
 }
 
 const model& wuhan() {

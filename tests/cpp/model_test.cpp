@@ -25,8 +25,12 @@
 #include "embedrating/model.hpp"
 #include "embedrating/rate.hpp"
 #include "temp_dir.hpp"
+#include "test_files.hpp"
 
 namespace {
+
+using embedrating::test_support::read_text;
+using embedrating::test_support::write_text;
 
 using embedrating::grade;
 using embedrating::model;
@@ -40,14 +44,6 @@ const std::string operators_csv = std::string(EMBEDRATING_SOURCE_DIR) + "/data/e
 // src/model.cpp). Computed once with this library; it must only change when the meaning of the
 // shipped model or the canonical encoding changes on purpose (then bump the model version).
 constexpr const char* wuhan_2024_fingerprint = "b500350de244de496186e4e237c019574697bbc646ac537f354fbe896b200956";
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
-}
 
 const std::string& base_text() {
   static const std::string text = read_text(model_path);

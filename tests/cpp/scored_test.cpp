@@ -12,20 +12,17 @@
 #include "embedrating/embedrating.hpp"
 #include "perfect_operator.hpp"
 #include "random_dataset.hpp"
+#include "test_files.hpp"
 
 namespace {
+
+using embedrating::test_support::read_text;
+using embedrating::test_support::write_text;
 
 using namespace embedrating;
 using namespace embedrating::test_support;
 
 const civil_date as_of = make_date(2025, 12, 31);
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 const dataset& sample() {
   static const dataset d = [] {
