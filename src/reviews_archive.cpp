@@ -292,7 +292,7 @@ std::string review_aggregator::serialize() const {
     const archived_state& ca = a;
     ar << ca;
   }
-  return seal_archive(archive_type::review_state, review_archive_format_version, payload);
+  return seal_archive(archive_type::review_state, archive_format_version(archive_type::review_state), payload);
 }
 
 review_aggregator review_aggregator::deserialize(std::string_view bytes, const std::string& source) {
