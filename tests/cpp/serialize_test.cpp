@@ -147,6 +147,7 @@ TEST(serialize, dataset_round_trip) {
 }
 
 TEST(serialize, review_state_round_trip) {
+  EXPECT_EQ(archive_format_version(archive_type::review_state), review_archive_format_version);
   const review_aggregator& r = fresh().reviews;
   const std::string bytes = to_bytes(r);
   EXPECT_EQ(bytes, r.serialize());
