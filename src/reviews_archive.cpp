@@ -1,5 +1,8 @@
-// The review aggregator's binary archive (docs/review-archive.md): our header (magic, format
-// version, payload size, SHA-256), then a Boost.Serialization binary archive of the state. Every
+// The review aggregator's archive (docs/review-archive.md, docs/archives.md): our header (magic,
+// format version, payload size, SHA-256; src/archive/container.cpp), then the state through
+// Boost.Serialization — format 2 with the portable archive (serialize.hpp), format 1 (read only)
+// with Boost's native binary archive of earlier releases. The state's serialize code is the one
+// `archived_state` below, for both formats. Every
 // count read is checked against the bytes left before anything is allocated, Boost's own header
 // is checked before Boost reads it, the memory the state will take is projected and bounded
 // before it is allocated, and every setting is validated as a model's would be.
@@ -19,7 +22,6 @@
 
 #include <boost/archive/archive_exception.hpp>
 #include <boost/archive/binary_iarchive.hpp>
-#include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/binary_object.hpp>
 #include <boost/serialization/split_member.hpp>
 #include <boost/serialization/version.hpp>
@@ -28,15 +30,13 @@
 #include "embedrating/detail/sha256.hpp"
 #include "embedrating/errors.hpp"
 #include "embedrating/reviews.hpp"
+#include "embedrating/serialize.hpp"
 #include "review_settings.hpp"
 #include "reviews_state.hpp"
 
 namespace embedrating {
 
 namespace {
-
-constexpr char magic[8] = {'E', 'R', 'R', 'E', 'V', 'A', 'G', 'G'};
-constexpr std::size_t header_size = 64;  // magic 8, version 4, reserved 4, payload size 8, SHA-256 32, reserved 8
 
 /// Boost's binary archive header starts with the length-prefixed signature; it is checked here,
 /// before Boost reads (and allocates) a string of whatever length the bytes claim.
@@ -69,7 +69,7 @@ class span_buf : public std::streambuf {
 /// The serialized form of a state; Boost.Serialization class-versioned.
 struct archived_state {
   review_aggregator::state* s = nullptr;
-  const span_buf* in = nullptr;  ///< when loading: for the bytes-left checks
+  std::function<std::size_t()> left;  ///< when loading: the bytes left, for the count checks
   std::string source;
   std::uint64_t budget = 0;     ///< when loading: bytes the state may take (state_memory_budget)
   std::uint64_t projected = 0;  ///< when loading: bytes the state takes so far
@@ -96,7 +96,7 @@ struct archived_state {
     std::sort(recs.begin(), recs.end(), [](const auto& a, const auto& b) { return a.review < b.review; });
     std::uint64_t n_rec = recs.size();
     ar << n_rec;
-    if (n_rec) ar << boost::serialization::make_binary_object(recs.data(), recs.size() * sizeof(detail::review_record));
+    save_records(ar, recs);
     // count-mode days: sparse (index, value) pairs per non-empty day
     std::int32_t base = st.base_day;
     std::uint64_t n_days = 0;
@@ -112,7 +112,7 @@ struct archived_state {
       }
       std::uint64_t n_pairs = pairs.size() / 2;
       ar << offset << n_pairs;
-      if (n_pairs) ar << boost::serialization::make_binary_object(pairs.data(), pairs.size() * sizeof(std::uint32_t));
+      if (n_pairs) save_u32s(ar, pairs);
     }
   }
 
@@ -143,7 +143,7 @@ struct archived_state {
     take(n_rec * 3 * sizeof(detail::review_record), "review records");  // the list and a table at most 7/8 full
     if (n_rec) {
       std::vector<detail::review_record> recs(static_cast<std::size_t>(n_rec));
-      ar >> boost::serialization::make_binary_object(recs.data(), recs.size() * sizeof(detail::review_record));
+      load_records(ar, recs);
       st.records.reserve(recs.size());
       for (const auto& r : recs) {
         if (r.revision1 == 0 || r.op >= st.ids.size() || r.level < 1 || r.level > 5 || (r.flags & 3u) > 2)
@@ -167,7 +167,7 @@ struct archived_state {
       if (offset > static_cast<std::uint32_t>(last_state_day - base) || n_pairs == 0)
         bad(source, "a day offset is out of range or a day is empty");
       std::vector<std::uint32_t> pairs(static_cast<std::size_t>(n_pairs * 2));
-      if (n_pairs) ar >> boost::serialization::make_binary_object(pairs.data(), pairs.size() * sizeof(std::uint32_t));
+      if (n_pairs) load_u32s(ar, pairs);
       // the day's memory before it is allocated: a log of one code per event, or a dense block
       std::uint64_t events = 0;
       for (std::size_t j = 1; j < pairs.size(); j += 2) events += pairs[j];
@@ -196,10 +196,35 @@ struct archived_state {
   std::uint64_t count(Archive& ar, std::size_t unit, const char* what) const {
     std::uint64_t n = 0;
     ar >> n;
-    if (n > in->left() / unit)
+    if (n > left() / unit)
       bad(source, std::string("the archive claims ") + std::to_string(n) + " items (" + what + ") but only " +
-                      std::to_string(in->left()) + " bytes are left");
+                      std::to_string(left()) + " bytes are left");
     return n;
+  }
+  // Records and counters: field by field, little-endian, in the portable format; as raw memory
+  // (the host's layout) in format 1.
+  static void save_records(portable_oarchive& ar, const std::vector<detail::review_record>& recs) {
+    for (const auto& r : recs) ar << r.review << r.reviewer << r.op << r.time << r.revision1 << r.rectified << r.followed << r.level << r.flags;
+  }
+  static void load_records(portable_iarchive& ar, std::vector<detail::review_record>& recs) {
+    for (auto& r : recs) ar >> r.review >> r.reviewer >> r.op >> r.time >> r.revision1 >> r.rectified >> r.followed >> r.level >> r.flags;
+  }
+  template <class Archive>
+  static void load_records(Archive& ar, std::vector<detail::review_record>& recs) {
+    ar >> boost::serialization::make_binary_object(recs.data(), recs.size() * sizeof(detail::review_record));
+  }
+  static void save_u32s(portable_oarchive& ar, const std::vector<std::uint32_t>& v) { ar.save_array(v.data(), v.size()); }
+  static void load_u32s(portable_iarchive& ar, std::vector<std::uint32_t>& v) { ar.load_array(v.data(), v.size()); }
+  template <class Archive>
+  static void load_u32s(Archive& ar, std::vector<std::uint32_t>& v) {
+    ar >> boost::serialization::make_binary_object(v.data(), v.size() * sizeof(std::uint32_t));
+  }
+  /// The review settings (one function each way, to be driven by the settings' field visitor).
+  static void save_string(portable_oarchive& ar, const std::string& x) { ar << x; }
+  std::string load_string(portable_iarchive& ar) const {
+    std::string x;
+    ar >> x;
+    return x;
   }
   template <class Archive>
   static void save_string(Archive& ar, const std::string& x) {
@@ -245,23 +270,10 @@ struct archived_state {
   }
 };
 
-void put_u32(std::string& s, std::uint32_t v) { s.append(reinterpret_cast<const char*>(&v), 4); }
-void put_u64(std::string& s, std::uint64_t v) { s.append(reinterpret_cast<const char*>(&v), 8); }
-std::uint32_t get_u32(const char* p) {
-  std::uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
 std::uint64_t get_u64(const char* p) {
-  std::uint64_t v;
-  std::memcpy(&v, p, 8);
+  std::uint64_t v = 0;
+  detail::get_le(p, &v, 1);
   return v;
-}
-std::string raw_sha256(std::string_view bytes) {
-  const std::string hex = detail::sha256_hex(bytes);
-  std::string raw(32, '\0');
-  for (std::size_t i = 0; i < 32; ++i) raw[i] = static_cast<char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
-  return raw;
 }
 
 }  // namespace
@@ -272,55 +284,45 @@ BOOST_CLASS_VERSION(embedrating::archived_state, 1)
 namespace embedrating {
 
 std::string review_aggregator::serialize() const {
-  std::ostringstream payload_stream(std::ios::binary);
+  std::string payload;
   {
-    boost::archive::binary_oarchive ar(payload_stream);
+    portable_oarchive ar(payload);
     archived_state a;
     a.s = s_.get();
     const archived_state& ca = a;
     ar << ca;
   }
-  const std::string payload = payload_stream.str();
-  std::string out(magic, sizeof magic);
-  put_u32(out, review_archive_format_version);
-  put_u32(out, 0);
-  put_u64(out, payload.size());
-  out += raw_sha256(payload);
-  put_u64(out, 0);
-  out += payload;
-  return out;
+  return seal_archive(archive_type::review_state, archive_format_version(archive_type::review_state), payload);
 }
 
 review_aggregator review_aggregator::deserialize(std::string_view bytes, const std::string& source) {
-  if (bytes.size() < header_size) bad(source, "not a review archive: " + std::to_string(bytes.size()) + " bytes, shorter than the 64-byte header");
-  if (std::memcmp(bytes.data(), magic, sizeof magic) != 0) bad(source, "not a review archive (wrong magic bytes)");
-  const std::uint32_t version = get_u32(bytes.data() + 8);
-  if (version == 0) bad(source, "review archive format version 0 does not exist (a damaged header)");
-  if (version > review_archive_format_version)
-    bad(source, "review archive format version " + std::to_string(version) + " is newer than this embedrating reads (" +
-                    std::to_string(review_archive_format_version) + ")");
-  const std::uint64_t size = get_u64(bytes.data() + 16);
-  if (size != bytes.size() - header_size)
-    bad(source, "the archive is truncated or has trailing bytes: the header says " + std::to_string(size) +
-                    " payload bytes, the file has " + std::to_string(bytes.size() - header_size));
-  const std::string_view payload = bytes.substr(header_size);
-#ifndef EMBEDRATING_FUZZING_SKIP_CHECKSUM
-  if (raw_sha256(payload) != std::string(bytes.substr(24, 32))) bad(source, "checksum mismatch: the archive is corrupted");
-#endif
-  // Boost's header: a length-prefixed signature, then fixed-size fields; nothing else in it is
-  // allocated by length
+  const unsealed_archive sealed = unseal_archive(archive_type::review_state, bytes, source);
+  const std::string_view payload = sealed.payload;
+  review_aggregator out(std::vector<std::string>{}, review_settings{});
+  archived_state a;
+  a.s = out.s_.get();
+  a.source = source;
+  a.budget = state_memory_budget(payload.size());
+  if (sealed.version >= 2) {
+    portable_iarchive ar(payload, source);
+    a.left = [&ar] { return ar.left(); };
+    try {
+      ar >> a;
+    } catch (const std::bad_alloc&) {
+      bad(source, "not enough memory to load the review state");
+    }
+    if (ar.left() != 0) bad(source, std::to_string(ar.left()) + " unread bytes at the end of the review state");
+    return out;
+  }
+  // Format 1: Boost's binary archive. Its header is a length-prefixed signature, then
+  // fixed-size fields; nothing else in it is allocated by length
   if (payload.size() < 8 + boost_signature_size || get_u64(payload.data()) != boost_signature_size ||
       std::memcmp(payload.data() + 8, boost_signature, boost_signature_size) != 0)
     bad(source, "unreadable review state: the Boost archive header is missing or damaged");
-  review_aggregator out(std::vector<std::string>{}, review_settings{});
   span_buf buf(payload.data(), payload.size());
   try {
     boost::archive::binary_iarchive ar(buf);
-    archived_state a;
-    a.s = out.s_.get();
-    a.in = &buf;
-    a.source = source;
-    a.budget = state_memory_budget(payload.size());
+    a.left = [&buf] { return buf.left(); };
     ar >> a;
   } catch (const boost::archive::archive_exception& e) {
     bad(source, std::string("unreadable review state: ") + e.what());
@@ -333,50 +335,17 @@ review_aggregator review_aggregator::deserialize(std::string_view bytes, const s
   return out;
 }
 
-void review_aggregator::save(const std::string& path) const {
-  const std::string why = detail::write_file_atomically(path, serialize());
-  if (!why.empty()) {
-    error_location w;
-    w.file = path;
-    throw archive_error(w, why);
-  }
-}
+void review_aggregator::save(const std::string& path) const { write_archive_file(path, serialize()); }
 
 review_aggregator review_aggregator::load(const std::string& path) {
-  // The header first: a file that is not an archive (a directory, /dev/zero, a CSV) is refused
-  // after 64 bytes, and a pipe or device is read only as far as its header says.
-  error_location w;
-  w.file = path;
-  std::string head;
-  std::ifstream f;
-  {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) throw archive_error(w, "is a directory, not a file");
-  }
-  f.open(path, std::ios::binary);
-  if (!f) throw archive_error(w, std::string("cannot open: ") + std::strerror(errno));
-  head.resize(header_size);
-  f.read(head.data(), static_cast<std::streamsize>(header_size));
-  head.resize(static_cast<std::size_t>(f.gcount()));
-  if (head.size() < header_size || std::memcmp(head.data(), magic, sizeof magic) != 0 || get_u32(head.data() + 8) == 0 ||
-      get_u32(head.data() + 8) > review_archive_format_version)
-    return deserialize(head, path);  // the precise error about the header
-  const std::uint64_t size = get_u64(head.data() + 16);
-  if (size > max_review_archive_bytes - header_size)
-    throw archive_error(w, "larger than the " + std::to_string(max_review_archive_bytes) + "-byte limit for review archives (the header claims " +
-                               std::to_string(size) + " payload bytes)");
-  std::string bytes = head;
-  bytes.resize(header_size + static_cast<std::size_t>(size));
-  f.read(bytes.data() + header_size, static_cast<std::streamsize>(size));
-  const auto got = static_cast<std::size_t>(f.gcount());
-  if (got == size) {
-    char extra = 0;
-    if (f.read(&extra, 1)) bytes += extra;  // reported as trailing bytes
-  } else {
-    bytes.resize(header_size + got);  // reported as truncated
-  }
-  if (f.bad()) throw archive_error(w, std::string("cannot read: ") + std::strerror(errno));
-  return deserialize(bytes, path);
+  return deserialize(read_archive_file(archive_type::review_state, path), path);
+}
+
+std::string to_bytes(const review_aggregator& r) { return r.serialize(); }
+
+template <>
+review_aggregator from_bytes<review_aggregator>(std::string_view bytes, const std::string& source) {
+  return review_aggregator::deserialize(bytes, source);
 }
 
 }  // namespace embedrating

@@ -201,7 +201,8 @@ class review_aggregator {
   review_summary summary(civil_date as_of) const;
 
   /// The binary archive (docs/review-archive.md): header with magic, format version, payload size
-  /// and SHA-256, then a Boost.Serialization binary archive of the state.
+  /// and SHA-256, then the state through Boost.Serialization in the portable encoding of
+  /// serialize.hpp (format 2; format 1 files keep loading). The same as to_bytes(review_aggregator).
   std::string serialize() const;
   /// Reads serialize()'s bytes; archive_error naming `source_name` for anything wrong.
   static review_aggregator deserialize(std::string_view bytes, const std::string& source_name = "<bytes>");
@@ -233,6 +234,6 @@ class review_aggregator {
 /// Largest archive accepted by load/deserialize (4 GiB).
 inline constexpr std::uint64_t max_review_archive_bytes = std::uint64_t{1} << 32;
 /// Format version written by serialize(); files of every earlier version keep loading.
-inline constexpr std::uint32_t review_archive_format_version = 1;
+inline constexpr std::uint32_t review_archive_format_version = 2;
 
 }  // namespace embedrating

@@ -6,6 +6,8 @@
 #include <optional>
 #include <set>
 
+#include <embedrating/serialize.hpp>
+
 #include "bindings.hpp"
 
 namespace embedrating::python {
@@ -210,6 +212,25 @@ void register_model(py::module_& m) {
           "path"_a, "Reads a TOML model file.")
       .def_static("default_model", &model::default_model, "The shipped model wuhan-2024.")
       .def("to_toml", &model::to_toml, "Canonical TOML (loading it gives the same fingerprint).")
+      .def(
+          "to_bytes",
+          [](const model& self) {
+            std::string bytes;
+            {
+              py::gil_scoped_release nogil;
+              bytes = to_bytes(self);
+            }
+            return py::bytes(bytes);
+          },
+          "The model archive (docs/archives.md): header, checksum, canonical TOML and fingerprints.")
+      .def_static(
+          "from_bytes",
+          [](const py::bytes& data, const std::string& source_name) {
+            const std::string_view bytes = data;
+            py::gil_scoped_release nogil;
+            return from_bytes<model>(bytes, source_name);
+          },
+          "data"_a, "source_name"_a = "<bytes>", "Reads a model archive; ArchiveError naming source_name for anything wrong.")
       .def(
           "save",
           [](const model& self, const std::string& path) {

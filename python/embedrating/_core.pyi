@@ -21,6 +21,11 @@ class Model:
         The shipped model wuhan-2024.
         """
     @staticmethod
+    def from_bytes(data: bytes, source_name: str = '<bytes>') -> Model:
+        """
+        Reads a model archive; ArchiveError naming source_name for anything wrong.
+        """
+    @staticmethod
     def from_toml(text: str, source_name: str = '<string>') -> Model:
         """
         Parses TOML text; source_name names it in error messages.
@@ -57,6 +62,10 @@ class Model:
     def structure_difference(self, other: Model) -> str:
         """
         The first structural difference from another model ("" if none).
+        """
+    def to_bytes(self) -> bytes:
+        """
+        The model archive (docs/archives.md): header, checksum, canonical TOML and fingerprints.
         """
     def to_toml(self) -> str:
         """

@@ -34,7 +34,7 @@ class Model:
     """
 
     __slots__ = ("_core",)
-    _STATE_VERSION = 1
+    _STATE_VERSION = 2
 
     def __init__(self, core: _core.Model) -> None:
         if not isinstance(core, _core.Model):
@@ -371,12 +371,16 @@ class Model:
         return Model(self._core)
 
     def __getstate__(self) -> dict[str, Any]:
-        """Versioned state: the canonical TOML (the fingerprint survives)."""
-        return {"version": self._STATE_VERSION, "toml": self.to_toml()}
+        """Versioned state: the model archive (docs/archives.md; canonical TOML and fingerprints
+        behind a checked header). State version 1 (the TOML alone) still loads."""
+        return {"version": self._STATE_VERSION, "archive": self._core.to_bytes()}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        if isinstance(state, dict) and state.get("version") == 1 and "toml" in state:
+            self._core = _core.Model.from_toml(state["toml"], "<pickle>")
+            return
         state = check_state("Model", state, self._STATE_VERSION)
-        self._core = _core.Model.from_toml(state["toml"], "<pickle>")
+        self._core = _core.Model.from_bytes(state["archive"], "<pickle>")
 
 
 def default_model() -> Model:

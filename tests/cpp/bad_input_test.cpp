@@ -412,14 +412,13 @@ T read_at(const std::string& payload, std::size_t at) {
   return v;
 }
 
-// Offsets in the payload of a state of one operator "A" (docs/review-archive.md): Boost's header
-// (signature length 0, signature 8, library version 30, sizes 32, endianness 36, class tracking
-// 40, class version 41), then the operator count 45, its id 53 (length) and 61, the settings 62,
-// events seen 166, the reject log 174 (7 × count and example count), the record count 286, the
-// first day 294 and the day count 298 (docs/review-archive.md).
-constexpr std::size_t at_signature_length = 0, at_class_version = 41, at_ops = 45, at_level0 = 62, at_min_count = 102,
-                      at_period = 134, at_period_days = 135, at_window = 139, at_half_life = 143, at_deadline = 151,
-                      at_dedup = 156, at_wilson = 157, at_records = 286, at_base_day = 294, at_days = 298;
+// Offsets in the payload (format 2, the portable encoding; docs/archives.md) of a state of one
+// operator "A": the class version 0, then the operator count 4, its id 12 (length) and 20, the
+// settings 21, events seen 125, the reject log 133 (7 × count and example count), the record count
+// 245, the first day 253 and the day count 257.
+constexpr std::size_t at_class_version = 0, at_ops = 4, at_level0 = 21, at_min_count = 61, at_period = 93,
+                      at_period_days = 94, at_window = 98, at_half_life = 102, at_deadline = 110, at_dedup = 115,
+                      at_wilson = 116, at_records = 245, at_base_day = 253, at_days = 257;
 
 TEST(BadInput, ReviewArchives) {
   review_settings count_mode;
@@ -428,7 +427,7 @@ TEST(BadInput, ReviewArchives) {
   const std::string good = empty.serialize();
   const std::string p = good.substr(64);
   // the offsets above are right: read the known values back
-  ASSERT_EQ(read_at<std::uint64_t>(p, at_signature_length), 22u);
+  ASSERT_EQ(read_at<std::uint32_t>(p, at_class_version), 1u);
   ASSERT_EQ(read_at<std::uint64_t>(p, at_ops), 1u);
   ASSERT_EQ(read_at<double>(p, at_level0), 0.0);
   ASSERT_EQ(read_at<double>(p, at_min_count), 30.0);
@@ -438,12 +437,20 @@ TEST(BadInput, ReviewArchives) {
   ASSERT_EQ(read_at<std::uint64_t>(p, at_records), 0u);
   ASSERT_EQ(p.size(), at_days + 8);
   const std::string nan = patched(p, at_level0, std::nan(""));
+  std::string v1;
+  {
+    std::ifstream f(std::string(EMBEDRATING_SOURCE_DIR) + "/tests/golden/reviews-v1.eragg", std::ios::binary);
+    v1.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  }
+  ASSERT_GT(v1.size(), 64u);
+  ASSERT_EQ(v1[8], 1);
+  const std::string v1p = v1.substr(64);
   std::string version0 = good, version99 = good;
   version0[8] = 0;
   version99[8] = 99;
   // one day of counters with a count that would make it dense: 1 operator × 6 counters
   auto with_days = [&](std::int32_t base, std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> days) {
-    std::string q = patched(p.substr(0, at_base_day), 0, std::uint64_t{22});
+    std::string q = p.substr(0, at_base_day);
     q.append(reinterpret_cast<const char*>(&base), 4);
     const std::uint64_t n = days.size();
     q.append(reinterpret_cast<const char*>(&n), 8);
@@ -461,13 +468,15 @@ TEST(BadInput, ReviewArchives) {
       {"empty", "", {a + "not a review archive: 0 bytes, shorter than the 64-byte header"}},
       {"wrong magic", "XXXXXXXX" + good.substr(8), {a + "not a review archive (wrong magic bytes)"}},
       {"format version 0", version0, {a + "review archive format version 0 does not exist (a damaged header)"}},
-      {"format version 99", version99, {a + "review archive format version 99 is newer than this embedrating reads (1)"}},
+      {"format version 99", version99, {a + "review archive format version 99 is newer than this embedrating reads (2)"}},
       {"truncated", good.substr(0, good.size() - 3), {a + "the archive is truncated or has trailing bytes"}},
       {"checksum", good.substr(0, good.size() - 1) + "\x7F", {a + "checksum mismatch: the archive is corrupted"}},
-      {"Boost signature length 2^40", with_payload(good, patched(p, at_signature_length, std::uint64_t{1} << 40)),
+      // format 1 (Boost's binary archive): its header is checked before Boost reads it
+      {"Boost signature length 2^40", with_payload(v1, patched(v1p, 0, std::uint64_t{1} << 40)),
        {a + "unreadable review state: the Boost archive header is missing or damaged"}},
-      {"Boost signature text", with_payload(good, patched(p, 8, 'X')), {"the Boost archive header is missing or damaged"}},
-      {"no Boost header", with_payload(good, "abc"), {"the Boost archive header is missing or damaged"}},
+      {"Boost signature text", with_payload(v1, patched(v1p, 8, 'X')), {"the Boost archive header is missing or damaged"}},
+      {"no Boost header", with_payload(v1, "abc"), {"the Boost archive header is missing or damaged"}},
+      {"format 2 payload cut short", with_payload(good, p.substr(0, at_level0 + 3)), {a + "the archive is truncated: 8 more values needed, 3 left"}},
       {"class version 2", with_payload(good, patched(p, at_class_version, std::uint32_t{2})), {"written by a newer embedrating"}},
       {"operator count 2^60", with_payload(good, patched(p, at_ops, std::uint64_t{1} << 60)), {"the archive claims 1152921504606846976 items (operator count)"}},
       {"window_months 10^6", with_payload(good, patched(p, at_window, std::int32_t{1000000})),

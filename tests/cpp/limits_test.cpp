@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <new>
 #include <string>
 
@@ -179,14 +180,29 @@ std::string with_payload(const std::string& archive, const std::string& payload)
 }
 
 TEST(Limits, CraftedArchivesBehindAValidChecksum) {
-  // regression: a huge length inside Boost's header made the loader allocate 1–4 GB or die of
-  // std::bad_alloc ("internal error")
-  const std::string good = review_aggregator({"A"}).serialize();
-  std::string p = good.substr(64);
+  // regression: a huge length inside Boost's header (format 1) made the loader allocate 1–4 GB or
+  // die of std::bad_alloc ("internal error")
+  std::string v1;
+  {
+    std::ifstream f(std::string(EMBEDRATING_SOURCE_DIR) + "/tests/golden/reviews-v1.eragg", std::ios::binary);
+    v1.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  }
+  ASSERT_GT(v1.size(), 72u);
+  std::string p = v1.substr(64);
   for (std::uint64_t len : {std::uint64_t{1} << 30, std::uint64_t{4} << 30, ~std::uint64_t{0}}) {
     std::memcpy(p.data(), &len, 8);
-    const std::string crafted = with_payload(good, p);
+    const std::string crafted = with_payload(v1, p);
     expect_bounded<archive_error>("the Boost archive header is missing or damaged",
+                                  [&] { (void)review_aggregator::deserialize(crafted, "crafted.eragg"); });
+  }
+  // the same in format 2: a huge operator count (after the class version) is checked against the
+  // bytes left before anything is allocated
+  const std::string good = review_aggregator({"A"}).serialize();
+  p = good.substr(64);
+  for (std::uint64_t len : {std::uint64_t{1} << 30, std::uint64_t{4} << 30, ~std::uint64_t{0}}) {
+    std::memcpy(p.data() + 4, &len, 8);
+    const std::string crafted = with_payload(good, p);
+    expect_bounded<archive_error>("items (operator count) but only",
                                   [&] { (void)review_aggregator::deserialize(crafted, "crafted.eragg"); });
   }
   // 30 000 operators × 20 000 dense days = 14 GB from 1 MB: refused by the memory budget

@@ -579,8 +579,8 @@ TEST(ReviewArchive, BadFilesGetPreciseErrors) {
   flipped[good.size() / 2] ^= 0x10;
   EXPECT_EQ(message_of(flipped), "state.eragg: checksum mismatch: the archive is corrupted");
   std::string newer = good;
-  newer[8] = 2;
-  EXPECT_EQ(message_of(newer), "state.eragg: review archive format version 2 is newer than this embedrating reads (1)");
+  newer[8] = 3;
+  EXPECT_EQ(message_of(newer), "state.eragg: review archive format version 3 is newer than this embedrating reads (2)");
   // a count claiming far more items than there are bytes: the record count of this state, as 8
   // little-endian bytes, appears once in the payload; replace it by 2^60 and fix the checksum
   const review_aggregator a = sample_state();

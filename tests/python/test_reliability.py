@@ -68,15 +68,25 @@ def _with_payload(archive: bytes, payload: bytes) -> bytes:
 
 
 def test_crafted_archive_is_an_archive_error_not_memory_error(tmp_path: Path, sample: er.Dataset) -> None:
-    # regression: a huge length inside Boost's header behind a valid checksum gave MemoryError
-    agg = er.ReviewAggregator(sample.operator_ids)
+    # regression: a huge length inside Boost's header (format 1) behind a valid checksum gave
+    # MemoryError
+    from _helpers import REPO
+
     path = tmp_path / "s.eragg"
+    v1 = (REPO / "tests" / "golden" / "reviews-v1.eragg").read_bytes()
+    payload = bytearray(v1[64:])
+    payload[0:8] = struct.pack("<Q", 1 << 40)
+    path.write_bytes(_with_payload(v1, bytes(payload)))
+    with pytest.raises(er.ArchiveError, match="Boost archive header is missing or damaged"):
+        er.ReviewAggregator.load(path)
+    # format 2 (portable): a huge operator count after the class version
+    agg = er.ReviewAggregator(sample.operator_ids)
     agg.save(path)
     good = path.read_bytes()
     payload = bytearray(good[64:])
-    payload[0:8] = struct.pack("<Q", 1 << 40)
+    payload[4:12] = struct.pack("<Q", 1 << 40)
     path.write_bytes(_with_payload(good, bytes(payload)))
-    with pytest.raises(er.ArchiveError, match="Boost archive header is missing or damaged"):
+    with pytest.raises(er.ArchiveError, match=r"claims 1099511627776 items \(operator count\)"):
         er.ReviewAggregator.load(path)
     version0 = bytearray(good)
     version0[8:12] = b"\0\0\0\0"
