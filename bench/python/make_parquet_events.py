@@ -98,10 +98,6 @@ def make_events(n_events: int, ops: list[str], seed: int = 1, start: str = "2024
         third["followed_up_at"] = follow_at[f3]
         later.append(third)
     df = pd.concat([first, *later], ignore_index=True)
-    # an event's time is when it was written: revisions later than the review
-    bump = np.where(df["rectified_at"] >= 0, df["rectified_at"], 0)
-    bump = np.where(df["followed_up_at"] >= 0, df["followed_up_at"], bump)
-    df["time"] = np.maximum(df["time"].to_numpy(), bump)
     for col in ("time", "rectified_at", "followed_up_at"):
         v = df[col].to_numpy()
         ts = pd.to_datetime(np.where(v >= 0, v, 0), unit="s", utc=True).tz_convert(CST)
@@ -112,13 +108,19 @@ def make_events(n_events: int, ops: list[str], seed: int = 1, start: str = "2024
 
 
 def write(df: pd.DataFrame, out: Path, rows_per_file: int = 250_000, seed: int = 1) -> list[Path]:
-    """Writes `df` under `out` hive-partitioned by the CST month of ``time``; rows shuffled."""
+    """Writes `df` under `out` hive-partitioned by the CST month each event was written; rows shuffled."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     rng = np.random.default_rng(seed + 1)
     df = df.iloc[rng.permutation(len(df))].reset_index(drop=True)
-    month = df["time"].dt.strftime("%Y-%m")
+    # a platform exports an event in the month it was written: a revision when the review was
+    # rectified or followed up (``time`` stays the review's own time), so revisions of one review
+    # land in different months' files
+    written = df["time"]
+    for col in ("rectified_at", "followed_up_at"):
+        written = written.where(df[col].isna() | (df[col] <= written), df[col])
+    month = written.dt.strftime("%Y-%m")
     out.mkdir(parents=True, exist_ok=True)
     files = []
     for m, part in df.groupby(month, sort=True):
