@@ -115,7 +115,7 @@ def test_a_million_parquet_events_aggregate_exactly_on_both_workers(client, mill
 
 def test_bad_rows_are_counted_as_in_one_process_and_named_by_partition(client, sample):
     events = sample.reviews.reset_index(drop=True).copy()
-    events.loc[7, "level"] = 9
+    events.loc[7, "level"] = "9"
     events.loc[20_000, "operator_id"] = "WH-NOPE-0001"
     single = er.ReviewAggregator(sample).add(events)
     merged = erd.aggregate_reviews(dd.from_pandas(events, npartitions=4, sort=False), sample)
