@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from ._model import Model
     from .sensitivity import Method, MonteCarloResult
 
-__all__ = ["aggregate_reviews", "monte_carlo", "rate", "read_events"]
+__all__ = ["aggregate_reviews", "aggregate_reviews_delayed", "monte_carlo", "rate", "read_events"]
 
 
 # ---------------------------------------------------------------------------------------------
