@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <random>
@@ -597,6 +598,8 @@ TEST(sensitivity_monte_carlo, bad_options_are_refused_naming_the_option) {
   expect_data_error(run([](auto& o) { o.threads = 0; }), "threads", "threads must be >= 1, got 0");
   expect_data_error(run([](auto& o) { o.resolution = 0; }), "resolution", "resolution must be finite and >= 0.01 points");
   expect_data_error([] { es::parse_weight_noise("gauss"); }, "method", "unknown method \"gauss\"");
+  expect_data_error(run([](auto& o) { o.first_draw = std::numeric_limits<std::uint64_t>::max() - 5; }), "first_draw",
+                    "first_draw + draws must stay below 2^64");
   es::monte_carlo_options o = small_options(3);
   o.quantiles.clear();
   o.draws = 70000;  // without quantiles there is no 16-bit limit
