@@ -69,6 +69,11 @@ weight_noise parse_weight_noise(const std::string& name);
 struct monte_carlo_options {
   std::size_t draws = 1000;    ///< K, at least 1
   std::uint64_t seed = 0;      ///< with the draw index, the key of every random number
+  /// Index of this run's first draw: the run makes draws first_draw … first_draw + draws − 1 of
+  /// the seed's sequence, so runs over consecutive ranges (one per machine, embedrating.dask)
+  /// together hold exactly the draws, grade counts and per-draw rows of one run over the whole
+  /// range. (Total quantiles use histogram windows from the run's own draws: split runs differ there.)
+  std::uint64_t first_draw = 0;
   weight_noise noise = weight_noise::dirichlet;
   double concentration = 200.0;  ///< Dirichlet: α_j = concentration × w_j (> 0; larger is tighter)
   double spread = 0.10;          ///< uniform: relative half-width x in [0, 1)

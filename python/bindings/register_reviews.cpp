@@ -202,7 +202,10 @@ void register_aggregator(py::module_& m) {
       .def(
           "add_frame",
           [](py_aggregator& self, py::handle table, const std::string& name) {
-            frame_source src(table, name);  // views of the frame's arrays: read with the GIL held
+            frame_source src(table, name);  // views of the frame's arrays, taken with the GIL
+            // the core reads the views without Python (frame_source::where takes the GIL back to
+            // name a row), so Dask worker threads ingest partitions in parallel
+            py::gil_scoped_release nogil;
             std::lock_guard<std::mutex> lock(self.mu);
             add_events(self.agg, src);
           },

@@ -62,9 +62,10 @@ py::dict gates_dict(const std::vector<es::line_gate>& gs) {
 py::dict monte_carlo_py(const scored& s, std::size_t draws, std::uint64_t seed, const std::string& method,
                         double concentration, double spread, double cutoff_jitter, std::vector<double> quantiles,
                         double resolution, std::size_t bins, double window_sd, double interval, int threads,
-                        std::size_t tile_rows, std::size_t chunk, const py::object& progress) {
+                        std::size_t tile_rows, std::size_t chunk, const py::object& progress, std::uint64_t first_draw) {
   es::monte_carlo_options o;
   o.draws = draws;
+  o.first_draw = first_draw;
   o.seed = seed;
   o.noise = es::parse_weight_noise(method);
   o.concentration = concentration;
@@ -123,9 +124,10 @@ void register_sensitivity(py::module_& m) {
         "concentration"_a = 200.0, "spread"_a = 0.1, "cutoff_jitter"_a = 0.0,
         "quantiles"_a = std::vector<double>{0.05, 0.25, 0.5, 0.75, 0.95}, "resolution"_a = 0.5, "bins"_a = 128,
         "window_sd"_a = 6.0, "interval"_a = 0.95, "threads"_a = 1, "tile_rows"_a = 0, "chunk"_a = 256,
-        "progress"_a = py::none(),
+        "progress"_a = py::none(), "first_draw"_a = 0,
         "Monte Carlo over the weights of a Scored's model → dict of numpy arrays (without the GIL; "
-        "progress(done, total) is called between chunks of draws).");
+        "progress(done, total) is called between chunks of draws). first_draw: the index of the run's first "
+        "draw (draws first_draw … first_draw + draws - 1; embedrating.dask splits a run this way).");
   m.def(
       "draw_weights",
       [](const std::vector<double>& base, std::size_t k0, std::size_t k1, std::uint64_t seed, const std::string& method,

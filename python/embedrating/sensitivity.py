@@ -267,6 +267,18 @@ def monte_carlo(
     finally:
         if bar is not None:
             bar.close()
+    return _monte_carlo_result(
+        s, r, draws=int(draws), seed=int(seed), method=str(method), concentration=float(concentration),
+        spread=float(spread), cutoff_jitter=float(cutoff_jitter), quantiles=[float(q) for q in quantiles],
+        resolution=float(resolution), bins=int(bins), interval=float(interval), threads=int(threads),
+    )
+
+
+def _monte_carlo_result(
+    s: Scored, r: dict[str, Any], *, draws: int, seed: int, method: str, concentration: float, spread: float,
+    cutoff_jitter: float, quantiles: list[float], resolution: float, bins: int, interval: float, threads: int,
+) -> MonteCarloResult:
+    """The result of a run from the core's dict (also built by embedrating.dask from split runs)."""
     m = s.model
     ids = pd.Index(s.operator_ids, name="operator_id")
     active = r["active"].astype(bool)

@@ -182,14 +182,15 @@ monte_carlo_result monte_carlo(const scored& s, const monte_carlo_options& optio
   }
 
   // the draws
-  res.weights = draw_weights(res.model_weights, options, 0, K);
+  const std::size_t k_first = static_cast<std::size_t>(options.first_draw);
+  res.weights = draw_weights(res.model_weights, options, k_first, k_first + K);
   const bool jitter = options.cutoff_jitter > 0.0;
   if (jitter) {
     std::array<double, 5> base{};
     for (int l = 1; l < grade_count; ++l)
       base[static_cast<std::size_t>(l - 1)] =
           cm.spec.grades[static_cast<std::size_t>(cm.gate_index[static_cast<std::size_t>(l)])].min_total;
-    res.cutoffs = draw_cutoffs(base, options, 0, K);
+    res.cutoffs = draw_cutoffs(base, options, k_first, k_first + K);
   }
 
   // points per pattern and draw, their mean and covariance over the draws, and each operator's

@@ -147,6 +147,8 @@ void check_options(const monte_carlo_options& o) {
     return std::string(buf);
   };
   if (o.draws == 0) fail("draws", "draws must be at least 1, got 0");
+  if (o.first_draw > std::numeric_limits<std::uint64_t>::max() - o.draws)
+    fail("first_draw", "first_draw + draws must stay below 2^64, got first_draw " + std::to_string(o.first_draw));
   if (!(o.concentration > 0.0) || !std::isfinite(o.concentration))
     fail("concentration", "the Dirichlet concentration must be finite and > 0, got " + num(o.concentration));
   if (!(o.spread >= 0.0 && o.spread < 1.0))

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <random>
@@ -382,6 +383,36 @@ TEST(sensitivity_monte_carlo, the_same_seed_gives_the_same_result_for_any_thread
   EXPECT_FALSE(es::monte_carlo(s, o).counts == one.counts) << "another seed";
 }
 
+TEST(sensitivity_monte_carlo, runs_over_consecutive_draw_ranges_add_up_to_the_run_over_the_whole_range) {
+  // embedrating.dask splits the draws of one run over machines by first_draw: the parts' draws,
+  // per-draw rows and grade counts must be exactly those of the single run
+  const scored& s = sample_scored();
+  es::monte_carlo_options o = small_options(300);
+  o.cutoff_jitter = 5;
+  o.quantiles.clear();
+  const es::monte_carlo_result whole = es::monte_carlo(s, o);
+  const std::size_t cuts[] = {0, 1, 97, 256, 300};  // uneven parts, one of a single draw
+  Eigen::Matrix<std::uint32_t, Eigen::Dynamic, grade_count, Eigen::RowMajor> counts(whole.counts.rows(), grade_count);
+  counts.setZero();
+  for (std::size_t c = 0; c + 1 < std::size(cuts); ++c) {
+    es::monte_carlo_options part = o;
+    part.first_draw = cuts[c];
+    part.draws = cuts[c + 1] - cuts[c];
+    const es::monte_carlo_result r = es::monte_carlo(s, part);
+    const auto k0 = static_cast<Eigen::Index>(cuts[c]), n = static_cast<Eigen::Index>(part.draws);
+    EXPECT_TRUE(r.weights == whole.weights.middleRows(k0, n)) << "part " << c;
+    EXPECT_TRUE(r.cutoffs == whole.cutoffs.middleRows(k0, n)) << "part " << c;
+    EXPECT_TRUE(r.per_draw == whole.per_draw.middleRows(k0, n)) << "part " << c;
+    EXPECT_EQ(r.grade, whole.grade);
+    counts += r.counts;
+  }
+  EXPECT_TRUE(counts == whole.counts);
+  // and a range that starts elsewhere is other draws
+  es::monte_carlo_options shifted = o;
+  shifted.first_draw = 1;
+  EXPECT_FALSE(es::monte_carlo(s, shifted).weights == whole.weights);
+}
+
 TEST(sensitivity_monte_carlo, rules_that_compare_points_take_the_engines_exact_path_with_the_same_totals) {
   // rules reading total and dim.*: regrade_many grades each draw in full (tiles of every operator,
   // mixed not-applicable patterns); the leaves and patterns are the default model's, so the
@@ -567,6 +598,8 @@ TEST(sensitivity_monte_carlo, bad_options_are_refused_naming_the_option) {
   expect_data_error(run([](auto& o) { o.threads = 0; }), "threads", "threads must be >= 1, got 0");
   expect_data_error(run([](auto& o) { o.resolution = 0; }), "resolution", "resolution must be finite and >= 0.01 points");
   expect_data_error([] { es::parse_weight_noise("gauss"); }, "method", "unknown method \"gauss\"");
+  expect_data_error(run([](auto& o) { o.first_draw = std::numeric_limits<std::uint64_t>::max() - 5; }), "first_draw",
+                    "first_draw + draws must stay below 2^64");
   es::monte_carlo_options o = small_options(3);
   o.quantiles.clear();
   o.draws = 70000;  // without quantiles there is no 16-bit limit
