@@ -79,8 +79,11 @@ TEST(messages, every_template_has_a_chinese_form_without_english_words) {
     EXPECT_EQ(english_words(zh), std::vector<std::string>{}) << zh;
     for (const auto& v : values) EXPECT_NE(zh.find(v), std::string::npos) << v << " lost in " << zh;
     // the Chinese form uses only placeholders the English one has
-    for (std::size_t k = 0; k + 2 < t.zh.size(); ++k)
-      if (t.zh[k] == '{' && t.zh[k + 2] == '}') EXPECT_NE(t.en.find(t.zh.substr(k, 3)), std::string_view::npos) << t.zh;
+    for (std::size_t k = 0; k + 2 < t.zh.size(); ++k) {
+      if (t.zh[k] == '{' && t.zh[k + 2] == '}') {
+        EXPECT_NE(t.en.find(t.zh.substr(k, 3)), std::string_view::npos) << t.zh;
+      }
+    }
     // English stays as it is
     EXPECT_EQ(translate_message(en, language::en), en);
   }
