@@ -30,7 +30,6 @@
 #include <embedrating/history.hpp>
 
 #include "encoding.hpp"
-#include "messages_zh.hpp"
 #include "output_html.hpp"
 #include "output_xlsx.hpp"
 #include "report_sheets.hpp"
@@ -639,7 +638,8 @@ int cmd_explain(const input_options& o, const std::string& operator_id, std::ost
 
 int cmd_validate(const input_options& o, std::ostream& out, std::ostream& err) {
   const bool zh = o.lang == "zh";
-  auto text_of = [zh](const error& e) { return zh ? problem_zh(e) : std::string(e.what()); };
+  const language lang = zh ? language::zh : language::en;
+  auto text_of = [lang](const error& e) { return problem_text(e, lang); };
   std::vector<std::string> problems;
   const input_paths paths = resolve_paths(o);
   std::optional<model> m;
@@ -685,8 +685,10 @@ int cmd_validate(const input_options& o, std::ostream& out, std::ostream& err) {
         for (std::size_t k = 0; k < reject_kind_count; ++k) {
           for (const auto& e : r.examples[k]) problems.push_back(e + " [" + to_string(static_cast<reject_kind>(k)) + "]");
           if (r.counts[k] > r.examples[k].size())
-            problems.push_back(fmt::format("{}: {} more {} rejects", o.reviews, r.counts[k] - r.examples[k].size(),
-                                           to_string(static_cast<reject_kind>(k))));
+            problems.push_back(zh ? fmt::format("文件 {}：另有 {} 条 {} 类被拒绝的评价事件", o.reviews, r.counts[k] - r.examples[k].size(),
+                                                to_string(static_cast<reject_kind>(k)))
+                                  : fmt::format("{}: {} more {} rejects", o.reviews, r.counts[k] - r.examples[k].size(),
+                                                to_string(static_cast<reject_kind>(k))));
         }
       } catch (const error& e) {
         problems.push_back(text_of(e));
@@ -885,7 +887,7 @@ void add_input_options(CLI::App& cmd, input_options& o, bool with_as_of) {
     cmd.add_option("--as-of", o.as_of,
                    std::string("Evaluation date YYYY-MM-DD (required with your own data; the shipped sample defaults to ") +
                        sample_as_of + "; the clock is never read)");
-  cmd.add_option("--lang", o.lang, "Language of labels and explanations: en or zh")->check(CLI::IsMember({"en", "zh"}));
+  cmd.add_option("--lang", o.lang, "Language of labels, explanations and validate's problem messages: en or zh")->check(CLI::IsMember({"en", "zh"}));
   cmd.add_option("--calendar", o.calendar,
                  "Working-day calendar CSV for bad-review deadlines (date,kind = off|workday; docs/calendar-format.md), "
                  "for years past the shipped 2024–2026 calendar");

@@ -15,6 +15,7 @@
 #include "embedrating/errors.hpp"
 #include "embedrating/model.hpp"
 #include "embedrating/scored.hpp"
+#include "embedrating/review_fields.hpp"
 #include "review_settings.hpp"
 
 namespace embedrating {
@@ -558,19 +559,21 @@ void encode(const model_spec& s, encoder& e) {
   e.date(s.info.effective_to);
   e.part("reviews");
   e.tag("reviews");
-  for (double x : s.reviews.level_values) e.f64(x);
-  e.f64(s.reviews.min_count);
-  e.f64(s.reviews.prior_index);
-  e.f64(s.reviews.prior_rate);
-  e.f64(s.reviews.prior_closure);
-  e.i64(s.reviews.period == review_period::month ? 0 : s.reviews.period_days);
-  e.i64(s.reviews.window_months);
-  e.f64(s.reviews.half_life_days);
-  e.i64(s.reviews.deadline_working_days);
-  e.i64(s.reviews.service_record_only ? 1 : 0);
-  e.i64(s.reviews.dedup ? 1 : 0);
-  e.f64(s.reviews.wilson_z);
-  e.i64(static_cast<std::int64_t>(s.reviews.eb_method));
+  // every setting from the table of review settings (embedrating/review_fields.hpp), in its order
+  visit_review_fields(s.reviews, [&](const auto& field, const auto& v) {
+    using T = typename std::decay_t<decltype(field)>::value_type;
+    if constexpr (std::is_array_v<T>) {
+      for (double x : v) e.f64(x);
+    } else if constexpr (std::is_same_v<T, double>) {
+      e.f64(v);
+    } else if (field.encoding == review_field_encoding::folded_into_next) {
+      // carried by the next field (period by period_days)
+    } else if (field.encoding == review_field_encoding::days_if_period) {
+      e.i64(s.reviews.period == review_period::month ? 0 : static_cast<std::int64_t>(v));
+    } else {
+      e.i64(static_cast<std::int64_t>(v));  // whole numbers, flags (0/1) and choices (enum order)
+    }
+  });
   e.part("history");
   e.tag("history");
   e.i64(s.history.max_rise);
@@ -1013,21 +1016,28 @@ std::vector<model_change> model::diff(const model& other) const {
   d.add("model", "", "provenance.note", a.info.provenance.note, b.info.provenance.note);
   d.num("model", "", "total", total_points(), other.total_points());
   // reviews and history
-  const char* stars[] = {"level_values.1", "level_values.2", "level_values.3", "level_values.4", "level_values.5"};
-  for (int k = 0; k < 5; ++k) d.num("reviews", "", stars[k], a.reviews.level_values[k], b.reviews.level_values[k]);
-  d.num("reviews", "", "min_count", a.reviews.min_count, b.reviews.min_count);
-  d.num("reviews", "", "prior_index", a.reviews.prior_index, b.reviews.prior_index);
-  d.num("reviews", "", "prior_rate", a.reviews.prior_rate, b.reviews.prior_rate);
-  d.num("reviews", "", "prior_closure", a.reviews.prior_closure, b.reviews.prior_closure);
-  d.add("reviews", "", "period", a.reviews.period == review_period::month ? "month" : "days " + std::to_string(a.reviews.period_days),
-        b.reviews.period == review_period::month ? "month" : "days " + std::to_string(b.reviews.period_days));
-  d.num("reviews", "", "window_months", a.reviews.window_months, b.reviews.window_months);
-  d.num("reviews", "", "half_life_days", a.reviews.half_life_days, b.reviews.half_life_days);
-  d.num("reviews", "", "deadline_working_days", a.reviews.deadline_working_days, b.reviews.deadline_working_days);
-  d.add("reviews", "", "service_record_only", a.reviews.service_record_only ? "true" : "false", b.reviews.service_record_only ? "true" : "false");
-  d.add("reviews", "", "dedup", a.reviews.dedup ? "true" : "false", b.reviews.dedup ? "true" : "false");
-  d.num("reviews", "", "wilson_z", a.reviews.wilson_z, b.reviews.wilson_z);
-  d.num("reviews", "", "eb_method", static_cast<double>(a.reviews.eb_method), static_cast<double>(b.reviews.eb_method));
+  visit_review_fields(a.reviews, [&](const auto& field, const auto& x) {
+    using T = typename std::decay_t<decltype(field)>::value_type;
+    const auto& y = b.reviews.*(field.member);
+    if constexpr (std::is_array_v<T>) {
+      for (std::size_t k = 0; k < std::extent_v<T>; ++k)
+        d.num("reviews", "", std::string(field.name) + "." + std::to_string(k + 1), x[k], y[k]);
+    } else if constexpr (std::is_enum_v<T>) {
+      // period and period_days are one change ("days 7"), as in the canonical encoding
+      auto text = [&](T v, const review_settings& r) {
+        const char* name = choice_name(field, v);
+        std::string out = name != nullptr ? name : std::to_string(static_cast<int>(v));
+        if (field.encoding == review_field_encoding::folded_into_next && r.period == review_period::days)
+          out += " " + std::to_string(r.period_days);
+        return out;
+      };
+      d.add("reviews", "", field.name, text(x, a.reviews), text(y, b.reviews));
+    } else if constexpr (std::is_same_v<T, bool>) {
+      d.add("reviews", "", field.name, x ? "true" : "false", y ? "true" : "false");
+    } else if (field.encoding != review_field_encoding::days_if_period) {
+      d.num("reviews", "", field.name, static_cast<double>(x), static_cast<double>(y));
+    }
+  });
   d.num("history", "", "max_rise", a.history.max_rise, b.history.max_rise);
   d.num("history", "", "no_rise_months_after_downgrade", a.history.no_rise_months_after_downgrade, b.history.no_rise_months_after_downgrade);
   d.add("history", "", "first_rating_max", std::string(to_string(a.history.first_rating_max)), std::string(to_string(b.history.first_rating_max)));

@@ -4,12 +4,15 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <type_traits>
+#include <vector>
 
 #include <toml++/toml.h>
 
 #include "embedrating/detail/atomic_file.hpp"
 #include "embedrating/errors.hpp"
 #include "embedrating/model.hpp"
+#include "embedrating/review_fields.hpp"
 
 namespace embedrating {
 
@@ -36,6 +39,9 @@ class reader {
 
   /// Rejects keys not in `allowed` (keys starting with x_ are free annotations).
   void check_keys(const toml::table& t, const std::string& path, std::initializer_list<const char*> allowed) const {
+    check_keys(t, path, std::vector<const char*>(allowed));
+  }
+  void check_keys(const toml::table& t, const std::string& path, const std::vector<const char*>& allowed) const {
     for (const auto& [k, v] : t) {
       const std::string key(k.str());
       if (key.rfind("x_", 0) == 0) continue;
@@ -385,37 +391,35 @@ class reader {
 
     if (const toml::node* rn = root.get("reviews")) {
       const toml::table& r = table_at(*rn, "reviews");
-      check_keys(r, "reviews", {"level_values", "min_count", "prior_index", "prior_rate", "prior_closure", "period",
-                                "period_days", "window_months", "half_life_days", "deadline_working_days",
-                                "service_record_only", "dedup", "wilson_z", "eb_method", "source", "basis"});
+      // every key from the table of review settings (embedrating/review_fields.hpp)
+      std::vector<const char*> keys;
+      for_each_review_field([&keys](const auto& field) { keys.push_back(field.name); });
+      keys.push_back("source");
+      keys.push_back("basis");
+      check_keys(r, "reviews", keys);
       cite(s, r, "reviews", "reviews");
-      if (const toml::node* lv = r.get("level_values")) {
-        const toml::array* a = lv->as_array();
-        if (a == nullptr || a->size() != 5) fail(lv, "reviews.level_values", "must be an array of 5 numbers (★1..★5)");
-        for (std::size_t k = 0; k < 5; ++k)
-          s.reviews.level_values[k] = as_number(*a->get(k), "reviews.level_values[" + std::to_string(k) + "]");
-      }
-      s.reviews.min_count = opt_number(r, "reviews", "min_count").value_or(s.reviews.min_count);
-      s.reviews.prior_index = opt_number(r, "reviews", "prior_index").value_or(s.reviews.prior_index);
-      s.reviews.prior_rate = opt_number(r, "reviews", "prior_rate").value_or(s.reviews.prior_rate);
-      s.reviews.prior_closure = opt_number(r, "reviews", "prior_closure").value_or(s.reviews.prior_closure);
-      if (const auto p = opt_string(r, "reviews", "period")) {
-        if (*p == "month") s.reviews.period = review_period::month;
-        else if (*p == "days") s.reviews.period = review_period::days;
-        else fail(r.get("period"), "reviews.period", "must be \"month\" or \"days\" (with period_days)");
-      }
-      s.reviews.period_days = opt_int(r, "reviews", "period_days").value_or(s.reviews.period_days);
-      s.reviews.window_months = opt_int(r, "reviews", "window_months").value_or(s.reviews.window_months);
-      s.reviews.half_life_days = opt_number(r, "reviews", "half_life_days").value_or(s.reviews.half_life_days);
-      s.reviews.deadline_working_days = opt_int(r, "reviews", "deadline_working_days").value_or(s.reviews.deadline_working_days);
-      s.reviews.service_record_only = opt_bool(r, "reviews", "service_record_only").value_or(s.reviews.service_record_only);
-      s.reviews.dedup = opt_bool(r, "reviews", "dedup").value_or(s.reviews.dedup);
-      s.reviews.wilson_z = opt_number(r, "reviews", "wilson_z").value_or(s.reviews.wilson_z);
-      if (const auto method = opt_string(r, "reviews", "eb_method")) {
-        if (*method == "method_of_moments") s.reviews.eb_method = beta_fit_method::method_of_moments;
-        else if (*method == "maximum_likelihood") s.reviews.eb_method = beta_fit_method::maximum_likelihood;
-        else fail(r.get("eb_method"), "reviews.eb_method", "must be \"method_of_moments\" or \"maximum_likelihood\"");
-      }
+      visit_review_fields(s.reviews, [&](const auto& field, auto& v) {
+        using T = typename std::decay_t<decltype(field)>::value_type;
+        const std::string path = std::string("reviews.") + field.name;
+        const toml::node* n = r.get(field.name);
+        if (n == nullptr) return;  // the default of review_settings
+        if constexpr (std::is_array_v<T>) {
+          constexpr std::size_t size = std::extent_v<T>;
+          const toml::array* a = n->as_array();
+          if (a == nullptr || a->size() != size)
+            fail(n, path, "must be an array of " + std::to_string(size) + " numbers" + (size == 5 ? " (★1..★5)" : ""));
+          for (std::size_t k = 0; k < size; ++k) v[k] = as_number(*a->get(k), path + "[" + std::to_string(k) + "]");
+        } else if constexpr (std::is_enum_v<T>) {
+          const auto text = opt_string(r, "reviews", field.name);
+          if (!choice_of(field, *text, v)) fail(n, path, field.rule);
+        } else if constexpr (std::is_same_v<T, bool>) {
+          v = *opt_bool(r, "reviews", field.name);
+        } else if constexpr (std::is_same_v<T, int>) {
+          v = *opt_int(r, "reviews", field.name);
+        } else {
+          v = *opt_number(r, "reviews", field.name);
+        }
+      });
     }
     if (const toml::node* hn = root.get("history")) {
       const toml::table& h = table_at(*hn, "history");
@@ -849,22 +853,22 @@ std::string model::to_toml() const {
   root.insert("model", std::move(m));
 
   toml::table rv;
-  toml::array lv;
-  for (double x : s.reviews.level_values) lv.push_back(x);
-  rv.insert("level_values", std::move(lv));
-  rv.insert("min_count", s.reviews.min_count);
-  rv.insert("prior_index", s.reviews.prior_index);
-  rv.insert("prior_rate", s.reviews.prior_rate);
-  rv.insert("prior_closure", s.reviews.prior_closure);
-  rv.insert("period", s.reviews.period == review_period::month ? "month" : "days");
-  if (s.reviews.period == review_period::days) rv.insert("period_days", s.reviews.period_days);
-  rv.insert("window_months", s.reviews.window_months);
-  rv.insert("half_life_days", s.reviews.half_life_days);
-  rv.insert("deadline_working_days", s.reviews.deadline_working_days);
-  rv.insert("service_record_only", s.reviews.service_record_only);
-  rv.insert("dedup", s.reviews.dedup);
-  rv.insert("wilson_z", s.reviews.wilson_z);
-  rv.insert("eb_method", s.reviews.eb_method == beta_fit_method::method_of_moments ? "method_of_moments" : "maximum_likelihood");
+  // every setting from the table of review settings (embedrating/review_fields.hpp)
+  visit_review_fields(s.reviews, [&](const auto& field, const auto& v) {
+    using T = typename std::decay_t<decltype(field)>::value_type;
+    if constexpr (std::is_array_v<T>) {
+      toml::array a;
+      for (double x : v) a.push_back(x);
+      rv.insert(field.name, std::move(a));
+    } else if constexpr (std::is_enum_v<T>) {
+      const char* name = choice_name(field, v);
+      rv.insert(field.name, std::string(name != nullptr ? name : "?"));
+    } else {
+      // period_days only with period = "days" (it must be 0 otherwise)
+      if (field.encoding == review_field_encoding::days_if_period && s.reviews.period != review_period::days) return;
+      rv.insert(field.name, v);
+    }
+  });
   put_citation(rv, s, "reviews");
   root.insert("reviews", std::move(rv));
 

@@ -12,6 +12,7 @@
 #include "grade.hpp"
 #include "history.hpp"
 #include "io.hpp"
+#include "messages.hpp"
 #include "model.hpp"
 #include "rate.hpp"
 #include "ratings.hpp"

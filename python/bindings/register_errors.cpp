@@ -7,6 +7,8 @@
 #include <optional>
 #include <set>
 
+#include <embedrating/messages.hpp>
+
 #include "bindings.hpp"
 
 namespace embedrating::python {
@@ -70,6 +72,40 @@ void register_errors(py::module_& m) {
                                  "A saved state or archive is unreadable (truncated, corrupted, oversized, newer "
                                  "format). Also an OSError.",
                                  os_bases.ptr());
+  // the Chinese problem texts of `embedrating validate --lang zh` (include/embedrating/messages.hpp)
+  m.def(
+      "translate_error",
+      [](py::object err, const std::string& lang) -> py::object {
+        const language l = language_of(lang);
+        if (PyObject_IsInstance(err.ptr(), error_type) != 1) throw py::type_error("translate_error: not an embedrating.Error");
+        if (l == language::en) return err;
+        auto text = [&err](const char* name) {
+          const py::object v = py::getattr(err, name, py::none());
+          return v.is_none() ? std::string() : py::str(v).cast<std::string>();
+        };
+        auto number = [&err](const char* name) {
+          const py::object v = py::getattr(err, name, py::none());
+          return v.is_none() ? std::uint32_t{0} : v.cast<std::uint32_t>();
+        };
+        error_location w;
+        w.file = text("file");
+        w.line = number("line");
+        w.column = number("column");
+        w.row = text("row");
+        w.field = text("field");
+        w.operator_id = text("operator_id");
+        const std::string english = py::hasattr(err, "message") ? text("message") : py::str(err).cast<std::string>();
+        const std::string message = translate_message(english, l);
+        py::object out = py::type::of(err)(utf8(location_text(w, l) + message));
+        for (const char* name : {"file", "line", "column", "row", "field", "operator_id"})
+          out.attr(name) = py::getattr(err, name, py::none());
+        out.attr("message") = utf8(message);
+        return out;
+      },
+      "error"_a, "lang"_a,
+      "The error (an embedrating.Error) with its location and message in `lang` (\"en\": the error itself; \"zh\": "
+      "the Chinese text of `embedrating validate --lang zh`, attributes kept, message translated). ValueError for "
+      "another lang.");
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);

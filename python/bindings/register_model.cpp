@@ -6,6 +6,9 @@
 #include <optional>
 #include <set>
 
+#include <type_traits>
+
+#include <embedrating/review_fields.hpp>
 #include <embedrating/serialize.hpp>
 
 #include "bindings.hpp"
@@ -178,16 +181,37 @@ py::list grade_table(const model& mo) {
   return out;
 }
 
+// The dict of Model.review_settings: one key per entry of the table of review settings
+// (embedrating/review_fields.hpp); choices by name, level_values as a list.
 py::dict review_settings_dict(const review_settings& r) {
-  return py::dict("level_values"_a = std::vector<double>(std::begin(r.level_values), std::end(r.level_values)),
-                  "min_count"_a = r.min_count, "prior_index"_a = r.prior_index, "prior_rate"_a = r.prior_rate,
-                  "prior_closure"_a = r.prior_closure,
-                  "period"_a = r.period == review_period::month ? "month" : "days", "period_days"_a = r.period_days,
-                  "window_months"_a = r.window_months, "half_life_days"_a = r.half_life_days,
-                  "deadline_working_days"_a = r.deadline_working_days,
-                  "service_record_only"_a = r.service_record_only, "dedup"_a = r.dedup, "wilson_z"_a = r.wilson_z,
-                  "eb_method"_a = r.eb_method == beta_fit_method::method_of_moments ? "method_of_moments"
-                                                                                      : "maximum_likelihood");
+  py::dict out;
+  visit_review_fields(r, [&out](const auto& field, const auto& v) {
+    using T = typename std::decay_t<decltype(field)>::value_type;
+    if constexpr (std::is_array_v<T>) {
+      out[field.name] = std::vector<double>(std::begin(v), std::end(v));
+    } else if constexpr (std::is_enum_v<T>) {
+      const char* name = choice_name(field, v);
+      out[field.name] = name != nullptr ? py::object(py::str(name)) : py::object(py::none());
+    } else {
+      out[field.name] = v;
+    }
+  });
+  return out;
+}
+
+// The table itself, for Model.with_review_settings and the docs: name, kind, range, rule, doc.
+py::list review_setting_fields() {
+  py::list out;
+  for_each_review_field([&out](const auto& field) {
+    using T = typename std::decay_t<decltype(field)>::value_type;
+    const char* kind = std::is_array_v<T> ? "numbers" : std::is_enum_v<T> ? "choice" : std::is_same_v<T, bool> ? "flag"
+                     : std::is_same_v<T, int> ? "integer" : "number";
+    py::list choices;
+    for (std::size_t k = 0; k < field.n_choices; ++k) choices.append(field.choices[k]);
+    out.append(py::dict("name"_a = field.name, "kind"_a = kind, "min"_a = field.min, "max"_a = field.max,
+                        "min_open"_a = field.min_open, "rule"_a = utf8(field.rule), "choices"_a = choices, "doc"_a = utf8(field.doc)));
+  });
+  return out;
 }
 
 std::vector<std::string> dimension_ids(const model& mo) {
@@ -200,6 +224,10 @@ std::vector<std::string> dimension_ids(const model& mo) {
 
 
 void register_model(py::module_& m) {
+  m.def("review_setting_fields", &review_setting_fields,
+        "The review settings, one dict each (name, kind: numbers|number|integer|flag|choice, min, max, min_open, "
+        "rule, choices, doc), in the order of the table in embedrating/review_fields.hpp that drives the TOML "
+        "reader and writer, validation, the fingerprint, the archive and Model.review_settings.");
   py::class_<model>(m, "Model", "A validated, immutable rating model (C++ embedrating::model).")
       .def_static("from_toml", &model::from_toml, "text"_a, "source_name"_a = "<string>",
                   "Parses TOML text; source_name names it in error messages.")

@@ -318,17 +318,8 @@ void register_aggregator(py::module_& m) {
           "same_settings",
           [](const py_aggregator& self, const model& mo) {
             std::lock_guard<std::mutex> lock(self.mu);
-            // compare through fresh aggregators' archives would be heavy; compare the fields
-            const review_settings& a = self.agg.settings();
-            const review_settings& b = mo.spec().reviews;
-            bool same = a.min_count == b.min_count && a.prior_index == b.prior_index && a.prior_rate == b.prior_rate &&
-                        a.prior_closure == b.prior_closure && a.period == b.period && a.period_days == b.period_days &&
-                        a.window_months == b.window_months && a.half_life_days == b.half_life_days &&
-                        a.deadline_working_days == b.deadline_working_days &&
-                        a.service_record_only == b.service_record_only && a.dedup == b.dedup &&
-                        a.wilson_z == b.wilson_z && a.eb_method == b.eb_method;
-            for (int k = 0; k < 5; ++k) same = same && a.level_values[k] == b.level_values[k];
-            return same;
+            // every setting of the table (embedrating/review_fields.hpp), as the CLI compares a state with a model
+            return review_settings_difference(self.agg.settings(), mo.spec().reviews).empty();
           },
           "model"_a, "True when this state's review settings are the model's.")
       .def("__eq__", [](const py_aggregator& a, const py_aggregator& b) {

@@ -10,7 +10,7 @@ from embedrating import ModelError
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'HolidayCalendar', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'Scored', 'add_months', 'agreement', 'ahp', 'apply_weights', 'assign_folds', 'bayesian_average', 'catalogue', 'cite_articles_zh', 'codes_of', 'cohen_kappa', 'combine_weights', 'compare', 'compare_benchmark', 'critic_weights', 'cross_validate', 'cv_weights', 'data_directory', 'deciding_gates', 'draw_weights', 'entropy_weights', 'fit', 'fit_beta_prior', 'group_ahp', 'hierarchical_ahp', 'jeffreys_interval', 'kish_effective_n', 'largest_remainder', 'model_diff', 'model_info', 'model_with_info', 'model_with_leaf_weights', 'monte_carlo', 'near_the_line', 'normalize_matrix', 'one_at_a_time', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'random_index_tables', 'rank_scores', 'rate', 'rate_one', 'read_benchmark', 'read_facilities', 'read_facilities_csv_into', 'read_operators', 'read_operators_csv', 'review_key', 'review_keys', 'roll_forward', 'rule_actions', 'score', 'std_weights', 'topsis', 'version', 'weighted_product', 'weighted_sum', 'wilson_interval', 'wilson_lower_bound']
+__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'HolidayCalendar', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'Scored', 'add_months', 'agreement', 'ahp', 'apply_weights', 'assign_folds', 'bayesian_average', 'catalogue', 'cite_articles_zh', 'codes_of', 'cohen_kappa', 'combine_weights', 'compare', 'compare_benchmark', 'critic_weights', 'cross_validate', 'cv_weights', 'data_directory', 'deciding_gates', 'draw_weights', 'entropy_weights', 'fit', 'fit_beta_prior', 'group_ahp', 'hierarchical_ahp', 'jeffreys_interval', 'kish_effective_n', 'largest_remainder', 'model_diff', 'model_info', 'model_with_info', 'model_with_leaf_weights', 'monte_carlo', 'near_the_line', 'normalize_matrix', 'one_at_a_time', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'random_index_tables', 'rank_scores', 'rate', 'rate_one', 'read_benchmark', 'read_facilities', 'read_facilities_csv_into', 'read_operators', 'read_operators_csv', 'review_key', 'review_keys', 'review_setting_fields', 'roll_forward', 'rule_actions', 'score', 'std_weights', 'topsis', 'translate_error', 'version', 'weighted_product', 'weighted_sum', 'wilson_interval', 'wilson_lower_bound']
 class Model:
     """
     A validated, immutable rating model (C++ embedrating::model).
@@ -674,6 +674,10 @@ def review_keys(ids: collections.abc.Sequence) -> numpy.typing.NDArray[numpy.uin
     """
     Vectorised review_key over a sequence of str (trimmed).
     """
+def review_setting_fields() -> list:
+    """
+    The review settings, one dict each (name, kind: numbers|number|integer|flag|choice, min, max, min_open, rule, choices, doc), in the order of the table in embedrating/review_fields.hpp that drives the TOML reader and writer, validation, the fingerprint, the archive and Model.review_settings.
+    """
 def roll_forward(previous_ids: collections.abc.Sequence[str], previous_grade: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex | None], previous_rated_on: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex | None], last_downgrade_on: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex | None], operator_ids: collections.abc.Sequence[str], status: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], final_grade: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], as_of: typing.SupportsInt | typing.SupportsIndex) -> tuple[list[str], list, list, list]:
     """
     History for the next cycle (include/embedrating/history.hpp roll_forward): grade levels 0-5 or None, dates as days since 1970-01-01 or None, status codes 0-3 → (operator_ids, previous_grade, previous_rated_on, last_downgrade_on).
@@ -692,6 +696,10 @@ def std_weights(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], row_
     """
 def topsis(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"], types: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = [], how: str = 'vector', col_labels: collections.abc.Sequence[str] = []) -> dict:
     ...
+def translate_error(error: typing.Any, lang: str) -> typing.Any:
+    """
+    The error (an embedrating.Error) with its location and message in `lang` ("en": the error itself; "zh": the Chinese text of `embedrating validate --lang zh`, attributes kept, message translated). ValueError for another lang.
+    """
 def weighted_product(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"], types: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = [], col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:
     ...
 def weighted_sum(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"], types: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = [], how: str = 'minmax', col_labels: collections.abc.Sequence[str] = []) -> typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, 1]"]:

@@ -260,22 +260,36 @@ class Dataset:
             parts.append("a review aggregator")
         return f"Dataset({', '.join(parts)})"
 
-    def validate(self, model: Model | None = None) -> Dataset:
+    def validate(self, model: Model | None = None, *, lang: str = "en") -> Dataset:
         """Builds (and caches) the C++ dataset for `model` (default: the shipped model), raising
-        DataError for unknown columns or bad values. Returns self."""
+        DataError for unknown columns or bad values. Returns self. With ``lang="zh"`` the error's
+        text and ``message`` are in Chinese, as ``embedrating validate --lang zh`` prints them
+        (its other attributes are unchanged); another `lang` is a ValueError."""
         from ._model import default_model
 
-        self._core_for(model if model is not None else default_model())
+        _check_lang(lang)
+        try:
+            self._core_for(model if model is not None else default_model())
+        except _core.Error as e:
+            if lang == "en":
+                raise
+            raise _core.translate_error(e, lang) from None
         return self
 
-    def problems(self, model: Model | None = None) -> list[DataError]:
+    def problems(self, model: Model | None = None, *, lang: str = "en") -> list[DataError]:
         """Every problem of the tables for `model` (default: the shipped model) as a list of
         :class:`DataError` (empty when the tables are fine), instead of raising the first: unknown
         columns, bad cells (each naming the table, row label, column and operator), duplicate
         ids, facilities of unknown operators. Rating checks more (missing columns a model needs,
-        roll-ups); run it after this is empty."""
+        roll-ups); run it after this is empty.
+
+        ``lang="zh"``: each problem's text and ``message`` in Chinese, translated by the same code
+        as ``embedrating validate --lang zh`` (include/embedrating/messages.hpp); file, row,
+        field and operator_id are unchanged. Another `lang` is a ValueError."""
         from ._model import default_model
 
+        if _check_lang(lang) != "en":
+            return [_core.translate_error(p, lang) for p in self.problems(model)]
         model = model if model is not None else default_model()
         core, found = _core.read_operators(_tables(self), model._core, collect=True)
         problems = list(found)
@@ -444,6 +458,13 @@ def _export(core: _core.Dataset) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
 def _read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
     # Empty cells are missing; no other text (e.g. "NA") is. (pandas 3 parses floats exactly.)
     return pd.read_csv(path, keep_default_na=False, na_values=[""], **kwargs)
+
+
+def _check_lang(lang: str) -> str:
+    """`lang` when it is "en" or "zh", else the ValueError the C++ core gives for it."""
+    if lang not in ("en", "zh"):
+        raise ValueError(f'lang must be "en" or "zh", got {lang!r}')
+    return lang
 
 
 def load_sample(model: Model | None = None) -> Dataset:

@@ -240,7 +240,9 @@ class Model:
         ``with_review_settings({"service_record_only": True})``. Names: level_values, min_count,
         prior_index, prior_rate, prior_closure, period ("month" | "days"), period_days,
         window_months, half_life_days, deadline_working_days, service_record_only, dedup,
-        wilson_z, eb_method. Validated like a model file; the fingerprint changes."""
+        wilson_z, eb_method — the table of review settings in C++ (embedrating/review_fields.hpp;
+        ``embedrating._core.review_setting_fields()`` lists each with its kind, range and doc).
+        Validated like a model file; the fingerprint changes."""
         from ._whatif import with_review_settings
 
         return with_review_settings(self, {**dict(settings or {}), **kwargs})

@@ -16,10 +16,8 @@ from ._errors import model_error
 if TYPE_CHECKING:
     from ._model import Model
 
-_REVIEW_KEYS = (
-    "level_values", "min_count", "prior_index", "prior_rate", "prior_closure", "period", "period_days", "window_months",
-    "half_life_days", "deadline_working_days", "service_record_only", "dedup", "wilson_z", "eb_method",
-)  # fmt: skip
+# the names of the table of review settings (embedrating/review_fields.hpp)
+_REVIEW_KEYS = tuple(f["name"] for f in _core.review_setting_fields())
 
 
 def template(model: Model, operator_ids: list[str], values: Mapping[str, Any] | None = None) -> pd.DataFrame:

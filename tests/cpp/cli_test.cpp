@@ -3,6 +3,7 @@
 // Golden files live in tests/golden/; after an intended change, regenerate them with
 //   EMBEDRATING_UPDATE_GOLDEN=1 ./build/tests/embedrating_tests --gtest_filter='Cli*'
 // and review the diff.
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -354,6 +355,19 @@ TEST(CliValidate, EachBrokenCellIsReportedWithFileLineAndColumn) {
     EXPECT_THAT(r.err, HasSubstr(where + c.message)) << r.err;
     EXPECT_THAT(r.err, HasSubstr("1 problem found"));
     EXPECT_EQ(r.out, "");
+    // the same problem in Chinese (validate --lang zh): location and message translated by the
+    // library's template table (include/embedrating/messages.hpp), no English message left
+    const cli_result zh = run_cli({"validate", "--operators", path, "--lang", "zh"});
+    EXPECT_EQ(zh.status, embedrating::cli::invalid_input);
+    const std::string en_line = r.err.substr(0, r.err.find('\n'));
+    std::string message = en_line.substr(std::min(en_line.size(), en_line.find(where) + where.size()));
+    if (message.rfind("operator ", 0) == 0) message = message.substr(message.find(": ") + 2);
+    EXPECT_NE(embedrating::match_message_template(message), nullptr) << "no Chinese form for: " << message;
+    EXPECT_THAT(zh.err, HasSubstr("文件 " + path + " 第 " + std::to_string(c.row + 1) + " 行第 " + std::to_string(column_of(c.column)) +
+                                  " 列，字段 " + c.column));
+    EXPECT_THAT(zh.err, HasSubstr(embedrating::translate_message(message, embedrating::language::zh)));
+    EXPECT_THAT(zh.err, Not(HasSubstr(message)));
+    EXPECT_THAT(zh.err, HasSubstr("发现 1 个问题"));
     // rate refuses the same file with the same message, never a partial result
     const cli_result rr = run_cli({"rate", "--operators", path, "--as-of", "2025-12-31"});
     EXPECT_EQ(rr.status, embedrating::cli::invalid_input);
@@ -393,6 +407,11 @@ TEST(CliValidate, ReportsEveryProblemInLineOrder) {
   EXPECT_LT(p_fire, p_mode);
   EXPECT_LT(p_mode, p_status);
   EXPECT_THAT(r.err, HasSubstr("4 problems found"));
+  const cli_result zh = run_cli({"validate", "--operators", dir.file("many.csv"), "--lang", "zh"});
+  EXPECT_THAT(zh.err, HasSubstr("字段 colour：未知的列“colour”（不是模型 wuhan-2024 的指标、标志、日期、好差评列或属性）"));
+  EXPECT_THAT(zh.err, HasSubstr("：未知的运营模式“franchise”（可选："));
+  EXPECT_THAT(zh.err, HasSubstr("发现 4 个问题"));
+  EXPECT_THAT(zh.err, Not(HasSubstr("unknown")));
 }
 
 TEST(CliValidate, FileLevelProblems) {
@@ -462,6 +481,16 @@ TEST(CliValidate, FacilityProblems) {
   EXPECT_THAT(r.err, HasSubstr("fac.csv:6:5: fire_inspection_score: operator WH-003: facility \"F5\": value 101 is outside the allowed range"));
   EXPECT_THAT(r.err, HasSubstr("fac.csv:7:1: facility_id: duplicate facility id \"F1\" (first at line 2)"));
   EXPECT_THAT(r.err, HasSubstr("4 problems found"));
+  // in Chinese: each problem translated, the facility's own cell message too
+  const cli_result zh = run_cli({"validate", "--operators", dir.file("ops.csv"), "--facilities", dir.file("fac.csv"), "--lang", "zh"});
+  EXPECT_EQ(zh.status, 1);
+  EXPECT_THAT(zh.err, HasSubstr("文件 " + dir.file("fac.csv") +
+                                " 第 5 行第 3 列，字段 volume，运营商 WH-002：设施“F4”：服务量权重“-1”超出允许范围 [0, 1000000000000]"));
+  EXPECT_THAT(zh.err, HasSubstr("运营商 WH-999：设施“F3”所属的运营商不在 "));
+  EXPECT_THAT(zh.err, HasSubstr("运营商 WH-003：设施“F5”：数值 101 超出允许范围 [0, 100]（单位：points 0-100）"));
+  EXPECT_THAT(zh.err, HasSubstr("字段 facility_id：设施编号“F1”重复（首次出现在第 2 行）"));
+  EXPECT_THAT(zh.err, HasSubstr("发现 4 个问题"));
+  EXPECT_THAT(zh.err, Not(HasSubstr("allowed range")));
   // the same measure in both tables
   write_text(dir.file("fac2.csv"), "facility_id,operator_id,stars_1\nF1,WH-001,1\n");
   write_text(dir.file("fac3.csv"), "facility_id,operator_id,fire_open_hazards\nF1,WH-001,1\n");

@@ -663,6 +663,48 @@ TEST(model, missing_file_is_a_model_error) {
 
 namespace {
 using namespace embedrating;
+// Issue 17 item 4: every item of the shipped model says which article it implements (source) and
+// where its numbers come from (basis) — measures, indicators, grade prerequisites, rules, the
+// settings tables and [model] itself. Removing one basis line from the TOML makes this fail.
+TEST(model, shipped_model_cites_source_and_basis_for_every_item) {
+  const model m = model::default_model();
+  const model_spec& s = m.spec();
+  for (const auto& me : s.measures) {
+    EXPECT_FALSE(me.source.empty()) << "measure " << me.id;
+    EXPECT_FALSE(me.basis.empty()) << "measure " << me.id;
+  }
+  for (const auto& nd : s.nodes) {
+    EXPECT_FALSE(nd.source.empty()) << "indicator " << nd.id;
+    EXPECT_FALSE(nd.basis.empty()) << "indicator " << nd.id;
+  }
+  for (const auto& g : s.grades)
+    for (const auto& p : g.prerequisites) {
+      EXPECT_FALSE(p.source.empty()) << "prerequisite " << p.id;
+      EXPECT_FALSE(p.basis.empty()) << "prerequisite " << p.id;
+    }
+  for (const auto& r : s.rules) {
+    EXPECT_FALSE(r.source.empty()) << "rule " << r.id;
+    EXPECT_FALSE(r.basis.empty()) << "rule " << r.id;
+  }
+  for (const auto& set : s.scenario_sets) {
+    EXPECT_FALSE(set.source.empty()) << "scenario set " << set.id;
+    EXPECT_FALSE(set.basis.empty()) << "scenario set " << set.id;
+  }
+  EXPECT_FALSE(s.info.source.empty()) << "[model]";
+  ASSERT_TRUE(s.citations.count("model")) << "[model] has no basis";
+  EXPECT_FALSE(s.citations.at("model").basis.empty()) << "[model]";
+  for (const char* key : {"reviews", "history"}) {
+    ASSERT_TRUE(s.citations.count(key)) << key;
+    EXPECT_FALSE(s.citations.at(key).source.empty()) << key;
+    EXPECT_FALSE(s.citations.at(key).basis.empty()) << key;
+  }
+  // the measures' bases survive to_toml (documentation: the fingerprint does not change)
+  const model again = model::from_toml(m.to_toml());
+  EXPECT_EQ(again.fingerprint(), m.fingerprint());
+  for (std::size_t k = 0; k < s.measures.size(); ++k) EXPECT_EQ(again.spec().measures[k].basis, s.measures[k].basis);
+  EXPECT_EQ(again.spec().citations.at("model").basis, s.citations.at("model").basis);
+}
+
 // Issue 17: source and basis apart, scenario sets counted by scenarios.<set>.
 TEST(model, basis_and_scenario_sets_round_trip_and_are_validated) {
   const model m = model::default_model();

@@ -310,6 +310,70 @@ def test_a_frame_gets_the_csv_message_for_each_broken_cell(model: er.Model, row:
     assert [str(p) for p in problems] == [str(err)]
 
 
+@pytest.mark.parametrize(("row", "column", "value", "message"), _broken_cells())
+def test_problems_in_chinese_are_the_cli_validate_lang_zh_texts(cli: Path, model: er.Model, tmp_path: Path, row: int,
+                                                                 column: str, value: str, message: str) -> None:  # fmt: skip
+    """Issue 17: ``problems(model, lang="zh")`` gives the Chinese text ``embedrating validate --lang
+    zh`` prints for the same broken cell (one translation, include/embedrating/messages.hpp): the
+    same field, operator and message; the row label instead of file, line and column."""
+    import csv
+
+    from _helpers import run_cli
+
+    source = Path(er._core.data_directory()) / "examples" / "operators.csv"
+    with source.open(encoding="utf-8", newline="") as f:
+        lines = list(csv.reader(f))
+    lines[row][lines[0].index(column)] = value
+    path = tmp_path / "bad.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(lines)
+    done = run_cli(cli, "validate", "--operators", str(path), "--lang", "zh", check=False)
+    assert done.returncode == 1, done.stderr
+    cli_lines = done.stderr.splitlines()
+    assert cli_lines[-1] == "发现 1 个问题"
+    where = f"文件 {path} 第 {row + 1} 行第 {lines[0].index(column) + 1} 列，"
+    assert cli_lines[0].startswith(where), cli_lines[0]
+
+    frame = pd.read_csv(source, dtype={"operator_id": str}, keep_default_na=False, na_values=[""])
+    label = row - 1
+    if value == "":
+        frame.loc[label, column] = np.nan if frame[column].dtype.kind == "f" else None
+    else:
+        frame[column] = frame[column].astype(object)
+        frame.loc[label, column] = value
+    problems = er.Dataset(frame).problems(model, lang="zh")
+    assert len(problems) == 1
+    zh = problems[0]
+    assert isinstance(zh, er.DataError)
+    assert str(zh).startswith(f"文件 DataFrame，行 {label}，"), str(zh)
+    expected = cli_lines[0][len(where):]  # "字段 X，运营商 Y：message"
+    if "（首次出现在第 " in expected:  # the first occurrence is named by its row label
+        line = int(expected.rsplit("（首次出现在第 ", 1)[1].split(" ", 1)[0])
+        expected = expected.replace(f"首次出现在第 {line} 行", f"首次出现在行 {line - 2}")
+    assert str(zh)[len(f"文件 DataFrame，行 {label}，"):] == expected
+    assert zh.message == expected.split("：", 1)[1]
+    # attributes other than the text are those of the English problem
+    en = er.Dataset(frame).problems(model)[0]
+    assert (zh.file, zh.row, zh.field, zh.operator_id, zh.line) == (en.file, en.row, en.field, en.operator_id, en.line)
+    assert en.message != zh.message
+    # validate raises the same Chinese error
+    with pytest.raises(er.DataError) as info:
+        er.Dataset(frame).validate(model, lang="zh")
+    assert str(info.value) == str(zh)
+
+
+def test_problems_and_validate_refuse_an_unknown_lang(sample: er.Dataset, model: er.Model) -> None:
+    for call in (lambda: sample.problems(model, lang="fr"), lambda: sample.validate(model, lang="zh-CN")):
+        with pytest.raises(ValueError, match='lang must be "en" or "zh", got'):
+            call()
+    with pytest.raises(ValueError, match='lang must be "en" or "zh", got "de"'):
+        er._core.translate_error(er.DataError("x"), "de")
+    with pytest.raises(TypeError, match="not an embedrating.Error"):
+        er._core.translate_error(ValueError("x"), "zh")
+    assert sample.problems(model, lang="zh") == []  # a clean table has no problems in any language
+    assert sample.validate(model, lang="zh") is sample
+
+
 def test_problems_lists_every_bad_cell(sample: er.Dataset, model: er.Model) -> None:
     ops = sample.operators.copy()
     ops["status"] = ops["status"].astype(object)

@@ -145,3 +145,48 @@ def test_semantic_model_errors_name_the_line(model: er.Model) -> None:
 def test_missing_model_file(tmp_path: Path) -> None:
     with pytest.raises(er.ModelError, match="cannot open"):
         er.Model.load(tmp_path / "nope.toml")
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 10 item 5: one table of review settings (embedrating/review_fields.hpp) drives the dict
+# and with_review_settings; walked here without any list of names of its own
+
+
+def _other_value(field: dict, current: object) -> object:
+    kind = field["kind"]
+    if kind == "numbers":
+        values = list(current)  # type: ignore[call-overload]
+        values[-1] = (values[-2] + values[-1]) / 2
+        return values
+    if kind == "choice":
+        return field["choices"][(field["choices"].index(current) + 1) % len(field["choices"])]
+    if kind == "flag":
+        return not current
+    if kind == "integer":
+        return current + 1 if current + 1 <= field["max"] else current - 1  # type: ignore[operator]
+    return (current + field["max"]) / 2 if current < field["max"] else (field["min"] + field["max"]) / 2  # type: ignore[operator]
+
+
+def test_every_review_setting_of_the_table_is_in_the_dict_and_can_be_changed(model: er.Model) -> None:
+    fields = er._core.review_setting_fields()
+    assert [f["name"] for f in fields] == list(model.review_settings)
+    assert all(f["doc"] and f["rule"] for f in fields)
+    for field in fields:
+        name = field["name"]
+        base = model if name != "period_days" else model.with_review_settings(period="days", period_days=7)
+        new = _other_value(field, base.review_settings[name])
+        extra = {"period_days": 7} if (name == "period" and new == "days") else {}
+        changed = base.with_review_settings(**{name: new}, **extra)
+        assert changed.review_settings[name] == new, name
+        assert changed.fingerprint != base.fingerprint, name
+        assert er.Model.from_toml(changed.to_toml()).review_settings == changed.review_settings
+        if field["kind"] in ("number", "integer", "numbers"):
+            bad = field["max"] * 2 + 1
+            value = [bad] + list(base.review_settings[name])[1:] if field["kind"] == "numbers" else bad
+            if field["kind"] == "integer":
+                value = int(bad)
+            with pytest.raises(er.ModelError, match=rf"reviews\.{name}"):
+                base.with_review_settings(**{name: value})
+        elif field["kind"] == "choice":
+            with pytest.raises(er.ModelError, match=rf"reviews\.{name}"):
+                base.with_review_settings(**{name: "no-such-choice"})
