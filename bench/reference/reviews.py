@@ -105,6 +105,16 @@ def working_days(path: Path = CALENDAR) -> np.ndarray:
     return days[work]
 
 
+def _last_of_runs(*keys: np.ndarray) -> np.ndarray:
+    """True at the last row of each run of equal keys (rows sorted by the keys)."""
+    if len(keys[0]) == 0:
+        return np.zeros(0, bool)
+    change = np.zeros(len(keys[0]) - 1, bool)
+    for k in keys:
+        change |= k[1:] != k[:-1]
+    return np.r_[change, True]
+
+
 def _window_first(as_of: np.datetime64, months: int) -> int:
     a = pd.Timestamp(as_of)
     first = (a - pd.DateOffset(months=months)) if months > 0 else None  # add_months clamps the day
@@ -169,8 +179,7 @@ def aggregate_numpy(ev: dict[str, np.ndarray], n_ops: int, as_of: Any, *, dedup:
     # 1. latest revision per review key
     order = np.lexsort((rev[rec], key[rec]))
     rec = rec[order]
-    last = np.r_[key[rec][1:] != key[rec][:-1], True]
-    rec = rec[last]
+    rec = rec[_last_of_runs(key[rec])]
     # 2–4. not void, in the window, service filter
     d = day_all[rec]
     keep = (status[rec] != 2) & (d >= first) & (d <= as_of_i)
@@ -182,7 +191,7 @@ def aggregate_numpy(ev: dict[str, np.ndarray], n_ops: int, as_of: Any, *, dedup:
     op, who = ev["operator_index"][rec], ev["reviewer_key"][rec]
     order = np.lexsort((rev[rec], key[rec], ev["time"][rec], month, who, op))
     rec, d, month, op, who = rec[order], d[order], month[order], op[order], who[order]
-    last = np.r_[(op[1:] != op[:-1]) | (who[1:] != who[:-1]) | (month[1:] != month[:-1]), True]
+    last = _last_of_runs(op, who, month)
     rec, d, op = rec[last], d[last], op[last]
     lv = level[rec]
     w = np.exp2(-(as_of_i - d) / half_life_days) if half_life_days > 0 else np.ones(len(rec))
