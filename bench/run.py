@@ -402,7 +402,7 @@ def analyse(res: dict[str, Any], profile: dict[str, Any]) -> dict[str, Any]:
                 if read_bw:
                     row["x_machine"] = row["gb_ingest_per_s"] / (read_bw / EVENT_BYTES)
             out["reviews"].append(row)
-    last = max(profile["events"])
+    last = max(profile["events"], default=0)
     by = {(r["mode"], r["events"]): r for r in out["reviews"]}
     c, d = by.get(("count", int(last)), {}), by.get(("dedup", int(last)), {})
     target(f"review ingest {last:.0e} events, count mode (C++, one core)", c.get("gb_ingest_per_s"), 150e6, "events/s")

@@ -179,3 +179,29 @@ def test_monte_carlo(model: er.Model, spec: dict, sample: pd.DataFrame, which: s
     ec = np.stack([(exact == lvl).sum(axis=0) for lvl in range(6)], axis=1)
     diff = np.abs(ec.max(axis=1) / len(draws) - mc["stability"])
     assert diff.mean() <= 0.005 and diff.max() <= 0.10
+
+
+# ---------------------------------------------------------------------------------------------
+# bench/run.py's analysis: the scaling flag and the target verdicts
+
+
+def test_run_flags_super_linear_work_and_judges_targets() -> None:
+    import run  # bench/run.py
+
+    sizes = [1e3, 1e4, 1e5, 1e6]
+    profile = dict(run.PROFILES["smoke"], operators=sizes, indicators=[], events=[], mc=[])
+
+    def rec(impl: str, n: float, t: float) -> dict:
+        return {"task": {"kind": "rate", "impl": impl, "n": n}, "cpu_s": t, "wall_s": t, "work_MB": 1.0, "items": n,
+                "input_MB": 10.0, "output_MB": 5.0, "per_s": n / t}  # fmt: skip
+
+    res = {"rate": [rec("embedrating", n, 1e-12 * n * n + 1e-6) for n in sizes] + [rec("numpy", n, 1e-7 * n) for n in sizes],
+           "reviews": [], "mc": []}  # fmt: skip
+    an = run.analyse(res, profile)
+    flags = {s["series"]: s["super_linear"] for s in an["scaling"]}
+    assert flags == {"rating, operators (embedrating)": True, "rating, operators (numpy)": False}
+    first = an["targets"][0]
+    assert first["value"] == pytest.approx(1e-7 * 1e6 / (1e-12 * 1e12 + 1e-6)) and first["met"] is False
+    assert any(t["met"] is None for t in an["targets"])  # what was not measured says so
+    block = run.report(dict(res, machine=run.machine(), started="now", seconds=1.0, profile="smoke"), an, "python bench/run.py --smoke")
+    assert block.startswith(run.BEGIN) and block.endswith(run.END) and "**missed**" in block and "**super-linear**" in block
