@@ -3,7 +3,7 @@
 numpy/pandas references of bench/reference/ and against the machine, in one session.
 
     .venv/bin/python bench/run.py            # full: 10^3 … 10^6 operators, 10^6 … 5·10^7 events (an hour or more)
-    .venv/bin/python bench/run.py --quick    # a few minutes: 10^3 … 10^6 operators, 10^6 and 10^7 events
+    .venv/bin/python bench/run.py --quick    # 15–20 minutes on a loaded machine: 10^3 … 10^6 operators, 10^5 and 10^6 events
     .venv/bin/python bench/run.py --smoke    # seconds (CI): checks that everything runs and writes its files
     options: --build DIR (the CMake build with bench/*; default build), --out DIR (default
     bench/results), --readme FILE (default bench/README.md; "none" skips it), --require-cpp
@@ -63,9 +63,9 @@ PROFILES: dict[str, dict[str, Any]] = {
     "smoke": {"operators": [1e3, 1e4], "events": [1e5], "event_operators": 1e3, "repeat": 1, "indicators": [8, 32],
               "indicator_n": 1e3, "mc": [(1e3, 20)], "threads": [1, 2], "gb_min_time": "0.01", "gb_repeat": 1,
               "sensitivity_bench": False},
-    "quick": {"operators": [1e3, 1e4, 1e5, 1e6], "events": [1e6, 1e7], "event_operators": 1e5, "repeat": 3,
-              "indicators": [8, 32, 128], "indicator_n": 1e5, "mc": [(1e4, 200), (1e5, 200)], "threads": [1, 2],
-              "gb_min_time": "0.2", "gb_repeat": 3, "sensitivity_bench": False},
+    "quick": {"operators": [1e3, 1e4, 1e5, 1e6], "events": [1e5, 1e6], "event_operators": 1e4, "repeat": 3,
+              "indicators": [8, 32, 128], "indicator_n": 1e4, "mc": [(1e3, 200), (1e4, 200)], "threads": [1, 2],
+              "gb_min_time": "0.1", "gb_repeat": 3, "sensitivity_bench": False},
     "full": {"operators": [1e3, 1e4, 1e5, 1e6], "events": [1e6, 1e7, 5e7], "event_operators": 1e5, "repeat": 5,
              "indicators": [8, 16, 32, 64, 128], "indicator_n": 1e5, "mc": [(1e4, 1000), (1e5, 1000), (1e6, 1000)],
              "threads": [1, 2], "gb_min_time": "0.5", "gb_repeat": 5, "sensitivity_bench": True},
