@@ -53,6 +53,12 @@ stage "benchmark smoke run (review ingest, 10^5 events)" env EMBEDRATING_BENCH_E
 stage "benchmark smoke run (weights, 10^4 x 32)" env EMBEDRATING_BENCH_ROWS=1e4 ./build-ci/bench/weights_bench --benchmark_min_time=0.01
 stage "benchmark smoke run (sensitivity, 10^4 operators x 10^3 draws)" env EMBEDRATING_BENCH_OPERATORS=1e4 \
   ./build-ci/bench/sensitivity_bench --benchmark_min_time=0.01
+# issue 14: the one-command comparison at its smallest sizes — checks that it runs and writes its
+# JSON, plots and tables (timings are not checked: the machine is shared)
+stage "benchmark smoke run (bench/run.py --smoke)" .venv/bin/python bench/run.py --smoke --build build-ci --require-cpp \
+  --out build-ci/bench-smoke
+stage "bench/run.py --smoke wrote its files" test -s build-ci/bench-smoke/run-smoke.json -a -s build-ci/bench-smoke/rating.png \
+  -a -s build-ci/bench-smoke/reviews.png -a -s build-ci/bench-smoke/scaling.png -a -s build-ci/bench-smoke/README.md
 echo "=== reliability figures (tests/RELIABILITY.md)"
 cat build-fuzz/fuzz-summary.txt
 python3 -c 'import json; s = json.load(open("build-ci/soak/summary.json")); print("soak: {kills} kills ({kills_inside_checkpoint_write} inside a checkpoint write), {events} events, {events_lost} lost, final state equal: {final_state_equal_to_clean_run}, unreadable checkpoints: {unreadable_checkpoints}, temporaries left: {temporary_files_left}".format(**s))'
