@@ -16,8 +16,8 @@
 /// - Every error is an embedrating::data_error naming the source and, where it applies, the
 ///   physical line and the character column (both 1-based).
 /// - Inputs larger than 1 GiB, fields over 1 MiB, records of more than 10 000 fields and files of
-///   more than 2^23 cells are rejected; so are NUL bytes, other control characters (tab, CR and LF
-///   excepted), C1 controls and a byte-order mark after the start, each named by line, column and
+///   more than 2^23 cells averaging under 4 bytes a cell are rejected; so are NUL bytes, other
+///   control characters (tab, CR and LF excepted), C1 controls and a byte-order mark after the start, each named by line, column and
 ///   a visible escape such as `\x00` (text_checks.hpp). Reading stops at the first NUL byte.
 #include <cstddef>
 #include <cstdint>
@@ -29,8 +29,9 @@ namespace embedrating::detail {
 
 /// Largest CSV input accepted, in bytes (1 GiB).
 inline constexpr std::size_t max_csv_bytes = std::size_t{1} << 30;
-/// Largest field (1 MiB), most fields in one record (10 000) and most cells in one file (2^23):
-/// beyond them a file is not a table we read, and memory stays bounded (docs/security.md).
+/// Largest field (1 MiB), most fields in one record (10 000) and most cells in one file (2^23;
+/// more when they average at least 4 bytes each, see csv_options::max_cells): beyond them a file
+/// is not a table we read, and memory stays bounded (docs/security.md).
 inline constexpr std::size_t max_csv_field_bytes = std::size_t{1} << 20;
 inline constexpr std::size_t max_csv_columns = 10000;
 inline constexpr std::size_t max_csv_cells = std::size_t{1} << 23;

@@ -413,7 +413,7 @@ def main() -> int:
     print(f"load average before {res['loadavg_before']}, after {res['loadavg_after']}")
     print("ratios: wall (CPU)")
     c = res.get("cli")
-    if c:
+    if isinstance(c, dict):  # without --only cli, res["cli"] is the CLI's path
         if "wall_s" in c:
             print(f"CLI rate end to end                {wc(c['wall_s'], c['cpu_s'])}   peak RSS {mb(c['peak_rss'])}"
                   f"   runs: " + ", ".join(f"{r['wall_s']:.1f}/{r['cpu_s']:.1f} s" for r in c["runs"]))  # fmt: skip

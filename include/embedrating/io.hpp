@@ -125,8 +125,9 @@ struct csv_options {
   std::size_t max_record_bytes = std::size_t{16} << 20;
   /// Largest input (a regular file is refused from its size, before a byte is read) and most
   /// cells in the file, header included; 0 (the default): no limit, as a stream takes bounded
-  /// memory. read_operators_csv and read_facilities_csv, whose tables are kept whole, use 1 GiB
-  /// and 2^23 cells (docs/security.md); review event files are read without them. Fields over
+  /// memory. A file may have more than max_cells cells when they average at least 4 bytes of
+  /// text each (memory then stays proportional to the input). read_operators_csv and
+  /// read_facilities_csv, whose tables are kept whole, use 1 GiB and 2^23 cells (docs/security.md); review event files are read without them. Fields over
   /// 1 MiB, records of more than 10 000 fields and forbidden characters (NUL, control
   /// characters, a BOM after the start) are refused always.
   std::uint64_t max_bytes = 0;

@@ -16,7 +16,7 @@
 // visible escape (`\x00`); reading stops at the first one, so /dev/zero costs one block. Fields
 // over 1 MiB and records of more than 10 000 fields are refused as soon as the scan passes the
 // limit; inputs over csv_options::max_bytes (1 GiB) and files of more than max_cells (2^23)
-// cells too, except review event streams (src/ingest/events.cpp), which take bounded memory.
+// cells averaging under 4 bytes a cell too, except review event streams (src/ingest/events.cpp), which take bounded memory.
 #include <fcntl.h>
 #include <iconv.h>
 #include <sys/stat.h>
@@ -178,6 +178,8 @@ std::size_t validate_utf8(const char* s, std::size_t n, bool& cut, bool& forbidd
   constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
   std::size_t i = 0;
   while (i < n) {
+    // a multi-byte character (Chinese text: runs of them) goes straight to the checks below
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
 #if defined(__SSE2__)
     {  // ASCII, sixteen bytes at a time: a control byte other than tab, LF, CR, or DEL, is forbidden
       const __m128i space = _mm_set1_epi8(0x20), tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'),
@@ -212,6 +214,7 @@ std::size_t validate_utf8(const char* s, std::size_t n, bool& cut, bool& forbidd
         }
       }
       i += 8;
+    }
     }
     if (i >= n) break;
     const auto c = static_cast<unsigned char>(s[i]);
@@ -320,26 +323,63 @@ class text_buffer {
   std::size_t size_ = 0, cap_ = 0;
 };
 
-/// Index of the next ',', '"', CR or LF at or after p (n when none).
-inline std::size_t find_special(const char* s, std::size_t p, std::size_t n) noexcept {
+/// The positions of ',', '"', CR and LF in a text, found 64 bytes at a time as a bit mask and
+/// handed out one by one: a record of short cells is scanned once, not once per cell.
+class special_scanner {
+ public:
+  /// Starts over on a text (after the buffer grew or moved).
+  void reset(const char* s, std::size_t n) noexcept {
+    s_ = s;
+    n_ = n;
+    base_ = static_cast<std::size_t>(-1);
+  }
+  /// Whether it scans this text (the text must be unchanged since reset: fill() and compact() reset it).
+  bool over(const char* s, std::size_t n) const noexcept { return s == s_ && n == n_; }
+  void invalidate() noexcept { reset(nullptr, 0); }
+  /// Index of the next special byte at or after p (n when none).
+  std::size_t find(std::size_t p) noexcept {
+    std::size_t b = p & ~std::size_t{63};
+    if (b != base_) load(b);
+    std::uint64_t m = mask_ & (~std::uint64_t{0} << (p - b));
+    while (m == 0) {
+      b += 64;
+      if (b >= n_) return n_;
+      load(b);
+      m = mask_;
+    }
+    return b + static_cast<std::size_t>(__builtin_ctzll(m));
+  }
+
+ private:
+  void load(std::size_t b) noexcept {
+    base_ = b;
+    std::uint64_t m = 0;
 #if defined(__SSE2__)
-  const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"'), lf = _mm_set1_epi8('\n'),
-                cr = _mm_set1_epi8('\r');
-  while (p + 16 <= n) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + p));
-    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, quote)),
-                                     _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
-    const int m = _mm_movemask_epi8(hit);
-    if (m != 0) return p + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(m)));
-    p += 16;
-  }
+    if (b + 64 <= n_) {
+      const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"'), lf = _mm_set1_epi8('\n'),
+                    cr = _mm_set1_epi8('\r');
+      for (int k = 0; k < 4; ++k) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s_ + b + 16 * k));
+        const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, quote)),
+                                         _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+        m |= static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(hit))) << (16 * k);
+      }
+      mask_ = m;
+      return;
+    }
 #endif
-  for (; p < n; ++p) {
-    const char c = s[p];
-    if (c == ',' || c == '"' || c == '\n' || c == '\r') return p;
+    const std::size_t end = std::min(n_, b + 64);
+    for (std::size_t i = b; i < end; ++i) {
+      const char c = s_[i];
+      if (c == ',' || c == '"' || c == '\n' || c == '\r') m |= std::uint64_t{1} << (i - b);
+    }
+    mask_ = m;
   }
-  return n;
-}
+
+  const char* s_ = nullptr;
+  std::size_t n_ = 0, base_ = static_cast<std::size_t>(-1);
+  std::uint64_t mask_ = 0;
+};
 
 bool is_blank(std::string_view s) {
   for (char c : s)
@@ -491,6 +531,7 @@ class csv_source final : public table_source {
   }
 
   void reset_state() {
+    scan_.invalidate();
     text_.clear();
     raw_.clear();
     cells_.clear();
@@ -557,6 +598,7 @@ class csv_source final : public table_source {
   /// Drops the text before pos_ (records already handed out).
   void compact() {
     if (pos_ == 0) return;
+    scan_.invalidate();
     text_.erase(0, pos_);
     text_base_ += pos_;  // UTF-8: text_ holds the file's bytes (after the BOM) from text_base_
     validated_ -= std::min(validated_, pos_);
@@ -569,6 +611,7 @@ class csv_source final : public table_source {
   void fill() {
     if (eof_) return;
     compact();
+    scan_.invalidate();
     if (encoding_ == text_encoding::utf8) {
       const std::size_t old = text_.size();
       const std::size_t got = in_->read(text_.prepare(block_bytes), block_bytes);
@@ -780,6 +823,7 @@ class csv_source final : public table_source {
   record read_record(std::size_t width) {
     const char* s = text_.data();
     const std::size_t n = text_.size();
+    if (!scan_.over(s, n)) scan_.reset(s, n);
     const std::size_t record_line = line_;
     std::size_t fields = 0;
     for (;;) {
@@ -792,7 +836,7 @@ class csv_source final : public table_source {
         bool doubled = false, breaks = false;
         std::size_t cur_line = line_, cur_line_start = line_start_;
         for (;;) {
-          p = find_special(s, p, n);
+          p = scan_.find(p);
           if (p - begin > max_csv_field_bytes)
             fail(open_line, open_column,
                  "a quoted field of more than " + std::to_string(max_csv_field_bytes) + " bytes (" +
@@ -845,7 +889,7 @@ class csv_source final : public table_source {
       } else {
         std::size_t p = pos_;
         for (;;) {
-          p = find_special(s, p, n);
+          p = scan_.find(p);
           if (p < n && s[p] == '"') {  // a quote inside an unquoted field is kept as it is
             ++p;
             continue;
@@ -879,10 +923,17 @@ class csv_source final : public table_source {
       throw data_error(w, "expected " + std::to_string(width) + " fields, got " + std::to_string(fields));
     }
     cells_read_ += fields;
-    if (opt_.max_cells != 0 && cells_read_ > opt_.max_cells)
+    // past max_cells, a file must average at least min_bytes_per_cell bytes of text a cell (the
+    // text read so far, this record included): memory then stays proportional to the input
+    if (opt_.max_cells != 0 && cells_read_ > opt_.max_cells &&
+        cells_read_ > (text_base_ + pos_) / min_bytes_per_cell)
       fail(record_line, 0, "more than " + std::to_string(opt_.max_cells) + " cells in the file; split it into smaller files");
     return record::complete;
   }
+
+  /// Average bytes a cell must have in a file of more than max_cells cells (a 2·10^6-operator
+  /// table has about 7; a file of empty cells 1 to 2).
+  static constexpr std::size_t min_bytes_per_cell = 4;
 
   std::unique_ptr<byte_reader> in_;
   std::string name_;
@@ -908,6 +959,7 @@ class csv_source final : public table_source {
   std::vector<std::string> header_;
   std::uint32_t header_line_ = 1;
   std::vector<std::string_view> cells_;
+  special_scanner scan_;  ///< over text_ as read_record last saw it
   std::string arena_;
   std::vector<std::uint32_t> lines_;
 

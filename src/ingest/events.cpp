@@ -1,6 +1,8 @@
 // Review events of any table source → a review aggregator (io.hpp). Each chunk becomes one
 // review_batch (64-bit keys, operator rows, Unix seconds); rows that cannot be read are rejected
 // with an example naming where they are, as the aggregator rejects the rows it cannot take.
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -102,7 +104,7 @@ class key_cache {
     entry& e = table_[h];
     if (e.used && e.id == id) return e.key;
     e.id.assign(id);
-    e.key = review_key(id);
+    e.key = detail::fast_review_key(id);
     e.used = true;
     return e.key;
   }
@@ -114,6 +116,31 @@ class key_cache {
     std::uint64_t key = 0;
     bool used = false;
   };
+  std::vector<entry> table_ = std::vector<entry>(slots);
+};
+
+/// Operator rows of operator id texts with a cache (the events of an operator come back; the
+/// aggregator's own lookup takes a lock and a std::string).
+class operator_rows {
+ public:
+  explicit operator_rows(const review_aggregator& agg) : agg_(agg) {}
+  std::int64_t operator()(std::string_view id) {
+    entry& e = table_[std::hash<std::string_view>()(id) & (slots - 1)];
+    if (e.used && e.id == id) return e.row;
+    e.id.assign(id);
+    e.row = agg_.operator_row(e.id);
+    e.used = true;
+    return e.row;
+  }
+
+ private:
+  static constexpr std::size_t slots = std::size_t{1} << 15;
+  struct entry {
+    std::string id;
+    std::int64_t row = -1;
+    bool used = false;
+  };
+  const review_aggregator& agg_;
   std::vector<entry> table_ = std::vector<entry>(slots);
 };
 
@@ -145,6 +172,40 @@ std::optional<std::int64_t> time_cell(const column_view& v, std::size_t i, bool&
 
 }  // namespace
 
+namespace detail {
+
+std::uint64_t fast_review_key(std::string_view id) {
+  // ids review_key reads as numbers (they start with a digit) and the empty id: review_key itself
+  if (id.empty() || (id[0] >= '0' && id[0] <= '9')) return review_key(id);
+  // review_key: the top bit, then the first 16 hex digits of the SHA-256 (its first 8 bytes,
+  // big-endian) shifted right by one
+  struct context {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // fetched once: no lookup (and lock) per digest
+    const EVP_MD* use() const { return md; }
+    ~context() {
+      EVP_MD_free(md);
+      EVP_MD_CTX_free(ctx);
+    }
+#else
+    const EVP_MD* use() const { return EVP_sha256(); }
+    ~context() { EVP_MD_CTX_free(ctx); }
+#endif
+  };
+  thread_local context c;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (c.ctx == nullptr || c.use() == nullptr || EVP_DigestInit_ex(c.ctx, c.use(), nullptr) != 1 ||
+      EVP_DigestUpdate(c.ctx, id.data(), id.size()) != 1 || EVP_DigestFinal_ex(c.ctx, digest, &len) != 1 || len < 8)
+    return review_key(id);  // OpenSSL refused: the slow path reports it as it does
+  std::uint64_t v = 0;
+  for (int k = 0; k < 8; ++k) v = (v << 8) | digest[k];
+  return (std::uint64_t{1} << 63) | (v >> 1);
+}
+
+}  // namespace detail
+
 void add_events(review_aggregator& agg, table_source& src) {
   const auto& header = src.header();
   std::array<std::size_t, ev::count> col;
@@ -169,6 +230,7 @@ void add_events(review_aggregator& agg, table_source& src) {
     }
 
   key_cache reviewer_keys;
+  operator_rows operator_row(agg);
   std::vector<std::string> ids;  // review id texts of a chunk (for examples)
   std::vector<std::uint64_t> rkey, ukey;
   std::vector<std::uint32_t> rev, op, row_of;
@@ -269,10 +331,11 @@ void add_events(review_aggregator& agg, table_source& src) {
             when[k == ev::rectified_at ? 0 : 1] = *x;
           }
           if (!ok) continue;
-          const std::string op_text = detail::cell_text(opv, i);
-          const std::int64_t row = agg.operator_row(op_text);
+          const std::int64_t row = opv.type == column_type::text ? operator_row(detail::trim_cell(opv.cell(i)))
+                                                                 : operator_row(detail::cell_text(opv, i));
           if (row < 0) {
-            reject(reject_kind::unknown_operator, "operator " + detail::quote_cell(op_text) + " is not in the operator list");
+            reject(reject_kind::unknown_operator,
+                   "operator " + detail::quote_cell(detail::cell_text(opv, i)) + " is not in the operator list");
             continue;
           }
           const std::string user_text = uv.type == column_type::text ? std::string() : detail::cell_text(uv, i);

@@ -1,7 +1,9 @@
 #pragma once
 // Internal: what the operator, facility and event readers share (src/ingest/).
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "embedrating/catalogue.hpp"
@@ -29,6 +31,10 @@ std::string renamed_id(const table_source& src, std::size_t row, const std::stri
 /// renames it (see renamed_id) so reading can go on with a problem sink.
 void check_unique_ids(const table_source& src, std::size_t column, std::vector<std::string>& ids, problem_sink* sink,
                       const char* what, bool name_operator);
+
+/// review_key (reviews.hpp) computed without its per-call digest context and hex text: equal to
+/// review_key(id) for every id (text ids are most review events' reviewer ids: a SHA-256 each).
+std::uint64_t fast_review_key(std::string_view id);
 
 /// Reads every chunk of a source; when a CSV source's automatic encoding changes its mind, the
 /// source is restarted, `reset` called, and reading begins again.

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "embedrating/embedrating.hpp"
+#include "ingest/ingest.hpp"
 #include "perfect_operator.hpp"
 #include "temp_dir.hpp"
 #include "test_files.hpp"
@@ -196,6 +197,48 @@ TEST(ingest, chunking_and_block_size_do_not_change_the_dataset) {
       EXPECT_EQ(d.input_hash(), reference) << chunk << " rows, " << block << " bytes";
       EXPECT_EQ(d.size(), 300u);
     }
+}
+
+TEST(ingest, the_event_readers_review_keys_equal_review_key) {
+  // src/ingest/events.cpp hashes text reviewer ids itself (a reused digest context); the keys
+  // must be review_key's, or saved review states would not match
+  std::vector<std::string> ids = {"", "0", "7", "007", "U0184997", "U10184997", "reviewer-甲", "9223372036854775808",
+                                  "12345678901234567890", " 5", "a", std::string(300, 'x'), "18446744073709551615"};
+  for (int k = 0; k < 2000; ++k) ids.push_back("U" + std::to_string(k * 7919));
+  for (const auto& id : ids) EXPECT_EQ(detail::fast_review_key(id), review_key(id)) << id;
+  EXPECT_NE(detail::fast_review_key("U1"), detail::fast_review_key("U2"));
+}
+
+TEST(ingest, more_cells_than_max_cells_are_read_when_they_average_four_bytes) {
+  // the cell limit bounds memory for files of tiny cells; a large table of ordinary cells (a
+  // 2·10^6-operator file averages about 7 bytes a cell) is read whole
+  const temp_dir dir("ingest");
+  std::string wide = "operator_id,name_zh\n", tiny = wide;
+  for (int k = 0; k < 100; ++k) {
+    wide += "op" + std::to_string(1000 + k) + ",abcd\n";  // 7 + 5 bytes for 2 cells
+    tiny += "x,\n";                                      // 3 bytes for 2 cells
+  }
+  write_text(dir.file("wide.csv"), wide);
+  write_text(dir.file("tiny.csv"), tiny);
+  auto read = [](const std::string& path) {
+    csv_options o;
+    o.max_cells = 50;
+    o.chunk_rows = 8;
+    o.block_bytes = 64;
+    const auto src = open_csv(path, o);
+    table_chunk c;
+    std::size_t rows = 0;
+    while (src->next(c)) rows += c.rows;
+    return rows;
+  };
+  EXPECT_EQ(read(dir.file("wide.csv")), 100u);
+  try {
+    (void)read(dir.file("tiny.csv"));
+    ADD_FAILURE() << "a file of 202 cells of 1.5 bytes read with max_cells 50";
+  } catch (const data_error& e) {
+    EXPECT_NE(std::string(e.what()).find("tiny.csv:26: more than 50 cells in the file; split it into smaller files"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(ingest, records_with_quoted_line_breaks_across_blocks_and_lines_in_messages) {

@@ -1,10 +1,13 @@
 // The shared text checks (src/text_checks.hpp): strict decimal numbers with a range, forbidden
 // characters with visible escapes, abbreviated cells.
+#include <charconv>
 #include <cmath>
+#include <random>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "ingest/cells.hpp"
 #include "text_checks.hpp"
 
 namespace {
@@ -22,6 +25,36 @@ std::string bad(std::string_view t, const number_range& r = any_number) {
   const auto v = parse_decimal(t, r, why);
   EXPECT_FALSE(v.has_value()) << t;
   return why;
+}
+
+TEST(TextChecks, ShortDecimalsOfTheReadersEqualFromChars) {
+  // the readers' fast path for short unsigned decimals (src/ingest/cells.cpp, number_of) must give
+  // the double std::from_chars gives, bit for bit; longer or signed texts take the strict parser
+  std::mt19937_64 rng(20261207);
+  auto check = [](const std::string& t) {
+    double want = 0.0;
+    const auto r = std::from_chars(t.data(), t.data() + t.size(), want);
+    ASSERT_EQ(r.ec, std::errc()) << t;
+    const auto got = parse_decimal(std::string_view(t));
+    ASSERT_TRUE(got.has_value()) << t;
+    EXPECT_EQ(*got, want) << t;
+  };
+  for (int k = 0; k < 200000; ++k) {
+    const int digits = 1 + static_cast<int>(rng() % 17);  // up to 17: past the fast path's 15
+    std::string t;
+    for (int d = 0; d < digits; ++d) t += static_cast<char>('0' + rng() % 10);
+    const std::size_t dot = rng() % (t.size() + 1);
+    if (rng() % 4 != 0) t.insert(dot, ".");
+    if (t == ".") continue;
+    check(t);
+  }
+  for (const char* t : {"0.1", "0.3", "86.5", "0.938", "1.07", "999999999999999", "9007199254740993", "0.000000000000001",
+                        ".5", "5.", "000123.4500", "123456789012345.", ".123456789012345"})
+    check(t);
+  for (const char* t : {".", "", "1.2.3", "1,5", "-", "+.", "5e", "0x10", " 5", "5 "})
+    EXPECT_FALSE(parse_decimal(std::string_view(t)).has_value()) << t;
+  EXPECT_EQ(parse_decimal(std::string_view("-0.5")).value_or(0.0), -0.5);
+  EXPECT_EQ(parse_decimal(std::string_view("1e3")).value_or(0.0), 1000.0);
 }
 
 TEST(TextChecks, DecimalNumbers) {
