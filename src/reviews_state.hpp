@@ -111,9 +111,9 @@ class record_table {
   }
   std::size_t slot_of(std::uint64_t key) const noexcept { return static_cast<std::size_t>(hash(key) >> shift_); }
 
-  /// Inserts or replaces by the revision rule, now.
+  /// Inserts or replaces by the revision rule, now (the room kept for the log stays kept).
   void upsert(const review_record& r) {
-    if ((size_ + 1) * 8 > cap_ * 7) rehash(cap_ == 0 ? 16 : cap_ * 2);
+    if ((size_ + log_.size() + 1) * 8 > cap_ * 7) rehash(cap_ == 0 ? 16 : cap_ * 2);
     insert(r);
   }
 
