@@ -135,7 +135,7 @@ review_aggregator::review_aggregator(const review_aggregator& o) : s_(std::make_
   b.dedup = a.dedup;
   b.events = a.events;
   b.rejects = a.rejects;
-  b.records = a.records;
+  b.records = a.kept();
   b.base_day = a.base_day;
   const std::size_t width = a.width();
   b.days.resize(a.days.size());
@@ -156,7 +156,7 @@ review_aggregator& review_aggregator::operator=(const review_aggregator& o) {
 const std::vector<std::string>& review_aggregator::operator_ids() const noexcept { return s_->ids; }
 const review_settings& review_aggregator::settings() const noexcept { return s_->settings; }
 std::uint64_t review_aggregator::events_seen() const noexcept { return s_->events; }
-std::size_t review_aggregator::records_kept() const noexcept { return s_->records.size(); }
+std::size_t review_aggregator::records_kept() const noexcept { return s_->kept().size(); }
 const reject_log& review_aggregator::rejects() const noexcept { return s_->rejects; }
 
 void review_aggregator::add_rejected(reject_kind kind, std::string example) {
@@ -171,7 +171,7 @@ std::int64_t review_aggregator::operator_row(const std::string& operator_id) con
 void review_aggregator::reserve(std::size_t expected_reviews) { s_->records.reserve(expected_reviews); }
 
 std::size_t review_aggregator::memory_bytes() const noexcept {
-  std::size_t b = s_->records.capacity() * sizeof(review_record);
+  std::size_t b = s_->kept().bytes();
   for (const auto& d : s_->days) b += d.bytes(s_->width());
   b += s_->days.capacity() * sizeof(detail::day_counts);
   for (const auto& id : s_->ids) b += id.capacity() + sizeof(std::string) + 48;  // ids and their index entry
@@ -241,7 +241,7 @@ static void ingest(review_aggregator::state& s, const raw_event& e, Where&& wher
   r.followed = static_cast<std::uint16_t>(foll);
   r.level = static_cast<std::uint8_t>(e.level);
   r.flags = static_cast<std::uint8_t>(e.status | (e.service_record ? 4 : 0));
-  s.records.upsert(r);
+  s.records.append(r);  // log-and-compact: the table sees it at the next flush
 }
 
 void review_aggregator::add(const review_event& e, std::string_view where_text) {
@@ -275,17 +275,9 @@ void review_aggregator::add(const review_batch& b) {
   if (b.size == 0) return;
   if (!b.review_key || !b.operator_index || !b.reviewer_key || !b.time || !b.level)
     throw data_error("review batch: review_key, operator_index, reviewer_key, time and level are required arrays");
-  if (s.dedup) s.records.reserve(s.records.size() + b.size / 2);
-  constexpr std::size_t ahead = 16;
   const auto n_ops = static_cast<std::uint32_t>(s.ids.size());
   const std::size_t width = s.width();
   for (std::size_t i = 0; i < b.size; ++i) {
-    if (i + ahead < b.size) {
-      // the table slot a later row will probe (dedup mode, and bad reviews in count mode)
-      const std::size_t j = i + ahead;
-      if (s.dedup || (b.level[j] >= 1 && b.level[j] <= 2))
-        if (const auto* p = s.records.probe_start(b.review_key[j])) __builtin_prefetch(p, 1, 1);
-    }
     if (!s.dedup) {
       // count mode fast path: a valid first-revision ★3–★5 event with no rectification or
       // follow-up goes straight into its day's log; anything else takes the checked path below
@@ -341,9 +333,8 @@ void review_aggregator::merge(const review_aggregator& other) {
   }
   a.events += b.events;
   a.rejects.merge(b.rejects);
-  a.records.reserve(a.records.size() + b.records.size());
-  for (const review_record& r : b.records.slots())
-    if (r.revision1 != 0) a.records.upsert(r);
+  for (const review_record& r : b.kept().slots())  // in hash order: the log flushes as a sweep
+    if (r.revision1 != 0) a.records.append(r);
   const std::size_t width = a.width();
   for (std::size_t k = 0; k < b.days.size(); ++k) {
     if (b.days[k].empty()) continue;
@@ -373,8 +364,8 @@ bool review_aggregator::operator==(const review_aggregator& other) const {
   const state& a = *s_;
   const state& b = *other.s_;
   if (a.ids != b.ids || a.dedup != b.dedup || a.events != b.events || !(a.rejects == b.rejects)) return false;
-  if (a.records.size() != b.records.size()) return false;
-  const auto ra = sorted_records(a.records), rb = sorted_records(b.records);
+  if (a.kept().size() != b.kept().size()) return false;
+  const auto ra = sorted_records(a.kept()), rb = sorted_records(b.kept());
   for (std::size_t i = 0; i < ra.size(); ++i)
     if (std::memcmp(&ra[i], &rb[i], sizeof(review_record)) != 0) return false;
   // day counters: compare day by day as sorted (code, count) lists (absent = empty)
@@ -423,7 +414,8 @@ review_summary review_aggregator::summary(civil_date as_of, const holiday_calend
   out.bad_overdue.assign(n, 0);
   out.bad_followed_up.assign(n, 0);
   out.events_seen = s.events;
-  out.records_kept = s.records.size();
+  const detail::record_table& records = s.kept();
+  out.records_kept = records.size();
   out.rejects = s.rejects;
 
   const civil_date first = rs.window_months > 0 ? civil_date(add_months(as_of, -rs.window_months).days() + 1)
@@ -452,8 +444,8 @@ review_summary review_aggregator::summary(civil_date as_of, const holiday_calend
     const review_record* r;
   };
   std::vector<cand> c;
-  c.reserve(s.records.size());
-  for (const review_record& r : s.records.slots()) {
+  c.reserve(records.size());
+  for (const review_record& r : records.slots()) {
     if (r.revision1 == 0 || r.status() == review_status::voided) continue;
     if (rs.service_record_only && !r.service_record()) continue;
     const civil_date d = cst_date_from_unix(r.unix_time());

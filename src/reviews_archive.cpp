@@ -90,8 +90,9 @@ struct archived_state {
     }
     // records sorted by key: the same state always gives the same bytes
     std::vector<detail::review_record> recs;
-    recs.reserve(st.records.size());
-    for (const auto& r : st.records.slots())
+    const detail::record_table& table = st.kept();  // the records with the ingest log flushed
+    recs.reserve(table.size());
+    for (const auto& r : table.slots())
       if (r.revision1 != 0) recs.push_back(r);
     std::sort(recs.begin(), recs.end(), [](const auto& a, const auto& b) { return a.review < b.review; });
     std::uint64_t n_rec = recs.size();

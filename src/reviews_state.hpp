@@ -6,6 +6,7 @@
 #include <cstring>
 #include <new>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -46,8 +47,17 @@ inline bool replaces(const review_record& a, const review_record& b) noexcept {
 }
 
 /// Open-addressing table of records keyed by review key (linear probing, power-of-two capacity,
-/// at most 7/8 full). Records live in the table itself: 32 bytes per slot. Slots come from
-/// calloc, so a fresh table costs no clearing pass (the kernel hands out zeroed pages).
+/// at most 7/8 full), fed through a log. Records live in the table itself: 32 bytes per slot.
+/// Slots come from calloc, so a fresh table costs no clearing pass (the kernel hands out zeroed
+/// pages).
+///
+/// Log-and-compact: `append` only queues a record (a sequential write); `flush` moves the queue
+/// into the table in slot order (one counting-sort pass by the slot's high bits, then inserts that
+/// sweep the table front to back), so the table sees a stream of nearby writes instead of one
+/// random cache-and-TLB miss per event. The slot of a key is the top bits of its hash, so an order
+/// by hash is an order by slot at every capacity. `upsert`'s rule is commutative and associative,
+/// so the state after a flush does not depend on when flushes happen. Readers see only flushed
+/// tables (`slots()` and `size()` require an empty log; the aggregator settles before reading).
 class record_table {
  public:
   record_table() = default;
@@ -59,15 +69,22 @@ class record_table {
       slots_.reset(allocate(o.cap_));
       std::memcpy(slots_.get(), o.slots_.get(), o.cap_ * sizeof(review_record));
       cap_ = o.cap_;
+      shift_ = o.shift_;
       size_ = o.size_;
     }
+    log_ = o.log_;
     return *this;
   }
   record_table(record_table&&) noexcept = default;
   record_table& operator=(record_table&&) noexcept = default;
 
+  /// Kept records (the log must be empty: flush first).
   std::size_t size() const noexcept { return size_; }
   std::size_t capacity() const noexcept { return cap_; }
+  /// Records queued by `append`, not yet in the table.
+  std::size_t pending() const noexcept { return log_.size(); }
+  /// Bytes held: the table and the log's buffer.
+  std::size_t bytes() const noexcept { return cap_ * sizeof(review_record) + log_.capacity() * sizeof(review_record); }
 
   struct range {
     const review_record* b;
@@ -75,7 +92,7 @@ class record_table {
     const review_record* begin() const noexcept { return b; }
     const review_record* end() const noexcept { return e; }
   };
-  /// Every slot (empty ones have revision1 == 0).
+  /// Every slot (empty ones have revision1 == 0). The log must be empty (flush first).
   range slots() const noexcept { return {slots_.get(), slots_.get() + cap_}; }
 
   void reserve(std::size_t n) {
@@ -92,13 +109,83 @@ class record_table {
     key ^= key >> 33;
     return key;
   }
-  std::size_t slot_of(std::uint64_t key) const noexcept { return static_cast<std::size_t>(hash(key)) & (cap_ - 1); }
-  /// Address of the first slot probed for `key` (for prefetching); null while the table is empty.
-  const review_record* probe_start(std::uint64_t key) const noexcept { return cap_ ? slots_.get() + slot_of(key) : nullptr; }
+  std::size_t slot_of(std::uint64_t key) const noexcept { return static_cast<std::size_t>(hash(key) >> shift_); }
 
-  /// Inserts or replaces by the revision rule.
+  /// Inserts or replaces by the revision rule, now (the room kept for the log stays kept).
   void upsert(const review_record& r) {
-    if ((size_ + 1) * 8 > cap_ * 7) rehash(cap_ == 0 ? 16 : cap_ * 2);
+    if ((size_ + log_.size() + 1) * 8 > cap_ * 7) rehash(cap_ == 0 ? 16 : cap_ * 2);
+    insert(r);
+  }
+
+  /// Queues `r` for the next flush. Keeps the table large enough for the table and the whole log
+  /// (so `flush` never needs to grow it), and flushes when the log reaches its limit.
+  void append(const review_record& r) {
+    if (log_.size() >= log_limit()) flush();
+    if ((size_ + log_.size() + 1) * 8 > cap_ * 7) rehash(cap_ == 0 ? 16 : cap_ * 2);
+    log_.push_back(r);
+  }
+
+  /// Moves the log into the table in slot order. Never throws: the table already has room (see
+  /// `append`); without memory for the sort's scratch it inserts in log order instead.
+  void flush() noexcept {
+    const std::size_t n = log_.size();
+    if (n == 0) return;
+    unsigned log2cap = 0;
+    while ((std::size_t{1} << log2cap) < cap_) ++log2cap;
+    // buckets of about 512 slots (16 KiB of table), and no more buckets than records
+    unsigned bits = log2cap > 9 ? log2cap - 9 : 0;
+    while (bits > 0 && (std::size_t{1} << bits) > n) --bits;
+    if (bits > 20) bits = 20;
+    std::unique_ptr<review_record[], free_deleter> sorted;
+    std::unique_ptr<std::uint32_t[], free_deleter_u32> start;
+    if (bits >= 4 && n >= 1024) {
+      sorted.reset(static_cast<review_record*>(std::malloc(n * sizeof(review_record))));
+      start.reset(static_cast<std::uint32_t*>(std::calloc((std::size_t{1} << bits) + 1, sizeof(std::uint32_t))));
+    }
+    if (!sorted || !start) {
+      for (const review_record& r : log_) insert(r);
+    } else {
+      const unsigned down = 64u - bits;
+      std::uint32_t* c = start.get();
+      for (const review_record& r : log_) ++c[(hash(r.review) >> down) + 1];
+      for (std::size_t b = 1; b <= (std::size_t{1} << bits); ++b) c[b] += c[b - 1];
+      for (const review_record& r : log_) sorted[c[hash(r.review) >> down]++] = r;
+      constexpr std::size_t ahead = 8;
+      review_record* t = slots_.get();
+      for (std::size_t i = 0; i < n; ++i) {
+        if (i + ahead < n) __builtin_prefetch(t + slot_of(sorted[i + ahead].review), 1, 1);
+        insert(sorted[i]);
+      }
+    }
+    log_.clear();
+  }
+
+  void clear() {
+    slots_.reset();
+    cap_ = 0;
+    shift_ = 64;
+    size_ = 0;
+    std::vector<review_record>().swap(log_);
+  }
+
+ private:
+  struct free_deleter {
+    void operator()(review_record* p) const noexcept { std::free(p); }
+  };
+  struct free_deleter_u32 {
+    void operator()(std::uint32_t* p) const noexcept { std::free(p); }
+  };
+  static review_record* allocate(std::size_t n) {
+    void* p = std::calloc(n, sizeof(review_record));
+    if (p == nullptr) throw std::bad_alloc();
+    return static_cast<review_record*>(p);
+  }
+  /// The log holds at most 1/32 of the table's slots (at least 2^14 records): a flush then writes
+  /// about every 32nd slot of the table, a near-sequential sweep.
+  std::size_t log_limit() const noexcept { return std::max<std::size_t>(std::size_t{1} << 14, cap_ / 32); }
+
+  /// The insert itself; the table has room.
+  void insert(const review_record& r) noexcept {
     const std::size_t mask = cap_ - 1;
     review_record* t = slots_.get();
     for (std::size_t i = slot_of(r.review);; i = (i + 1) & mask) {
@@ -114,39 +201,29 @@ class record_table {
       }
     }
   }
-
-  void clear() {
-    slots_.reset();
-    cap_ = 0;
-    size_ = 0;
-  }
-
- private:
-  struct free_deleter {
-    void operator()(review_record* p) const noexcept { std::free(p); }
-  };
-  static review_record* allocate(std::size_t n) {
-    void* p = std::calloc(n, sizeof(review_record));
-    if (p == nullptr) throw std::bad_alloc();
-    return static_cast<review_record*>(p);
-  }
   void rehash(std::size_t cap) {
     std::unique_ptr<review_record[], free_deleter> fresh(allocate(cap));
+    unsigned log2cap = 0;
+    while ((std::size_t{1} << log2cap) < cap) ++log2cap;
+    const unsigned shift = 64u - log2cap;
     const std::size_t mask = cap - 1;
-    for (std::size_t k = 0; k < cap_; ++k) {
+    for (std::size_t k = 0; k < cap_; ++k) {  // old slots are in hash order: the new table fills front to back
       const review_record& r = slots_[k];
       if (r.revision1 == 0) continue;
-      std::size_t i = static_cast<std::size_t>(hash(r.review)) & mask;
+      std::size_t i = static_cast<std::size_t>(hash(r.review) >> shift);
       while (fresh[i].revision1 != 0) i = (i + 1) & mask;
       fresh[i] = r;
     }
     slots_ = std::move(fresh);
     cap_ = cap;
+    shift_ = shift;
   }
 
   std::unique_ptr<review_record[], free_deleter> slots_;
   std::size_t cap_ = 0;
+  unsigned shift_ = 64;  ///< slot = hash >> shift_ (64 - log2(capacity))
   std::size_t size_ = 0;
+  std::vector<review_record> log_;
 };
 
 /// Count mode: ★3–★5 events of one day (UTC+8). Event code = operator × 6 + service record × 3 +
@@ -209,7 +286,16 @@ struct review_aggregator::state {
   bool dedup = true;
   std::uint64_t events = 0;
   reject_log rejects;
-  detail::record_table records;
+  /// Kept records; `add` appends to its log. Mutable: a const reader flushes the log first
+  /// (`kept()`), under `settle_lock`, so concurrent const calls stay safe.
+  mutable detail::record_table records;
+  mutable std::mutex settle_lock;
+  /// The record table with its log flushed: what every reader (summary, merge, equality, archive) uses.
+  const detail::record_table& kept() const noexcept {
+    const std::lock_guard<std::mutex> hold(settle_lock);
+    records.flush();
+    return records;
+  }
   // count mode
   std::int32_t base_day = 0;  ///< day of days[0]
   std::vector<detail::day_counts> days;
