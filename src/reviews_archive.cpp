@@ -30,6 +30,7 @@
 #include "embedrating/detail/sha256.hpp"
 #include "embedrating/errors.hpp"
 #include "embedrating/reviews.hpp"
+#include "embedrating/review_settings_serialize.hpp"
 #include "embedrating/serialize.hpp"
 #include "review_settings.hpp"
 #include "reviews_state.hpp"
@@ -240,17 +241,24 @@ struct archived_state {
     if (n) ar >> boost::serialization::make_binary_object(x.data(), x.size());
     return x;
   }
-  template <class Archive>
-  static void save_settings(Archive& ar, const review_settings& r) {
-    for (double v : r.level_values) ar << v;
-    std::uint8_t period = static_cast<std::uint8_t>(r.period), svc = r.service_record_only, dedup = r.dedup,
-                 eb = static_cast<std::uint8_t>(r.eb_method);
-    std::int32_t period_days = r.period_days, window = r.window_months, deadline = r.deadline_working_days;
-    ar << r.min_count << r.prior_index << r.prior_rate << r.prior_closure << period << period_days << window
-       << r.half_life_days << deadline << svc << dedup << r.wilson_z << eb;
+  /// Format 2 writes the settings as the table of review settings (review_fields.hpp) describes
+  /// them, through its one Boost `serialize()` (review_settings_serialize.hpp).
+  static void save_settings(portable_oarchive& ar, const review_settings& r) {
+    review_settings copy = r;
+    embedrating::serialize(ar, copy, 0u);
   }
-  template <class Archive>
-  review_settings load_settings(Archive& ar) const {
+  review_settings load_settings(portable_iarchive& ar) const {
+    review_settings r;
+    try {
+      embedrating::serialize(ar, r, 0u);
+    } catch (const archive_error& e) {
+      if (!e.where().file.empty()) throw;
+      bad(source, e.message());
+    }
+    return r;
+  }
+  /// Format 1 (Boost's binary archive) wrote the settings field by field, choices as one byte.
+  review_settings load_settings(boost::archive::binary_iarchive& ar) const {
     review_settings r;
     for (double& v : r.level_values) ar >> v;
     std::uint8_t period = 0, svc = 0, dedup = 0, eb = 0;

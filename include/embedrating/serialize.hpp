@@ -21,6 +21,7 @@
 #include <vector>
 
 #include <boost/mpl/bool.hpp>
+#include <boost/serialization/nvp.hpp>
 #include <boost/serialization/serialization.hpp>
 #include <boost/serialization/version.hpp>
 
@@ -99,6 +100,13 @@ struct is_vector : std::false_type {};
 template <class T, class A>
 struct is_vector<std::vector<T, A>> : std::true_type {};
 
+/// A Boost name-value pair: the portable archives store its value alone (names are for text
+/// archives), with no class version of its own.
+template <class T>
+struct is_nvp : std::false_type {};
+template <class T>
+struct is_nvp<boost::serialization::nvp<T>> : std::true_type {};
+
 /// Primitives the archives store directly: fixed-width integers, bool, float, double, and enums
 /// over fixed-width integers. `long`, `size_t` and `wchar_t` are refused at compile time where they
 /// are distinct types (their width differs between platforms); counts go as uint64.
@@ -159,6 +167,8 @@ class portable_oarchive {
       } else {
         for (const auto& e : t) *this << e;
       }
+    } else if constexpr (detail::is_nvp<T>::value) {
+      *this << t.const_value();
     } else {
       const std::uint32_t v = boost::serialization::version<T>::value;
       *this << v;
@@ -262,6 +272,8 @@ class portable_iarchive {
         t.resize(static_cast<std::size_t>(n));
         for (auto& e : t) *this >> e;
       }
+    } else if constexpr (detail::is_nvp<std::remove_const_t<T>>::value) {
+      *this >> t.value();
     } else {
       std::uint32_t v = 0;
       *this >> v;

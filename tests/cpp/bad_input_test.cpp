@@ -414,11 +414,12 @@ T read_at(const std::string& payload, std::size_t at) {
 
 // Offsets in the payload (format 2, the portable encoding; docs/archives.md) of a state of one
 // operator "A": the class version 0, then the operator count 4, its id 12 (length) and 20, the
-// settings 21, events seen 125, the reject log 133 (7 × count and example count), the record count
-// 245, the first day 253 and the day count 257.
+// settings 21 (as the table of review settings encodes them: choices as int32), events seen 131,
+// the reject log 139 (7 × count and example count), the record count 251, the first day 259 and
+// the day count 263.
 constexpr std::size_t at_class_version = 0, at_ops = 4, at_level0 = 21, at_min_count = 61, at_period = 93,
-                      at_period_days = 94, at_window = 98, at_half_life = 102, at_deadline = 110, at_dedup = 115,
-                      at_wilson = 116, at_records = 245, at_base_day = 253, at_days = 257;
+                      at_period_days = 97, at_window = 101, at_half_life = 105, at_deadline = 113, at_dedup = 118,
+                      at_wilson = 119, at_eb_method = 127, at_records = 251, at_base_day = 259, at_days = 263;
 
 TEST(BadInput, ReviewArchives) {
   review_settings count_mode;
@@ -434,6 +435,8 @@ TEST(BadInput, ReviewArchives) {
   ASSERT_EQ(read_at<std::int32_t>(p, at_window), 12);
   ASSERT_EQ(read_at<std::int32_t>(p, at_deadline), 15);
   ASSERT_EQ(read_at<std::uint8_t>(p, at_dedup), 0u);
+  ASSERT_EQ(read_at<std::int32_t>(p, at_period), 0);
+  ASSERT_EQ(read_at<double>(p, at_wilson), review_settings{}.wilson_z);
   ASSERT_EQ(read_at<std::uint64_t>(p, at_records), 0u);
   ASSERT_EQ(p.size(), at_days + 8);
   const std::string nan = patched(p, at_level0, std::nan(""));
@@ -484,7 +487,10 @@ TEST(BadInput, ReviewArchives) {
       {"window_months -1", with_payload(good, patched(p, at_window, std::int32_t{-1})), {"reviews.window_months"}},
       {"level value NaN", with_payload(good, nan), {"reviews.level_values[0] must be in [0, 100]"}},
       {"min_count inf", with_payload(good, patched(p, at_min_count, HUGE_VAL)), {"reviews.min_count"}},
-      {"period 7", with_payload(good, patched(p, at_period, std::uint8_t{7})), {"the review settings in the archive are malformed"}},
+      {"period 7", with_payload(good, patched(p, at_period, std::int32_t{7})),
+       {a + "review settings: reviews.period must be \"month\" or \"days\" (code 7)"}},
+      {"eb_method -1", with_payload(good, patched(p, at_eb_method, std::int32_t{-1})), {"reviews.eb_method"}},
+      {"dedup 2", with_payload(good, patched(p, at_dedup, std::uint8_t{2})), {"a boolean is stored as 2"}},
       {"period_days with month", with_payload(good, patched(p, at_period_days, std::int32_t{5})), {"reviews.period_days"}},
       {"half life NaN", with_payload(good, patched(p, at_half_life, std::nan(""))), {"reviews.half_life_days"}},
       {"deadline 10^9", with_payload(good, patched(p, at_deadline, std::int32_t{1000000000})), {"reviews.deadline_working_days"}},
