@@ -31,6 +31,7 @@ namespace embedrating {
 
 class model;
 class dataset;
+class ratings;
 class review_aggregator;
 
 // ---------------------------------------------------------------------------------------------
@@ -348,7 +349,7 @@ void write_archive_file(const std::string& path, std::string_view bytes);
 // Per type
 // ---------------------------------------------------------------------------------------------
 
-/// The archive type of T (model, dataset, review_aggregator).
+/// The archive type of T (model, dataset, ratings, review_aggregator).
 template <class T>
 struct archive_traits;
 
@@ -361,6 +362,10 @@ struct archive_traits<dataset> {
   static constexpr archive_type type = archive_type::dataset;
 };
 template <>
+struct archive_traits<ratings> {
+  static constexpr archive_type type = archive_type::ratings;
+};
+template <>
 struct archive_traits<review_aggregator> {
   static constexpr archive_type type = archive_type::review_state;
 };
@@ -368,6 +373,7 @@ struct archive_traits<review_aggregator> {
 /// The archive of an object (header + portable payload).
 std::string to_bytes(const model& m);
 std::string to_bytes(const dataset& d);
+std::string to_bytes(const ratings& r);
 std::string to_bytes(const review_aggregator& r);
 
 /// Reads `to_bytes`'s archive of a T; `archive_error` naming `source` for anything wrong.
@@ -377,6 +383,8 @@ template <>
 model from_bytes<model>(std::string_view bytes, const std::string& source);
 template <>
 dataset from_bytes<dataset>(std::string_view bytes, const std::string& source);
+template <>
+ratings from_bytes<ratings>(std::string_view bytes, const std::string& source);
 template <>
 review_aggregator from_bytes<review_aggregator>(std::string_view bytes, const std::string& source);
 

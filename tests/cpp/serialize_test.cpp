@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,46 @@ struct sample_objects {
 const sample_objects& fresh() {
   static const sample_objects s;
   return s;
+}
+
+const civil_date sample_as_of = make_date(2025, 12, 31);
+/// The sample rated at its as_of (the golden ratings archive holds these).
+const ratings& sample_ratings() {
+  static const ratings r = rate(fresh().m, fresh().data, sample_as_of);
+  return r;
+}
+
+/// Every stored field of two ratings is equal (the library version only when `same_release`).
+void expect_same_ratings(const ratings& a, const ratings& b, bool same_release = true) {
+  ASSERT_EQ(a.rating_model.has_value(), b.rating_model.has_value());
+  if (a.rating_model) {
+    EXPECT_EQ(a.rating_model->fingerprint(), b.rating_model->fingerprint());
+    EXPECT_EQ(a.rating_model->to_toml(), b.rating_model->to_toml());
+  }
+  EXPECT_EQ(a.as_of, b.as_of);
+  EXPECT_EQ(a.input_hash, b.input_hash);
+  if (same_release) {
+    EXPECT_EQ(a.library_version, b.library_version);
+  }
+  EXPECT_EQ(a.run_warnings, b.run_warnings);
+  EXPECT_EQ(a.operator_ids, b.operator_ids.vector());
+  EXPECT_EQ(a.status, b.status.vector());
+  EXPECT_EQ(a.grade_by_score, b.grade_by_score.vector());
+  EXPECT_EQ(a.final_grade, b.final_grade.vector());
+  EXPECT_EQ(a.terminate, b.terminate.vector());
+  EXPECT_EQ(a.total_centi, b.total_centi.vector());
+  EXPECT_EQ(a.dimension_centi.rows(), b.dimension_centi.rows());
+  EXPECT_EQ(a.dimension_centi.cols(), b.dimension_centi.cols());
+  EXPECT_TRUE(a.dimension_centi == b.dimension_centi);
+  EXPECT_EQ(a.fired_offsets, b.fired_offsets.vector());
+  EXPECT_EQ(a.fired, b.fired.vector());
+  EXPECT_EQ(a.warning_offsets, b.warning_offsets.vector());
+  EXPECT_EQ(a.warnings, b.warnings.vector());
+  EXPECT_EQ(a.previous_grade, b.previous_grade.vector());
+  EXPECT_EQ(a.history_limit, b.history_limit.vector());
+  EXPECT_EQ(a.history_lapses_on, b.history_lapses_on.vector());
+  EXPECT_EQ(a.prerequisite_level_, b.prerequisite_level_);
+  EXPECT_EQ(a.extra_prerequisites_failed_, b.extra_prerequisites_failed_);
 }
 
 /// Expects `f` to throw archive_error whose message contains every one of `parts`.
@@ -156,6 +197,23 @@ TEST(serialize, review_state_round_trip) {
   EXPECT_EQ(back.serialize(), bytes);
 }
 
+TEST(serialize, ratings_round_trip) {
+  const ratings& r = sample_ratings();
+  ASSERT_EQ(r.size(), fresh().data.operator_ids().size());
+  ASSERT_TRUE(r.rating_model.has_value());
+  ASSERT_FALSE(r.fired.empty());
+  ASSERT_FALSE(r.warnings.empty());
+  const std::string bytes = to_bytes(r);
+  const ratings back = from_bytes<ratings>(bytes, "<test>");
+  expect_same_ratings(r, back);
+  EXPECT_EQ(to_bytes(back), bytes);
+  // what needs only the stored fields reads the same
+  for (std::size_t i = 0; i < r.size(); ++i) EXPECT_EQ(back.total(i), r.total(i)) << i;
+  EXPECT_EQ(back.find(r.operator_ids[0]), 0);
+  // the leaf scores shared with the scored data are not archived
+  EXPECT_THROW((void)back.dimension_ratio(0, 0), std::logic_error);
+}
+
 TEST(serialize, files_save_and_load) {
   temp_dir dir("serialize");
   const std::string path = (dir.path() / "model.erm").string();
@@ -174,6 +232,7 @@ TEST(serialize, golden_archives_of_this_release_load) {
     save_archive(s.m, golden_dir + "model-v1.erarchive");
     save_archive(s.data, golden_dir + "dataset-v1.erarchive");
     save_archive(s.reviews, golden_dir + "review_state-v2.erarchive");
+    save_archive(sample_ratings(), golden_dir + "ratings-v1.erarchive");
   }
   const model m = load_archive<model>(golden_dir + "model-v1.erarchive");
   EXPECT_EQ(m.fingerprint(), s.m.fingerprint());
@@ -184,6 +243,10 @@ TEST(serialize, golden_archives_of_this_release_load) {
   // a loaded golden archive writes the same bytes again
   EXPECT_EQ(to_bytes(r), read_bytes(golden_dir + "review_state-v2.erarchive"));
   EXPECT_EQ(to_bytes(d), read_bytes(golden_dir + "dataset-v1.erarchive"));
+  const ratings rt = load_archive<ratings>(golden_dir + "ratings-v1.erarchive");
+  EXPECT_FALSE(rt.library_version.empty());
+  expect_same_ratings(sample_ratings(), rt, /*same_release=*/false);
+  EXPECT_EQ(to_bytes(rt), read_bytes(golden_dir + "ratings-v1.erarchive"));
 }
 
 TEST(serialize, review_state_format_1_still_loads) {
@@ -251,5 +314,65 @@ TEST(serialize, bad_archives_are_precise_errors) {
     p[at] = p[at] == '0' ? '1' : '0';
     expect_archive_error([&] { from_bytes<model>(seal_archive(archive_type::model, 1, p), "m.bin"); },
                          {"m.bin", "the archive recorded"});
+  }
+}
+
+TEST(serialize, bad_ratings_archives_are_precise_errors) {
+  const ratings& r = sample_ratings();
+  const std::string good = to_bytes(r);
+  // truncated, wrong type both ways
+  expect_archive_error([&] { from_bytes<ratings>(good.substr(0, good.size() - 1), "r.bin"); }, {"r.bin", "truncated"});
+  const std::string m = to_bytes(fresh().m);
+  expect_archive_error([&] { from_bytes<ratings>(m, "r.bin"); }, {"r.bin", "a model archive, not a ratings archive"});
+  expect_archive_error([&] { from_bytes<model>(good, "r.bin"); }, {"r.bin", "a ratings archive, not a model archive"});
+  // a payload cut short (resealed, so the checksum holds)
+  {
+    const std::string p = good.substr(archive_header_size);
+    expect_archive_error([&] { from_bytes<ratings>(seal_archive(archive_type::ratings, 1, p.substr(0, p.size() - 5)), "r.bin"); },
+                         {"r.bin", "truncated"});
+  }
+  // a bad enum code
+  {
+    ratings bad = r;
+    std::vector<operator_status> st = bad.status;
+    st[3] = static_cast<operator_status>(9);
+    bad.status = st;
+    expect_archive_error([&] { from_bytes<ratings>(to_bytes(bad), "r.bin"); }, {"r.bin", "ratings field status", "out of range"});
+    bad = r;
+    std::vector<grade> g = bad.final_grade;
+    g[1] = static_cast<grade>(7);
+    bad.final_grade = g;
+    expect_archive_error([&] { from_bytes<ratings>(to_bytes(bad), "r.bin"); }, {"r.bin", "ratings field final_grade", "out of range"});
+  }
+  // a non-monotone CSR offset; offsets that do not end at the size of `fired`
+  {
+    ratings bad = r;
+    std::vector<std::uint32_t> o = bad.fired_offsets;
+    std::size_t i = 1;
+    while (i + 1 < o.size() && o[i] == 0) ++i;
+    ASSERT_GT(o[i], 0u);
+    o[i] = o[i + 1] + 1;
+    bad.fired_offsets = o;
+    expect_archive_error([&] { from_bytes<ratings>(to_bytes(bad), "r.bin"); }, {"r.bin", "fired_offsets is not monotone"});
+    o = r.fired_offsets;
+    o.back() += 1;
+    bad.fired_offsets = o;
+    expect_archive_error([&] { from_bytes<ratings>(to_bytes(bad), "r.bin"); }, {"r.bin", "fired_offsets ends at"});
+  }
+  // a rule index out of range
+  {
+    ratings bad = r;
+    std::vector<fired_rule> f = bad.fired;
+    f[0].rule = static_cast<std::uint32_t>(r.rating_model->spec().rules.size());
+    bad.fired = f;
+    expect_archive_error([&] { from_bytes<ratings>(to_bytes(bad), "r.bin"); }, {"r.bin", "ratings field fired: rule index", "out of range"});
+  }
+  // an array whose size does not match the operator count
+  {
+    ratings bad = r;
+    std::vector<std::int32_t> t = bad.total_centi;
+    t.pop_back();
+    bad.total_centi = t;
+    expect_archive_error([&] { from_bytes<ratings>(to_bytes(bad), "r.bin"); }, {"r.bin", "ratings field total_centi has"});
   }
 }

@@ -1,0 +1,273 @@
+// The ratings archive (docs/archives.md): the rating model (its canonical TOML and fingerprints,
+// as in the model archive), the per-run fields, then every per-operator array field by field.
+// Loading checks every array against the operator count, every enum code against its range, the
+// CSR offsets (monotone, starting at 0, ending at the size of `fired` / `warnings`) and every rule
+// index against the model's rules; each violation is an archive_error naming the field.
+//
+// Not stored: the leaf scores and point plan shared with the `scored` data (scored_state_,
+// point_plan_) and kept node points. A loaded ratings object has grades, totals, dimension
+// points, statuses, fired rules, warnings and history; indicator and node detail need a re-rating.
+#include <optional>
+
+#include <boost/serialization/split_member.hpp>
+
+#include "embedrating/model.hpp"
+#include "embedrating/ratings.hpp"
+#include "embedrating/serialize.hpp"
+
+namespace embedrating {
+namespace {
+
+std::vector<std::int32_t> date_days(const std::vector<civil_date>& v) {
+  std::vector<std::int32_t> out(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) out[i] = v[i].days();
+  return out;
+}
+std::vector<civil_date> day_dates(const std::vector<std::int32_t>& v) {
+  std::vector<civil_date> out;
+  out.reserve(v.size());
+  for (std::int32_t d : v) out.emplace_back(d);
+  return out;
+}
+
+template <class E>
+std::vector<std::uint8_t> enum_codes(const std::vector<E>& v) {
+  std::vector<std::uint8_t> out(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) out[i] = static_cast<std::uint8_t>(v[i]);
+  return out;
+}
+
+/// The serialized form of ratings; class version 1.
+struct ratings_form {
+  const ratings* in = nullptr;
+  ratings out;
+  std::string source;
+
+  void save(portable_oarchive& ar, const unsigned int /*version*/) const {
+    const ratings& r = *in;
+    const bool has_model = r.rating_model.has_value();
+    ar << has_model;
+    if (has_model) ar << r.rating_model->to_toml() << r.rating_model->fingerprint() << r.rating_model->structure_fingerprint();
+    ar << r.as_of.days() << r.input_hash << r.library_version << r.run_warnings;
+    ar << r.operator_ids.vector();
+    ar << enum_codes(r.status.vector());
+    std::vector<std::int8_t> g(r.grade_by_score.size());
+    for (std::size_t i = 0; i < g.size(); ++i) g[i] = static_cast<std::int8_t>(r.grade_by_score[i]);
+    ar << g;
+    g.resize(r.final_grade.size());
+    for (std::size_t i = 0; i < g.size(); ++i) g[i] = static_cast<std::int8_t>(r.final_grade[i]);
+    ar << g;
+    ar << r.terminate.vector() << r.total_centi.vector();
+    ar << static_cast<std::uint64_t>(r.dimension_centi.rows()) << static_cast<std::uint64_t>(r.dimension_centi.cols());
+    ar << std::vector<std::int32_t>(r.dimension_centi.data(), r.dimension_centi.data() + r.dimension_centi.size());
+    ar << r.fired_offsets.vector();
+    std::vector<std::uint32_t> rule(r.fired.size());
+    std::vector<std::int32_t> lapses(r.fired.size());
+    for (std::size_t k = 0; k < r.fired.size(); ++k) {
+      rule[k] = r.fired[k].rule;
+      lapses[k] = r.fired[k].lapses_on.days();
+    }
+    ar << rule << lapses;
+    ar << r.warning_offsets.vector();
+    std::vector<std::uint8_t> kind(r.warnings.size());
+    std::vector<std::uint32_t> index(r.warnings.size());
+    for (std::size_t k = 0; k < r.warnings.size(); ++k) {
+      kind[k] = static_cast<std::uint8_t>(r.warnings[k].kind);
+      index[k] = r.warnings[k].index;
+    }
+    ar << kind << index;
+    ar << r.previous_grade.vector();
+    g.resize(r.history_limit.size());
+    for (std::size_t i = 0; i < g.size(); ++i) g[i] = static_cast<std::int8_t>(r.history_limit[i]);
+    ar << g;
+    ar << date_days(r.history_lapses_on.vector());
+    ar << r.prerequisite_level_ << r.extra_prerequisites_failed_;
+  }
+
+  void load(portable_iarchive& ar, const unsigned int /*version*/) {
+    bool has_model = false;
+    ar >> has_model;
+    if (has_model) {
+      std::string toml, fingerprint, structure;
+      ar >> toml >> fingerprint >> structure;
+      try {
+        out.rating_model = model::from_toml(toml, source);
+      } catch (const error& e) {
+        ar.fail(std::string("the model in the ratings archive does not load: ") + e.what());
+      }
+      if (out.rating_model->fingerprint() != fingerprint)
+        ar.fail("the model in the ratings archive has fingerprint " + out.rating_model->fingerprint() + ", the archive recorded " +
+                fingerprint);
+      if (out.rating_model->structure_fingerprint() != structure)
+        ar.fail("the model in the ratings archive has structure fingerprint " + out.rating_model->structure_fingerprint() +
+                ", the archive recorded " + structure);
+    }
+    std::int32_t as_of = 0;
+    ar >> as_of >> out.input_hash >> out.library_version >> out.run_warnings;
+    out.as_of = civil_date(as_of);
+
+    std::vector<std::string> ids;
+    ar >> ids;
+    const std::size_t n = ids.size();
+    out.operator_ids = std::move(ids);
+    auto sized = [&](std::size_t got, std::size_t want, const char* field) {
+      if (got != want)
+        ar.fail(std::string("ratings field ") + field + " has " + std::to_string(got) + " entries, " + std::to_string(want) +
+                " expected");
+    };
+    auto grades = [&](const char* field) {
+      std::vector<std::int8_t> g;
+      ar >> g;
+      sized(g.size(), n, field);
+      std::vector<grade> out_g(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (g[i] < 0 || g[i] >= grade_count)
+          ar.fail(std::string("ratings field ") + field + ": grade code " + std::to_string(g[i]) + " out of range (row " +
+                  std::to_string(i) + ")");
+        out_g[i] = static_cast<grade>(g[i]);
+      }
+      return out_g;
+    };
+
+    std::vector<std::uint8_t> codes;
+    ar >> codes;
+    sized(codes.size(), n, "status");
+    std::vector<operator_status> status(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (codes[i] > static_cast<std::uint8_t>(operator_status::terminated))
+        ar.fail("ratings field status: code " + std::to_string(codes[i]) + " out of range (row " + std::to_string(i) + ")");
+      status[i] = static_cast<operator_status>(codes[i]);
+    }
+    out.status = std::move(status);
+    out.grade_by_score = grades("grade_by_score");
+    out.final_grade = grades("final_grade");
+    std::vector<std::uint8_t> terminate;
+    ar >> terminate;
+    sized(terminate.size(), n, "terminate");
+    out.terminate = std::move(terminate);
+    std::vector<std::int32_t> total;
+    ar >> total;
+    sized(total.size(), n, "total_centi");
+    out.total_centi = std::move(total);
+
+    std::uint64_t rows = 0, cols = 0;
+    ar >> rows >> cols;
+    sized(static_cast<std::size_t>(rows), n, "dimension_centi (rows)");
+    if (out.rating_model && cols != out.rating_model->dimension_nodes().size())
+      ar.fail("ratings field dimension_centi has " + std::to_string(cols) + " columns, the model has " +
+              std::to_string(out.rating_model->dimension_nodes().size()) + " dimensions");
+    std::vector<std::int32_t> dims;
+    ar >> dims;
+    if (cols != 0 && rows > dims.size() / cols) ar.fail("ratings field dimension_centi is shorter than its rows × columns");
+    sized(dims.size(), static_cast<std::size_t>(rows * cols), "dimension_centi");
+    out.dimension_centi = Eigen::Map<const centi_matrix>(dims.data(), static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+
+    const std::size_t n_rules = out.rating_model ? out.rating_model->spec().rules.size() : 0;
+    auto offsets = [&](const char* field) {
+      std::vector<std::uint32_t> o;
+      ar >> o;
+      sized(o.size(), n + 1, field);
+      if (o[0] != 0) ar.fail(std::string("ratings field ") + field + " does not start at 0");
+      for (std::size_t i = 1; i < o.size(); ++i)
+        if (o[i] < o[i - 1]) ar.fail(std::string("ratings field ") + field + " is not monotone at row " + std::to_string(i - 1));
+      return o;
+    };
+    std::vector<std::uint32_t> fo = offsets("fired_offsets");
+    std::vector<std::uint32_t> rule;
+    std::vector<std::int32_t> lapses;
+    ar >> rule >> lapses;
+    sized(lapses.size(), rule.size(), "fired (lapses_on)");
+    if (fo.back() != rule.size())
+      ar.fail("ratings field fired_offsets ends at " + std::to_string(fo.back()) + " but fired has " + std::to_string(rule.size()) +
+              " entries");
+    std::vector<fired_rule> fired(rule.size());
+    for (std::size_t k = 0; k < rule.size(); ++k) {
+      if (rule[k] >= n_rules)
+        ar.fail("ratings field fired: rule index " + std::to_string(rule[k]) + " out of range (the model has " +
+                std::to_string(n_rules) + " rules)");
+      fired[k].rule = rule[k];
+      fired[k].lapses_on = civil_date(lapses[k]);
+    }
+    out.fired_offsets = std::move(fo);
+    out.fired = std::move(fired);
+
+    std::vector<std::uint32_t> wo = offsets("warning_offsets");
+    std::vector<std::uint8_t> kind;
+    std::vector<std::uint32_t> index;
+    ar >> kind >> index;
+    sized(index.size(), kind.size(), "warnings (index)");
+    if (wo.back() != kind.size())
+      ar.fail("ratings field warning_offsets ends at " + std::to_string(wo.back()) + " but warnings has " +
+              std::to_string(kind.size()) + " entries");
+    const std::size_t n_leaves = out.rating_model ? out.rating_model->leaf_ids().size() : 0;
+    std::vector<operator_warning> warnings(kind.size());
+    for (std::size_t k = 0; k < kind.size(); ++k) {
+      if (kind[k] > static_cast<std::uint8_t>(operator_warning::kind_t::low_review_volume))
+        ar.fail("ratings field warnings: kind code " + std::to_string(kind[k]) + " out of range");
+      const auto kt = static_cast<operator_warning::kind_t>(kind[k]);
+      if (kt == operator_warning::kind_t::rule_warning && index[k] >= n_rules)
+        ar.fail("ratings field warnings: rule index " + std::to_string(index[k]) + " out of range (the model has " +
+                std::to_string(n_rules) + " rules)");
+      if (out.rating_model &&
+          (kt == operator_warning::kind_t::missing_fixed || kt == operator_warning::kind_t::missing_fallback ||
+           kt == operator_warning::kind_t::missing_zero) &&
+          index[k] >= n_leaves)
+        ar.fail("ratings field warnings: leaf index " + std::to_string(index[k]) + " out of range (the model has " +
+                std::to_string(n_leaves) + " leaves)");
+      warnings[k].kind = kt;
+      warnings[k].index = index[k];
+    }
+    out.warning_offsets = std::move(wo);
+    out.warnings = std::move(warnings);
+
+    std::vector<std::int8_t> prev;
+    ar >> prev;
+    sized(prev.size(), n, "previous_grade");
+    for (std::int8_t p : prev)
+      if (p < no_grade || p >= grade_count) ar.fail("ratings field previous_grade: code " + std::to_string(p) + " out of range");
+    out.previous_grade = std::move(prev);
+    out.history_limit = grades("history_limit");
+    std::vector<std::int32_t> hl;
+    ar >> hl;
+    sized(hl.size(), n, "history_lapses_on");
+    out.history_lapses_on = day_dates(hl);
+    ar >> out.prerequisite_level_ >> out.extra_prerequisites_failed_;
+    if (!out.prerequisite_level_.empty()) {
+      sized(out.prerequisite_level_.size(), n, "prerequisite_level");
+      for (std::uint8_t l : out.prerequisite_level_)
+        if (l >= grade_count) ar.fail("ratings field prerequisite_level: level " + std::to_string(l) + " out of range");
+    }
+    if (!out.extra_prerequisites_failed_.empty())
+      sized(out.extra_prerequisites_failed_.size(), n * grade_count, "extra_prerequisites_failed");
+  }
+  BOOST_SERIALIZATION_SPLIT_MEMBER()
+};
+
+}  // namespace
+}  // namespace embedrating
+
+BOOST_CLASS_VERSION(embedrating::ratings_form, 1)
+
+namespace embedrating {
+
+std::string to_bytes(const ratings& r) {
+  std::string payload;
+  portable_oarchive ar(payload);
+  ratings_form f;
+  f.in = &r;
+  ar << f;
+  return seal_archive(archive_type::ratings, archive_format_version(archive_type::ratings), payload);
+}
+
+template <>
+ratings from_bytes<ratings>(std::string_view bytes, const std::string& source) {
+  const unsealed_archive a = unseal_archive(archive_type::ratings, bytes, source);
+  portable_iarchive ar(a.payload, source);
+  ratings_form f;
+  f.source = source;
+  ar >> f;
+  if (ar.left() != 0) ar.fail(std::to_string(ar.left()) + " unread bytes at the end of the ratings archive");
+  return std::move(f.out);
+}
+
+}  // namespace embedrating
