@@ -212,6 +212,14 @@ TEST(serialize, ratings_round_trip) {
   EXPECT_EQ(back.find(r.operator_ids[0]), 0);
   // the leaf scores shared with the scored data are not archived
   EXPECT_THROW((void)back.dimension_ratio(0, 0), std::logic_error);
+  // explanations and the gates of an active operator need the scores, which the archive does not
+  // keep: a clear logic_error, never a null pointer
+  EXPECT_THROW((void)back.explain(0), std::logic_error);
+  std::size_t active = 0;
+  while (back.status.at(active) != operator_status::active) ++active;
+  if (back.final_grade[active] != grade::a5) {
+    EXPECT_THROW((void)back.gates(active), std::logic_error);
+  }
 }
 
 TEST(serialize, files_save_and_load) {
