@@ -8,6 +8,7 @@
 
 #include "embedrating/dataset.hpp"
 #include "embedrating/serialize.hpp"
+#include "forms.hpp"
 
 namespace embedrating {
 namespace {
@@ -167,21 +168,15 @@ BOOST_CLASS_VERSION(embedrating::dataset_form, 1)
 namespace embedrating {
 
 std::string to_bytes(const dataset& d) {
-  std::string payload;
-  portable_oarchive ar(payload);
   dataset_form f;
   f.in = &d;
-  ar << f;
-  return seal_archive(archive_type::dataset, archive_format_version(archive_type::dataset), payload);
+  return detail::seal_form(archive_type::dataset, f);
 }
 
 template <>
 dataset from_bytes<dataset>(std::string_view bytes, const std::string& source) {
-  const unsealed_archive a = unseal_archive(archive_type::dataset, bytes, source);
-  portable_iarchive ar(a.payload, source);
   dataset_form f;
-  ar >> f;
-  if (ar.left() != 0) ar.fail(std::to_string(ar.left()) + " unread bytes at the end of the dataset archive");
+  detail::unseal_form(archive_type::dataset, bytes, source, "dataset", f);
   return std::move(*f.out);
 }
 

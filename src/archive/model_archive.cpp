@@ -5,6 +5,7 @@
 
 #include "embedrating/model.hpp"
 #include "embedrating/serialize.hpp"
+#include "forms.hpp"
 
 namespace embedrating {
 namespace {
@@ -15,24 +16,8 @@ struct model_form {
   std::optional<model> out;
   std::string source;
 
-  template <class Archive>
-  void save(Archive& ar, const unsigned int /*version*/) const {
-    ar << in->to_toml() << in->fingerprint() << in->structure_fingerprint();
-  }
-  void load(portable_iarchive& ar, const unsigned int /*version*/) {
-    std::string toml, fingerprint, structure;
-    ar >> toml >> fingerprint >> structure;
-    try {
-      out = model::from_toml(toml, source);
-    } catch (const error& e) {
-      ar.fail(std::string("the model in the archive does not load: ") + e.what());
-    }
-    if (out->fingerprint() != fingerprint)
-      ar.fail("the model in the archive has fingerprint " + out->fingerprint() + ", the archive recorded " + fingerprint);
-    if (out->structure_fingerprint() != structure)
-      ar.fail("the model in the archive has structure fingerprint " + out->structure_fingerprint() + ", the archive recorded " +
-              structure);
-  }
+  void save(portable_oarchive& ar, const unsigned int /*version*/) const { detail::save_model_text(ar, *in); }
+  void load(portable_iarchive& ar, const unsigned int /*version*/) { out = detail::load_model_text(ar, source, "the model in the archive"); }
   BOOST_SERIALIZATION_SPLIT_MEMBER()
 };
 
@@ -43,23 +28,38 @@ BOOST_CLASS_VERSION(embedrating::model_form, 1)
 
 namespace embedrating {
 
+namespace detail {
+
+void save_model_text(portable_oarchive& ar, const model& m) { ar << m.to_toml() << m.fingerprint() << m.structure_fingerprint(); }
+
+model load_model_text(portable_iarchive& ar, const std::string& source, const std::string& what) {
+  std::string toml, fingerprint, structure;
+  ar >> toml >> fingerprint >> structure;
+  std::optional<model> m;
+  try {
+    m = model::from_toml(toml, source);
+  } catch (const error& e) {
+    ar.fail(what + " does not load: " + e.what());
+  }
+  if (m->fingerprint() != fingerprint) ar.fail(what + " has fingerprint " + m->fingerprint() + ", the archive recorded " + fingerprint);
+  if (m->structure_fingerprint() != structure)
+    ar.fail(what + " has structure fingerprint " + m->structure_fingerprint() + ", the archive recorded " + structure);
+  return std::move(*m);
+}
+
+}  // namespace detail
+
 std::string to_bytes(const model& m) {
-  std::string payload;
-  portable_oarchive ar(payload);
   model_form f;
   f.in = &m;
-  ar << f;
-  return seal_archive(archive_type::model, archive_format_version(archive_type::model), payload);
+  return detail::seal_form(archive_type::model, f);
 }
 
 template <>
 model from_bytes<model>(std::string_view bytes, const std::string& source) {
-  const unsealed_archive a = unseal_archive(archive_type::model, bytes, source);
-  portable_iarchive ar(a.payload, source);
   model_form f;
   f.source = source;
-  ar >> f;
-  if (ar.left() != 0) ar.fail(std::to_string(ar.left()) + " unread bytes at the end of the model archive");
+  detail::unseal_form(archive_type::model, bytes, source, "model", f);
   return std::move(*f.out);
 }
 

@@ -14,6 +14,7 @@
 #include "embedrating/model.hpp"
 #include "embedrating/ratings.hpp"
 #include "embedrating/serialize.hpp"
+#include "forms.hpp"
 
 namespace embedrating {
 namespace {
@@ -47,7 +48,7 @@ struct ratings_form {
     const ratings& r = *in;
     const bool has_model = r.rating_model.has_value();
     ar << has_model;
-    if (has_model) ar << r.rating_model->to_toml() << r.rating_model->fingerprint() << r.rating_model->structure_fingerprint();
+    if (has_model) detail::save_model_text(ar, *r.rating_model);
     ar << r.as_of.days() << r.input_hash << r.library_version << r.run_warnings;
     ar << r.operator_ids.vector();
     ar << enum_codes(r.status.vector());
@@ -87,21 +88,7 @@ struct ratings_form {
   void load(portable_iarchive& ar, const unsigned int /*version*/) {
     bool has_model = false;
     ar >> has_model;
-    if (has_model) {
-      std::string toml, fingerprint, structure;
-      ar >> toml >> fingerprint >> structure;
-      try {
-        out.rating_model = model::from_toml(toml, source);
-      } catch (const error& e) {
-        ar.fail(std::string("the model in the ratings archive does not load: ") + e.what());
-      }
-      if (out.rating_model->fingerprint() != fingerprint)
-        ar.fail("the model in the ratings archive has fingerprint " + out.rating_model->fingerprint() + ", the archive recorded " +
-                fingerprint);
-      if (out.rating_model->structure_fingerprint() != structure)
-        ar.fail("the model in the ratings archive has structure fingerprint " + out.rating_model->structure_fingerprint() +
-                ", the archive recorded " + structure);
-    }
+    if (has_model) out.rating_model = detail::load_model_text(ar, source, "the model in the ratings archive");
     std::int32_t as_of = 0;
     ar >> as_of >> out.input_hash >> out.library_version >> out.run_warnings;
     out.as_of = civil_date(as_of);
@@ -251,22 +238,16 @@ BOOST_CLASS_VERSION(embedrating::ratings_form, 1)
 namespace embedrating {
 
 std::string to_bytes(const ratings& r) {
-  std::string payload;
-  portable_oarchive ar(payload);
   ratings_form f;
   f.in = &r;
-  ar << f;
-  return seal_archive(archive_type::ratings, archive_format_version(archive_type::ratings), payload);
+  return detail::seal_form(archive_type::ratings, f);
 }
 
 template <>
 ratings from_bytes<ratings>(std::string_view bytes, const std::string& source) {
-  const unsealed_archive a = unseal_archive(archive_type::ratings, bytes, source);
-  portable_iarchive ar(a.payload, source);
   ratings_form f;
   f.source = source;
-  ar >> f;
-  if (ar.left() != 0) ar.fail(std::to_string(ar.left()) + " unread bytes at the end of the ratings archive");
+  detail::unseal_form(archive_type::ratings, bytes, source, "ratings", f);
   return std::move(f.out);
 }
 
