@@ -75,7 +75,7 @@ void put_le(std::string& out, const T* p, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     wire_uint_t<T> u;
     std::memcpy(&u, p + i, sizeof(T));
-    for (std::size_t b = 0; b < sizeof(T); ++b) dst[i * sizeof(T) + b] = static_cast<char>((u >> (8 * b)) & 0xffu);
+    for (std::size_t b = 0; b < sizeof(T); ++b) dst[i * sizeof(T) + b] = static_cast<char>(static_cast<unsigned char>(u >> (8 * b)));
   }
 }
 
