@@ -201,16 +201,6 @@ std::string mode_text(const loaded_inputs& in, const std::string& code) {
   return in.zh ? md->name_zh : md->name_en;
 }
 
-std::string attribute_or(const dataset& d, const char* name, std::size_t i) {
-  const auto* a = d.attribute(name);
-  return a ? (*a)[i] : std::string();
-}
-
-std::string operator_name(const dataset& d, std::size_t i) {
-  std::string n = attribute_or(d, "name_zh", i);
-  return n.empty() ? attribute_or(d, "name", i) : n;
-}
-
 bool graded(const ratings& r, std::size_t i) { return r.status[i] == operator_status::active; }
 
 std::vector<std::string> fired_ids(const ratings& r, std::size_t i) {

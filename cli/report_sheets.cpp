@@ -12,10 +12,6 @@
 
 namespace embedrating::cli {
 
-namespace {
-
-using kind = sheet_column::kind;
-
 std::string attribute_or(const dataset& d, const char* name, std::size_t i) {
   const auto* a = d.attribute(name);
   return a ? (*a)[i] : std::string();
@@ -25,6 +21,10 @@ std::string operator_name(const dataset& d, std::size_t i) {
   std::string n = attribute_or(d, "name_zh", i);
   return n.empty() ? attribute_or(d, "name", i) : n;
 }
+
+namespace {
+
+using kind = sheet_column::kind;
 
 /// Centi-points as "12.34" into `out` (what fmt's {:.2f} gives for centi / 100: a whole number of
 /// hundredths is exact), without a double or an allocation once `out` has room.

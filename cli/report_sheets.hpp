@@ -23,6 +23,11 @@ struct report_context {
   bool zh = false;
 };
 
+/// Operator i's value of the text attribute `name` ("" when the dataset has no such column).
+std::string attribute_or(const dataset& d, const char* name, std::size_t i);
+/// Operator i's display name: name_zh, else name.
+std::string operator_name(const dataset& d, std::size_t i);
+
 /// One row per operator: ids, names, status, total, grades, dimension points, rules, provenance.
 sheet ratings_sheet(const report_context& c);
 /// The same sheet without its rows, and its rows one at a time (the row vector is reused between

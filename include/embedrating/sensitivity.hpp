@@ -187,6 +187,16 @@ monte_carlo_result monte_carlo(const scored& s, const monte_carlo_options& optio
 monte_carlo_result monte_carlo(const model& m, const dataset& data, civil_date as_of,
                                const monte_carlo_options& options = {});
 
+/// One result from runs over consecutive draw ranges (`first_draw`, `draws`) of the same scored
+/// data and options — one run per machine (embedrating.dask): the draws, cut-offs and per-draw
+/// rows are stacked, the grade counts added, and the population rows computed as a single run
+/// computes them, so the result equals the run over the whole range bit for bit (its `memory` is
+/// the largest part's, each part having run on its own). Throws std::invalid_argument naming the
+/// part when the list is empty, a part does not start where the previous one ends, is of another
+/// model, scored data or options, or was run with total quantiles (those come from each run's own
+/// histogram windows and cannot be put together: run the parts with `quantiles` empty).
+monte_carlo_result combine_draw_ranges(std::vector<monte_carlo_result> parts);
+
 // ---------------------------------------------------------------------------------------------
 // Near the line
 // ---------------------------------------------------------------------------------------------

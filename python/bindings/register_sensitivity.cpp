@@ -59,6 +59,35 @@ py::dict gates_dict(const std::vector<es::line_gate>& gs) {
                   "distance"_a = take(std::move(distance)));
 }
 
+/// The dict of a Monte Carlo result (arrays moved, not copied): monte_carlo and monte_carlo_combine.
+py::dict result_dict(es::monte_carlo_result&& r) {
+  py::list population;
+  for (const auto& g : r.population)
+    population.append(py::dict("current"_a = g.current, "expected"_a = g.expected, "low"_a = g.low, "high"_a = g.high));
+  const std::size_t N = r.size();
+  std::vector<double> stability(N), up(N), down(N);
+  std::vector<std::int8_t> modal(N);
+  for (std::size_t i = 0; i < N; ++i) {
+    stability[i] = r.stability(i);
+    up[i] = r.probability_up(i);
+    down[i] = r.probability_down(i);
+    modal[i] = static_cast<std::int8_t>(r.modal(i));
+  }
+  py::object cutoffs = r.cutoffs.size() ? take_matrix(r.cutoffs) : py::object(py::none());
+  return py::dict(
+      "weights"_a = take_matrix(r.weights), "cutoffs"_a = cutoffs, "grade"_a = take(std::move(r.grade)),
+      "active"_a = take(std::move(r.active)), "total"_a = take(std::move(r.total)),
+      "counts"_a = take_matrix(r.counts), "stability"_a = take(std::move(stability)),
+      "probability_up"_a = take(std::move(up)), "probability_down"_a = take(std::move(down)),
+      "modal"_a = take(std::move(modal)), "total_mean"_a = take(std::move(r.total_mean)),
+      "total_sd"_a = take(std::move(r.total_sd)), "total_min"_a = take(std::move(r.total_min)),
+      "total_max"_a = take(std::move(r.total_max)), "total_quantiles"_a = take_matrix(r.total_quantiles),
+      "resolution"_a = take(std::move(r.resolution)), "clipped"_a = take(std::move(r.clipped)),
+      "per_draw"_a = take_matrix(r.per_draw), "population"_a = population, "not_graded"_a = r.not_graded,
+      "memory"_a = memory_dict(r.memory), "model_fingerprint"_a = r.model_fingerprint,
+      "kernel_isa"_a = r.kernel_isa);
+}
+
 py::dict monte_carlo_py(const scored& s, std::size_t draws, std::uint64_t seed, const std::string& method,
                         double concentration, double spread, double cutoff_jitter, std::vector<double> quantiles,
                         double resolution, std::size_t bins, double window_sd, double interval, int threads,
@@ -90,31 +119,80 @@ py::dict monte_carlo_py(const scored& s, std::size_t draws, std::uint64_t seed, 
     py::gil_scoped_release nogil;
     r = es::monte_carlo(s, o);
   }
-  py::list population;
-  for (const auto& g : r.population)
-    population.append(py::dict("current"_a = g.current, "expected"_a = g.expected, "low"_a = g.low, "high"_a = g.high));
-  const std::size_t N = r.size();
-  std::vector<double> stability(N), up(N), down(N);
-  std::vector<std::int8_t> modal(N);
-  for (std::size_t i = 0; i < N; ++i) {
-    stability[i] = r.stability(i);
-    up[i] = r.probability_up(i);
-    down[i] = r.probability_down(i);
-    modal[i] = static_cast<std::int8_t>(r.modal(i));
+  return result_dict(std::move(r));
+}
+
+
+/// A (rows × cols) matrix from a part's numpy array, the shape checked.
+template <class Matrix>
+Matrix matrix_of(const py::handle& value, py::ssize_t cols, std::size_t part, const char* key) {
+  using T = typename Matrix::Scalar;
+  const auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(value);
+  if (!a || a.ndim() != 2 || (cols >= 0 && a.shape(1) != cols))
+    throw py::value_error("monte_carlo_combine: part " + std::to_string(part) + " [\"" + key + "\"] is not a 2-d array" +
+                          (cols >= 0 ? " of " + std::to_string(cols) + " columns" : std::string()));
+  Matrix m(a.shape(0), a.shape(1));
+  for (py::ssize_t i = 0; i < a.shape(0); ++i)
+    for (py::ssize_t c = 0; c < a.shape(1); ++c) m(i, c) = a.at(i, c);
+  return m;
+}
+
+template <class T>
+std::vector<T> vector_of(const py::handle& value, std::size_t part, const char* key) {
+  const auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(value);
+  if (!a || a.ndim() != 1)
+    throw py::value_error("monte_carlo_combine: part " + std::to_string(part) + " [\"" + key + "\"] is not a 1-d array");
+  return std::vector<T>(a.data(), a.data() + a.size());
+}
+
+/// Runs over consecutive draw ranges (the dicts of monte_carlo(..., quantiles=[]) with their
+/// "first_draw") as one run, through es::combine_draw_ranges — the core's one way to do it.
+py::dict monte_carlo_combine_py(const py::list& parts, std::uint64_t seed, const std::string& method, double concentration,
+                                double spread, double cutoff_jitter, double interval) {
+  std::vector<es::monte_carlo_result> rs;
+  rs.reserve(parts.size());
+  for (std::size_t j = 0; j < parts.size(); ++j) {
+    const py::dict d = parts[j].cast<py::dict>();
+    auto item = [&](const char* key) -> py::object {
+      if (!d.contains(key)) throw py::value_error("monte_carlo_combine: part " + std::to_string(j) + " has no \"" + key + "\"");
+      return d[key];
+    };
+    es::monte_carlo_result r;
+    r.options.seed = seed;
+    r.options.noise = es::parse_weight_noise(method);
+    r.options.concentration = concentration;
+    r.options.spread = spread;
+    r.options.cutoff_jitter = cutoff_jitter;
+    r.options.interval = interval;
+    r.options.quantiles.clear();
+    r.options.first_draw = item("first_draw").cast<std::uint64_t>();
+    r.weights = matrix_of<Eigen::MatrixXd>(item("weights"), -1, j, "weights");
+    r.options.draws = static_cast<std::size_t>(r.weights.rows());
+    const py::object cut = item("cutoffs");
+    if (!cut.is_none()) r.cutoffs = matrix_of<Eigen::MatrixXd>(cut, 5, j, "cutoffs");
+    r.counts = matrix_of<decltype(r.counts)>(item("counts"), grade_count, j, "counts");
+    r.per_draw = matrix_of<decltype(r.per_draw)>(item("per_draw"), grade_count, j, "per_draw");
+    r.grade = vector_of<std::int8_t>(item("grade"), j, "grade");
+    r.active = vector_of<std::uint8_t>(item("active"), j, "active");
+    r.total = vector_of<double>(item("total"), j, "total");
+    r.operator_ids.resize(r.grade.size());  // the row count; the ids stay with the Scored in Python
+    r.not_graded = item("not_graded").cast<std::size_t>();
+    r.model_fingerprint = item("model_fingerprint").cast<std::string>();
+    r.kernel_isa = item("kernel_isa").cast<std::string>();
+    const py::dict mem = item("memory").cast<py::dict>();
+    r.memory.accumulators = mem["accumulators"].cast<std::size_t>();
+    r.memory.draws = mem["draws"].cast<std::size_t>();
+    r.memory.tile_buffers = mem["tile_buffers"].cast<std::size_t>();
+    r.memory.engine_buffers = mem["engine_buffers"].cast<std::size_t>();
+    rs.push_back(std::move(r));
   }
-  py::object cutoffs = r.cutoffs.size() ? take_matrix(r.cutoffs) : py::object(py::none());
-  return py::dict(
-      "weights"_a = take_matrix(r.weights), "cutoffs"_a = cutoffs, "grade"_a = take(std::move(r.grade)),
-      "active"_a = take(std::move(r.active)), "total"_a = take(std::move(r.total)),
-      "counts"_a = take_matrix(r.counts), "stability"_a = take(std::move(stability)),
-      "probability_up"_a = take(std::move(up)), "probability_down"_a = take(std::move(down)),
-      "modal"_a = take(std::move(modal)), "total_mean"_a = take(std::move(r.total_mean)),
-      "total_sd"_a = take(std::move(r.total_sd)), "total_min"_a = take(std::move(r.total_min)),
-      "total_max"_a = take(std::move(r.total_max)), "total_quantiles"_a = take_matrix(r.total_quantiles),
-      "resolution"_a = take(std::move(r.resolution)), "clipped"_a = take(std::move(r.clipped)),
-      "per_draw"_a = take_matrix(r.per_draw), "population"_a = population, "not_graded"_a = r.not_graded,
-      "memory"_a = memory_dict(r.memory), "model_fingerprint"_a = r.model_fingerprint,
-      "kernel_isa"_a = r.kernel_isa);
+  es::monte_carlo_result r;
+  try {
+    r = es::combine_draw_ranges(std::move(rs));
+  } catch (const std::invalid_argument& e) {
+    throw py::value_error(e.what());
+  }
+  return result_dict(std::move(r));
 }
 
 }  // namespace
@@ -128,6 +206,11 @@ void register_sensitivity(py::module_& m) {
         "Monte Carlo over the weights of a Scored's model → dict of numpy arrays (without the GIL; "
         "progress(done, total) is called between chunks of draws). first_draw: the index of the run's first "
         "draw (draws first_draw … first_draw + draws - 1; embedrating.dask splits a run this way).");
+  m.def("monte_carlo_combine", &monte_carlo_combine_py, "parts"_a, "seed"_a, "method"_a, "concentration"_a, "spread"_a,
+        "cutoff_jitter"_a, "interval"_a,
+        "The dicts of monte_carlo runs over consecutive draw ranges (quantiles=[], each with its \"first_draw\") → "
+        "the dict of the run over the whole range, bit for bit (combine_draw_ranges in the C++ core). ValueError "
+        "names the part that does not fit.");
   m.def(
       "draw_weights",
       [](const std::vector<double>& base, std::size_t k0, std::size_t k1, std::uint64_t seed, const std::string& method,

@@ -22,13 +22,11 @@ one (``distributed.Client("tcp://scheduler:8786")``) and Dask's default schedule
 from __future__ import annotations
 
 import copy
-import math
 import os
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 try:
@@ -298,65 +296,10 @@ def _rate_shared(
 
 def _mc_part(scored: Any, first: int, n: int, options: dict[str, Any]) -> dict[str, Any]:
     r = _core.monte_carlo(scored._core, draws=int(n), first_draw=int(first), quantiles=[], **options)
-    return {k: r[k] for k in ("counts", "per_draw", "weights", "cutoffs", "grade", "active", "total", "not_graded",
+    part = {k: r[k] for k in ("counts", "per_draw", "weights", "cutoffs", "grade", "active", "total", "not_graded",
                               "memory", "model_fingerprint", "kernel_isa")}
-
-
-def _mc_combine(parts: list[dict[str, Any]], interval: float) -> dict[str, Any]:
-    """The dict of one run from the dicts of runs over consecutive draw ranges: counts add, draws
-    and per-draw rows concatenate; the derived columns are computed as the C++ core computes them
-    (same operations in the same order, so the same bits)."""
-    first = parts[0]
-    counts = np.sum([p["counts"] for p in parts], axis=0, dtype=np.uint32)
-    per_draw = np.concatenate([p["per_draw"] for p in parts])
-    weights = np.concatenate([p["weights"] for p in parts])
-    cutoffs = None if first["cutoffs"] is None else np.concatenate([p["cutoffs"] for p in parts])
-    k = per_draw.shape[0]
-    grade = first["grade"].astype(np.int64)
-    rows = np.arange(len(grade))
-    kd = float(k)
-    stability = counts[rows, grade] / kd
-    modal = grade.copy()
-    up = np.zeros(len(grade))
-    down = np.zeros(len(grade))
-    for lvl in range(6):
-        c = counts[:, lvl]
-        modal = np.where(c > counts[rows, modal], lvl, modal)
-        p = c / kd
-        up = np.where(lvl > grade, up + p, up)
-        down = np.where(lvl < grade, down + p, down)
-    not_graded = int(first["not_graded"])
-    population = []
-    active = first["active"].astype(bool)
-    for v in range(6):
-        column = np.sort(per_draw[:, v].astype(np.float64) - (float(not_graded) if v == 0 else 0.0))
-        total = 0.0
-        for x in column.tolist():  # the core's summation order does not matter: integers, exact
-            total += x
-        population.append({
-            "current": float(np.count_nonzero(active & (grade == v))),
-            "expected": total / kd,
-            "low": _quantile_sorted(column, (1.0 - interval) / 2.0),
-            "high": _quantile_sorted(column, (1.0 + interval) / 2.0),
-        })
-    memory: dict[str, int] = {}
-    for p in parts:
-        for key, val in p["memory"].items():
-            memory[key] = max(memory.get(key, 0), int(val))
-    return {
-        "weights": weights, "cutoffs": cutoffs, "grade": first["grade"], "active": first["active"],
-        "total": first["total"], "counts": counts, "stability": stability, "probability_up": up,
-        "probability_down": down, "modal": modal.astype(np.int8), "per_draw": per_draw, "population": population,
-        "not_graded": not_graded, "memory": memory, "model_fingerprint": first["model_fingerprint"],
-        "kernel_isa": first["kernel_isa"],
-    }
-
-
-def _quantile_sorted(column: np.ndarray, p: float) -> float:
-    h = p * float(len(column) - 1)
-    lo = math.floor(h)
-    hi = min(lo + 1, len(column) - 1)
-    return float(column[lo] + (h - float(lo)) * (column[hi] - column[lo]))
+    part["first_draw"] = int(first)
+    return part
 
 
 def monte_carlo(
@@ -398,7 +341,7 @@ def monte_carlo(
         delayed(_mc_part, pure=True)(scored_d, a, b - a, options, dask_key_name=f"er-mc-{token}-{a}") for a, b in ranges
     ]
     parts = list(dask.compute(*tasks))
-    r = _mc_combine(parts, float(interval))
+    r = _core.monte_carlo_combine(parts, **options)  # the core's combine_draw_ranges: one run, bit for bit
     return _monte_carlo_result(
         s, r, draws=k, seed=int(seed), method=str(method), concentration=float(concentration), spread=float(spread),
         cutoff_jitter=float(cutoff_jitter), quantiles=[], resolution=0.5, bins=128, interval=float(interval), threads=1,

@@ -122,6 +122,42 @@ double quantile_sorted(const std::vector<double>& sorted, double p) {
   return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
+/// The population rows of a result from its per-draw counts, current grades and interval: the
+/// one place they are computed (a run, and runs over draw ranges put together).
+void summarize_population(monte_carlo_result& res) {
+  const std::size_t K = res.draws();
+  res.population = {};
+  for (std::size_t i = 0; i < res.size(); ++i)
+    if (res.active[i]) res.population[static_cast<std::size_t>(res.grade[i])].current += 1;
+  std::vector<double> column(K);
+  for (std::size_t v = 0; v < 6; ++v) {
+    const double shift = v == 0 ? static_cast<double>(res.not_graded) : 0.0;
+    double sum = 0;
+    for (std::size_t k = 0; k < K; ++k) {
+      column[k] = static_cast<double>(res.per_draw(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(v))) - shift;
+      sum += column[k];
+    }
+    std::sort(column.begin(), column.end());
+    population_grade& pg = res.population[v];
+    pg.expected = sum / static_cast<double>(K);
+    pg.low = quantile_sorted(column, (1.0 - res.options.interval) / 2.0);
+    pg.high = quantile_sorted(column, (1.0 + res.options.interval) / 2.0);
+  }
+}
+
+template <class Matrix>
+Matrix stack_rows(const std::vector<monte_carlo_result>& parts, Matrix monte_carlo_result::*field) {
+  Eigen::Index rows = 0;
+  for (const auto& p : parts) rows += (p.*field).rows();
+  Matrix out(rows, (parts.front().*field).cols());
+  Eigen::Index at = 0;
+  for (const auto& p : parts) {
+    out.middleRows(at, (p.*field).rows()) = p.*field;
+    at += (p.*field).rows();
+  }
+  return out;
+}
+
 /// Per worker: the buffers one tile needs (grown to the largest tile seen).
 struct worker_scratch {
   std::vector<std::uint16_t> counts;       // 6 × stride
@@ -461,22 +497,7 @@ monte_carlo_result monte_carlo(const scored& s, const monte_carlo_options& optio
       for (const auto& w : scratch) n += w.per_draw[k * 6 + v];
       res.per_draw(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(v)) = static_cast<std::uint32_t>(n);
     }
-  for (std::size_t i = 0; i < N; ++i)
-    if (res.active[i]) res.population[static_cast<std::size_t>(res.grade[i])].current += 1;
-  std::vector<double> column(K);
-  for (std::size_t v = 0; v < 6; ++v) {
-    const double shift = v == 0 ? static_cast<double>(res.not_graded) : 0.0;
-    double sum = 0;
-    for (std::size_t k = 0; k < K; ++k) {
-      column[k] = static_cast<double>(res.per_draw(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(v))) - shift;
-      sum += column[k];
-    }
-    std::sort(column.begin(), column.end());
-    population_grade& pg = res.population[v];
-    pg.expected = sum / static_cast<double>(K);
-    pg.low = quantile_sorted(column, (1.0 - options.interval) / 2.0);
-    pg.high = quantile_sorted(column, (1.0 + options.interval) / 2.0);
-  }
+  summarize_population(res);
 
   // memory held
   res.memory.accumulators = N * grade_count * 4 + hist.size() * 2 + (lo.size() + inv_width.size() + offset.size() + tmin.size() + tmax.size() + width.size()) * 8 +
@@ -489,6 +510,55 @@ monte_carlo_result monte_carlo(const scored& s, const monte_carlo_options& optio
 }
 
 const char* kernel_isa() noexcept { return detail::kernel_isa(); }
+
+monte_carlo_result combine_draw_ranges(std::vector<monte_carlo_result> parts) {
+  if (parts.empty()) throw std::invalid_argument("combine_draw_ranges: no parts");
+  const monte_carlo_result& a = parts.front();
+  for (std::size_t j = 0; j < parts.size(); ++j) {
+    const monte_carlo_result& p = parts[j];
+    const monte_carlo_options &o = p.options, &ao = a.options;
+    auto refuse = [j](const std::string& why) {
+      throw std::invalid_argument("combine_draw_ranges: part " + std::to_string(j) + " " + why);
+    };
+    if (!o.quantiles.empty())
+      refuse("was run with total quantiles, which come from each run's own histogram windows and cannot be put "
+             "together: run the parts with no quantiles");
+    if (p.draws() != o.draws || p.per_draw.rows() != p.weights.rows() || p.counts.rows() != static_cast<Eigen::Index>(p.size()) ||
+        p.grade.size() != p.size() || p.active.size() != p.size() || p.total.size() != p.size() ||
+        (p.cutoffs.size() != 0 && p.cutoffs.rows() != p.weights.rows()))
+      refuse("is not a whole result (its arrays do not have its draw and operator counts)");
+    if (j == 0) continue;
+    const monte_carlo_result& prev = parts[j - 1];
+    if (o.first_draw != prev.options.first_draw + prev.draws())
+      refuse("starts at draw " + std::to_string(o.first_draw) + ", not at " +
+             std::to_string(prev.options.first_draw + prev.draws()) + " where part " + std::to_string(j - 1) +
+             " ends: the parts must be consecutive draw ranges, in order");
+    if (p.model_fingerprint != a.model_fingerprint) refuse("is of another model (fingerprint " + p.model_fingerprint + ")");
+    if (p.as_of != a.as_of || p.operator_ids != a.operator_ids || p.grade != a.grade || p.active != a.active ||
+        p.total != a.total || p.not_graded != a.not_graded || p.leaf_ids != a.leaf_ids || p.model_weights != a.model_weights)
+      refuse("is of other scored data (operators, grades or evaluation date differ from part 0)");
+    if (o.seed != ao.seed || o.noise != ao.noise || o.concentration != ao.concentration || o.spread != ao.spread ||
+        o.cutoff_jitter != ao.cutoff_jitter || o.interval != ao.interval)
+      refuse("was drawn with other options (seed, noise, concentration, spread, cut-off jitter or interval differ from part 0)");
+  }
+  Eigen::MatrixXd weights = stack_rows(parts, &monte_carlo_result::weights), cutoffs = stack_rows(parts, &monte_carlo_result::cutoffs);
+  auto per_draw = stack_rows(parts, &monte_carlo_result::per_draw);
+  monte_carlo_result res = std::move(parts.front());
+  res.weights = std::move(weights);
+  res.cutoffs = std::move(cutoffs);
+  res.per_draw = std::move(per_draw);
+  res.options.draws = static_cast<std::size_t>(res.weights.rows());
+  for (std::size_t j = 1; j < parts.size(); ++j) {
+    res.counts += parts[j].counts;
+    const memory_report& m = parts[j].memory;
+    res.memory.accumulators = std::max(res.memory.accumulators, m.accumulators);
+    res.memory.draws = std::max(res.memory.draws, m.draws);
+    res.memory.tile_buffers = std::max(res.memory.tile_buffers, m.tile_buffers);
+    res.memory.engine_buffers = std::max(res.memory.engine_buffers, m.engine_buffers);
+  }
+  summarize_population(res);
+  return res;
+}
 
 monte_carlo_result monte_carlo(const model& m, const dataset& data, civil_date as_of, const monte_carlo_options& options) {
   detail::check_options(options);

@@ -413,6 +413,102 @@ TEST(sensitivity_monte_carlo, runs_over_consecutive_draw_ranges_add_up_to_the_ru
   EXPECT_FALSE(es::monte_carlo(s, shifted).weights == whole.weights);
 }
 
+TEST(sensitivity_monte_carlo, combine_draw_ranges_gives_the_run_over_the_whole_range_bit_for_bit) {
+  const scored& s = sample_scored();
+  es::monte_carlo_options o = small_options(300);
+  o.cutoff_jitter = 5;
+  o.quantiles.clear();
+  o.interval = 0.9;
+  const es::monte_carlo_result whole = es::monte_carlo(s, o);
+  auto parts_at = [&](std::vector<std::size_t> cuts) {
+    std::vector<es::monte_carlo_result> parts;
+    for (std::size_t c = 0; c + 1 < cuts.size(); ++c) {
+      es::monte_carlo_options part = o;
+      part.first_draw = cuts[c];
+      part.draws = cuts[c + 1] - cuts[c];
+      parts.push_back(es::monte_carlo(s, part));
+    }
+    return parts;
+  };
+  const es::monte_carlo_result r = es::combine_draw_ranges(parts_at({0, 1, 97, 256, 300}));
+  EXPECT_EQ(r.draws(), 300u);
+  EXPECT_EQ(r.options.draws, 300u);
+  EXPECT_EQ(r.options.first_draw, 0u);
+  EXPECT_TRUE(r.weights == whole.weights);
+  EXPECT_TRUE(r.cutoffs == whole.cutoffs);
+  EXPECT_TRUE(r.per_draw == whole.per_draw);
+  EXPECT_TRUE(r.counts == whole.counts);
+  EXPECT_EQ(r.grade, whole.grade);
+  EXPECT_EQ(r.not_graded, whole.not_graded);
+  for (std::size_t v = 0; v < grade_count; ++v) {  // the same operations in the same order: the same bits
+    EXPECT_EQ(r.population[v].current, whole.population[v].current) << v;
+    EXPECT_EQ(r.population[v].expected, whole.population[v].expected) << v;
+    EXPECT_EQ(r.population[v].low, whole.population[v].low) << v;
+    EXPECT_EQ(r.population[v].high, whole.population[v].high) << v;
+  }
+  for (std::size_t i = 0; i < r.size(); ++i) ASSERT_EQ(r.stability(i), whole.stability(i)) << i;
+  // one part is the part itself
+  EXPECT_TRUE(es::combine_draw_ranges(parts_at({0, 300})).counts == whole.counts);
+
+  // what each bad list gets: std::invalid_argument naming the part and the reason
+  auto refused = [](std::vector<es::monte_carlo_result> parts, const std::string& part, const std::string& why) {
+    try {
+      es::combine_draw_ranges(std::move(parts));
+      ADD_FAILURE() << "accepted: " << why;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+  };
+  refused({}, "combine_draw_ranges", "no parts");
+  {  // a gap: draws 97 … 99 missing
+    auto p = parts_at({0, 97, 300});
+    es::monte_carlo_options late = o;
+    late.first_draw = 100;
+    late.draws = 200;
+    p[1] = es::monte_carlo(s, late);
+    refused(std::move(p), "part 1", "starts at draw 100, not at 97");
+  }
+  {  // out of order
+    auto p = parts_at({0, 97, 300});
+    std::swap(p[0], p[1]);
+    refused(std::move(p), "part 1", "starts at draw 0, not at 300");
+  }
+  {  // another seed
+    auto p = parts_at({0, 97, 300});
+    es::monte_carlo_options other = o;
+    other.seed = o.seed + 1;
+    other.first_draw = 97;
+    other.draws = 203;
+    p[1] = es::monte_carlo(s, other);
+    refused(std::move(p), "part 1", "other options");
+  }
+  {  // another model
+    auto p = parts_at({0, 97, 300});
+    p[1].model_fingerprint = "0000";
+    refused(std::move(p), "part 1", "another model");
+  }
+  {  // other scored data
+    auto p = parts_at({0, 97, 300});
+    p[1].grade[3] = static_cast<std::int8_t>((p[1].grade[3] + 1) % grade_count);
+    refused(std::move(p), "part 1", "other scored data");
+  }
+  {  // with quantiles
+    auto p = parts_at({0, 97, 300});
+    es::monte_carlo_options q = o;
+    q.quantiles = {0.5};
+    q.first_draw = 97;
+    q.draws = 203;
+    p[1] = es::monte_carlo(s, q);
+    refused(std::move(p), "part 1", "total quantiles");
+  }
+  {  // a result with its arrays cut short
+    auto p = parts_at({0, 97, 300});
+    p[0].per_draw.conservativeResize(10, grade_count);
+    refused(std::move(p), "part 0", "not a whole result");
+  }
+}
+
 TEST(sensitivity_monte_carlo, rules_that_compare_points_take_the_engines_exact_path_with_the_same_totals) {
   // rules reading total and dim.*: regrade_many grades each draw in full (tiles of every operator,
   // mixed not-applicable patterns); the leaves and patterns are the default model's, so the

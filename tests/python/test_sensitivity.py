@@ -363,3 +363,30 @@ def test_cli_and_python_agree_on_compare_and_oat(cli: Path, model, sample, tmp_p
         side = "high" if v["sign"] > 0 else "low"
         assert py.loc[v["id"], f"moved_up_{side}"] == v["moved_up"], v["id"]
         assert py.loc[v["id"], f"mean_abs_change_{side}"] == v["mean_abs_change"], v["id"]
+
+
+def test_monte_carlo_combine_of_draw_ranges_is_the_whole_run_and_names_a_part_that_does_not_fit(scored):
+    # the core's combine_draw_ranges, as embedrating.dask uses it: parts over [0, 40) and [40, 120)
+    core = er._core
+    opts = dict(seed=5, method="dirichlet", concentration=200.0, spread=0.1, cutoff_jitter=3.0, interval=0.9)
+
+    def part(first, n):
+        r = core.monte_carlo(scored._core, draws=n, first_draw=first, quantiles=[], **opts)
+        return {**r, "first_draw": first}
+
+    whole = core.monte_carlo(scored._core, draws=120, quantiles=[], **opts)
+    combined = core.monte_carlo_combine([part(0, 40), part(40, 80)], **opts)
+    for key in ("counts", "per_draw", "weights", "cutoffs", "stability", "probability_up", "probability_down", "modal"):
+        assert np.array_equal(combined[key], whole[key]), key
+    assert combined["population"] == whole["population"]  # same bits: the same code computes them
+    # a gap, the wrong order, an empty list, a missing key: ValueError naming the part
+    with pytest.raises(ValueError, match=r"part 1 starts at draw 50, not at 40"):
+        core.monte_carlo_combine([part(0, 40), part(50, 70)], **opts)
+    with pytest.raises(ValueError, match=r"part 1 starts at draw 0, not at 120"):
+        core.monte_carlo_combine([part(40, 80), part(0, 40)], **opts)
+    with pytest.raises(ValueError, match=r"no parts"):
+        core.monte_carlo_combine([], **opts)
+    broken = part(40, 80)
+    del broken["per_draw"]
+    with pytest.raises(ValueError, match=r'part 1 has no "per_draw"'):
+        core.monte_carlo_combine([part(0, 40), broken], **opts)
