@@ -16,6 +16,7 @@
 
 #include "embedrating/errors.hpp"
 #include "embedrating/sensitivity.hpp"
+#include "../rate/stages.hpp"
 #include "sensitivity_internal.hpp"
 
 namespace embedrating::sensitivity {
@@ -24,61 +25,8 @@ namespace detail {
 
 namespace {
 
+using embedrating::detail::allocate;  // src/rate/points.cpp: the one re-allocation of not-applicable points
 using embedrating::detail::compiled_model;
-
-/// src/rate/points.cpp `allocate`: the points each node can earn when only the leaves marked in
-/// `leaf_applicable` apply — a node's points distributed over its applicable children pro rata
-/// to their nominal points, the left-over centi-points to the largest remainders (earlier
-/// siblings first on ties).
-std::vector<std::int64_t> allocate(const compiled_model& cm, const std::vector<std::int64_t>& node_points, std::int64_t total,
-                                   const std::vector<std::uint8_t>& leaf_applicable) {
-  const std::size_t N = cm.nodes.size();
-  std::vector<std::uint8_t> applicable(N, 0);
-  for (auto it = cm.topo.rbegin(); it != cm.topo.rend(); ++it) {
-    const auto& cn = cm.nodes[static_cast<std::size_t>(*it)];
-    if (cn.leaf >= 0) {
-      applicable[static_cast<std::size_t>(*it)] = leaf_applicable[static_cast<std::size_t>(cn.leaf)];
-    } else {
-      std::uint8_t a = 0;
-      for (std::int32_t c : cn.children) a |= applicable[static_cast<std::size_t>(c)];
-      applicable[static_cast<std::size_t>(*it)] = a;
-    }
-  }
-  std::vector<std::int64_t> avail(N, 0), rem(N, -1);
-  auto distribute = [&](std::int64_t amount, const std::vector<std::int32_t>& kids) {
-    std::int64_t weight = 0;
-    for (std::int32_t c : kids)
-      if (applicable[static_cast<std::size_t>(c)]) weight += node_points[static_cast<std::size_t>(c)];
-    std::int64_t given = 0;
-    for (std::int32_t c : kids) {
-      const auto ci = static_cast<std::size_t>(c);
-      if (!applicable[ci] || weight == 0) {
-        avail[ci] = 0;
-        rem[ci] = -1;
-        continue;
-      }
-      const std::int64_t num = amount * node_points[ci];
-      avail[ci] = num / weight;
-      rem[ci] = num % weight;
-      given += avail[ci];
-    }
-    for (std::int64_t left = weight == 0 ? 0 : amount - given; left > 0; --left) {
-      std::int32_t best = -1;
-      for (std::int32_t c : kids)
-        if (rem[static_cast<std::size_t>(c)] >= 0 &&
-            (best < 0 || rem[static_cast<std::size_t>(c)] > rem[static_cast<std::size_t>(best)]))
-          best = c;
-      avail[static_cast<std::size_t>(best)] += 1;
-      rem[static_cast<std::size_t>(best)] = -1;
-    }
-  };
-  distribute(total, cm.dimensions);
-  for (std::int32_t node : cm.topo) {
-    const auto& cn = cm.nodes[static_cast<std::size_t>(node)];
-    if (!cn.children.empty()) distribute(avail[static_cast<std::size_t>(node)], cn.children);
-  }
-  return avail;
-}
 
 }  // namespace
 
