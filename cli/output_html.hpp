@@ -1,9 +1,9 @@
 #pragma once
 /// \file output_html.hpp
 /// The published grade directory (等级评定目录, Art. 7) as one self-contained HTML page
-/// (`rate --format html`, or `--directory FILE.html`): provenance (model id, version and
-/// fingerprint, input hash, evaluation date, validity), grades by district and operating mode,
-/// and every graded operator with its grade and validity; a print stylesheet for A4.
+/// (`rate --format html`, or `--directory FILE.html`): this run's graded operators handed to the
+/// library's page (include/embedrating/directory.hpp), which Python's
+/// `Ratings.directory().to_html()` renders too.
 #include <string>
 
 #include "report_sheets.hpp"
@@ -11,8 +11,5 @@
 namespace embedrating::cli {
 
 std::string directory_html(const report_context& c, int valid_months);
-
-/// `text` with & < > " ' escaped for HTML.
-std::string html_escape(const std::string& text);
 
 }  // namespace embedrating::cli

@@ -65,12 +65,6 @@ std::string status_name(const catalogue& cat, operator_status s, bool zh) {
   return st ? st->name_zh : std::string(to_string(s));
 }
 
-civil_date directory_valid_to(const model& m, civil_date as_of, int valid_months) {
-  civil_date valid_to(add_months(as_of, valid_months).days() - 1);
-  if (!m.info().effective_to.is_missing() && m.info().effective_to < valid_to) valid_to = m.info().effective_to;
-  return valid_to;
-}
-
 sheet ratings_columns(const report_context& c) {
   sheet s;
   s.name_en = "ratings";

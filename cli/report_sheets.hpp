@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <embedrating/catalogue.hpp>
+#include <embedrating/directory.hpp>  // directory_valid_to
 #include <embedrating/embedrating.hpp>
 #include <embedrating/reviews.hpp>
 
@@ -43,9 +44,6 @@ sheet directory_sheet(const report_context& c, int valid_months);
 sheet distribution_sheet(const report_context& c);
 /// The review summary of `reviews summarize` (one row per operator).
 sheet review_summary_sheet(const review_summary& sm, bool zh);
-
-/// The last day a grade published at `as_of` is valid.
-civil_date directory_valid_to(const model& m, civil_date as_of, int valid_months);
 
 /// Operating mode and status names in the catalogue's language ("" → "" ).
 std::string mode_name(const catalogue& cat, const std::string& code, bool zh);

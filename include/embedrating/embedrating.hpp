@@ -7,6 +7,7 @@
 #include "catalogue.hpp"
 #include "condition.hpp"
 #include "dataset.hpp"
+#include "directory.hpp"
 #include "date.hpp"
 #include "errors.hpp"
 #include "grade.hpp"

@@ -2,6 +2,7 @@
 // citation of articles (第十七条) used by the Python explanation views.
 #include <embedrating/calendar.hpp>
 #include <embedrating/catalogue.hpp>
+#include <embedrating/directory.hpp>
 #include <embedrating/history.hpp>
 
 #include "bindings.hpp"
@@ -85,6 +86,56 @@ void register_publishing(py::module_& m) {
   m.def(
       "cite_articles_zh", [](const std::string& text) { return cite_articles_zh(text); }, "text"_a,
       "\"Art. 16(5)\" → \"第十六条第（五）项\" in any text (the Chinese citation of the measures).");
+  m.def(
+      "directory_valid_to",
+      [](const model& mdl, std::int32_t as_of, int valid_months) {
+        try {
+          return directory_valid_to(mdl, civil_date(as_of), valid_months).days();
+        } catch (const std::invalid_argument& e) {
+          throw py::value_error(e.what());
+        }
+      },
+      "model"_a, "as_of"_a, "valid_months"_a,
+      "The last day (days since 1970-01-01) a grade published at as_of is valid: as_of + valid_months months - 1 day, "
+      "never past the model's effective_to (include/embedrating/directory.hpp). ValueError when valid_months < 1.");
+  m.def(
+      "directory_page_html",
+      [](const std::vector<std::string>& ids, const std::vector<std::string>& names, const std::vector<std::string>& districts,
+         const std::vector<std::string>& modes, const std::vector<int>& grades, const std::vector<std::int32_t>& valid_to,
+         const py::dict& meta, const std::string& lang) {
+        const std::size_t n = ids.size();
+        if (names.size() != n || districts.size() != n || modes.size() != n || grades.size() != n || valid_to.size() != n)
+          throw py::value_error("directory_page_html: the columns differ in length");
+        if (lang != "en" && lang != "zh") throw py::value_error("lang must be \"en\" or \"zh\", got \"" + lang + "\"");
+        std::vector<directory_entry> entries(n);
+        for (std::size_t i = 0; i < n; ++i) {
+          if (grades[i] < 1 || grades[i] > 5)
+            throw py::value_error("directory_page_html: operator \"" + ids[i] + "\" has grade level " + std::to_string(grades[i]) +
+                                  "; the directory lists 1A … 5A (levels 1-5)");
+          entries[i] = {ids[i], names[i], districts[i], modes[i], grade_from_level(grades[i]), civil_date(valid_to[i])};
+        }
+        auto text = [&](const char* key) {
+          if (!meta.contains(key)) throw py::value_error(std::string("directory_page_html: meta has no \"") + key + "\"");
+          const py::object v = meta[key];
+          return v.is_none() ? std::string() : py::str(v).cast<std::string>();
+        };
+        directory_provenance p;
+        p.as_of = civil_date(meta["as_of"].cast<std::int32_t>());
+        p.valid_to = civil_date(meta["valid_to"].cast<std::int32_t>());
+        p.model_id = text("model_id");
+        p.model_version = text("model_version");
+        p.model_label = text("model_label");
+        p.model_fingerprint = text("model_fingerprint");
+        p.input_hash = text("input_hash");
+        p.library_version = text("library_version");
+        py::gil_scoped_release nogil;
+        return directory_page_html(std::move(entries), p, lang == "zh" ? language::zh : language::en);
+      },
+      "operator_ids"_a, "names"_a, "districts"_a, "modes"_a, "grades"_a, "valid_to"_a, "meta"_a, "lang"_a,
+      "The grade directory page (include/embedrating/directory.hpp; the CLI's rate --format html): columns of the graded "
+      "operators (grade levels 1-5, valid_to as days since 1970-01-01, modes as display names) and meta with as_of and "
+      "valid_to (days), model_id, model_version, model_label (in the page's language), model_fingerprint, input_hash, "
+      "library_version.");
 }
 
 }  // namespace embedrating::python

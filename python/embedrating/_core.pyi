@@ -10,7 +10,7 @@ from embedrating import ModelError
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'HolidayCalendar', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'Scored', 'add_months', 'agreement', 'ahp', 'apply_weights', 'assign_folds', 'bayesian_average', 'catalogue', 'cite_articles_zh', 'codes_of', 'cohen_kappa', 'combine_weights', 'compare', 'compare_benchmark', 'critic_weights', 'cross_validate', 'cv_weights', 'data_directory', 'deciding_gates', 'draw_weights', 'entropy_weights', 'fit', 'fit_beta_prior', 'group_ahp', 'hierarchical_ahp', 'jeffreys_interval', 'kish_effective_n', 'largest_remainder', 'model_diff', 'model_info', 'model_with_info', 'model_with_leaf_weights', 'monte_carlo', 'monte_carlo_combine', 'near_the_line', 'normalize_matrix', 'one_at_a_time', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'random_index_tables', 'rank_scores', 'rate', 'rate_one', 'read_benchmark', 'read_facilities', 'read_facilities_csv_into', 'read_operators', 'read_operators_csv', 'review_key', 'review_keys', 'review_setting_fields', 'roll_forward', 'rule_actions', 'score', 'std_weights', 'topsis', 'translate_error', 'version', 'weighted_product', 'weighted_sum', 'wilson_interval', 'wilson_lower_bound']
+__all__: list[str] = ['ArchiveError', 'BetaPriorFit', 'DataError', 'Dataset', 'Error', 'HolidayCalendar', 'MISSING_DATE', 'Model', 'ModelError', 'NO_TIME', 'Ratings', 'ReviewAggregator', 'Scored', 'add_months', 'agreement', 'ahp', 'apply_weights', 'assign_folds', 'bayesian_average', 'catalogue', 'cite_articles_zh', 'codes_of', 'cohen_kappa', 'combine_weights', 'compare', 'compare_benchmark', 'critic_weights', 'cross_validate', 'cv_weights', 'data_directory', 'deciding_gates', 'directory_page_html', 'directory_valid_to', 'draw_weights', 'entropy_weights', 'fit', 'fit_beta_prior', 'group_ahp', 'hierarchical_ahp', 'jeffreys_interval', 'kish_effective_n', 'largest_remainder', 'model_diff', 'model_info', 'model_with_info', 'model_with_leaf_weights', 'monte_carlo', 'monte_carlo_combine', 'near_the_line', 'normalize_matrix', 'one_at_a_time', 'parse_date', 'parse_dates', 'parse_time', 'parse_times', 'random_index_tables', 'rank_scores', 'rate', 'rate_one', 'read_benchmark', 'read_facilities', 'read_facilities_csv_into', 'read_operators', 'read_operators_csv', 'review_key', 'review_keys', 'review_setting_fields', 'roll_forward', 'rule_actions', 'score', 'std_weights', 'topsis', 'translate_error', 'version', 'weighted_product', 'weighted_sum', 'wilson_interval', 'wilson_lower_bound']
 class Model:
     """
     A validated, immutable rating model (C++ embedrating::model).
@@ -553,6 +553,14 @@ def data_directory() -> str:
 def deciding_gates(ratings: Ratings, rows: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], directions: collections.abc.Sequence[str]) -> dict:
     """
     The gate deciding each (row, "up"|"down") move, where points can make it.
+    """
+def directory_page_html(operator_ids: collections.abc.Sequence[str], names: collections.abc.Sequence[str], districts: collections.abc.Sequence[str], modes: collections.abc.Sequence[str], grades: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], valid_to: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], meta: dict, lang: str) -> str:
+    """
+    The grade directory page (include/embedrating/directory.hpp; the CLI's rate --format html): columns of the graded operators (grade levels 1-5, valid_to as days since 1970-01-01, modes as display names) and meta with as_of and valid_to (days), model_id, model_version, model_label (in the page's language), model_fingerprint, input_hash, library_version.
+    """
+def directory_valid_to(model: Model, as_of: typing.SupportsInt | typing.SupportsIndex, valid_months: typing.SupportsInt | typing.SupportsIndex) -> int:
+    """
+    The last day (days since 1970-01-01) a grade published at as_of is valid: as_of + valid_months months - 1 day, never past the model's effective_to (include/embedrating/directory.hpp). ValueError when valid_months < 1.
     """
 def draw_weights(base: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], k0: typing.SupportsInt | typing.SupportsIndex, k1: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex = 0, method: str = 'dirichlet', concentration: typing.SupportsFloat | typing.SupportsIndex = 200.0, spread: typing.SupportsFloat | typing.SupportsIndex = 0.1) -> numpy.ndarray:
     """

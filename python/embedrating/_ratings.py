@@ -366,13 +366,8 @@ class Ratings:
         The result is a DataFrame that also publishes itself: ``.to_html(path, lang="zh")`` the
         printable page (grades by district and operating mode, every operator's grade and
         validity, provenance), ``.to_excel(path)`` and ``.to_csv(path)`` (UTF-8 with BOM)."""
-        if valid_months < 1:
-            raise ValueError("valid_months must be >= 1")
         as_of = self._core.as_of
-        valid_to = _core.add_months(as_of, int(valid_months)) - 1
-        eff = self._model._core.effective_to
-        if eff is not None and eff < valid_to:
-            valid_to = eff
+        valid_to = _core.directory_valid_to(self._model._core, as_of, int(valid_months))  # the CLI's rule
         frame = self.to_frame()
         keep = (self._core.status == 0) & (self._core.final_grade > 0)
         out = pd.DataFrame({"operator_id": frame["operator_id"][keep]})

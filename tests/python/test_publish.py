@@ -213,6 +213,32 @@ def test_cli_directory_page_rendered_to_pdf(cli: Path, ratings: er.Ratings, tmp_
     assert "5A" in text and ratings.fingerprint in text
 
 
+def test_python_and_cli_directory_pages_are_the_same_bytes(cli: Path, ratings: er.Ratings, tmp_path: Path) -> None:
+    # one renderer (include/embedrating/directory.hpp) for both: the pages are equal byte for byte
+    for lang in ("zh", "en"):
+        page = tmp_path / f"cli-{lang}.html"
+        run_cli(cli, "rate", "--as-of", SAMPLE_AS_OF, "--summary", "--lang", lang, "--directory", str(page))
+        assert ratings.directory().to_html(lang=lang) == page.read_text(encoding="utf-8"), lang
+    # and the page follows its rows: a directory cut to its 5A operators lists only them
+    d = ratings.directory()
+    top = d[d["grade"] == "5A"]
+    page = er._publish.directory_html(top, d.meta, "en")
+    assert page.count('<td class="grade">5A</td>') == len(top) > 0 and '<td class="grade">4A</td>' not in page
+
+
+def test_directory_refuses_bad_months_and_rows_that_are_not_graded(ratings: er.Ratings) -> None:
+    with pytest.raises(ValueError, match=r"valid_months must be >= 1, got 0"):
+        ratings.directory(valid_months=0)
+    d = ratings.directory()
+    bad = d.copy()
+    bad.loc[bad.index[0], "grade"] = "unrated"
+    op = bad["operator_id"].iloc[0]
+    with pytest.raises(ValueError, match=f'operator "{op}" has grade .unrated.'):
+        er._publish.directory_html(bad, d.meta, "zh")
+    with pytest.raises(ValueError, match=r'lang must be "en" or "zh"'):
+        _core.directory_page_html([], [], [], [], [], [], {"as_of": 0, "valid_to": 0}, "fr")
+
+
 # -- correctness of what is shown -------------------------------------------------------------
 def test_suspended_operator_explained_as_not_graded(ratings: er.Ratings) -> None:
     frame = ratings.to_frame()
