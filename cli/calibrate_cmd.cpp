@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <embedrating/directory.hpp>
 #include <embedrating/calibrate.hpp>
 #include <embedrating/embedrating.hpp>
 
@@ -76,19 +77,7 @@ std::string num(double v, int digits) { return std::isnan(v) ? std::string("—"
 // ---------------------------------------------------------------------------------------------
 // HTML
 
-std::string esc(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
+std::string esc(const std::string& s) { return html_escape(s); }  // the library's escaping (directory.hpp)
 
 void agreement_row(std::string& h, const std::string& name, const cal::agreement_result& a) {
   h += fmt::format("<tr><th>{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", esc(name), a.n,
