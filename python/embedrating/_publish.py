@@ -10,12 +10,15 @@ import html
 import os
 import unicodedata
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from ._ratings import Ratings
+from ._codes import display_names
+
+# Annotations only: this module sits below the classes it takes (tests/python/test_layering.py);
+# they are the embedrating classes of these names.
+Ratings = Any
 
 #: Chinese headers of the published columns (English keys as in the CSV/DataFrame outputs).
 HEADERS_ZH: dict[str, str] = {
@@ -63,8 +66,6 @@ def localise(frame: pd.DataFrame, lang: str, dimension_labels: Mapping[str, str]
     (a copy); unchanged for "en". Not-graded operators show 未参评 in the grade columns."""
     if _check_lang(lang) == "en":
         return frame
-    from ._codes import display_names
-
     out = frame.copy()
     modes = display_names("modes", "zh")
     statuses = display_names("statuses", "zh")
@@ -257,8 +258,6 @@ def _date_text(v: Any) -> str:
 
 def directory_html(frame: pd.DataFrame, meta: Mapping[str, Any], lang: str) -> str:
     """The grade directory page (pure function of the directory frame and its provenance)."""
-    from ._codes import display_names
-
     w = _WORDS[lang]
     e = html.escape
     modes = display_names("modes", lang)
