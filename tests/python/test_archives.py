@@ -162,3 +162,22 @@ def test_a_corrupted_dataset_pickle_state_is_a_clear_error(sample: er.Dataset, m
     fresh = er.Dataset.__new__(er.Dataset)
     with pytest.raises(er.ArchiveError, match="neither a dataset archive nor tables"):
         fresh.__setstate__({**state, "archive": None, "tables": None})
+
+
+def test_a_dataset_pickle_of_the_previous_release_loads(sample: er.Dataset, model: er.Model) -> None:
+    """tests/data/pickles/dataset-state-v1.pickle: the first 12 operators of the sample with their
+    facilities, pickled (protocol 2) with state version 1 — the tables as given — as embedrating
+    before the dataset archive wrote it."""
+    again = pickle.loads((ARCHIVES.parent / "pickles" / "dataset-state-v1.pickle").read_bytes())
+    assert isinstance(again, er.Dataset) and again.source_name == "sample (first 12 operators)"
+    ids = sample.operators["operator_id"].iloc[:12]
+    fresh = er.Dataset(
+        sample.operators[sample.operators["operator_id"].isin(ids)].reset_index(drop=True),
+        sample.indicators[sample.indicators["operator_id"].isin(ids)].reset_index(drop=True),
+        facilities=sample.facilities[sample.facilities["operator_id"].isin(ids)].reset_index(drop=True),
+    )
+    assert again.operator_ids == list(ids)
+    assert again.input_hash(model) == fresh.input_hash(model)
+    _same_ratings(model.rate(again, as_of="2025-12-31"), model.rate(fresh, as_of="2025-12-31"))
+    # and it pickles again, now as the dataset archive
+    assert b"ERDATSET" in pickle.dumps(again)
