@@ -200,10 +200,35 @@ class Ratings:
         core = self._dataset._core_for(self._model)
         return core.attribute(name)
 
-    def _rules_fired(self) -> list[str]:
+    def _rules_fired(self) -> np.ndarray:
+        """Per operator, the ids of the rules that fired joined by ";" (model order; "" when
+        none), as an object array. No work per operator in Python: each operator's set of fired
+        rules becomes a bit mask (one uint64 word per 64 rules), the distinct masks — a few
+        hundred at most in practice — are joined once, and the rows take theirs."""
         offsets, rule, _ = self._core.fired()
         ids = self._model._core.rules()["id"]
-        return [";".join(ids[int(k)] for k in rule[offsets[i] : offsets[i + 1]]) for i in range(len(self))]
+        n = len(self)
+        if n == 0:
+            return np.empty(0, dtype=object)
+        counts = np.diff(offsets.astype(np.int64))
+        rows = np.repeat(np.arange(n, dtype=np.int64), counts)
+        rule = rule.astype(np.int64)
+        words = max(1, (len(ids) + 63) // 64)
+        masks = np.zeros((n, words), dtype=np.uint64)
+        np.bitwise_or.at(masks, (rows, rule // 64), np.left_shift(np.uint64(1), (rule % 64).astype(np.uint64)))
+        # the distinct masks: word by word (np.unique on rows of a 2-D array is ~7x slower)
+        _, which = np.unique(masks[:, 0], return_inverse=True)
+        for w in range(1, words):
+            _, rank = np.unique(masks[:, w], return_inverse=True)
+            _, which = np.unique(which.reshape(-1) * (int(rank.max()) + 1) + rank.reshape(-1), return_inverse=True)
+        which = which.reshape(-1)
+        first = np.zeros(int(which.max()) + 1, dtype=np.int64)
+        first[which] = np.arange(n, dtype=np.int64)  # a row of each distinct set
+        texts = np.empty(len(first), dtype=object)
+        for k, row in enumerate(first):  # per distinct set of fired rules, not per operator
+            m = masks[row]
+            texts[k] = ";".join(ids[j] for j in range(len(ids)) if (int(m[j // 64]) >> (j % 64)) & 1)
+        return texts[which]
 
     def to_frame(self, lang: str = "en") -> pd.DataFrame:
         """One row per operator (dataset order): operator_id, name, district, mode (when the
