@@ -5,6 +5,7 @@ and against a plain, idiomatic numpy/pandas implementation of part of the same w
     .venv/bin/python bench/python/bench_rate.py                      # 10^6 operators, 3 repetitions
     .venv/bin/python bench/python/bench_rate.py --n 1e5 --repeat 5
     .venv/bin/python bench/python/bench_rate.py --cpp-bench build-bench/bench/rate_bench
+    .venv/bin/python bench/python/bench_rate.py --stages             # CPU time of rate's parts only
 
 Input: the shipped sample as one operator-level DataFrame (facility measures rolled up as the model
 rolls them up, review columns of operators.csv; the 300-row frame rates exactly as the sample),
@@ -294,6 +295,61 @@ def per_call(fn: Callable[[], Any], number: int, repeat: int = 7) -> float:
     return statistics.median(timeit.repeat(fn, number=number, repeat=repeat)) / number
 
 
+def cpu_timed(fn: Callable[[], Any], repeat: int) -> float:
+    """Least CPU time (time.process_time: user + system of this process) of `repeat` calls: the
+    machine is shared, and CPU time moves far less than wall time under load."""
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.process_time()
+        result = fn()
+        times.append(time.process_time() - t0)
+        del result
+    gc.collect()
+    return min(times)
+
+
+def stages(model: er.Model, df: pd.DataFrame, repeat: int) -> dict[str, float]:
+    """CPU seconds of Model.rate(Dataset(df)) and of its parts, in this process (issue 10's
+    target: Python end to end ≤ 1.1× the C++ core):
+      core_rate       _core.rate on the built C++ dataset, input hash already cached (BM_rate)
+      core_first_hash the first input hash of a built dataset (SHA-256 over every column; rate
+                      computes it once per dataset and caches it): build and hash, less build
+      build           Dataset(df) and its C++ dataset for the model (columns → core reader)
+      e2e             Model.rate(Dataset(df), as_of): all of the above, and the Python around it
+      to_frame        Ratings.to_frame() of that rating; its rules_fired column, and the plain
+                      per-operator join of the same column for comparison
+    """
+    days = _core.parse_date(AS_OF)
+    core = er.Dataset(df)._core_for(model)
+    _core.rate(model._core, core, days, None, True)
+    out = {
+        "core_rate": cpu_timed(lambda: _core.rate(model._core, core, days, None, True), repeat),
+        "build": cpu_timed(lambda: er.Dataset(df)._core_for(model), repeat),
+        "build_and_hash": cpu_timed(lambda: er.Dataset(df)._core_for(model).input_hash(), repeat),
+        "e2e": cpu_timed(lambda: model.rate(er.Dataset(df), as_of=AS_OF), repeat),
+    }
+    out["core_first_hash"] = out.pop("build_and_hash") - out["build"]
+    # the result as a DataFrame, and its rules_fired column against the per-operator join it
+    # replaced (pyfast round, bench/README.md)
+    ratings = model.rate(er.Dataset(df), as_of=AS_OF)
+    out["to_frame"] = cpu_timed(ratings.to_frame, repeat)
+    out["rules_fired_column"] = cpu_timed(ratings._rules_fired, repeat)
+
+    def per_operator_join() -> list[str]:
+        offsets, rule, _ = ratings._core.fired()
+        ids = model._core.rules()["id"]
+        return [";".join(ids[int(k)] for k in rule[offsets[i] : offsets[i + 1]]) for i in range(len(ratings))]
+
+    out["rules_fired_per_operator_join"] = cpu_timed(per_operator_join, repeat)
+    assert list(ratings._rules_fired()) == per_operator_join()
+    out["python_beyond_cpp"] = out["e2e"] - out["build"] - out["core_first_hash"] - out["core_rate"]
+    out["ratio_rules_fired_per_operator_join_vs_column"] = out["rules_fired_per_operator_join"] / out["rules_fired_column"]
+    out["ratio_e2e_vs_core"] = out["e2e"] / out["core_rate"]
+    out["ratio_e2e_vs_core_with_first_hash"] = out["e2e"] / (out["core_rate"] + out["core_first_hash"])
+    return out
+
+
 def cpp_bench(path: str) -> dict[str, float]:
     """Seconds per call of BM_rate/1000000, BM_rate_with_input_hash/1000000 and BM_rate_one of
     bench/rate_bench.cpp (its synthetic input, in a C++ process; medians of 3 repetitions)."""
@@ -320,10 +376,20 @@ def main() -> int:
     ap.add_argument("--categorical", action="store_true", help="low-cardinality text columns as category dtype")
     ap.add_argument("--cpp-bench", help="path of rate_bench (bench/rate_bench.cpp) to run BM_rate at 10^6 too")
     ap.add_argument("--json", help="write the results here as JSON")
+    ap.add_argument("--stages", action="store_true", help="only the CPU times of Model.rate(Dataset(df)) and its parts")
     args = ap.parse_args()
     n = int(args.n)
     model = er.default_model()
     days = _core.parse_date(AS_OF)
+    if args.stages:
+        progress("stages (CPU time)")
+        df = tiled(operator_frame(model), n, args.categorical)
+        st = stages(model, df, args.repeat)
+        for k, v in st.items():
+            print(f"{k:36s} {v:8.3f}" + ("" if k.startswith("ratio") else " s"))
+        if args.json:
+            Path(args.json).write_text(json.dumps({"n": n, "categorical": args.categorical, **st}, indent=2) + "\n", encoding="utf-8")
+        return 0
 
     progress("input")
     base = operator_frame(model)

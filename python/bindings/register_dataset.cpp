@@ -8,6 +8,7 @@
 
 #include "bindings.hpp"
 #include "frame_source.hpp"
+#include <embedrating/serialize.hpp>
 
 namespace embedrating::python {
 namespace {
@@ -254,7 +255,27 @@ void register_dataset(py::module_& m) {
           },
           "Hex SHA-256 over every column.")
       .def("columns", &dataset_columns, "Every column, as copies (dict of kinds).")
-      .def("copy", [](const dataset& d) { return std::make_shared<dataset>(d); });
+      .def("copy", [](const dataset& d) { return std::make_shared<dataset>(d); })
+      .def(
+          "to_bytes",
+          [](const dataset& self) {
+            std::string bytes;
+            {
+              py::gil_scoped_release nogil;
+              bytes = to_bytes(self);
+            }
+            return py::bytes(bytes);
+          },
+          "The dataset archive (docs/archives.md): header, checksum and every column, portable byte order.")
+      .def_static(
+          "from_bytes",
+          [](const py::bytes& data, const std::string& source_name) {
+            const std::string_view bytes = data;
+            py::gil_scoped_release nogil;
+            return std::make_shared<dataset>(from_bytes<dataset>(bytes, source_name));
+          },
+          "data"_a, "source_name"_a = "<bytes>",
+          "Reads a dataset archive; ArchiveError naming source_name for anything wrong.");
 
   m.def(
       "read_operators",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,9 +14,8 @@ from ._asof import as_of_days
 from ._convert import DateLike, date_to_days, days_to_date, exact, text_list
 from ._errors import check_state, data_error
 
-if TYPE_CHECKING:
-    from ._dataset import Dataset
-    from ._model import Model
+from ._calendar import resolve
+from ._interfaces import HasCoreModel, HasOperatorIds, core_model
 
 NO_TIME: int = _core.NO_TIME
 EVENT_COLUMNS = (
@@ -74,25 +73,18 @@ class ReviewAggregator:
 
     _STATE_VERSION = 1
 
-    def __init__(self, operators: Dataset | pd.DataFrame | Sequence[str] | Any, model: Model | None = None) -> None:
-        from ._dataset import Dataset
-        from ._model import Model, default_model
-
-        if isinstance(operators, Dataset):
-            ids = operators.operator_ids
-        elif isinstance(operators, pd.DataFrame):
+    def __init__(self, operators: HasOperatorIds | pd.DataFrame | Sequence[str] | Any, model: HasCoreModel | None = None) -> None:
+        if isinstance(operators, pd.DataFrame):
             if "operator_id" not in operators.columns:
                 raise data_error("missing required column", field="operator_id")
             ids = text_list(operators["operator_id"])
         elif isinstance(operators, str):
             raise TypeError("operators must be a sequence of operator ids, a Dataset or a DataFrame, not one str")
+        elif isinstance(getattr(operators, "operator_ids", None), list):  # a Dataset
+            ids = operators.operator_ids
         else:
             ids = text_list(pd.Series(list(operators), dtype=object))
-        if model is None:
-            model = default_model()
-        if not isinstance(model, Model):
-            raise TypeError(f"model must be an embedrating.Model, not {type(model).__name__}")
-        self._core = _core.ReviewAggregator(ids, model._core)
+        self._core = _core.ReviewAggregator(ids, core_model(model, "model"))
         self._index: pd.Index | None = None
 
     @classmethod
@@ -183,8 +175,6 @@ class ReviewAggregator:
         eb_note), events_seen and records_kept. Deadlines use China's official working-day
         calendar (2024–2026), or `calendar`: a calendar CSV path (docs/calendar-format.md), a
         ``HolidayCalendar``, or ``"weekends-only"`` (a warned fallback)."""
-        from ._calendar import resolve
-
         s = self._core.summary(as_of_days(as_of), resolve(calendar))
         data: dict[str, Any] = {"operator_id": s["operator_ids"]}
         for k in range(5):
@@ -259,7 +249,7 @@ class ReviewAggregator:
             index=pd.Index([r[0] for r in rows], name="kind"),
         )
 
-    def same_settings(self, model: Model) -> bool:
+    def same_settings(self, model: HasCoreModel) -> bool:
         """True when this state's review settings are `model`'s."""
         return self._core.same_settings(model._core)
 

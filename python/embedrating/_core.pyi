@@ -135,6 +135,11 @@ class Dataset:
     Validated, column-major inputs of one rating run (C++ embedrating::dataset). Setters copy each column once into the dataset; float64, uint8 and int32 C-contiguous arrays are read in place.
     """
     @staticmethod
+    def from_bytes(data: bytes, source_name: str = '<bytes>') -> Dataset:
+        """
+        Reads a dataset archive; ArchiveError naming source_name for anything wrong.
+        """
+    @staticmethod
     def from_ids(operator_ids: typing.Any, source_name: str = '') -> Dataset:
         """
         A dataset of these operators (a numpy object array, read in place, or a sequence; texts are trimmed of spaces and tabs, None/NaN are empty). Ids must be non-empty and unique.
@@ -196,6 +201,10 @@ class Dataset:
     def set_status(self, codes: numpy.typing.NDArray[numpy.uint8]) -> None:
         """
         Status codes: 0 active, 1 suspending, 2 suspended, 3 terminated.
+        """
+    def to_bytes(self) -> bytes:
+        """
+        The dataset archive (docs/archives.md): header, checksum and every column, portable byte order.
         """
     @property
     def operator_ids(self) -> list[str]:

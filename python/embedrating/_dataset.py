@@ -17,17 +17,22 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from . import _core
 from ._convert import days_to_datetime64, n_rows
+from ._aggregator import ReviewAggregator
 from ._errors import DataError, check_state, data_error
+from ._errors import archive_error as _archive_error
+from ._excel import read_excel_dataset
+from ._interfaces import HasCoreModel, core_model
+from ._whatif import template as _template
 
-if TYPE_CHECKING:
-    from ._aggregator import ReviewAggregator
-    from ._model import Model
+# Annotations only: Model (embedrating.Model, _model.py) imports this module; here a model is
+# anything holding the C++ model (_interfaces.HasCoreModel).
+Model = HasCoreModel
 
 _STATUS = {"active": 0, "suspending": 1, "suspended": 2, "terminated": 3}
 _STATUS_NAMES = list(_STATUS)
@@ -79,7 +84,7 @@ class Dataset:
     indicator's missing policy applies); in a flag it is 0, in a date "never".
     """
 
-    _STATE_VERSION = 1
+    _STATE_VERSION = 2
 
     def __init__(
         self,
@@ -91,8 +96,6 @@ class Dataset:
         model: Model | None = None,
         source_name: str = "DataFrame",
     ) -> None:
-        from ._aggregator import ReviewAggregator
-
         # Chinese names of status, mode and scenarios (运营中, 公建民营, 养老服务) are read by the core
         self.operators = _frame(operators, "operators")
         self.indicators = None if indicators is None else _frame(indicators, "indicators")
@@ -124,20 +127,17 @@ class Dataset:
         events become a :class:`ReviewAggregator` with the model's settings (its ``rejects`` list
         rejected rows). The tables are available as DataFrames (``operators``, ``indicators``,
         ``facilities``) exported from what the readers read."""
-        from ._aggregator import ReviewAggregator
-        from ._model import default_model
-
-        model = model if model is not None else default_model()
-        core = _core.read_operators_csv(os.fspath(operators_csv), model._core, encoding)
+        cm = core_model(model, "model")
+        core = _core.read_operators_csv(os.fspath(operators_csv), cm, encoding)
         if facilities_csv is not None:
-            _core.read_facilities_csv_into(core, os.fspath(facilities_csv), model._core, encoding)
+            _core.read_facilities_csv_into(core, os.fspath(facilities_csv), cm, encoding)
         operators, indicators, facilities = _export(core)
         reviews = None
         if reviews_csv is not None:
-            reviews = ReviewAggregator(core.operator_ids, model)
+            reviews = ReviewAggregator(core.operator_ids, cm)
             reviews._core.add_csv(os.fspath(reviews_csv), encoding)
         ds = cls(operators, indicators, reviews, facilities, source_name=core.source_name)
-        ds._cores[model.fingerprint] = core
+        ds._cores[cm.fingerprint] = core
         return ds
 
     @classmethod
@@ -201,8 +201,6 @@ class Dataset:
         columns (运营商编号, 区, 运营模式, 状态, 服务场景 …) and Chinese names of status, mode and
         scenarios (运营中, 公建民营, 养老服务) are accepted; ids typed as numbers in Excel are read
         as text ("1001", not 1001.0). The workbook :meth:`Dataset.template` writes reads back."""
-        from ._excel import read_excel_dataset
-
         return read_excel_dataset(cls, path, operators, facilities, reviews, indicators, model)
 
     @staticmethod
@@ -212,11 +210,8 @@ class Dataset:
         and explicit values — see :meth:`Model.blank_operator`; keyword arguments set columns.
         Write it with ``.to_excel(...)``, fill it in Excel, read it back with
         :meth:`Dataset.from_excel`."""
-        from ._model import default_model
-        from ._whatif import template
-
         ids = [f"OP-{k + 1:04d}" for k in range(operators)] if isinstance(operators, int) else [str(x) for x in operators]
-        return template(model if model is not None else default_model(), ids, values)
+        return _template(model if model is not None else _core.Model.default_model(), ids, values)
 
     # -- operator ids ------------------------------------------------------------------------
     # The ids are read and checked (non-empty, unique) by the core with the rest of the tables,
@@ -228,10 +223,8 @@ class Dataset:
     @property
     def _operator_ids(self) -> list[str]:
         if self._ids_list is None:
-            from ._model import default_model
-
             core = next(iter(self._cores.values()), None)
-            self._ids_list = (core if core is not None else self._core_for(default_model())).operator_ids
+            self._ids_list = (core if core is not None else self._core_for(None)).operator_ids
         return self._ids_list
 
     def _row_of(self, operator_id: str) -> int:
@@ -265,11 +258,9 @@ class Dataset:
         DataError for unknown columns or bad values. Returns self. With ``lang="zh"`` the error's
         text and ``message`` are in Chinese, as ``embedrating validate --lang zh`` prints them
         (its other attributes are unchanged); another `lang` is a ValueError."""
-        from ._model import default_model
-
         _check_lang(lang)
         try:
-            self._core_for(model if model is not None else default_model())
+            self._core_for(model)
         except _core.Error as e:
             if lang == "en":
                 raise
@@ -286,83 +277,124 @@ class Dataset:
         ``lang="zh"``: each problem's text and ``message`` in Chinese, translated by the same code
         as ``embedrating validate --lang zh`` (include/embedrating/messages.hpp); file, row,
         field and operator_id are unchanged. Another `lang` is a ValueError."""
-        from ._model import default_model
-
         if _check_lang(lang) != "en":
             return [_core.translate_error(p, lang) for p in self.problems(model)]
-        model = model if model is not None else default_model()
-        core, found = _core.read_operators(_tables(self), model._core, collect=True)
+        cm = core_model(model, "model")
+        core, found = _core.read_operators(_tables(self), cm, collect=True)
         problems = list(found)
         if core is not None and self.facilities is not None and not problems:
-            problems += _core.read_facilities(core, self.facilities, f"{self.source_name} (facilities)", model._core,
+            problems += _core.read_facilities(core, self.facilities, f"{self.source_name} (facilities)", cm,
                                               collect=True)  # fmt: skip
         return problems
 
     def input_hash(self, model: Model | None = None) -> str:
         """SHA-256 of the inputs as the C++ dataset holds them (review columns from events are
         applied at rating time and show in ``Ratings.input_hash`` instead)."""
-        from ._model import default_model
-
-        return self._core_for(model if model is not None else default_model()).input_hash()
+        return self._core_for(model).input_hash()
 
     def to_frame(self, model: Model | None = None) -> pd.DataFrame:
         """The operator-level columns the C++ dataset holds for `model`, as one wide frame
         (dates as datetime64, flags as bool, scenarios as "a;b" text)."""
-        from ._model import default_model
-
-        core = self._core_for(model if model is not None else default_model())
+        core = self._core_for(model)
         operators, indicators, _ = _export(core)
         return operators.merge(indicators, on="operator_id", how="left", validate="one_to_one")
 
     # -- the C++ dataset for a model ---------------------------------------------------------
-    def _core_for(self, model: Model) -> _core.Dataset:
-        key = model.fingerprint
+    def _core_for(self, model: Model | _core.Model | None) -> _core.Dataset:
+        """The C++ dataset for `model` (an embedrating.Model, a C++ model, or None: the shipped
+        model), built on first use and cached by the model's fingerprint."""
+        cm = core_model(model, "model")
+        key = cm.fingerprint
         core = self._cores.get(key)
         if core is None:
-            core = _build(self, model)
+            core = _build(self, cm)
             self._cores[key] = core
         return core
 
     def _aggregator_for(self, model: Model) -> ReviewAggregator | None:
-        from ._aggregator import ReviewAggregator
-
         if self.reviews is None:
             return None
         if isinstance(self.reviews, ReviewAggregator):
             return self.reviews
-        settings = repr(sorted(model.review_settings.items()))
+        cm = core_model(model, "model")
+        settings = repr(sorted(cm.review_settings().items()))
         agg = self._aggregators.get(settings)
         if agg is None:
-            agg = ReviewAggregator(self._operator_ids, model)
+            agg = ReviewAggregator(self._operator_ids, cm)
             agg.add(self.reviews)
             self._aggregators[settings] = agg
         return agg
 
     # -- pickling and copies -----------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
-        """Versioned state: the tables as given (DataFrames pickle themselves; an aggregator its
-        archive bytes). The C++ datasets are rebuilt on first use."""
-        return {
+        """Versioned state (version 2): the core's dataset archive (docs/archives.md: header,
+        checksum, every column in a portable byte order) of the C++ dataset of the first model
+        that read the tables, or of the shipped model when none has yet, with that model's
+        fingerprint; review events (a DataFrame) or an aggregator (its archive bytes), the
+        benchmark, the source name, and the facility columns the archive does not hold
+        (descriptive ones the rating ignores, e.g. ``name_zh``). Tables that no model has read
+        and the shipped model cannot read are kept as given instead (``archive`` None), so
+        nothing is lost. State version 1 (the tables as given) still loads."""
+        state: dict[str, Any] = {
             "version": self._STATE_VERSION,
-            "operators": self.operators,
-            "indicators": self.indicators,
+            "archive": None,
+            "fingerprint": None,
+            "tables": None,
+            "facility_extra": None,
             "reviews": self.reviews,
-            "facilities": self.facilities,
             "benchmark": self.benchmark,
             "source_name": self.source_name,
         }
+        core = None
+        if self._cores:
+            state["fingerprint"], core = next(iter(self._cores.items()))
+        else:
+            default = _core.Model.default_model()
+            try:
+                core = self._core_for(default)
+                state["fingerprint"] = default.fingerprint
+            except _core.Error:  # tables for another model: kept as given
+                core = None
+        if core is None:
+            state["tables"] = {"operators": self.operators, "indicators": self.indicators, "facilities": self.facilities}
+            return state
+        state["archive"] = core.to_bytes()
+        if isinstance(self.facilities, pd.DataFrame):
+            f = core.columns()["facilities"] or {"numbers": {}, "categories": {}}
+            held = {"facility_id", "operator_id", "volume"} | set(f["numbers"]) | set(f["categories"])
+            extra = [c for c in self.facilities.columns if c not in held]
+            if extra:
+                state["facility_extra"] = self.facilities[extra].reset_index(drop=True)
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        state = check_state("Dataset", state, self._STATE_VERSION)
-        self.operators = state["operators"]
-        self.indicators = state["indicators"]
+        if isinstance(state, dict) and state.get("version") == 1 and "operators" in state:
+            state = {**state, "tables": state, "archive": None, "fingerprint": None, "facility_extra": None}
+        else:
+            state = check_state("Dataset", state, self._STATE_VERSION)
         self.reviews = state["reviews"]
-        self.facilities = state["facilities"]
         self.benchmark = state["benchmark"]
         self.source_name = state["source_name"]
         self._cores = {}
         self._aggregators = {}
         self._init_ids()
+        if state["archive"] is None:
+            tables = state["tables"]
+            if not isinstance(tables, dict):
+                raise _archive_error("Dataset pickle state holds neither a dataset archive nor tables")
+            self.operators = tables["operators"]
+            self.indicators = tables["indicators"]
+            self.facilities = tables["facilities"]
+            return
+        archive = state["archive"]
+        if not isinstance(archive, bytes):
+            raise _archive_error(f"Dataset pickle state: the dataset archive is {type(archive).__name__}, not bytes")
+        core = _core.Dataset.from_bytes(archive, "Dataset pickle")
+        self.operators, self.indicators, self.facilities = _export(core)
+        extra = state["facility_extra"]
+        if extra is not None and self.facilities is not None:
+            self.facilities = pd.concat([self.facilities, extra], axis=1)
+        self._cores[state["fingerprint"]] = core
 
     def __copy__(self) -> Dataset:
         new = Dataset.__new__(Dataset)
@@ -396,10 +428,10 @@ def _tables(ds: Dataset) -> list[tuple[Any, str]]:
     return tables
 
 
-def _build(ds: Dataset, model: Model) -> _core.Dataset:
-    core, _ = _core.read_operators(_tables(ds), model._core)
+def _build(ds: Dataset, model: _core.Model) -> _core.Dataset:
+    core, _ = _core.read_operators(_tables(ds), model)
     if ds.facilities is not None:
-        _core.read_facilities(core, ds.facilities, f"{ds.source_name} (facilities)", model._core)
+        _core.read_facilities(core, ds.facilities, f"{ds.source_name} (facilities)", model)
     return core
 
 
@@ -476,13 +508,11 @@ def load_sample(model: Model | None = None) -> Dataset:
     ``facilities`` (per-site measures), ``reviews`` (the review events; at rating time their
     summary replaces the review columns — equal to those columns at 2025-12-31) and
     ``benchmark`` (the expert panel's agreed grades)."""
-    from ._model import default_model
-
-    model = model if model is not None else default_model()
+    cm = core_model(model, "model")
     root = Path(_core.data_directory()) / "sample"
     text = {"operator_id": str, "facility_id": str}
     operators = _read_csv(root / "operators.csv", dtype=text)
-    roles = model._core.input_columns()
+    roles = cm.input_columns()
     measures = set(roles["numbers"]) | set(roles["categories"]) | set(roles["reviews"])
     ind_cols = ["operator_id"] + [c for c in operators.columns if c in measures]
     indicators = operators[ind_cols]

@@ -6,16 +6,16 @@ included, as any DataFrame."""
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ._errors import data_error
 
-if TYPE_CHECKING:
-    from ._dataset import Dataset
-    from ._model import Model
+# Annotations only: this module sits below the classes it takes (tests/python/test_layering.py);
+# they are the embedrating classes of these names.
+Dataset = Model = Any
 
 #: Chinese headers accepted on input (the published headers and the usual ones) → column keys.
 HEADERS_IN: dict[str, str] = {

@@ -4,20 +4,20 @@
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import _core
 from ._convert import days_to_date
-from ._repr_html import tree_order
+from ._grades import GRADES
+from ._grades import STATUS_NAMES as _STATUS_NAMES
+from ._repr_html import explanation_html, tree_order
 
-if TYPE_CHECKING:
-    from ._model import Model
-    from ._ratings import Ratings
-
-_STATUS_NAMES = ("active", "suspending", "suspended", "terminated")
+# Annotations only: this module sits below the classes it takes (tests/python/test_layering.py);
+# they are the embedrating classes of these names.
+Model = Ratings = Any
 
 
 def _gate_citations(model: Model) -> dict[tuple[str, str, str], tuple[str, str]]:
@@ -131,8 +131,6 @@ class Explanation:
 
     @classmethod
     def _from_ratings(cls, ratings: Ratings, operator_id: str, lang: str) -> Explanation:
-        from ._ratings import GRADES
-
         core = ratings._core
         text = core.explain(operator_id, lang)  # checks lang and the operator (DataError)
         i = int(core.find(operator_id))
@@ -244,6 +242,4 @@ class Explanation:
         return self._text
 
     def _repr_html_(self) -> str:
-        from ._repr_html import explanation_html
-
         return explanation_html(self)

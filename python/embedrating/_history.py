@@ -4,16 +4,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import _core
 from ._convert import date_to_days, days_to_date
+from ._grades import GRADE_DTYPE
 
-if TYPE_CHECKING:
-    from ._ratings import Ratings
+# Annotations only: this module sits below the classes it takes (tests/python/test_layering.py);
+# they are the embedrating classes of these names.
+Ratings = Any
 
 HISTORY_COLUMNS = ("previous_grade", "previous_rated_on", "last_downgrade_on")
 _LEVEL = {"unrated": 0, "不予评级": 0, "1A": 1, "2A": 2, "3A": 3, "4A": 4, "5A": 5}
@@ -78,8 +80,6 @@ def roll_forward(ratings: Ratings, history: pd.DataFrame | None = None) -> pd.Da
         final,
         int(core.as_of),
     )
-    from ._ratings import GRADE_DTYPE
-
     return pd.DataFrame(
         {
             "operator_id": ids,

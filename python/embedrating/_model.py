@@ -13,14 +13,17 @@ import pandas as pd
 from . import _core
 from ._asof import as_of_days
 from ._convert import DateLike, days_to_date
+from . import _ratings  # noqa: I001 - the module, to register Model in it
+from ._calendar import resolve
+from ._dataset import Dataset
 from ._errors import RatingWarning, check_state, model_error
 from ._ratings import GRADES, OperatorRating, Ratings
+from ._repr_html import model_html
+from ._scored import Scored
+from ._whatif import template, with_review_settings
 
 if TYPE_CHECKING:
     import datetime
-
-    from ._dataset import Dataset
-    from ._scored import Scored
 
 _GRADE_LEVEL = {"5A": 5, "4A": 4, "3A": 3, "2A": 2, "1A": 1}
 _STATUS_NAMES = ("active", "suspending", "suspended", "terminated")
@@ -243,8 +246,6 @@ class Model:
         wilson_z, eb_method — the table of review settings in C++ (embedrating/review_fields.hpp;
         ``embedrating._core.review_setting_fields()`` lists each with its kind, range and doc).
         Validated like a model file; the fingerprint changes."""
-        from ._whatif import with_review_settings
-
         return with_review_settings(self, {**dict(settings or {}), **kwargs})
 
     def blank_operator(self, operator_id: str = "WHAT-IF", **values: Any) -> pd.DataFrame:
@@ -254,8 +255,6 @@ class Model:
         Keyword arguments set columns by name (``flag.x`` as ``flag_x``), e.g.
         ``model.blank_operator(fire_inspection_score=92, scenarios=["elderly_care", "meals", "housekeeping"])``.
         ``model.rate(model.blank_operator(...), as_of=...)`` rates it."""
-        from ._whatif import template
-
         return template(self, [operator_id], values)
 
     @property
@@ -276,9 +275,6 @@ class Model:
         the GIL. Re-grade the result under model variants with :meth:`Scored.regrade` and
         :meth:`Scored.regrade_many`; ``model.score(d, as_of).regrade(model)`` equals
         ``model.rate(d, as_of)``."""
-        from ._dataset import Dataset
-        from ._scored import Scored
-
         if isinstance(dataset, pd.DataFrame):
             dataset = Dataset(dataset)
         if not isinstance(dataset, Dataset):
@@ -286,8 +282,6 @@ class Model:
         days = as_of_days(as_of)
         core = dataset._core_for(self)
         reviews = dataset._aggregator_for(self)
-        from ._calendar import resolve
-
         result = _core.score(self._core, core, days, reviews._core if reviews is not None else None, True, resolve(calendar))
         return Scored._from_core(result, self, dataset)
 
@@ -301,8 +295,6 @@ class Model:
         `calendar` counts the deadlines of bad reviews when the dataset has review *events*: None
         (China's official calendar, 2024–2026), a calendar CSV path (docs/calendar-format.md) or
         a ``HolidayCalendar`` for other years, or ``"weekends-only"`` (a warned fallback)."""
-        from ._dataset import Dataset
-
         if isinstance(dataset, pd.DataFrame):
             dataset = Dataset(dataset)
         if not isinstance(dataset, Dataset):
@@ -310,8 +302,6 @@ class Model:
         days = as_of_days(as_of)
         core = dataset._core_for(self)
         reviews = dataset._aggregator_for(self)
-        from ._calendar import resolve
-
         result = _core.rate(self._core, core, days, reviews._core if reviews is not None else None, True, resolve(calendar))
         for text in result.run_warnings:
             warnings.warn(text, RatingWarning, stacklevel=2)
@@ -350,8 +340,6 @@ class Model:
 
     # -- python protocol ---------------------------------------------------------------------
     def _repr_html_(self) -> str:
-        from ._repr_html import model_html
-
         return model_html(self)
 
     def __eq__(self, other: object) -> bool:
@@ -383,6 +371,9 @@ class Model:
             return
         state = check_state("Model", state, self._STATE_VERSION)
         self._core = _core.Model.from_bytes(state["archive"], "<pickle>")
+
+
+_ratings._model_class = Model  # results re-rate old pickles with it (see _ratings.py)
 
 
 def default_model() -> Model:

@@ -9,14 +9,16 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from . import _core
+from ._codes import display_names
 
-if TYPE_CHECKING:
-    from ._ratings import Ratings
+# Annotations only: this module sits below the classes it takes (tests/python/test_layering.py);
+# they are the embedrating classes of these names.
+Ratings = Any
 
 #: Chinese headers of the published columns (English keys as in the CSV/DataFrame outputs).
 HEADERS_ZH: dict[str, str] = {
@@ -64,8 +66,6 @@ def localise(frame: pd.DataFrame, lang: str, dimension_labels: Mapping[str, str]
     (a copy); unchanged for "en". Not-graded operators show 未参评 in the grade columns."""
     if _check_lang(lang) == "en":
         return frame
-    from ._codes import display_names
-
     out = frame.copy()
     modes = display_names("modes", "zh")
     statuses = display_names("statuses", "zh")
@@ -203,8 +203,6 @@ def _days(v: Any) -> int:
 def directory_html(frame: pd.DataFrame, meta: Mapping[str, Any], lang: str) -> str:
     """The grade directory page: the library's page (include/embedrating/directory.hpp, the
     same one ``embedrating rate --format html`` writes) over the directory frame's rows."""
-    from ._codes import display_names
-
     modes = display_names("modes", lang)
 
     def texts(col: str) -> list[str]:

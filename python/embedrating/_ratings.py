@@ -13,23 +13,22 @@ from . import _core
 from ._convert import days_to_date, days_to_datetime64
 from ._errors import check_state
 
+from ._explanation import Explanation
+from ._grades import GRADE_DTYPE, GRADES, STATUS_DTYPE
+from ._grades import STATUS_NAMES as _STATUS_NAMES
+from ._grades import grade_categorical as _grades
+from ._history import roll_forward
+from ._publish import GradeDirectory, localise, make_directory, ratings_sheets, write_excel
+from ._repr_html import ratings_html
+
 if TYPE_CHECKING:
     from ._dataset import Dataset
-    from ._publish import GradeDirectory
-    from ._explanation import Explanation
-    from ._model import Model
 
-GRADES: tuple[str, ...] = ("unrated", "1A", "2A", "3A", "4A", "5A")
-"""Grades from lowest to highest: the categories of the ordered ``grade`` columns."""
-GRADE_DTYPE = pd.CategoricalDtype(list(GRADES), ordered=True)
-_STATUS_NAMES = ("active", "suspending", "suspended", "terminated")
-STATUS_DTYPE = pd.CategoricalDtype(list(_STATUS_NAMES))
-
-
-def _grades(levels: np.ndarray, graded: np.ndarray) -> pd.Categorical:
-    """Ordered categorical of grade levels; missing (NaN) where not graded."""
-    codes = np.where(graded, levels.astype(np.int64), -1)
-    return pd.Categorical.from_codes(codes, dtype=GRADE_DTYPE)
+# The model that made a result is an embedrating.Model (_model.py, which imports this module):
+# results hold it and call its methods, but never name its class. _model.py registers the class
+# here so that an old pickle (the model as TOML) can be rated again.
+_model_class: Any = None
+Model = Any
 
 
 class OperatorRating(NamedTuple):
@@ -201,10 +200,35 @@ class Ratings:
         core = self._dataset._core_for(self._model)
         return core.attribute(name)
 
-    def _rules_fired(self) -> list[str]:
+    def _rules_fired(self) -> np.ndarray:
+        """Per operator, the ids of the rules that fired joined by ";" (model order; "" when
+        none), as an object array. No work per operator in Python: each operator's set of fired
+        rules becomes a bit mask (one uint64 word per 64 rules), the distinct masks — a few
+        hundred at most in practice — are joined once, and the rows take theirs."""
         offsets, rule, _ = self._core.fired()
         ids = self._model._core.rules()["id"]
-        return [";".join(ids[int(k)] for k in rule[offsets[i] : offsets[i + 1]]) for i in range(len(self))]
+        n = len(self)
+        if n == 0:
+            return np.empty(0, dtype=object)
+        counts = np.diff(offsets.astype(np.int64))
+        rows = np.repeat(np.arange(n, dtype=np.int64), counts)
+        rule = rule.astype(np.int64)
+        words = max(1, (len(ids) + 63) // 64)
+        masks = np.zeros((n, words), dtype=np.uint64)
+        np.bitwise_or.at(masks, (rows, rule // 64), np.left_shift(np.uint64(1), (rule % 64).astype(np.uint64)))
+        # the distinct masks: word by word (np.unique on rows of a 2-D array is ~7x slower)
+        _, which = np.unique(masks[:, 0], return_inverse=True)
+        for w in range(1, words):
+            _, rank = np.unique(masks[:, w], return_inverse=True)
+            _, which = np.unique(which.reshape(-1) * (int(rank.max()) + 1) + rank.reshape(-1), return_inverse=True)
+        which = which.reshape(-1)
+        first = np.zeros(int(which.max()) + 1, dtype=np.int64)
+        first[which] = np.arange(n, dtype=np.int64)  # a row of each distinct set
+        texts = np.empty(len(first), dtype=object)
+        for k, row in enumerate(first):  # per distinct set of fired rules, not per operator
+            m = masks[row]
+            texts[k] = ";".join(ids[j] for j in range(len(ids)) if (int(m[j // 64]) >> (j % 64)) & 1)
+        return texts[which]
 
     def to_frame(self, lang: str = "en") -> pd.DataFrame:
         """One row per operator (dataset order): operator_id, name, district, mode (when the
@@ -219,8 +243,6 @@ class Ratings:
         frame = self._frame_en()
         if lang == "en":
             return frame
-        from ._publish import localise
-
         return localise(frame, lang, self._dimension_labels())
 
     def _dimension_labels(self) -> dict[str, str]:
@@ -248,8 +270,6 @@ class Ratings:
         UTF-8 with a byte-order mark by default, so Excel on Chinese Windows opens the file
         correctly; ``encoding="gb18030"`` (or "utf-8") to choose; Chinese headers and names with
         ``lang="zh"``. Without `path`, returns the text."""
-        from ._publish import localise
-
         frame = localise(self._published_frame(), lang, self._dimension_labels() if lang == "zh" else None)
         if path is None:
             return frame.to_csv(index=False, **kwargs)
@@ -261,8 +281,6 @@ class Ratings:
         and the grade distribution — a frozen header row, column widths fitted to CJK text and
         grades stored as text (5A never becomes a number or a date). ``lang="zh"`` for Chinese
         sheet names, headers and names."""
-        from ._publish import ratings_sheets, write_excel
-
         write_excel(path, ratings_sheets(self, lang, valid_months))
 
     def _frame_en(self) -> pd.DataFrame:
@@ -298,13 +316,9 @@ class Ratings:
     def explanation(self, operator_id: str, lang: str = "en") -> Explanation:
         """:meth:`explain` as an object: ``str()`` gives the same text; it has the data as tables
         (``contributions``, ``rules``, ``gates``) and displays as HTML in Jupyter."""
-        from ._explanation import Explanation
-
         return Explanation._from_ratings(self, operator_id, lang)
 
     def _repr_html_(self) -> str:
-        from ._repr_html import ratings_html
-
         return ratings_html(self)
 
     def gates(self, operator_id: str, target: str | None = None) -> pd.DataFrame:
@@ -380,8 +394,6 @@ class Ratings:
         out["model_version"] = self._model.version
         out["model_fingerprint"] = self.fingerprint
         out["input_hash"] = self.input_hash
-        from ._publish import make_directory
-
         meta = {
             "model_id": self._model.id,
             "model_version": self._model.version,
@@ -418,8 +430,6 @@ class Ratings:
 
     def roll_forward(self, history: pd.DataFrame | None = None) -> pd.DataFrame:
         """The next cycle's history columns after these ratings (:func:`embedrating.roll_forward`)."""
-        from ._history import roll_forward
-
         return roll_forward(self, history)
 
     # -- pickling and copies -----------------------------------------------------------------
@@ -434,10 +444,10 @@ class Ratings:
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        from ._model import Model
-
         state = check_state("Ratings", state, self._STATE_VERSION)
-        model = Model(_core.Model.from_toml(state["model"], "<pickle>"))
+        if _model_class is None:  # pragma: no cover - importing embedrating imports _model
+            raise RuntimeError("embedrating._model is not imported: import embedrating")
+        model = _model_class(_core.Model.from_toml(state["model"], "<pickle>"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             again = model.rate(state["dataset"], as_of=state["as_of"])

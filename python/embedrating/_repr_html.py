@@ -11,15 +11,17 @@ import datetime
 import html
 import math
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from ._explanation import Explanation
-    from ._model import Model
-    from ._ratings import Ratings
+from . import _core
+from ._grades import GRADES
+
+# Annotations only: this module sits below the classes it takes (tests/python/test_layering.py);
+# they are the embedrating classes of these names.
+Explanation = Model = Ratings = Any
 
 _BOX = "font-family:sans-serif;font-size:0.9em;line-height:1.35"
 _TABLE = "border-collapse:collapse;margin:0.3em 0 0.6em 0"
@@ -152,8 +154,6 @@ _GATE_ZH = {
 
 def _action_zh() -> dict[str, str]:
     """Chinese action names, from the C++ action table (one declaration of every action)."""
-    from . import _core
-
     return {a["name"]: a["name_zh"] for a in _core.rule_actions()}
 
 
@@ -366,8 +366,6 @@ def _gate_values(kind: str, required: float, actual: float, shortfall: float, la
     if kind in ("dimension_ratio", "dimension_minimum"):
         return _num(required, 3), _num(actual, 3), _num(shortfall)
     if kind in ("cap", "history"):
-        from ._ratings import GRADES
-
         level = int(actual)
         return "", (_grade_text(GRADES[level], lang) if 0 <= level < len(GRADES) else ""), ""
     if kind == "downgrade":

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     import datetime
 
     from ._dataset import Dataset
-    from ._model import Model
+
+# Annotations only: Model (embedrating.Model, _model.py) imports this module.
+Model = Any
 
 
 class Scored:
@@ -134,9 +136,7 @@ class Scored:
     def regrade(self, model: Model) -> Ratings:
         """The ratings of `model` on the scored data — identical to ``model.rate(dataset, as_of)``
         for a variant of the scored model (see the class docstring). Without the GIL."""
-        from ._model import Model
-
-        if not isinstance(model, Model):
+        if not isinstance(model, type(self._model)):  # an embedrating.Model
             raise TypeError(f"regrade() takes an embedrating.Model, not {type(model).__name__}")
         result = self._core.regrade(model._core)
         for text in result.run_warnings:

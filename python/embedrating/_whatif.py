@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -13,21 +13,21 @@ import pandas as pd
 from . import _core
 from ._errors import model_error
 
-if TYPE_CHECKING:
-    from ._model import Model
+from ._interfaces import HasCoreModel, core_model
 
 # the names of the table of review settings (embedrating/review_fields.hpp)
 _REVIEW_KEYS = tuple(f["name"] for f in _core.review_setting_fields())
 
 
-def template(model: Model, operator_ids: list[str], values: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def template(model: HasCoreModel | _core.Model, operator_ids: list[str], values: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Rows with every input column `model` reads, in a fixed order: operator_id, status
     ("active"), scenarios, mode, district, name_zh, the measures (missing: NaN — the indicator's
     missing policy applies), the review columns (0), every flag — the Art. 16 veto flags included —
     as an explicit False the reader sees and can change, dates (NaT, "never") and the history
     columns (empty: a first rating). `values` overrides columns by name (a scalar for every row, or
     a list); an unknown name is an error listing the columns."""
-    roles = model._core.input_columns()
+    cm = core_model(model, "model")
+    roles = cm.input_columns()
     n = len(operator_ids)
     cols: dict[str, Any] = {"operator_id": list(operator_ids), "status": ["active"] * n, "scenarios": [""] * n}
     for attr in ("mode", "district", "name_zh", *sorted(a for a in roles["attributes"] if a not in ("mode", "district", "name_zh"))):
@@ -50,7 +50,7 @@ def template(model: Model, operator_ids: list[str], values: Mapping[str, Any] | 
     for key, value in dict(values or {}).items():
         name = key if key in cols else key.replace("flag_", "flag.", 1) if key.startswith("flag_") else key
         if name not in cols:
-            raise KeyError(f"{key!r} is not an input column of model {model.id} (columns: {', '.join(cols)})")
+            raise KeyError(f"{key!r} is not an input column of model {cm.id} (columns: {', '.join(cols)})")
         if isinstance(value, (list, tuple, np.ndarray, pd.Series)) and name != "scenarios":
             if len(value) != n:
                 raise ValueError(f"{key}: {len(value)} values for {n} operators")
@@ -65,16 +65,17 @@ def template(model: Model, operator_ids: list[str], values: Mapping[str, Any] | 
     return frame
 
 
-def with_review_settings(model: Model, settings: Mapping[str, Any]) -> Model:
+_M = TypeVar("_M")
+
+
+def with_review_settings(model: _M, settings: Mapping[str, Any]) -> _M:
     """A copy of `model` with [reviews] settings changed by name (``min_count``, ``prior_rate``,
     ``deadline_working_days``, ``service_record_only``, ``period``, ``level_values`` …), validated
     like any model file. The fingerprint changes: review settings are part of the model."""
-    from ._model import Model
-
     unknown = [k for k in settings if k not in _REVIEW_KEYS]
     if unknown:
         raise model_error(f"with_review_settings: unknown setting(s) {', '.join(unknown)} (known: {', '.join(_REVIEW_KEYS)})", field="reviews")
-    text = model.to_toml()
+    text = model.to_toml()  # type: ignore[attr-defined]
     lines = text.split("\n")
     try:
         start = lines.index("[reviews]")
@@ -91,7 +92,7 @@ def with_review_settings(model: Model, settings: Mapping[str, Any]) -> Model:
     if settings.get("period") == "month":
         current.pop("period_days", None)
     block = ["[reviews]", *(f"{k} = {v}" for k, v in current.items()), ""]
-    return Model.from_toml("\n".join(lines[:start] + block + lines[end:]))
+    return type(model).from_toml("\n".join(lines[:start] + block + lines[end:]))  # type: ignore[attr-defined]
 
 
 def _toml_value(key: str, value: Any) -> str:

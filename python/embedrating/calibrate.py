@@ -31,7 +31,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -40,10 +40,10 @@ from . import _core
 from ._convert import DateLike, date_to_days
 from ._errors import data_error
 from ._ratings import GRADES, Ratings
+from ._dataset import Dataset
+from ._model import Model
+from ._repr_html import agreement_html, calibration_html, fit_report_html
 
-if TYPE_CHECKING:
-    from ._dataset import Dataset
-    from ._model import Model
 
 __all__ = [
     "Agreement",
@@ -162,7 +162,6 @@ class Agreement:
         )  # fmt: skip
 
     def _repr_html_(self) -> str:
-        from ._repr_html import agreement_html
 
         return agreement_html(self)
 
@@ -289,7 +288,6 @@ class FitReport:
         return self.parameters[self.parameters["moved"]]
 
     def _repr_html_(self) -> str:
-        from ._repr_html import fit_report_html
 
         return fit_report_html(self)
 
@@ -344,7 +342,6 @@ def _scored(model: Model, dataset: Dataset, as_of: DateLike) -> Any:
 
 
 def _run_fit(model: Model, dataset: Dataset, benchmark: Any, as_of: DateLike, method: str, options: dict[str, Any]) -> Fit:
-    from ._model import Model
 
     ids, levels, notes, file, lines = _benchmark_args(benchmark)
     s = _scored(model, dataset, as_of)
@@ -498,7 +495,6 @@ def cross_validate(
     exact regrade. About 20 parameters on about 40 cases overfit: compare the in-sample and the
     cross-validated agreement (a warning says when they are more than ``divergence`` apart, or
     when the fit does worse than the current model). Fit options as :func:`fit`."""
-    from ._model import Model
 
     if folds == "loo":
         k = 0
@@ -522,6 +518,5 @@ def cross_validate(
 def report_html(cv: CrossValidation) -> str:
     """The calibration report as HTML (also ``cv._repr_html_()``): agreement tables, confusion heat
     maps, weights before/after, cross-validated spread, the disagreements and the trace."""
-    from ._repr_html import calibration_html
 
     return calibration_html(cv)

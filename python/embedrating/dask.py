@@ -25,7 +25,7 @@ import copy
 import os
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -43,10 +43,10 @@ from ._aggregator import EVENT_COLUMNS, ReviewAggregator
 from ._asof import as_of_days
 from ._convert import DateLike
 from ._dataset import Dataset
+from ._errors import data_error
+from ._model import Model
+from .sensitivity import _monte_carlo_result, _scored, Method, MonteCarloResult
 
-if TYPE_CHECKING:
-    from ._model import Model
-    from .sensitivity import Method, MonteCarloResult
 
 __all__ = ["aggregate_reviews", "aggregate_reviews_delayed", "monte_carlo", "rate", "read_events"]
 
@@ -66,7 +66,6 @@ def read_events(path: str | os.PathLike[str], **kwargs: Any) -> dd.DataFrame:
     cols = [c for c in EVENT_COLUMNS if c in ddf.columns]
     missing = [c for c in ("review_id", "operator_id", "reviewer_id", "time", "level") if c not in ddf.columns]
     if missing:
-        from ._errors import data_error
 
         raise data_error(f"{path}: missing required event column(s) {', '.join(missing)}", field=missing[0])
     return ddf[cols]
@@ -231,7 +230,6 @@ def rate(
     dataset's own. The merged review state goes to every partition, so each operator's review
     measures are those of the whole run (a grade never depends on the other operators of its
     partition: priors are model parameters). `as_of` is required (the clock is never read)."""
-    from ._model import Model
 
     if not isinstance(model, Model):
         raise TypeError(f"model must be an embedrating.Model, not {type(model).__name__}")
@@ -324,7 +322,6 @@ def monte_carlo(
     quantiles are not computed here (their histogram windows come from all the draws at once).
 
     `chunks`: how many tasks (default: twice the cluster's threads, at most one per draw)."""
-    from .sensitivity import _monte_carlo_result, _scored
 
     s = _scored(model, dataset, as_of, "monte_carlo")
     k = int(draws)

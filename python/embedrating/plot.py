@@ -18,11 +18,13 @@ import numpy as np
 from matplotlib import font_manager
 
 from ._repr_html import _GRADE_COLOURS as _HTML_GRADE_COLOURS
+from ._codes import display_names
+from ._ratings import Ratings
+from .sensitivity import _labels
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from ._ratings import Ratings
 
 __all__ = [
     "CJK_FONTS",
@@ -202,7 +204,6 @@ def grade_distribution(ratings: Ratings, by: str | None = None, ax: Axes | None 
         table = dist
         values = [str(v) for v in table.index]
         if by == "mode":  # operating modes by name, in the plot's language
-            from ._codes import display_names
 
             names = display_names("modes", lang) if lang == "zh" else {}
             values = [names.get(v, v) for v in values]
@@ -388,7 +389,6 @@ def tornado(oat: Any, ax: Axes | None = None, lang: str = "en", *, top: int = 15
     if metric not in ("moved", "total"):
         raise ValueError(f'metric must be "moved" or "total", got "{metric}"')
     w = _sens_words(lang)
-    from .sensitivity import _labels
 
     s = oat.summary
     if metric == "total":

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import _core
 from ._aggregator import ReviewAggregator, review_keys
+from ._errors import data_error
 
 Z_95 = 1.959963984540054
 """The two-sided 95 % normal quantile, the default z of the Wilson bound."""
@@ -87,13 +88,11 @@ def bayesian_average(
     """
     low, high = (float(scale[0]), float(scale[1]))
     if not (np.isfinite(low) and np.isfinite(high) and high > low):
-        from ._errors import data_error
 
         raise data_error(f"bayesian_average: scale {scale!r} must be two finite numbers, low < high", field="scale")
     shape, scalar, (g, m) = _flat(good, n)
     if (low, high) == (0.0, 1.0):
         return _out(_core.bayesian_average(g, m, float(prior_mean), float(prior_weight)), shape, scalar)
-    from ._errors import data_error
 
     if not low <= float(prior_mean) <= high:
         raise data_error(f"bayesian_average: prior_mean = {prior_mean} is outside the scale [{low}, {high}]", field="prior_mean")

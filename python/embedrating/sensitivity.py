@@ -28,7 +28,7 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -37,11 +37,10 @@ from . import _core
 from ._convert import DateLike
 from ._errors import data_error
 from ._ratings import GRADE_DTYPE, GRADES, STATUS_DTYPE, Ratings, _grades
+from ._dataset import Dataset
+from ._model import Model
+from ._scored import Scored
 
-if TYPE_CHECKING:
-    from ._dataset import Dataset
-    from ._model import Model
-    from ._scored import Scored
 
 __all__ = [
     "Comparison",
@@ -65,8 +64,6 @@ _DESCENDING = ("5A", "4A", "3A", "2A", "1A", "unrated")
 
 def _scored(model: Model | Scored, dataset: Dataset | None, as_of: DateLike | None, fn: str) -> Scored:
     """The Scored of (model, dataset, as_of), or `model` itself when it is a Scored."""
-    from ._model import Model
-    from ._scored import Scored
 
     if isinstance(model, Scored):
         if dataset is not None or as_of is not None:
@@ -413,7 +410,6 @@ def near_the_line(
     if isinstance(model, Ratings):
         ratings = model
     else:
-        from ._model import Model
 
         if not isinstance(model, Model):
             raise TypeError(f"near_the_line() takes an embedrating.Model or Ratings, not {type(model).__name__}")
@@ -644,7 +640,6 @@ def compare(
     points and thresholds) and compares the gradings: the transition matrix, the operators that
     moved with their ranked reasons, and agreement (Cohen's kappa; quadratic-weighted kappa,
     Cohen 1968). Each model reads the data its own way (its own review settings)."""
-    from ._model import Model
 
     for name, m in (("model_a", model_a), ("model_b", model_b)):
         if not isinstance(m, Model):

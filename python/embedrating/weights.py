@@ -40,18 +40,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from os import PathLike
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from . import _core
 from ._errors import DataError
+from ._model import Model
+from ._ratings import Ratings
+from ._repr_html import ahp_html
+from ._scored import Scored
 
-if TYPE_CHECKING:
-    from ._model import Model
-    from ._ratings import Ratings
-    from ._scored import Scored
 
 __all__ = [
     "RANDOM_INDEX_TABLES",
@@ -213,7 +213,6 @@ class AHPResult:
         return ahp(pd.DataFrame(m, index=self.ids, columns=self.ids), **self.options)
 
     def _repr_html_(self) -> str:
-        from ._repr_html import ahp_html
 
         return ahp_html(self)
 
@@ -297,7 +296,6 @@ class GroupAHPResult:
         return all(e.consistent for e in self.experts)
 
     def _repr_html_(self) -> str:
-        from ._repr_html import ahp_html
 
         if self.aggregate is not None:
             return ahp_html(self.aggregate, title=f"Group AHP (AIJ, {len(self.experts)} experts)")
@@ -432,7 +430,6 @@ def _leaf_scores(x: Ratings | Scored) -> tuple[np.ndarray, list[str], list[str],
     """The one place the leaf scores of a rating or a scored dataset are read (operators ×
     leaves, NaN = not applicable; a read-only view of the C++ matrix), with operator ids, leaf ids
     and the active mask."""
-    from ._scored import Scored
 
     scores = x.leaf_score_array if isinstance(x, Scored) else np.asarray(x.indicator_score)
     active = np.asarray(x.status) == 0
@@ -452,8 +449,6 @@ def decision_matrix(
     ``indicators`` selects columns. ``na``: ``"drop_rows"`` (default) drops operators with a NaN
     in a chosen column, ``"error"`` raises on the first NaN. ``attrs`` records ``dropped_na`` and
     ``dropped_inactive`` (counts)."""
-    from ._ratings import Ratings
-    from ._scored import Scored
 
     # the options are checked for every input, even where they change nothing (an array has no status)
     if operators not in ("active", "all"):
@@ -552,7 +547,6 @@ def critic(
     elif indicators is not None:
         frame_cols = list(indicators)
     else:
-        from ._ratings import Ratings
 
         if isinstance(x, Ratings):
             frame_cols = list(x.model.weights.index)
@@ -706,7 +700,6 @@ def to_model(model: Model, weights: Any, *, keep_dimension_totals: bool = True) 
     ``keep_dimension_totals=False``; they are rounded to centi-points by largest remainder so they
     add up exactly. Returns the new model and the before/after table (one row per node: id,
     parent, kind, points_before, points_after, weight_before, weight_after, target)."""
-    from ._model import Model
 
     if isinstance(weights, (pd.Series, Mapping)):
         pairs = [(str(k), float(v)) for k, v in dict(weights).items()]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import embedrating as er
@@ -64,3 +66,118 @@ def test_bad_model_archives_raise(model: er.Model) -> None:
         _core.Model.from_bytes(good[:8] + bytes([9]) + good[9:], "m.bin")
     with pytest.raises(er.ArchiveError, match="shorter than the 64-byte header"):
         _core.Model.from_bytes(good[:20], "m.bin")
+
+
+# ---------------------------------------------------------------------------------------------
+# Dataset pickles: the dataset archive (state version 2); the tables of state version 1 still load
+
+
+def _same_ratings(a: er.Ratings, b: er.Ratings) -> None:
+    assert a.input_hash == b.input_hash
+    assert np.array_equal(a.total_centi, b.total_centi)
+    assert np.array_equal(a.final_grade, b.final_grade)
+    assert a.to_frame()["rules_fired"].equals(b.to_frame()["rules_fired"])
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_dataset_pickles_are_dataset_archives(protocol: int, sample: er.Dataset, model: er.Model) -> None:
+    data = pickle.dumps(sample, protocol=protocol)
+    assert b"ERDATSET" in data  # the core's dataset archive (docs/archives.md), not DataFrames
+    again = pickle.loads(data)
+    assert again.operator_ids == sample.operator_ids
+    assert again.input_hash(model) == sample.input_hash(model)
+    assert again.benchmark is not None and again.benchmark.equals(sample.benchmark)
+    _same_ratings(model.rate(again, as_of="2025-12-31"), model.rate(sample, as_of="2025-12-31"))
+    # the tables read back from the archive build the same dataset again (no cached copy)
+    fresh = er.Dataset(again.operators, again.indicators, again.reviews, again.facilities)
+    assert fresh.input_hash(model) == sample.input_hash(model)
+
+
+def test_dataset_pickle_keeps_the_facility_columns_the_archive_does_not_hold(sample: er.Dataset, model: er.Model) -> None:
+    again = pickle.loads(pickle.dumps(sample))
+    assert sample.facilities is not None and again.facilities is not None
+    assert set(sample.facilities.columns) == set(again.facilities.columns)
+    cols = list(sample.facilities.columns)
+    pd.testing.assert_frame_equal(
+        again.facilities[["facility_id", "name_zh", "street", "community"]],
+        sample.facilities[["facility_id", "name_zh", "street", "community"]].reset_index(drop=True),
+    )
+    assert len(cols) > 4
+
+
+def test_a_dataset_of_another_model_pickles_that_models_archive(sample: er.Dataset, model: er.Model) -> None:
+    other = model.with_cutoffs({"5A": 950})
+    ds = er.Dataset(sample.operators, sample.indicators, facilities=sample.facilities, model=other)
+    state = ds.__getstate__()
+    assert state["fingerprint"] == other.fingerprint and state["archive"][:8] == b"ERDATSET"
+    again = pickle.loads(pickle.dumps(ds))
+    assert set(again._cores) == {other.fingerprint}  # no second read of the tables
+    _same_ratings(other.rate(again, as_of="2025-12-31"), other.rate(ds, as_of="2025-12-31"))
+
+
+def test_tables_no_model_can_read_pickle_as_given(sample: er.Dataset) -> None:
+    """The shipped model refuses an unknown column, so there is no archive to make: the tables
+    are kept as given rather than lost, and load back equal."""
+    ops = sample.operators.assign(my_own_column=1.0)
+    ds = er.Dataset(ops, sample.indicators)
+    state = ds.__getstate__()
+    assert state["archive"] is None
+    again = pickle.loads(pickle.dumps(ds))
+    assert again.operators.equals(ops) and again.indicators.equals(sample.indicators)
+    with pytest.raises(er.DataError, match="my_own_column"):
+        again.validate()
+
+
+def test_previous_dataset_pickle_state_loads(sample: er.Dataset, model: er.Model) -> None:
+    """State version 1 (the tables as given), as pickles of earlier releases hold it."""
+    old = {
+        "version": 1,
+        "operators": sample.operators,
+        "indicators": sample.indicators,
+        "reviews": sample.reviews,
+        "facilities": sample.facilities,
+        "benchmark": sample.benchmark,
+        "source_name": sample.source_name,
+    }
+    fresh = er.Dataset.__new__(er.Dataset)
+    fresh.__setstate__(old)
+    assert fresh.operators is sample.operators and fresh.facilities is sample.facilities
+    assert fresh.input_hash(model) == sample.input_hash(model)
+    _same_ratings(model.rate(fresh, as_of="2025-12-31"), model.rate(sample, as_of="2025-12-31"))
+
+
+def test_a_corrupted_dataset_pickle_state_is_a_clear_error(sample: er.Dataset, model: er.Model) -> None:
+    state = sample.__getstate__()
+    good = state["archive"]
+    cases = [
+        (good[:-1] + bytes([good[-1] ^ 1]), r"Dataset pickle: checksum mismatch"),
+        (model._core.to_bytes(), r"Dataset pickle: a model archive, not a dataset archive"),
+        (good[:30], r"Dataset pickle: not a dataset archive: 30 bytes, shorter than the 64-byte header"),
+        ("text", r"Dataset pickle state: the dataset archive is str, not bytes"),
+    ]
+    for bad, message in cases:
+        fresh = er.Dataset.__new__(er.Dataset)
+        with pytest.raises(er.ArchiveError, match=message):
+            fresh.__setstate__({**state, "archive": bad})
+    fresh = er.Dataset.__new__(er.Dataset)
+    with pytest.raises(er.ArchiveError, match="neither a dataset archive nor tables"):
+        fresh.__setstate__({**state, "archive": None, "tables": None})
+
+
+def test_a_dataset_pickle_of_the_previous_release_loads(sample: er.Dataset, model: er.Model) -> None:
+    """tests/data/pickles/dataset-state-v1.pickle: the first 12 operators of the sample with their
+    facilities, pickled (protocol 2) with state version 1 — the tables as given — as embedrating
+    before the dataset archive wrote it."""
+    again = pickle.loads((ARCHIVES.parent / "pickles" / "dataset-state-v1.pickle").read_bytes())
+    assert isinstance(again, er.Dataset) and again.source_name == "sample (first 12 operators)"
+    ids = sample.operators["operator_id"].iloc[:12]
+    fresh = er.Dataset(
+        sample.operators[sample.operators["operator_id"].isin(ids)].reset_index(drop=True),
+        sample.indicators[sample.indicators["operator_id"].isin(ids)].reset_index(drop=True),
+        facilities=sample.facilities[sample.facilities["operator_id"].isin(ids)].reset_index(drop=True),
+    )
+    assert again.operator_ids == list(ids)
+    assert again.input_hash(model) == fresh.input_hash(model)
+    _same_ratings(model.rate(again, as_of="2025-12-31"), model.rate(fresh, as_of="2025-12-31"))
+    # and it pickles again, now as the dataset archive
+    assert b"ERDATSET" in pickle.dumps(again)

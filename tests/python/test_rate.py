@@ -158,3 +158,33 @@ def test_gates_rules_and_warnings_frames(ratings: er.Ratings) -> None:
     assert (w.kind == "low_review_volume").sum() == 31
     with pytest.raises(er.DataError, match="operator NOPE: no such operator"):
         ratings.explain("NOPE")
+
+
+@pytest.mark.parametrize("n_rules", [3, 64, 65, 150])
+def test_the_rules_fired_column_joins_each_operators_rules_in_model_order(n_rules: int) -> None:
+    """Ratings._rules_fired (the ``rules_fired`` column) works on distinct sets of fired rules,
+    not per operator; checked against the plain per-operator join for models of up to 150 rules
+    (several 64-bit words per set), operators with no rule, and every rule firing at once."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(n_rules)
+    n = 2000
+    ids = [f"rule_{k}" for k in range(n_rules)]
+    sets = [np.sort(rng.choice(n_rules, size=rng.integers(0, min(n_rules, 5) + 1), replace=False)) for _ in range(n)]
+    sets[7] = np.arange(n_rules)
+    offsets = np.concatenate([[0], np.cumsum([len(x) for x in sets])]).astype(np.uint32)
+    rule = np.concatenate(sets).astype(np.uint32)
+
+    class FakeCore:
+        def __len__(self) -> int:
+            return n
+
+        def fired(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            return offsets, rule, np.zeros(len(rule), dtype=np.int32)
+
+    r = er.Ratings.__new__(er.Ratings)
+    r._core = FakeCore()
+    r._model = SimpleNamespace(_core=SimpleNamespace(rules=lambda: {"id": ids}))
+    expected = [";".join(ids[int(k)] for k in x) for x in sets]
+    assert list(r._rules_fired()) == expected
+    assert expected[7].count(";") == n_rules - 1 and "" in expected
