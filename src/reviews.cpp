@@ -171,7 +171,8 @@ std::int64_t review_aggregator::operator_row(const std::string& operator_id) con
 void review_aggregator::reserve(std::size_t expected_reviews) { s_->records.reserve(expected_reviews); }
 
 std::size_t review_aggregator::memory_bytes() const noexcept {
-  std::size_t b = s_->kept().bytes();
+  std::size_t b = s_->settled().bytes();  // the state at rest: the ingest buffers given back
+  b += s_->count_scratch.capacity() * sizeof(std::uint64_t) + s_->slow_rows.capacity() * sizeof(std::uint32_t);
   for (const auto& d : s_->days) b += d.bytes(s_->width());
   b += s_->days.capacity() * sizeof(detail::day_counts);
   for (const auto& id : s_->ids) b += id.capacity() + sizeof(std::string) + 48;  // ids and their index entry
@@ -270,34 +271,15 @@ void review_aggregator::add(const review_event& e, std::string_view where_text) 
   ingest(s, r, example);
 }
 
+template <class Checked>
+static void count_part(review_aggregator::state& s, const review_batch& b, std::size_t lo, std::size_t hi, Checked& checked);
+
 void review_aggregator::add(const review_batch& b) {
   state& s = *s_;
   if (b.size == 0) return;
   if (!b.review_key || !b.operator_index || !b.reviewer_key || !b.time || !b.level)
     throw data_error("review batch: review_key, operator_index, reviewer_key, time and level are required arrays");
-  const auto n_ops = static_cast<std::uint32_t>(s.ids.size());
-  const std::size_t width = s.width();
-  for (std::size_t i = 0; i < b.size; ++i) {
-    if (!s.dedup) {
-      // count mode fast path: a valid first-revision ★3–★5 event with no rectification or
-      // follow-up goes straight into its day's log; anything else takes the checked path below
-      const int lv = b.level[i];
-      const std::uint32_t rev = b.revision ? b.revision[i] : 1u;
-      const unsigned st = b.status ? b.status[i] : 0u;
-      const std::int64_t t = b.time[i];
-      const std::uint32_t op = b.operator_index[i];
-      if (lv >= 3 && lv <= 5 && rev <= 1 && st <= 2 && op < n_ops && t >= detail::review_epoch &&
-          t <= detail::review_time_max && (!b.rectified_at || b.rectified_at[i] == no_time) &&
-          (!b.followed_up_at || b.followed_up_at[i] == no_time)) {
-        ++s.events;
-        if (st == static_cast<unsigned>(review_status::voided)) continue;  // seen, counted nowhere
-        const auto d = static_cast<std::int32_t>((t + 8 * 3600) / 86400);
-        const bool svc = b.has_service_record && b.has_service_record[i] != 0;
-        s.day_fast(d).add(op * static_cast<std::uint32_t>(detail::day_counters) + (svc ? 3u : 0u) + static_cast<std::uint32_t>(lv - 3),
-                          width);
-        continue;
-      }
-    }
+  auto checked = [&](std::size_t i) {
     const raw_event e{b.review_key[i],
                       b.reviewer_key[i],
                       b.operator_index[i],
@@ -312,7 +294,80 @@ void review_aggregator::add(const review_batch& b) {
       ingest(s, e, [&] { return (*b.where)(i) + ": "; });
     else
       ingest(s, e, [&] { return "batch row " + std::to_string(i) + ": review key " + std::to_string(e.review) + ": "; });
+  };
+  if (s.dedup) {
+    for (std::size_t i = 0; i < b.size; ++i) checked(i);
+    return;
   }
+  // Count mode, in two passes (the state does not depend on the order of events). Pass 1, no
+  // hashing and no state access: a valid first-revision ★3–★5 row with no rectification or
+  // follow-up becomes (day << 32 | code) in a scratch list (voided ones are seen, counted
+  // nowhere); every other row is noted for the checked path. Pass 2 adds the codes day run by
+  // day run (time-ordered input: long runs, one bulk append each).
+  constexpr std::size_t part = std::size_t{1} << 16;  // rows per pass: the scratch stays in cache
+  s.count_scratch.resize(std::min(part, std::max(s.count_scratch.size(), b.size)));
+  s.slow_rows.resize(s.count_scratch.size());
+  for (std::size_t lo = 0; lo < b.size; lo += part)
+    count_part(s, b, lo, std::min(b.size, lo + part), checked);
+}
+
+/// Count mode, rows [lo, hi) of a batch (see add(const review_batch&)).
+template <class Checked>
+static void count_part(review_aggregator::state& s, const review_batch& b, std::size_t lo, std::size_t hi, Checked& checked) {
+  static const std::uint32_t one_u32 = 1;
+  static const std::uint8_t zero_u8 = 0;
+  static const std::int64_t none_i64 = no_time;
+  // an absent optional array reads as one constant element (index mask 0)
+  const std::size_t all = ~std::size_t{0};
+  const std::uint32_t* rev = b.revision ? b.revision : &one_u32;
+  const std::size_t rev_m = b.revision ? all : 0;
+  const std::uint8_t* st = b.status ? b.status : &zero_u8;
+  const std::size_t st_m = b.status ? all : 0;
+  const std::uint8_t* svc = b.has_service_record ? b.has_service_record : &zero_u8;
+  const std::size_t svc_m = b.has_service_record ? all : 0;
+  const std::int64_t* rect = b.rectified_at ? b.rectified_at : &none_i64;
+  const std::size_t rect_m = b.rectified_at ? all : 0;
+  const std::int64_t* foll = b.followed_up_at ? b.followed_up_at : &none_i64;
+  const std::size_t foll_m = b.followed_up_at ? all : 0;
+  const auto n_ops = static_cast<std::uint32_t>(s.ids.size());
+  const std::size_t width = s.width();
+  std::uint64_t* out = s.count_scratch.data();
+  std::uint32_t* slow = s.slow_rows.data();
+  std::size_t k = 0, n_slow = 0;
+  for (std::size_t i = lo; i < hi; ++i) {
+    const int lv = b.level[i];
+    const std::int64_t t = b.time[i];
+    const std::uint32_t op = b.operator_index[i];
+    const unsigned status = st[i & st_m];
+    const bool fast = static_cast<unsigned>(lv - 3) <= 2u && rev[i & rev_m] <= 1u && status <= 2u && op < n_ops &&
+                      t >= detail::review_epoch && t <= detail::review_time_max && rect[i & rect_m] == no_time &&
+                      foll[i & foll_m] == no_time;
+    if (!fast) {
+      slow[n_slow++] = static_cast<std::uint32_t>(i - lo);
+      continue;
+    }
+    const auto d = static_cast<std::uint64_t>((t + 8 * 3600) / 86400);
+    out[k] = d << 32 | (op * static_cast<std::uint32_t>(detail::day_counters) + (svc[i & svc_m] != 0 ? 3u : 0u) +
+                        static_cast<std::uint32_t>(lv - 3));
+    k += status != static_cast<unsigned>(review_status::voided) ? 1u : 0u;
+  }
+  s.events += (hi - lo) - n_slow;
+  for (std::size_t p = 0; p < k;) {
+    const std::uint64_t d = out[p] >> 32;
+    std::size_t q = p + 1;
+    while (q < k && (out[q] >> 32) == d) ++q;
+    detail::day_counts& dc = s.day_fast(static_cast<std::int32_t>(d));
+    if (!dc.dense && dc.log.size() + (q - p) < width) {
+      const std::size_t at = dc.log.size();
+      dc.log.resize(at + (q - p));
+      std::uint32_t* to = dc.log.data() + at;
+      for (std::size_t r = p; r < q; ++r) to[r - p] = static_cast<std::uint32_t>(out[r]);
+    } else {
+      for (std::size_t r = p; r < q; ++r) dc.add(static_cast<std::uint32_t>(out[r]), width);
+    }
+    p = q;
+  }
+  for (std::size_t j = 0; j < n_slow; ++j) checked(lo + slow[j]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,8 +388,7 @@ void review_aggregator::merge(const review_aggregator& other) {
   }
   a.events += b.events;
   a.rejects.merge(b.rejects);
-  for (const review_record& r : b.kept().slots())  // in hash order: the log flushes as a sweep
-    if (r.revision1 != 0) a.records.append(r);
+  b.kept().for_each([&](const review_record& r) { a.records.append(r); });
   const std::size_t width = a.width();
   for (std::size_t k = 0; k < b.days.size(); ++k) {
     if (b.days[k].empty()) continue;
@@ -353,8 +407,7 @@ namespace {
 std::vector<review_record> sorted_records(const detail::record_table& t) {
   std::vector<review_record> v;
   v.reserve(t.size());
-  for (const auto& r : t.slots())
-    if (r.revision1 != 0) v.push_back(r);
+  t.for_each([&](const review_record& r) { v.push_back(r); });
   std::sort(v.begin(), v.end(), [](const review_record& x, const review_record& y) { return x.review < y.review; });
   return v;
 }
@@ -435,32 +488,27 @@ review_summary review_aggregator::summary(civil_date as_of, const holiday_calend
 
   // 1–4: eligible records (latest revisions; not void; in the window; service filter)
   struct cand {
-    std::uint32_t op;
-    std::uint64_t reviewer;
+    review_record r;  // a copy: the stored records are packed
     std::int64_t period;
-    std::uint32_t time;
-    std::uint64_t review;
-    std::uint16_t revision1;
-    const review_record* r;
   };
   std::vector<cand> c;
   c.reserve(records.size());
-  for (const review_record& r : records.slots()) {
-    if (r.revision1 == 0 || r.status() == review_status::voided) continue;
-    if (rs.service_record_only && !r.service_record()) continue;
+  records.for_each([&](const review_record& r) {
+    if (r.status() == review_status::voided) return;
+    if (rs.service_record_only && !r.service_record()) return;
     const civil_date d = cst_date_from_unix(r.unix_time());
-    if (d > as_of || d < first) continue;
-    c.push_back({r.op, r.reviewer, period_of(d), r.time, r.review, r.revision1, &r});
-  }
+    if (d > as_of || d < first) return;
+    c.push_back({r, period_of(d)});
+  });
   // 5: one effective review per (reviewer, operator, period): the greatest (time, review, revision)
   std::sort(c.begin(), c.end(), [](const cand& x, const cand& y) {
-    return std::tie(x.op, x.reviewer, x.period, x.time, x.review, x.revision1) <
-           std::tie(y.op, y.reviewer, y.period, y.time, y.review, y.revision1);
+    return std::tie(x.r.op, x.r.reviewer, x.period, x.r.time, x.r.review, x.r.revision1) <
+           std::tie(y.r.op, y.r.reviewer, y.period, y.r.time, y.r.review, y.r.revision1);
   });
   for (std::size_t k = 0; k < c.size(); ++k) {
-    if (k + 1 < c.size() && c[k + 1].op == c[k].op && c[k + 1].reviewer == c[k].reviewer && c[k + 1].period == c[k].period)
+    if (k + 1 < c.size() && c[k + 1].r.op == c[k].r.op && c[k + 1].r.reviewer == c[k].r.reviewer && c[k + 1].period == c[k].period)
       continue;  // a later review of the same key wins
-    const review_record& r = *c[k].r;
+    const review_record& r = c[k].r;
     const auto i = static_cast<Eigen::Index>(r.op);
     const civil_date d = cst_date_from_unix(r.unix_time());
     const double w = weight(d);
