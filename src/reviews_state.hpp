@@ -144,7 +144,7 @@ class record_table {
     if (this == &o) return *this;
     clear();
     buffer<packed_record> run(o.run_n_ + o.log_n_), log(o.log_n_), scratch(o.log_n_);
-    if (o.run_n_) std::memcpy(run.p, o.run_.p, o.run_n_ * sizeof(packed_record));
+    if (o.run_n_) std::memcpy(run.p, o.run_.p + o.off_, o.run_n_ * sizeof(packed_record));
     if (o.log_n_) std::memcpy(log.p, o.log_.p, o.log_n_ * sizeof(packed_record));
     side_ = o.side_;
     run_ = std::move(run);
@@ -165,6 +165,7 @@ class record_table {
     side_.swap(o.side_);
     o.side_.clear();
     run_n_ = std::exchange(o.run_n_, 0);
+    off_ = std::exchange(o.off_, 0);
     log_n_ = std::exchange(o.log_n_, 0);
     side_dirty_ = std::exchange(o.side_dirty_, false);
     std::memcpy(hist_, o.hist_, sizeof hist_);
@@ -189,19 +190,21 @@ class record_table {
   /// side table (flush first).
   template <class F>
   void for_each(F&& f) const {
-    for (std::size_t i = 0; i < run_n_; ++i) f(run_.p[i].unpack());
+    const packed_record* run = run_.p + off_;
+    for (std::size_t i = 0; i < run_n_; ++i) f(run[i].unpack());
     for (const auto& kv : side_) f(kv.second);
   }
 
   /// Room in the run for `n` records (a service that knows its volume: no regrowth).
   void reserve(std::size_t n) {
+    run_to_front();
     if (n > run_.n) run_.resize(n, run_n_);
   }
 
   /// Queues `r` for the next flush (a record with rare field values goes to the side table now).
   void append(const review_record& r) {
     if (!packed_record::packable(r)) return side_upsert(r);
-    if (log_n_ == log_.n || run_n_ + log_.n > run_.n) make_room();
+    if (log_n_ == log_.n || off_ + run_n_ + log_.n > run_.n) make_room();
     const packed_record p = packed_record::pack(r);
     ++hist_[p.h() >> (64 - top_bits)];
     log_.p[log_n_++] = p;
@@ -227,6 +230,7 @@ class record_table {
     flush();
     log_.release();
     scratch_.release();
+    run_to_front();
     run_.shrink(run_n_);
   }
 
@@ -235,7 +239,7 @@ class record_table {
     log_.release();
     scratch_.release();
     side_.clear();
-    run_n_ = log_n_ = 0;
+    run_n_ = log_n_ = off_ = 0;
     side_dirty_ = false;
     std::memset(hist_, 0, sizeof hist_);
   }
@@ -299,7 +303,15 @@ class record_table {
       log_.resize(want, log_n_);
       scratch_.resize(want, 0);
     }
+    if (off_ + run_n_ + log_.n > run_.n) run_to_front();
     if (run_.n < run_n_ + log_.n) run_.resize(std::max(run_n_ + log_.n, run_.n + run_.n / 4), run_n_);
+  }
+
+  /// Moves the run to the start of its buffer (merges leave it at an offset: see merge_log).
+  void run_to_front() noexcept {
+    if (off_ == 0) return;
+    if (run_n_) std::memmove(run_.p, run_.p + off_, run_n_ * sizeof(packed_record));
+    off_ = 0;
   }
 
   static bool wins(const packed_record& a, const packed_record& b) noexcept { return replaces(a.unpack(), b.unpack()); }
@@ -333,14 +345,15 @@ class record_table {
   void resolve_run_against_side() noexcept {
     if (side_.empty()) return;
     std::size_t out = 0;
+    packed_record* run = run_.p + off_;
     for (std::size_t i = 0; i < run_n_; ++i) {
-      const packed_record p = run_.p[i];
+      const packed_record p = run[i];
       const auto it = side_.find(key_unhash(p.h()));
       if (it != side_.end()) {
         if (!replaces(p.unpack(), it->second)) continue;  // the side record wins: drop this one
         side_.erase(it);
       }
-      run_.p[out++] = p;
+      run[out++] = p;
     }
     run_n_ = out;
   }
@@ -356,7 +369,7 @@ class record_table {
   void merge_log() noexcept {
     packed_record* a = log_.p;
     const std::size_t n = log_n_;
-    merge_state m{run_.p, run_n_, run_n_ + n, run_n_ + n};
+    merge_state m{run_.p + off_, run_n_, run_n_ + n, run_n_ + n};
     if (n < 2048) {
       std::sort(a, a + n, [](const packed_record& x, const packed_record& y) { return x.h() < y.h(); });
       merge_range(m, a, n);
@@ -377,9 +390,18 @@ class record_table {
         merge_range(m, a + lo, hi - lo);
       }
     }
-    // run[0, i) is in place; the merged tail is run[out, end)
-    if (m.out != m.i) std::memmove(m.run + m.i, m.run + m.out, (m.end - m.out) * sizeof(packed_record));
-    run_n_ = m.i + (m.end - m.out);
+    // run[0, i) is in place and the merged tail is run[out, end): close the gap (the duplicates)
+    // by moving the smaller side; moving the head leaves the run at an offset in its buffer
+    const std::size_t head = m.i, tail = m.end - m.out;
+    if (m.out != m.i) {
+      if (head <= tail) {
+        if (head) std::memmove(m.run + (m.out - head), m.run, head * sizeof(packed_record));
+        off_ += m.out - head;
+      } else {
+        std::memmove(m.run + head, m.run + m.out, tail * sizeof(packed_record));
+      }
+    }
+    run_n_ = head + tail;
     log_n_ = 0;
     std::memset(hist_, 0, sizeof hist_);
   }
@@ -457,6 +479,7 @@ class record_table {
   buffer<packed_record> log_;      ///< appended records: log_n_ used
   buffer<packed_record> scratch_;  ///< the sort's other half (as large as the log)
   std::size_t run_n_ = 0;
+  std::size_t off_ = 0;  ///< the run is run_.p[off_, off_ + run_n_)
   std::size_t log_n_ = 0;
   /// Records that do not pack, by review key (rare); no key is in both the run and here after a flush.
   std::unordered_map<std::uint64_t, review_record> side_;
