@@ -172,7 +172,6 @@ void review_aggregator::reserve(std::size_t expected_reviews) { s_->records.rese
 
 std::size_t review_aggregator::memory_bytes() const noexcept {
   std::size_t b = s_->settled().bytes();  // the state at rest: the ingest buffers given back
-  b += s_->count_scratch.capacity() * sizeof(std::uint64_t) + s_->slow_rows.capacity() * sizeof(std::uint32_t);
   for (const auto& d : s_->days) b += d.bytes(s_->width());
   b += s_->days.capacity() * sizeof(detail::day_counts);
   for (const auto& id : s_->ids) b += id.capacity() + sizeof(std::string) + 48;  // ids and their index entry
@@ -271,15 +270,34 @@ void review_aggregator::add(const review_event& e, std::string_view where_text) 
   ingest(s, r, example);
 }
 
-template <class Checked>
-static void count_part(review_aggregator::state& s, const review_batch& b, std::size_t lo, std::size_t hi, Checked& checked);
-
 void review_aggregator::add(const review_batch& b) {
   state& s = *s_;
   if (b.size == 0) return;
   if (!b.review_key || !b.operator_index || !b.reviewer_key || !b.time || !b.level)
     throw data_error("review batch: review_key, operator_index, reviewer_key, time and level are required arrays");
-  auto checked = [&](std::size_t i) {
+  const auto n_ops = static_cast<std::uint32_t>(s.ids.size());
+  const std::size_t width = s.width();
+  for (std::size_t i = 0; i < b.size; ++i) {
+    if (!s.dedup) {
+      // count mode fast path: a valid first-revision ★3–★5 event with no rectification or
+      // follow-up goes straight into its day's log; anything else takes the checked path below
+      const int lv = b.level[i];
+      const std::uint32_t rev = b.revision ? b.revision[i] : 1u;
+      const unsigned st = b.status ? b.status[i] : 0u;
+      const std::int64_t t = b.time[i];
+      const std::uint32_t op = b.operator_index[i];
+      if (lv >= 3 && lv <= 5 && rev <= 1 && st <= 2 && op < n_ops && t >= detail::review_epoch &&
+          t <= detail::review_time_max && (!b.rectified_at || b.rectified_at[i] == no_time) &&
+          (!b.followed_up_at || b.followed_up_at[i] == no_time)) {
+        ++s.events;
+        if (st == static_cast<unsigned>(review_status::voided)) continue;  // seen, counted nowhere
+        const auto d = static_cast<std::int32_t>((t + 8 * 3600) / 86400);
+        const bool svc = b.has_service_record && b.has_service_record[i] != 0;
+        s.day_fast(d).add(op * static_cast<std::uint32_t>(detail::day_counters) + (svc ? 3u : 0u) + static_cast<std::uint32_t>(lv - 3),
+                          width);
+        continue;
+      }
+    }
     const raw_event e{b.review_key[i],
                       b.reviewer_key[i],
                       b.operator_index[i],
@@ -294,85 +312,7 @@ void review_aggregator::add(const review_batch& b) {
       ingest(s, e, [&] { return (*b.where)(i) + ": "; });
     else
       ingest(s, e, [&] { return "batch row " + std::to_string(i) + ": review key " + std::to_string(e.review) + ": "; });
-  };
-  if (s.dedup) {
-    for (std::size_t i = 0; i < b.size; ++i) checked(i);
-    return;
   }
-  // Count mode, in two passes (the state does not depend on the order of events). Pass 1, no
-  // hashing and no state access: a valid first-revision ★3–★5 row with no rectification or
-  // follow-up becomes (day << 32 | code) in a scratch list (voided ones are seen, counted
-  // nowhere); every other row is noted for the checked path. Pass 2 adds the codes day run by
-  // day run (time-ordered input: long runs, one bulk append each).
-  constexpr std::size_t part = std::size_t{1} << 16;  // rows per pass: the scratch stays in cache
-  s.count_scratch.resize(std::min(part, std::max(s.count_scratch.size(), b.size)));
-  s.slow_rows.resize(s.count_scratch.size());
-  for (std::size_t lo = 0; lo < b.size; lo += part)
-    count_part(s, b, lo, std::min(b.size, lo + part), checked);
-}
-
-/// Count mode, rows [lo, hi) of a batch (see add(const review_batch&)).
-template <class Checked>
-static void count_part(review_aggregator::state& s, const review_batch& b, std::size_t lo, std::size_t hi, Checked& checked) {
-  static const std::uint32_t one_u32 = 1;
-  static const std::uint8_t zero_u8 = 0;
-  static const std::int64_t none_i64 = no_time;
-  // an absent optional array reads as one constant element (index mask 0)
-  const std::size_t all = ~std::size_t{0};
-  const std::uint32_t* rev = b.revision ? b.revision : &one_u32;
-  const std::size_t rev_m = b.revision ? all : 0;
-  const std::uint8_t* st = b.status ? b.status : &zero_u8;
-  const std::size_t st_m = b.status ? all : 0;
-  const std::uint8_t* svc = b.has_service_record ? b.has_service_record : &zero_u8;
-  const std::size_t svc_m = b.has_service_record ? all : 0;
-  const std::int64_t* rect = b.rectified_at ? b.rectified_at : &none_i64;
-  const std::size_t rect_m = b.rectified_at ? all : 0;
-  const std::int64_t* foll = b.followed_up_at ? b.followed_up_at : &none_i64;
-  const std::size_t foll_m = b.followed_up_at ? all : 0;
-  const auto n_ops = static_cast<std::uint32_t>(s.ids.size());
-  const std::size_t width = s.width();
-  std::uint64_t* out = s.count_scratch.data();
-  std::uint32_t* slow = s.slow_rows.data();
-  std::size_t k = 0, n_slow = 0;
-  for (std::size_t i = lo; i < hi; ++i) {
-    const int lv = b.level[i];
-    const std::int64_t t = b.time[i];
-    const std::uint32_t op = b.operator_index[i];
-    const unsigned status = st[i & st_m];
-    const bool fast = static_cast<unsigned>(lv - 3) <= 2u && rev[i & rev_m] <= 1u && status <= 2u && op < n_ops &&
-                      t >= detail::review_epoch && t <= detail::review_time_max && rect[i & rect_m] == no_time &&
-                      foll[i & foll_m] == no_time;
-    if (!fast) {
-      slow[n_slow++] = static_cast<std::uint32_t>(i - lo);
-      continue;
-    }
-    const auto d = static_cast<std::uint64_t>((t + 8 * 3600) / 86400);
-    out[k] = d << 32 | (op * static_cast<std::uint32_t>(detail::day_counters) + (svc[i & svc_m] != 0 ? 3u : 0u) +
-                        static_cast<std::uint32_t>(lv - 3));
-    k += status != static_cast<unsigned>(review_status::voided) ? 1u : 0u;
-  }
-  s.events += (hi - lo) - n_slow;
-  for (std::size_t p = 0; p < k;) {
-    const std::uint64_t d = out[p] >> 32;
-    std::size_t q = p + 1;
-    while (q < k && (out[q] >> 32) == d) ++q;
-    detail::day_counts& dc = s.day_fast(static_cast<std::int32_t>(d));
-    if (q - p >= 8 && !dc.dense && dc.log.size() + (q - p) < width) {  // a long run: one bulk append
-      // a new day's log starts at the size of the last day filled (feeds keep a similar volume
-      // from day to day): no regrowth, no copies, each page touched once
-      if (dc.log.capacity() == 0 && s.last_day_events > q - p)
-        dc.log.reserve(std::min(width, s.last_day_events + s.last_day_events / 8));
-      const std::size_t at = dc.log.size();
-      dc.log.resize(at + (q - p));
-      std::uint32_t* to = dc.log.data() + at;
-      for (std::size_t r = p; r < q; ++r) to[r - p] = static_cast<std::uint32_t>(out[r]);
-      s.last_day_events = std::max(s.last_day_events, dc.log.size());
-    } else {
-      for (std::size_t r = p; r < q; ++r) dc.add(static_cast<std::uint32_t>(out[r]), width);
-    }
-    p = q;
-  }
-  for (std::size_t j = 0; j < n_slow; ++j) checked(lo + slow[j]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -564,9 +564,6 @@ struct review_aggregator::state {
     return records;
   }
   // count mode
-  std::vector<std::uint64_t> count_scratch;  ///< add(batch): (day << 32 | code) of the fast rows
-  std::vector<std::uint32_t> slow_rows;      ///< add(batch): rows for the checked path
-  std::size_t last_day_events = 0;           ///< add(batch): the largest day log filled (a size hint)
   std::int32_t base_day = 0;  ///< day of days[0]
   std::vector<detail::day_counts> days;
 
