@@ -171,7 +171,7 @@ std::int64_t review_aggregator::operator_row(const std::string& operator_id) con
 void review_aggregator::reserve(std::size_t expected_reviews) { s_->records.reserve(expected_reviews); }
 
 std::size_t review_aggregator::memory_bytes() const noexcept {
-  std::size_t b = s_->kept().bytes();
+  std::size_t b = s_->settled().bytes();  // the state at rest: the ingest buffers given back
   for (const auto& d : s_->days) b += d.bytes(s_->width());
   b += s_->days.capacity() * sizeof(detail::day_counts);
   for (const auto& id : s_->ids) b += id.capacity() + sizeof(std::string) + 48;  // ids and their index entry
@@ -333,8 +333,7 @@ void review_aggregator::merge(const review_aggregator& other) {
   }
   a.events += b.events;
   a.rejects.merge(b.rejects);
-  for (const review_record& r : b.kept().slots())  // in hash order: the log flushes as a sweep
-    if (r.revision1 != 0) a.records.append(r);
+  b.kept().for_each([&](const review_record& r) { a.records.append(r); });
   const std::size_t width = a.width();
   for (std::size_t k = 0; k < b.days.size(); ++k) {
     if (b.days[k].empty()) continue;
@@ -353,8 +352,7 @@ namespace {
 std::vector<review_record> sorted_records(const detail::record_table& t) {
   std::vector<review_record> v;
   v.reserve(t.size());
-  for (const auto& r : t.slots())
-    if (r.revision1 != 0) v.push_back(r);
+  t.for_each([&](const review_record& r) { v.push_back(r); });
   std::sort(v.begin(), v.end(), [](const review_record& x, const review_record& y) { return x.review < y.review; });
   return v;
 }
@@ -435,32 +433,27 @@ review_summary review_aggregator::summary(civil_date as_of, const holiday_calend
 
   // 1–4: eligible records (latest revisions; not void; in the window; service filter)
   struct cand {
-    std::uint32_t op;
-    std::uint64_t reviewer;
+    review_record r;  // a copy: the stored records are packed
     std::int64_t period;
-    std::uint32_t time;
-    std::uint64_t review;
-    std::uint16_t revision1;
-    const review_record* r;
   };
   std::vector<cand> c;
   c.reserve(records.size());
-  for (const review_record& r : records.slots()) {
-    if (r.revision1 == 0 || r.status() == review_status::voided) continue;
-    if (rs.service_record_only && !r.service_record()) continue;
+  records.for_each([&](const review_record& r) {
+    if (r.status() == review_status::voided) return;
+    if (rs.service_record_only && !r.service_record()) return;
     const civil_date d = cst_date_from_unix(r.unix_time());
-    if (d > as_of || d < first) continue;
-    c.push_back({r.op, r.reviewer, period_of(d), r.time, r.review, r.revision1, &r});
-  }
+    if (d > as_of || d < first) return;
+    c.push_back({r, period_of(d)});
+  });
   // 5: one effective review per (reviewer, operator, period): the greatest (time, review, revision)
   std::sort(c.begin(), c.end(), [](const cand& x, const cand& y) {
-    return std::tie(x.op, x.reviewer, x.period, x.time, x.review, x.revision1) <
-           std::tie(y.op, y.reviewer, y.period, y.time, y.review, y.revision1);
+    return std::tie(x.r.op, x.r.reviewer, x.period, x.r.time, x.r.review, x.r.revision1) <
+           std::tie(y.r.op, y.r.reviewer, y.period, y.r.time, y.r.review, y.r.revision1);
   });
   for (std::size_t k = 0; k < c.size(); ++k) {
-    if (k + 1 < c.size() && c[k + 1].op == c[k].op && c[k + 1].reviewer == c[k].reviewer && c[k + 1].period == c[k].period)
+    if (k + 1 < c.size() && c[k + 1].r.op == c[k].r.op && c[k + 1].r.reviewer == c[k].r.reviewer && c[k + 1].period == c[k].period)
       continue;  // a later review of the same key wins
-    const review_record& r = *c[k].r;
+    const review_record& r = c[k].r;
     const auto i = static_cast<Eigen::Index>(r.op);
     const civil_date d = cst_date_from_unix(r.unix_time());
     const double w = weight(d);

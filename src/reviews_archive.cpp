@@ -93,8 +93,7 @@ struct archived_state {
     std::vector<detail::review_record> recs;
     const detail::record_table& table = st.kept();  // the records with the ingest log flushed
     recs.reserve(table.size());
-    for (const auto& r : table.slots())
-      if (r.revision1 != 0) recs.push_back(r);
+    table.for_each([&](const detail::review_record& r) { recs.push_back(r); });
     std::sort(recs.begin(), recs.end(), [](const auto& a, const auto& b) { return a.review < b.review; });
     std::uint64_t n_rec = recs.size();
     ar << n_rec;
@@ -150,8 +149,9 @@ struct archived_state {
       for (const auto& r : recs) {
         if (r.revision1 == 0 || r.op >= st.ids.size() || r.level < 1 || r.level > 5 || (r.flags & 3u) > 2)
           bad(source, "a review record is malformed (operator index, level, status or revision out of range)");
-        st.records.upsert(r);
+        st.records.append(r);
       }
+      st.records.settle();  // one merge of the whole list, then the state at rest
       if (st.records.size() != recs.size()) bad(source, "the archive lists a review id twice");
     }
     std::int32_t base = 0;

@@ -215,10 +215,13 @@ class review_aggregator {
   std::uint64_t events_seen() const noexcept;
   std::size_t records_kept() const noexcept;
   const reject_log& rejects() const noexcept;
-  /// Sizes the review table for this many kept reviews up front (a production service that knows
-  /// its volume avoids the table doublings and their page faults).
+  /// Sizes the record store for this many kept reviews up front (a production service that knows
+  /// its volume avoids regrowing it and the page faults of the copies).
   void reserve(std::size_t expected_reviews);
-  /// Bytes held by the state's containers (records table, day counters, ids).
+  /// Bytes held by the state at rest: the kept records (28 bytes each in a packed run sorted by
+  /// key hash, plus a side table for the rare records whose revision, rectification or follow-up
+  /// days do not fit), day counters, ids. It first merges the ingest log and gives its buffers back
+  /// (they come back at the next add), so it is the state's size, not the ingest's peak.
   std::size_t memory_bytes() const noexcept;
 
   /// Same state (records, counters, rejects, events seen, operators, ingest mode).

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -16,6 +19,7 @@
 #include <embedrating/embedrating.hpp>
 #include <embedrating/reviews.hpp>
 
+#include "reviews_state.hpp"
 #include "temp_dir.hpp"
 
 namespace {
@@ -619,6 +623,113 @@ TEST(ReviewArchive, GoldenFileOfFormatVersion1StillLoads) {
 }
 
 }  // namespace
+
+TEST(ReviewLog, StoredRecordsKeepTheHashOfTheKeyAndUnhashGivesTheKeyBack) {
+  // the packed run stores key_hash(review): key_unhash must invert it for every key
+  std::mt19937_64 rng(77);
+  for (int i = 0; i < 100000; ++i) {
+    const std::uint64_t k = rng();
+    ASSERT_EQ(detail::key_unhash(detail::key_hash(k)), k) << k;
+  }
+  for (std::uint64_t k : {std::uint64_t{0}, std::uint64_t{1}, ~std::uint64_t{0}, std::uint64_t{1} << 63})
+    EXPECT_EQ(detail::key_unhash(detail::key_hash(k)), k);
+}
+
+TEST(ReviewLog, TheRecordStoreKeepsEachKeysWinnerWhateverTheFlushScheduleAndFieldSizes) {
+  // the 28-byte packed run plus the side table for rare field values (revision >= 1023, days
+  // >= 255, odd flags) against a plain map with the revision rule, under random flush/settle
+  // schedules, copies and moves
+  using detail::review_record;
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    std::mt19937_64 rng(seed);
+    std::map<std::uint64_t, review_record> want;
+    detail::record_table t;
+    const std::uint16_t revisions[] = {1, 2, 3, 2, 1, 1023, 1024, 5000, 65535};
+    const std::uint16_t days[] = {0, 0, 0, 1, 7, 254, 255, 256, 65001};
+    for (int i = 0; i < 60000; ++i) {
+      review_record r;
+      r.review = seed == 4 ? rng() % 5000 : rng() % 20000 * 0x9E3779B97F4A7C15ULL;  // seed 4: small numeric keys
+      r.reviewer = rng();
+      r.op = static_cast<std::uint32_t>(rng() % 7);
+      r.time = static_cast<std::uint32_t>(rng());
+      r.revision1 = revisions[rng() % (rng() % 50 == 0 ? 9 : 5)];
+      r.rectified = days[rng() % (rng() % 40 == 0 ? 9 : 5)];
+      r.followed = days[rng() % (rng() % 40 == 0 ? 9 : 5)];
+      r.level = static_cast<std::uint8_t>(1 + rng() % 5);
+      r.flags = static_cast<std::uint8_t>(rng() % 300 == 0 ? 0x40 | (rng() % 3) : rng() % 7);
+      auto [it, fresh] = want.emplace(r.review, r);
+      if (!fresh && detail::replaces(r, it->second)) it->second = r;
+      t.append(r);
+      const auto u = rng() % 10000;
+      if (u < 3) t.flush();
+      else if (u < 4) t.settle();
+      else if (u < 5) t = detail::record_table(t);      // a copy with a pending log
+      else if (u < 6) t = detail::record_table(std::move(t));
+    }
+    t.flush();
+    ASSERT_EQ(t.size(), want.size()) << "seed " << seed;
+    std::map<std::uint64_t, review_record> got;
+    t.for_each([&](const review_record& r) { ASSERT_TRUE(got.emplace(r.review, r).second) << "key twice: " << r.review; });
+    ASSERT_EQ(got.size(), want.size());
+    for (const auto& [k, r] : want) {
+      const auto it = got.find(k);
+      ASSERT_NE(it, got.end()) << k;
+      ASSERT_EQ(std::memcmp(&it->second, &r, sizeof r), 0) << "key " << k << " revision1 " << r.revision1 << " got " << it->second.revision1;
+    }
+    const std::size_t before = t.bytes();
+    t.settle();
+    EXPECT_LE(t.bytes(), before);
+    EXPECT_EQ(t.pending(), 0u);
+  }
+}
+
+TEST(ReviewLog, RareFieldValuesGiveTheSameResultsInEveryOrder) {
+  // revisions above 1022 and rectification/follow-up 255+ days after the review live in a side
+  // table: the winner, the summary and the archive bytes must not depend on the arrival order
+  const std::vector<std::string> ops = {"A", "B"};
+  std::vector<review_event> events;
+  events.push_back(ev("1", "A", "u1", cst(2025, 1, 10), 5, 1));
+  events.push_back(ev("1", "A", "u1", cst(2025, 1, 10), 2, 3000));  // the winner: rare revision, ★2
+  events.push_back(ev("1", "A", "u1", cst(2025, 1, 10), 4, 2));
+  review_event late = ev("2", "B", "u2", cst(2025, 1, 10), 1, 1);
+  late.rectified_at = cst(2025, 11, 1);  // 295 days later: rare
+  late.followed_up_at = cst(2025, 11, 2);
+  events.push_back(late);
+  events.push_back(ev("2", "B", "u2", cst(2025, 1, 10), 1, 2));  // rev 2 without rectification wins
+  review_event rare_only = ev("3", "B", "u3", cst(2025, 2, 10), 1, 1);
+  rare_only.rectified_at = cst(2025, 12, 1);
+  events.push_back(rare_only);
+  std::sort(events.begin(), events.end(), [](const review_event& x, const review_event& y) {
+    return std::tie(x.review_id, x.revision) < std::tie(y.review_id, y.revision);
+  });
+  std::string bytes;
+  std::size_t orders = 0;
+  do {
+    review_aggregator a(ops, settings());
+    for (const auto& e : events) {
+      a.add(e);
+      if (orders % 2) (void)a.records_kept();  // every other order: a flush after each event
+    }
+    ASSERT_EQ(a.records_kept(), 3u);
+    const auto s = a.summary(day(2025, 12, 31));
+    EXPECT_EQ(count(s, 0, 2), 1);  // review 1: revision 3000 (★2)
+    EXPECT_EQ(count(s, 0, 5) + count(s, 0, 4), 0);
+    EXPECT_EQ(count(s, 1, 1), 2);
+    EXPECT_EQ(s.bad_open[1] + s.bad_overdue[1] + s.bad_closed_in_time[1], 2);
+    EXPECT_EQ(s.bad_overdue[1], 2);     // review 2: not rectified, past its deadline; review 3: rectified late
+    EXPECT_EQ(s.bad_followed_up[1], 0);  // review 2's follow-up was on the losing revision
+    const std::string b = a.serialize();
+    if (bytes.empty()) bytes = b;
+    ASSERT_EQ(b, bytes) << "order " << orders;
+    const review_aggregator back = review_aggregator::deserialize(b, "rare");
+    EXPECT_EQ(back, a);
+    EXPECT_EQ(back.serialize(), b);
+    ++orders;
+  } while (std::next_permutation(events.begin(), events.end(), [](const review_event& x, const review_event& y) {
+    return std::tie(x.review_id, x.revision) < std::tie(y.review_id, y.revision);
+  }));
+  EXPECT_EQ(orders, 720u);
+}
 
 TEST(ReviewLog, TheFlushScheduleOfTheIngestLogNeverChangesTheState) {
   // records reach the table through a log flushed in slot order (issue 14 item 4): flushing after
