@@ -142,7 +142,8 @@ void scored_part::save(portable_oarchive& ar, const unsigned int /*version*/) co
   ar << graded;
   // leaf scores, column-major (NaN where a leaf does not apply)
   ar << static_cast<std::uint64_t>(S.leaf_scores.cols());
-  ar << std::vector<double>(S.leaf_scores.data(), S.leaf_scores.data() + S.leaf_scores.size());
+  ar << static_cast<std::uint64_t>(S.leaf_scores.size());  // as a std::vector<double>, without the copy
+  ar.save_array(S.leaf_scores.data(), static_cast<std::size_t>(S.leaf_scores.size()));
   ar << S.patterns.of_row << S.patterns.applicable;
   // rules (by index) and prerequisites of the grade table (compiled order per level)
   ar << static_cast<std::uint64_t>(S.rule_fired.size());
@@ -235,17 +236,18 @@ void scored_part::load(portable_iarchive& ar, const unsigned int /*version*/) {
   ar >> leaves;
   if (leaves != n_leaves)
     rd.fail("leaf_scores", std::to_string(leaves) + " columns, the model has " + std::to_string(n_leaves) + " leaves");
-  std::vector<double> scores;
-  ar >> scores;
-  if (n != 0 && scores.size() / n != n_leaves) rd.fail("leaf_scores", "has " + std::to_string(scores.size()) + " values, " +
-                                                                       std::to_string(n) + " × " + std::to_string(n_leaves) + " expected");
-  rd.sized(scores.size(), n * n_leaves, "leaf_scores");
-  for (std::size_t k = 0; k < scores.size(); ++k)
+  // read straight into the buffer the matrix maps (the count is checked against the bytes left)
+  const std::uint64_t n_scores = ar.count(sizeof(double), "array length");
+  if (n != 0 && n_scores / n != n_leaves)
+    rd.fail("leaf_scores", "has " + std::to_string(n_scores) + " values, " + std::to_string(n) + " × " + std::to_string(n_leaves) + " expected");
+  rd.sized(static_cast<std::size_t>(n_scores), n * n_leaves, "leaf_scores");
+  S.score_memory = large_buffer(sizeof(double) * static_cast<std::size_t>(n_scores));
+  double* scores = static_cast<double*>(S.score_memory.data());
+  ar.load_array(scores, static_cast<std::size_t>(n_scores));
+  for (std::size_t k = 0; k < n_scores; ++k)
     if (!(std::isnan(scores[k]) || (scores[k] >= 0.0 && scores[k] <= 1.0)))
       rd.fail("leaf_scores", "score " + std::to_string(scores[k]) + " outside [0, 1] (row " + std::to_string(k % n) + ", leaf " +
                                  cm.spec.nodes[static_cast<std::size_t>(cm.leaves[k / n])].id + ")");
-  S.score_memory = large_buffer(sizeof(double) * scores.size());
-  if (!scores.empty()) std::memcpy(S.score_memory.data(), scores.data(), sizeof(double) * scores.size());
   new (&S.leaf_scores) Eigen::Map<Eigen::MatrixXd>(static_cast<double*>(S.score_memory.data()), static_cast<Eigen::Index>(n),
                                                    static_cast<Eigen::Index>(n_leaves));
 
