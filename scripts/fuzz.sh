@@ -45,7 +45,7 @@ seed() {  # seed TARGET DIR: the seed corpus
          head -c 20000 data/sample/reviews.csv > "$dir"/sample-reviews.csv
          cp data/calendars/*.csv "$dir"/ ;;
     archive) cp tests/golden/*.eragg "$dir"/
-             cp tests/data/archives/scored-v1.erarchive tests/data/archives/ratings-v2.erarchive "$dir"/ ;;
+             cp tests/fuzz/seeds/archive/* "$dir"/ ;;  # scored and ratings of 25 sample operators (under -max_len)
     ahp) cp tests/fuzz/seeds/ahp/* "$dir"/ ;;
   esac
 }

@@ -3,8 +3,9 @@
 // choose the loader: a scored archive (ERSCORED) or a ratings archive (ERRATING) goes through
 // from_bytes, anything else through review_aggregator::deserialize. Every failure must be an
 // archive_error; what loads must write bytes that load again to the same bytes, and must
-// re-grade, explain and summarise without trouble. Seeds: the golden review, scored and ratings
-// archives (scripts/fuzz.sh).
+// re-grade, explain and summarise without trouble. Seeds (scripts/fuzz.sh): the golden review
+// archives and tests/fuzz/seeds/archive/ (scored and ratings of 25 sample operators, small enough
+// for -max_len; the golden scored and ratings archives are not).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
