@@ -44,7 +44,8 @@ seed() {  # seed TARGET DIR: the seed corpus
          head -c 20000 data/sample/facilities.csv > "$dir"/sample-facilities.csv
          head -c 20000 data/sample/reviews.csv > "$dir"/sample-reviews.csv
          cp data/calendars/*.csv "$dir"/ ;;
-    archive) cp tests/golden/*.eragg "$dir"/ ;;
+    archive) cp tests/golden/*.eragg "$dir"/
+             cp tests/fuzz/seeds/archive/* "$dir"/ ;;  # scored and ratings of 25 sample operators (under -max_len)
     ahp) cp tests/fuzz/seeds/ahp/* "$dir"/ ;;
   esac
 }

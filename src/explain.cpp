@@ -232,7 +232,7 @@ std::string ratings::explain(const std::string& operator_id, language lang) cons
 }
 
 std::string ratings::explain(std::size_t i, language lang) const {
-  (void)state(*this);  // a ratings loaded from an archive keeps grades, not the scores explained here
+  (void)state(*this);  // a ratings loaded from a format-1 archive keeps grades, not the scores explained here
   const auto& cm = rating_model->compiled();
   const model_spec& s = cm.spec;
   const bool zh = lang == language::zh;

@@ -33,6 +33,7 @@ class model;
 class dataset;
 class ratings;
 class review_aggregator;
+class scored;
 
 // ---------------------------------------------------------------------------------------------
 // The portable archive pair
@@ -349,7 +350,7 @@ void write_archive_file(const std::string& path, std::string_view bytes);
 // Per type
 // ---------------------------------------------------------------------------------------------
 
-/// The archive type of T (model, dataset, ratings, review_aggregator).
+/// The archive type of T (model, dataset, ratings, review_aggregator, scored).
 template <class T>
 struct archive_traits;
 
@@ -369,12 +370,19 @@ template <>
 struct archive_traits<review_aggregator> {
   static constexpr archive_type type = archive_type::review_state;
 };
+template <>
+struct archive_traits<scored> {
+  static constexpr archive_type type = archive_type::scored;
+};
 
 /// The archive of an object (header + portable payload).
 std::string to_bytes(const model& m);
 std::string to_bytes(const dataset& d);
 std::string to_bytes(const ratings& r);
 std::string to_bytes(const review_aggregator& r);
+/// The scored archive: the scoring model and everything re-grading and explaining read
+/// (docs/archives.md "scored"); std::logic_error for an empty `scored`.
+std::string to_bytes(const scored& s);
 
 /// Reads `to_bytes`'s archive of a T; `archive_error` naming `source` for anything wrong.
 template <class T>
@@ -387,6 +395,8 @@ template <>
 ratings from_bytes<ratings>(std::string_view bytes, const std::string& source);
 template <>
 review_aggregator from_bytes<review_aggregator>(std::string_view bytes, const std::string& source);
+template <>
+scored from_bytes<scored>(std::string_view bytes, const std::string& source);
 
 /// Writes the archive of `x` to `path` atomically.
 template <class T>

@@ -6,6 +6,8 @@
 #include <optional>
 #include <set>
 
+#include <embedrating/serialize.hpp>
+
 #include "bindings.hpp"
 
 namespace embedrating::python {
@@ -80,6 +82,30 @@ void register_ratings(py::module_& m) {
                                    "The result of a rating run (struct of arrays). Array properties are "
                                    "read-only numpy views that keep this object alive.")
       .def("__len__", &ratings::size)
+      .def(
+          "to_bytes",
+          [](const ratings& self) {
+            std::string bytes;
+            {
+              py::gil_scoped_release nogil;
+              bytes = to_bytes(self);
+            }
+            return py::bytes(bytes);
+          },
+          "The ratings archive (docs/archives.md, format 2): grades, fired rules, warnings, history and the "
+          "scored data they were graded from, so that the loaded ratings explains.")
+      .def_static(
+          "from_bytes",
+          [](const py::bytes& data, const std::string& source_name) {
+            const std::string_view bytes = data;
+            auto out = std::make_shared<ratings>();
+            py::gil_scoped_release nogil;
+            *out = from_bytes<ratings>(bytes, source_name);
+            return out;
+          },
+          "data"_a, "source_name"_a = "<bytes>",
+          "Reads a ratings archive (format 1 or 2; format 1 keeps no scores: explain() then raises); "
+          "ArchiveError naming source_name for anything wrong.")
       .def_property_readonly("operator_ids", [](const ratings& r) { return r.operator_ids.vector(); })
       .def_property_readonly("status", [](py::object self) {
         return enum_view<std::uint8_t>(self, self.cast<const ratings&>().status.vector());
@@ -214,6 +240,27 @@ void register_ratings(py::module_& m) {
                      "not-applicable patterns, rule masks, history. Re-grade it under model variants that "
                      "differ only in points and thresholds.")
       .def("__len__", &scored::size)
+      .def(
+          "to_bytes",
+          [](const scored& self) {
+            std::string bytes;
+            {
+              py::gil_scoped_release nogil;
+              bytes = to_bytes(self);
+            }
+            return py::bytes(bytes);
+          },
+          "The scored archive (docs/archives.md): the scoring model, as_of, input hash, leaf scores, "
+          "not-applicable patterns, rule masks and history.")
+      .def_static(
+          "from_bytes",
+          [](const py::bytes& data, const std::string& source_name) {
+            const std::string_view bytes = data;
+            py::gil_scoped_release nogil;
+            return from_bytes<scored>(bytes, source_name);
+          },
+          "data"_a, "source_name"_a = "<bytes>",
+          "Reads a scored archive; ArchiveError naming source_name for anything wrong.")
       .def_property_readonly("operator_ids", &scored::operator_ids)
       .def_property_readonly("as_of", [](const scored& s) { return s.as_of().days(); })
       .def_property_readonly("input_hash", &scored::input_hash)

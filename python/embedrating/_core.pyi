@@ -351,6 +351,11 @@ class Ratings:
     """
     The result of a rating run (struct of arrays). Array properties are read-only numpy views that keep this object alive.
     """
+    @staticmethod
+    def from_bytes(data: bytes, source_name: str = '<bytes>') -> Ratings:
+        """
+        Reads a ratings archive (format 1 or 2; format 1 keeps no scores: explain() then raises); ArchiveError naming source_name for anything wrong.
+        """
     def __len__(self) -> int:
         ...
     def dimension_available(self) -> numpy.typing.NDArray[numpy.int64]:
@@ -380,6 +385,10 @@ class Ratings:
     def node_points(self, row: typing.SupportsInt | typing.SupportsIndex) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64]]:
         """
         (earned, available) centi-points of every node for one operator.
+        """
+    def to_bytes(self) -> bytes:
+        """
+        The ratings archive (docs/archives.md, format 2): grades, fired rules, warnings, history and the scored data they were graded from, so that the loaded ratings explains.
         """
     def warnings(self) -> list:
         """
@@ -440,6 +449,11 @@ class Scored:
     """
     The weight-independent part of a rating (C++ embedrating::scored): leaf scores, not-applicable patterns, rule masks, history. Re-grade it under model variants that differ only in points and thresholds.
     """
+    @staticmethod
+    def from_bytes(data: bytes, source_name: str = '<bytes>') -> Scored:
+        """
+        Reads a scored archive; ArchiveError naming source_name for anything wrong.
+        """
     def __len__(self) -> int:
         ...
     def graded(self) -> numpy.typing.NDArray[numpy.bool]:
@@ -455,6 +469,10 @@ class Scored:
     def regrade_many(self, weights: typing.Annotated[numpy.typing.NDArray[numpy.float64], "[m, n]", "flags.f_contiguous"], min_totals: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, n]"] | None = None, totals: bool = False, threads: typing.SupportsInt | typing.SupportsIndex = 1) -> tuple[typing.Any, typing.Any]:
         """
         K × leaves global weights (and optional K × 5 cut-offs) → (K × n final grade levels int8, K × n totals in centi-points or None). Without the GIL.
+        """
+    def to_bytes(self) -> bytes:
+        """
+        The scored archive (docs/archives.md): the scoring model, as_of, input hash, leaf scores, not-applicable patterns, rule masks and history.
         """
     @property
     def as_of(self) -> int:

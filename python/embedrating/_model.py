@@ -373,7 +373,7 @@ class Model:
         self._core = _core.Model.from_bytes(state["archive"], "<pickle>")
 
 
-_ratings._model_class = Model  # results re-rate old pickles with it (see _ratings.py)
+_ratings._model_class = Model  # results re-rate old pickles and rebuild loaded ones with it (_ratings.py, _scored.py)
 
 
 def default_model() -> Model:

@@ -62,7 +62,7 @@ class Ratings:
     False. An unrated operator *was* graded and fell below 1A, was vetoed (Art. 16) or capped.
     """
 
-    _STATE_VERSION = 1
+    _STATE_VERSION = 2
 
     def __init__(self) -> None:
         raise TypeError("Ratings come from Model.rate(dataset, as_of=...)")
@@ -433,25 +433,27 @@ class Ratings:
         return roll_forward(self, history)
 
     # -- pickling and copies -----------------------------------------------------------------
-    # Rating is a pure function of (model, dataset, as_of): the state is those three and
-    # unpickling rates again (the result is identical, input hash included).
+    # State version 2: the ratings archive (docs/archives.md; the rating model, grades and the
+    # scored data, so the copy explains without rating again) and the dataset. Version 1 (the
+    # model's TOML, the dataset and as_of; unpickling rated again) still loads.
     def __getstate__(self) -> dict[str, Any]:
-        return {
-            "version": self._STATE_VERSION,
-            "model": self._model.to_toml(),
-            "dataset": self._dataset,
-            "as_of": self.as_of.isoformat(),
-        }
+        return {"version": self._STATE_VERSION, "archive": self._core.to_bytes(), "dataset": self._dataset}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        state = check_state("Ratings", state, self._STATE_VERSION)
         if _model_class is None:  # pragma: no cover - importing embedrating imports _model
             raise RuntimeError("embedrating._model is not imported: import embedrating")
-        model = _model_class(_core.Model.from_toml(state["model"], "<pickle>"))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            again = model.rate(state["dataset"], as_of=state["as_of"])
-        self._core, self._model, self._dataset = again._core, again._model, again._dataset
+        if isinstance(state, dict) and state.get("version") == 1:
+            state = check_state("Ratings", state, 1)
+            model = _model_class(_core.Model.from_toml(state["model"], "<pickle>"))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                again = model.rate(state["dataset"], as_of=state["as_of"])
+            self._core, self._model, self._dataset = again._core, again._model, again._dataset
+            return
+        state = check_state("Ratings", state, self._STATE_VERSION)
+        self._core = _core.Ratings.from_bytes(state["archive"], "<pickle>")
+        self._model = _model_class(self._core.model)
+        self._dataset = state["dataset"]
 
     # Immutable: copies share the C++ result.
     def __copy__(self) -> Ratings:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import _core
+from . import _core, _ratings
 from ._convert import date_to_days, days_to_date
 from ._errors import RatingWarning, check_state, model_error
 from ._ratings import GRADES, Ratings
@@ -35,7 +35,7 @@ class Scored:
     weight vectors at once in C++ (tiles, no variants × operators matrix of doubles).
     """
 
-    _STATE_VERSION = 1
+    _STATE_VERSION = 2
 
     def __init__(self) -> None:
         raise TypeError("Scored data comes from Model.score(dataset, as_of=...)")
@@ -218,15 +218,25 @@ class Scored:
 
     # -- python protocol ---------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
-        """Versioned state: model, dataset and as_of (scored again on load: identical)."""
-        return {"version": self._STATE_VERSION, "model": self._model, "dataset": self._dataset, "as_of": self.as_of}
+        """Versioned state (2): the scored archive (docs/archives.md: the model, as_of, input hash,
+        leaf scores, patterns, rule masks — nothing is scored again on loading) and the dataset.
+        State version 1 (model, dataset and as_of, scored again on loading) still loads."""
+        return {"version": self._STATE_VERSION, "archive": self._core.to_bytes(), "dataset": self._dataset}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        if isinstance(state, dict) and state.get("version") == 1:
+            state = check_state("Scored", state, 1)
+            other = state["model"].score(state["dataset"], as_of=state["as_of"])
+            self._core = other._core
+            self._model = other._model
+            self._dataset = other._dataset
+            return
         state = check_state("Scored", state, self._STATE_VERSION)
-        other = state["model"].score(state["dataset"], as_of=state["as_of"])
-        self._core = other._core
-        self._model = other._model
-        self._dataset = other._dataset
+        self._core = _core.Scored.from_bytes(state["archive"], "<pickle>")
+        if _ratings._model_class is None:  # pragma: no cover - importing embedrating imports _model
+            raise RuntimeError("embedrating._model is not imported: import embedrating")
+        self._model = _ratings._model_class(self._core.model)  # registered by _model (imports run one way)
+        self._dataset = state["dataset"]
 
     def __copy__(self) -> Scored:
         return Scored._from_core(self._core, self._model, self._dataset)

@@ -29,7 +29,7 @@ struct type_info {
 constexpr type_info types[] = {
     {archive_type::model, {'E', 'R', 'M', 'O', 'D', 'E', 'L', '_'}, "model", 1},
     {archive_type::dataset, {'E', 'R', 'D', 'A', 'T', 'S', 'E', 'T'}, "dataset", 1},
-    {archive_type::ratings, {'E', 'R', 'R', 'A', 'T', 'I', 'N', 'G'}, "ratings", 1},
+    {archive_type::ratings, {'E', 'R', 'R', 'A', 'T', 'I', 'N', 'G'}, "ratings", 2},
     {archive_type::review_state, {'E', 'R', 'R', 'E', 'V', 'A', 'G', 'G'}, "review", 2},
     {archive_type::scored, {'E', 'R', 'S', 'C', 'O', 'R', 'E', 'D'}, "scored", 1},
 };

@@ -4,15 +4,19 @@
 // CSR offsets (monotone, starting at 0, ending at the size of `fired` / `warnings`) and every rule
 // index against the model's rules; each violation is an archive_error naming the field.
 //
-// Not stored: the leaf scores and point plan shared with the `scored` data (scored_state_,
-// point_plan_) and kept node points. A loaded ratings object has grades, totals, dimension
-// points, statuses, fired rules, warnings and history; indicator and node detail need a re-rating.
+// Format 2 adds the scored data the ratings were graded from (the scored part of the scored
+// archive, src/archive/scored_archive.cpp, with the scoring model when it is not the rating
+// model), so that a loaded ratings explains and gives leaf scores, node points and gates; the
+// point plan is recomputed from the rating model on loading. Not stored: kept node points
+// (computed on request). A format-1 archive still loads, without the scored data: indicator and
+// node detail, explain() and an active operator's gates then throw std::logic_error.
 #include <optional>
 
 #include <boost/serialization/split_member.hpp>
 
 #include "embedrating/model.hpp"
 #include "embedrating/ratings.hpp"
+#include "../rate/stages.hpp"
 #include "embedrating/serialize.hpp"
 #include "forms.hpp"
 
@@ -38,11 +42,13 @@ std::vector<std::uint8_t> enum_codes(const std::vector<E>& v) {
   return out;
 }
 
-/// The serialized form of ratings; class version 1.
+/// The serialized form of ratings; class version 1 (format 1: the fields below; format 2: then the
+/// scored data).
 struct ratings_form {
   const ratings* in = nullptr;
   ratings out;
   std::string source;
+  std::uint32_t format_version = 2;
 
   void save(portable_oarchive& ar, const unsigned int /*version*/) const {
     const ratings& r = *in;
@@ -83,6 +89,18 @@ struct ratings_form {
     ar << g;
     ar << date_days(r.history_lapses_on.vector());
     ar << r.prerequisite_level_ << r.extra_prerequisites_failed_;
+    // format 2: the scored data (a flag; then whether the scoring model is the rating model, the
+    // scoring model if not, and the scored part)
+    const bool has_scored = has_model && r.scored_state_ && r.point_plan_;
+    ar << has_scored;
+    if (!has_scored) return;
+    const detail::scored_state& S = *r.scored_state_;
+    const bool same_model = S.scoring_model->fingerprint() == r.rating_model->fingerprint();
+    ar << same_model;
+    if (!same_model) detail::save_model_text(ar, *S.scoring_model);
+    detail::scored_part p;
+    p.in = &S;
+    ar << p;
   }
 
   void load(portable_iarchive& ar, const unsigned int /*version*/) {
@@ -226,6 +244,34 @@ struct ratings_form {
     }
     if (!out.extra_prerequisites_failed_.empty())
       sized(out.extra_prerequisites_failed_.size(), n * grade_count, "extra_prerequisites_failed");
+    if (format_version >= 2) load_scored(ar, n);
+  }
+
+  void load_scored(portable_iarchive& ar, std::size_t n) {
+    bool has_scored = false;
+    ar >> has_scored;
+    if (!has_scored) return;
+    if (!out.rating_model) ar.fail("ratings field scored: the scored data is stored without the rating model");
+    bool same_model = true;
+    ar >> same_model;
+    std::optional<model> scoring;
+    if (!same_model) scoring = detail::load_model_text(ar, source, "the scoring model in the ratings archive");
+    const model& rm = *out.rating_model;
+    detail::scored_part p;
+    p.scoring_model = same_model ? &rm : &*scoring;
+    ar >> p;
+    const detail::scored_state& S = *p.out;
+    if (S.structure != rm.structure_fingerprint())
+      ar.fail("ratings field scored: the scoring model " + p.scoring_model->info().id +
+              " differs in structure from the rating model " + rm.info().id + " (" + structure_difference(*p.scoring_model, rm) + ")");
+    if (S.n != n)
+      ar.fail("ratings field scored: " + std::to_string(S.n) + " scored operators, the ratings have " + std::to_string(n));
+    if (S.operator_ids.vector() != out.operator_ids.vector())
+      ar.fail("ratings field scored: the scored operator ids differ from the rated ones");
+    // one copy of the per-operator columns both keep
+    out.operator_ids = S.operator_ids;
+    out.point_plan_ = std::make_shared<const detail::point_plan>(detail::make_point_plan(rm, S.patterns));
+    out.scored_state_ = std::move(p.out);
   }
   BOOST_SERIALIZATION_SPLIT_MEMBER()
 };
@@ -247,7 +293,7 @@ template <>
 ratings from_bytes<ratings>(std::string_view bytes, const std::string& source) {
   ratings_form f;
   f.source = source;
-  detail::unseal_form(archive_type::ratings, bytes, source, "ratings", f);
+  detail::unseal_versioned_form(archive_type::ratings, bytes, source, "ratings", f);
   return std::move(f.out);
 }
 

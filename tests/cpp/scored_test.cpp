@@ -10,8 +10,10 @@
 #include <sstream>
 
 #include "embedrating/embedrating.hpp"
+#include "embedrating/serialize.hpp"
 #include "perfect_operator.hpp"
 #include "random_dataset.hpp"
+#include "rate/stages.hpp"
 #include "test_files.hpp"
 
 namespace {
@@ -593,4 +595,34 @@ TEST(scored, the_hash_of_a_row_is_the_hash_of_that_row_as_a_dataset) {
     EXPECT_EQ(d.input_hash_of_row(row), one.input_hash()) << row;
   }
   EXPECT_THROW((void)d.input_hash_of_row(20), data_error);
+}
+
+// The scored archive (src/archive/scored_archive.cpp): a loaded scored re-grades and explains as the
+// original — here with rules and a prerequisite that compare points (their partly evaluated
+// conditions are stored) and under variants; a ratings archive (format 2) of a variant carries its
+// scoring model and explains after loading. The sample without point rules: serialize_test.cpp.
+TEST(scored, archives_regrade_and_explain_as_the_original_with_point_rules) {
+  const model& m = point_rule_model();
+  const dataset d = random_dataset(m, 300, 11, true);
+  const scored s = score(m, d, as_of);
+  ASSERT_TRUE(s.has_point_rules());
+  const std::string bytes = to_bytes(s);
+  const scored back = from_bytes<scored>(bytes, "point-rules.erscored");
+  EXPECT_EQ(to_bytes(back), bytes);
+  EXPECT_TRUE(back.has_point_rules());
+  EXPECT_EQ(back.patterns(), s.patterns());
+  EXPECT_EQ(back.pattern_leaves(), s.pattern_leaves());
+  expect_same(regrade(back, m), regrade(s, m));
+  std::mt19937_64 rng(5);
+  for (int k = 0; k < 3; ++k) {
+    const model v = random_variant(m, rng);
+    const ratings a = regrade(s, v);
+    expect_same(regrade(back, v), a);
+    // the ratings of a variant: the archive keeps the scoring model beside the rating model
+    const ratings r = from_bytes<ratings>(to_bytes(a), "variant.errating");
+    expect_same(r, a);
+    ASSERT_NE(r.scored_state_, nullptr);
+    EXPECT_EQ(r.scored_state_->scoring_model->fingerprint(), m.fingerprint());
+    for (std::size_t i = 0; i < a.size(); i += 17) EXPECT_EQ(r.explain(i), a.explain(i)) << i;
+  }
 }

@@ -20,6 +20,7 @@
 #include <embedrating/embedrating.hpp>
 #include <embedrating/serialize.hpp>
 
+#include "rate/stages.hpp"
 #include "temp_dir.hpp"
 
 using namespace embedrating;
@@ -84,6 +85,48 @@ const civil_date sample_as_of = make_date(2025, 12, 31);
 const ratings& sample_ratings() {
   static const ratings r = rate(fresh().m, fresh().data, sample_as_of);
   return r;
+}
+
+/// The sample scored at its as_of (the golden scored archive holds it).
+const scored& sample_scored() {
+  static const scored s = score(fresh().m, fresh().data, sample_as_of);
+  return s;
+}
+
+/// What reads the scored data gives the same for two ratings: leaf scores, node points, dimension
+/// ratios, gates and the explanation text (English and Chinese) of every operator.
+void expect_same_detail(const ratings& a, const ratings& b) {
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_EQ(a.leaf_scores().rows(), b.leaf_scores().rows());
+  ASSERT_EQ(a.leaf_scores().cols(), b.leaf_scores().cols());
+  EXPECT_EQ(std::memcmp(a.leaf_scores().data(), b.leaf_scores().data(), sizeof(double) * static_cast<std::size_t>(a.leaf_scores().size())), 0);
+  std::vector<std::int64_t> ea, aa, eb, ab;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    a.node_points(i, ea, aa);
+    b.node_points(i, eb, ab);
+    EXPECT_EQ(ea, eb) << i;
+    EXPECT_EQ(aa, ab) << i;
+    for (std::size_t d = 0; d < static_cast<std::size_t>(a.dimension_centi.cols()); ++d) {
+      const double x = a.dimension_ratio(i, d), y = b.dimension_ratio(i, d);
+      EXPECT_TRUE(x == y || (std::isnan(x) && std::isnan(y))) << i;
+    }
+    const std::vector<gate> ga = a.gates(i), gb = b.gates(i);
+    ASSERT_EQ(ga.size(), gb.size()) << i;
+    for (std::size_t k = 0; k < ga.size(); ++k) {
+      EXPECT_EQ(ga[k].id, gb[k].id);
+      EXPECT_EQ(ga[k].target, gb[k].target);
+      EXPECT_EQ(ga[k].lapses_on, gb[k].lapses_on);
+    }
+    EXPECT_EQ(a.explain(i), b.explain(i)) << i;
+    EXPECT_EQ(a.explain(i, language::zh), b.explain(i, language::zh)) << i;
+  }
+}
+
+/// A copy of `s` through its archive whose state the caller may change (to make bad archives).
+std::pair<scored, detail::scored_state*> mutable_copy(const scored& s) {
+  scored c = from_bytes<scored>(to_bytes(s), "<copy>");
+  auto* st = const_cast<detail::scored_state*>(c.state().get());
+  return {c, st};
 }
 
 /// Every stored field of two ratings is equal (the library version only when `same_release`).
@@ -210,16 +253,84 @@ TEST(serialize, ratings_round_trip) {
   // what needs only the stored fields reads the same
   for (std::size_t i = 0; i < r.size(); ++i) EXPECT_EQ(back.total(i), r.total(i)) << i;
   EXPECT_EQ(back.find(r.operator_ids[0]), 0);
-  // the leaf scores shared with the scored data are not archived
+  // format 2 keeps the scored data: the loaded ratings explains, with the same text
+  ASSERT_NE(back.scored_state_, nullptr);
+  expect_same_detail(r, back);
+}
+
+TEST(serialize, scored_round_trip) {
+  const scored& s = sample_scored();
+  ASSERT_FALSE(s.has_point_rules());
+  ASSERT_GE(s.pattern_leaves().size(), 2u) << "the sample has operators without meals";
+  const std::string bytes = to_bytes(s);
+  EXPECT_EQ(bytes.substr(0, 8), "ERSCORED");
+  const scored back = from_bytes<scored>(bytes, "<test>");
+  // every field equal
+  EXPECT_EQ(back.size(), s.size());
+  EXPECT_EQ(back.scoring_model().fingerprint(), s.scoring_model().fingerprint());
+  EXPECT_EQ(back.as_of(), s.as_of());
+  EXPECT_EQ(back.input_hash(), s.input_hash());
+  EXPECT_EQ(back.operator_ids(), s.operator_ids());
+  EXPECT_EQ(back.patterns(), s.patterns());
+  EXPECT_EQ(back.pattern_leaves(), s.pattern_leaves());
+  EXPECT_EQ(back.status().vector(), s.status().vector());
+  EXPECT_EQ(back.run_warnings(), s.run_warnings());
+  EXPECT_EQ(back.structure_fingerprint(), s.structure_fingerprint());
+  EXPECT_EQ(back.has_point_rules(), s.has_point_rules());
+  for (std::size_t i = 0; i < s.size(); ++i) EXPECT_EQ(back.graded(i), s.graded(i)) << i;
+  const detail::scored_state &A = *s.state(), &B = *back.state();
+  EXPECT_EQ(A.prerequisite_level, B.prerequisite_level);
+  EXPECT_EQ(A.ceiling, B.ceiling);
+  EXPECT_EQ(A.down, B.down);
+  EXPECT_EQ(A.missing_warnings, B.missing_warnings);
+  EXPECT_EQ(A.fired.vector(), B.fired.vector());
+  EXPECT_EQ(A.warnings.vector(), B.warnings.vector());
+  // the same bytes again
+  EXPECT_EQ(to_bytes(back), bytes);
+  // re-grades as the original: same grades, same explanations
+  const ratings a = regrade(s, fresh().m), b = regrade(back, fresh().m);
+  expect_same_ratings(a, b);
+  expect_same_detail(a, b);
+  // and under a variant (other weights)
+  std::vector<std::pair<std::string, double>> w;
+  const std::vector<std::string>& leaves = fresh().m.leaf_ids();
+  double sum = 0.0;
+  for (std::size_t j = 0; j < leaves.size(); ++j) sum += 1.0 + static_cast<double>(j % 3);
+  for (std::size_t j = 0; j < leaves.size(); ++j) w.emplace_back(leaves[j], (1.0 + static_cast<double>(j % 3)) / sum);
+  const model v = fresh().m.with_weights(w);
+  expect_same_ratings(regrade(s, v), regrade(back, v));
+  // files
+  temp_dir dir("serialize-scored");
+  const std::string path = (dir.path() / "sample.erscored").string();
+  save_archive(s, path);
+  EXPECT_EQ(to_bytes(load_archive<scored>(path)), bytes);
+  EXPECT_THROW((void)to_bytes(scored()), std::logic_error);
+}
+
+TEST(serialize, ratings_format_1_loads_and_refuses_explain) {
+  // the golden format-1 archive has no scored data: explain and what reads the scores throw the
+  // same logic_error as before
+  const ratings back = load_archive<ratings>(golden_dir + "ratings-v1.erarchive");
+  EXPECT_EQ(back.scored_state_, nullptr);
   EXPECT_THROW((void)back.dimension_ratio(0, 0), std::logic_error);
-  // explanations and the gates of an active operator need the scores, which the archive does not
-  // keep: a clear logic_error, never a null pointer
+  EXPECT_THROW((void)back.leaf_scores(), std::logic_error);
   EXPECT_THROW((void)back.explain(0), std::logic_error);
+  std::vector<std::int64_t> e, a;
+  EXPECT_THROW(back.node_points(0, e, a), std::logic_error);
   std::size_t active = 0;
-  while (back.status.at(active) != operator_status::active) ++active;
-  if (back.final_grade[active] != grade::a5) {
-    EXPECT_THROW((void)back.gates(active), std::logic_error);
+  while (back.status.at(active) != operator_status::active || back.final_grade[active] == grade::a5) ++active;
+  EXPECT_THROW((void)back.gates(active), std::logic_error);
+  try {
+    (void)back.explain(0);
+  } catch (const std::logic_error& x) {
+    EXPECT_NE(std::string(x.what()).find("no rating behind this object"), std::string::npos) << x.what();
   }
+  // re-saved, it is a format-2 archive without scored data, which loads the same way
+  const std::string again = to_bytes(back);
+  EXPECT_EQ(again[8], 2);
+  const ratings twice = from_bytes<ratings>(again, "again");
+  expect_same_ratings(back, twice);
+  EXPECT_THROW((void)twice.explain(0), std::logic_error);
 }
 
 TEST(serialize, files_save_and_load) {
@@ -240,7 +351,9 @@ TEST(serialize, golden_archives_of_this_release_load) {
     save_archive(s.m, golden_dir + "model-v1.erarchive");
     save_archive(s.data, golden_dir + "dataset-v1.erarchive");
     save_archive(s.reviews, golden_dir + "review_state-v2.erarchive");
-    save_archive(sample_ratings(), golden_dir + "ratings-v1.erarchive");
+    // format 1 of the ratings archive is no longer written: its golden file stays as it is
+    save_archive(sample_ratings(), golden_dir + "ratings-v2.erarchive");
+    save_archive(sample_scored(), golden_dir + "scored-v1.erarchive");
   }
   const model m = load_archive<model>(golden_dir + "model-v1.erarchive");
   EXPECT_EQ(m.fingerprint(), s.m.fingerprint());
@@ -254,7 +367,18 @@ TEST(serialize, golden_archives_of_this_release_load) {
   const ratings rt = load_archive<ratings>(golden_dir + "ratings-v1.erarchive");
   EXPECT_FALSE(rt.library_version.empty());
   expect_same_ratings(sample_ratings(), rt, /*same_release=*/false);
-  EXPECT_EQ(to_bytes(rt), read_bytes(golden_dir + "ratings-v1.erarchive"));
+  // ratings format 2 (with the scored data): explains as a fresh rating
+  const ratings r2 = load_archive<ratings>(golden_dir + "ratings-v2.erarchive");
+  expect_same_ratings(sample_ratings(), r2, /*same_release=*/false);
+  expect_same_detail(sample_ratings(), r2);
+  EXPECT_EQ(to_bytes(r2), read_bytes(golden_dir + "ratings-v2.erarchive"));
+  // scored format 1: re-grades and explains as the sample scored now
+  const scored sc = load_archive<scored>(golden_dir + "scored-v1.erarchive");
+  EXPECT_EQ(sc.input_hash(), s.data.input_hash());
+  EXPECT_EQ(to_bytes(sc), read_bytes(golden_dir + "scored-v1.erarchive"));
+  const ratings from_golden = regrade(sc, s.m);
+  expect_same_ratings(sample_ratings(), from_golden);
+  expect_same_detail(sample_ratings(), from_golden);
 }
 
 TEST(serialize, review_state_format_1_still_loads) {
@@ -336,8 +460,8 @@ TEST(serialize, bad_ratings_archives_are_precise_errors) {
   // a payload cut short (resealed, so the checksum holds)
   {
     const std::string p = good.substr(archive_header_size);
-    expect_archive_error([&] { from_bytes<ratings>(seal_archive(archive_type::ratings, 1, p.substr(0, p.size() - 5)), "r.bin"); },
-                         {"r.bin", "truncated"});
+    expect_archive_error([&] { from_bytes<ratings>(seal_archive(archive_type::ratings, 2, p.substr(0, p.size() - 5)), "r.bin"); },
+                         {"r.bin", "the archive claims", "bytes are left"});
   }
   // a bad enum code
   {
@@ -383,4 +507,106 @@ TEST(serialize, bad_ratings_archives_are_precise_errors) {
     bad.total_centi = t;
     expect_archive_error([&] { from_bytes<ratings>(to_bytes(bad), "r.bin"); }, {"r.bin", "ratings field total_centi has"});
   }
+}
+
+TEST(serialize, bad_scored_archives_are_precise_errors) {
+  const scored& s = sample_scored();
+  const std::string good = to_bytes(s);
+  // truncated, wrong type both ways, a payload cut short (resealed)
+  expect_archive_error([&] { from_bytes<scored>(good.substr(0, good.size() - 1), "s.bin"); }, {"s.bin", "truncated"});
+  expect_archive_error([&] { from_bytes<scored>(to_bytes(sample_ratings()), "s.bin"); }, {"s.bin", "a ratings archive, not a scored archive"});
+  expect_archive_error([&] { from_bytes<ratings>(good, "s.bin"); }, {"s.bin", "a scored archive, not a ratings archive"});
+  const std::string p = good.substr(archive_header_size);
+  expect_archive_error([&] { from_bytes<scored>(seal_archive(archive_type::scored, 1, p.substr(0, p.size() - 5)), "s.bin"); },
+                       {"s.bin", "the archive claims", "bytes are left"});
+  // a model whose fingerprint is not the recorded one
+  {
+    std::string q = p;
+    const auto at = q.find(fresh().m.fingerprint());
+    ASSERT_NE(at, std::string::npos);
+    q[at] = q[at] == '0' ? '1' : '0';
+    expect_archive_error([&] { from_bytes<scored>(seal_archive(archive_type::scored, 1, q), "s.bin"); }, {"s.bin", "the archive recorded"});
+  }
+  // a bad index: a pattern beyond the patterns
+  {
+    auto cp = mutable_copy(s);
+    const scored& c = cp.first;
+    detail::scored_state* st = cp.second;
+    st->patterns.of_row[12] = static_cast<std::uint32_t>(st->patterns.applicable.size());
+    expect_archive_error([&] { from_bytes<scored>(to_bytes(c), "s.bin"); }, {"s.bin", "scored field patterns", "out of range", "row 12"});
+  }
+  // a bad count: a pattern with a leaf too many; a mask shorter than the operators
+  {
+    auto cp = mutable_copy(s);
+    const scored& c = cp.first;
+    detail::scored_state* st = cp.second;
+    const std::size_t L = fresh().m.leaf_ids().size();
+    st->patterns.applicable[1].push_back(1);
+    expect_archive_error([&] { from_bytes<scored>(to_bytes(c), "s.bin"); }, {"s.bin", "scored field pattern_leaves[1]: has " + std::to_string(L + 1) + " entries, " + std::to_string(L) + " expected"});
+  }
+  {
+    auto cp = mutable_copy(s);
+    const scored& c = cp.first;
+    detail::scored_state* st = cp.second;
+    std::size_t r = 0;
+    while (st->rule_fired[r].size() == 0) ++r;
+    st->rule_fired[r].assign(3, false);
+    expect_archive_error([&] { from_bytes<scored>(to_bytes(c), "s.bin"); },
+                         {"s.bin", "scored field rule_fired[" + fresh().m.spec().rules[r].id + "]", "a mask of 3 bits"});
+  }
+  // bad enum codes and values
+  {
+    auto cp = mutable_copy(s);
+    const scored& c = cp.first;
+    detail::scored_state* st = cp.second;
+    std::vector<operator_status> v = st->status;
+    v[4] = static_cast<operator_status>(9);
+    st->status = v;
+    expect_archive_error([&] { from_bytes<scored>(to_bytes(c), "s.bin"); }, {"s.bin", "scored field status", "out of range", "row 4"});
+  }
+  {
+    auto cp = mutable_copy(s);
+    const scored& c = cp.first;
+    detail::scored_state* st = cp.second;
+    st->leaf_scores(5, 2) = 1.5;
+    expect_archive_error([&] { from_bytes<scored>(to_bytes(c), "s.bin"); }, {"s.bin", "scored field leaf_scores", "outside [0, 1]", "row 5"});
+  }
+  {
+    auto cp = mutable_copy(s);
+    const scored& c = cp.first;
+    detail::scored_state* st = cp.second;
+    ASSERT_FALSE(st->missing_warnings.empty());
+    st->missing_warnings[0].second.index = 999;
+    expect_archive_error([&] { from_bytes<scored>(to_bytes(c), "s.bin"); }, {"s.bin", "scored field missing_warnings", "leaf index 999"});
+  }
+  {
+    auto cp = mutable_copy(s);
+    const scored& c = cp.first;
+    detail::scored_state* st = cp.second;
+    std::size_t i = 0;
+    while (st->prerequisite_level[i] == 0) ++i;
+    st->prerequisite_level[i] = 0;
+    expect_archive_error([&] { from_bytes<scored>(to_bytes(c), "s.bin"); }, {"s.bin", "scored field prerequisite_level", "row " + std::to_string(i)});
+  }
+  // a CSR that does not end at its list
+  {
+    auto cp = mutable_copy(s);
+    const scored& c = cp.first;
+    detail::scored_state* st = cp.second;
+    std::vector<std::uint32_t> o = st->fired_offsets;
+    o.back() += 1;
+    st->fired_offsets = o;
+    expect_archive_error([&] { from_bytes<scored>(to_bytes(c), "s.bin"); }, {"s.bin", "scored field fired_offsets", "ends at"});
+  }
+}
+
+TEST(serialize, bad_scored_data_in_a_ratings_archive_is_a_precise_error) {
+  ratings r = sample_ratings();
+  auto cp = mutable_copy(sample_scored());
+  detail::scored_state* st = cp.second;
+  std::vector<std::string> ids = st->operator_ids;
+  ids[0] = "someone else";
+  st->operator_ids = ids;
+  r.scored_state_ = cp.first.state();
+  expect_archive_error([&] { from_bytes<ratings>(to_bytes(r), "r.bin"); }, {"r.bin", "ratings field scored", "operator ids differ"});
 }

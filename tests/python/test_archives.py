@@ -13,6 +13,7 @@ import pytest
 
 import embedrating as er
 from embedrating import _core
+from _helpers import SAMPLE_AS_OF
 
 ARCHIVES = Path(__file__).resolve().parents[1] / "data" / "archives"
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -181,3 +182,80 @@ def test_a_dataset_pickle_of_the_previous_release_loads(sample: er.Dataset, mode
     _same_ratings(model.rate(again, as_of="2025-12-31"), model.rate(fresh, as_of="2025-12-31"))
     # and it pickles again, now as the dataset archive
     assert b"ERDATSET" in pickle.dumps(again)
+
+
+# -- scored data and ratings (issue 10 item 5): pickles are the archives; a loaded ratings explains
+
+
+def _explanations(r: er.Ratings, lang: str = "en") -> list[str]:
+    return [r.explain(op, lang) for op in r.operator_ids[::13]]
+
+
+def test_golden_scored_and_ratings_v2_archives_explain(model: er.Model, ratings: er.Ratings) -> None:
+    scored = _core.Scored.from_bytes((ARCHIVES / "scored-v1.erarchive").read_bytes(), "scored-v1.erarchive")
+    assert scored.model.fingerprint == model.fingerprint and scored.input_hash == ratings.input_hash
+    regraded = scored.regrade(model._core)
+    for loaded in (regraded, _core.Ratings.from_bytes((ARCHIVES / "ratings-v2.erarchive").read_bytes(), "v2")):
+        assert list(loaded.final_grade) == list(ratings._core.final_grade)
+        assert list(loaded.total_centi) == list(ratings._core.total_centi)
+        for op in ratings.operator_ids[::29]:
+            assert loaded.explain(op, "en") == ratings._core.explain(op, "en")
+            assert loaded.explain(op, "zh") == ratings._core.explain(op, "zh")
+
+
+def test_golden_ratings_v1_archive_loads_but_cannot_explain(ratings: er.Ratings) -> None:
+    loaded = _core.Ratings.from_bytes((ARCHIVES / "ratings-v1.erarchive").read_bytes(), "v1")
+    assert list(loaded.final_grade) == list(ratings._core.final_grade)
+    with pytest.raises(RuntimeError, match="no rating behind this object"):
+        loaded.explain(ratings.operator_ids[0], "en")
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_ratings_pickles_are_archives(protocol: int, ratings: er.Ratings) -> None:
+    data = pickle.dumps(ratings, protocol=protocol)
+    assert b"ERRATING" in data
+    again = pickle.loads(data)
+    pd.testing.assert_frame_equal(again.to_frame(), ratings.to_frame())
+    assert again.model.fingerprint == ratings.model.fingerprint
+    assert _explanations(again) == _explanations(ratings)
+    assert _explanations(again, "zh") == _explanations(ratings, "zh")
+    op = ratings.operator_ids[5]
+    pd.testing.assert_frame_equal(again.gates(op), ratings.gates(op))
+
+
+@pytest.mark.parametrize("protocol", [0, pickle.HIGHEST_PROTOCOL])
+def test_scored_pickles_are_archives(protocol: int, model: er.Model, sample: er.Dataset) -> None:
+    scored = model.score(sample, as_of=SAMPLE_AS_OF)
+    data = pickle.dumps(scored, protocol=protocol)
+    assert b"ERSCORED" in data
+    again = pickle.loads(data)
+    assert again.input_hash == scored.input_hash and again.as_of == scored.as_of
+    np.testing.assert_array_equal(again.leaf_score_array, scored.leaf_score_array)
+    a, b = scored.regrade(model), again.regrade(model)
+    pd.testing.assert_frame_equal(b.to_frame(), a.to_frame())
+    assert _explanations(b) == _explanations(a)
+
+
+def test_previous_ratings_and_scored_pickle_states_load(model: er.Model, sample: er.Dataset, ratings: er.Ratings) -> None:
+    # state version 1 of both: the model, the dataset and as_of (rated or scored again on loading)
+    r = er.Ratings.__new__(er.Ratings)
+    r.__setstate__({"version": 1, "model": model.to_toml(), "dataset": sample, "as_of": SAMPLE_AS_OF})
+    pd.testing.assert_frame_equal(r.to_frame(), ratings.to_frame())
+    s = er.Scored.__new__(er.Scored)
+    s.__setstate__({"version": 1, "model": model, "dataset": sample, "as_of": SAMPLE_AS_OF})
+    pd.testing.assert_frame_equal(s.regrade(model).to_frame(), ratings.to_frame())
+    blank = er.Ratings.__new__(er.Ratings)
+    with pytest.raises(er.ArchiveError, match="Ratings pickle state version 7 is not supported"):
+        blank.__setstate__({"version": 7})
+
+
+def test_bad_scored_and_ratings_archives_raise(model: er.Model, sample: er.Dataset, ratings: er.Ratings) -> None:
+    good = model.score(sample, as_of=SAMPLE_AS_OF)._core.to_bytes()
+    with pytest.raises(er.ArchiveError, match=r"s\.bin: the archive is truncated or has trailing bytes"):
+        _core.Scored.from_bytes(good[:-1], "s.bin")
+    with pytest.raises(er.ArchiveError, match=r"s\.bin: a ratings archive, not a scored archive"):
+        _core.Scored.from_bytes(ratings._core.to_bytes(), "s.bin")
+    with pytest.raises(er.ArchiveError, match=r"r\.bin: a scored archive, not a ratings archive"):
+        _core.Ratings.from_bytes(good, "r.bin")
+    with pytest.raises(er.ArchiveError, match=r"s\.bin: checksum mismatch"):
+        _core.Scored.from_bytes(good[:-1] + bytes([good[-1] ^ 1]), "s.bin")

@@ -88,7 +88,7 @@ def test_a_dataset_with_an_aggregator_pickles(sample: er.Dataset, model: er.Mode
 def test_unknown_state_versions_raise(kind: str, ratings: er.Ratings, sample: er.Dataset, model: er.Model) -> None:
     obj = {"Model": model, "ReviewAggregator": er.ReviewAggregator(sample, model), "Dataset": sample, "Ratings": ratings}[kind]
     state = obj.__getstate__()
-    assert state["version"] == {"Model": 2, "Dataset": 2}.get(kind, 1)
+    assert state["version"] == {"Model": 2, "Dataset": 2, "Ratings": 2}.get(kind, 1)
     fresh = type(obj).__new__(type(obj))
     with pytest.raises(er.ArchiveError, match=rf"{kind} pickle state version 99 is not supported"):
         fresh.__setstate__({**state, "version": 99})
