@@ -529,3 +529,28 @@ TEST(ingest, a_csv_files_row_estimate_is_close_after_the_first_chunk) {
   EXPECT_EQ(read_operators({whole.get()}, default_model()).input_hash(),
             read_csv_with(dir.file("ops.csv"), 7, 1000).input_hash());
 }
+
+// The per-column missing test (cells.cpp) treats a categorical level of spaces as missing, as
+// cell_missing does, and read_status reports empty statuses after the chunk's unknown texts.
+TEST(ingest, blank_categorical_levels_are_missing_and_empty_statuses_are_reported_in_order) {
+  memory_source typed;
+  typed.text("operator_id", {"WH-1", "WH-2", "WH-3"});
+  typed.categorical("fire_inspection_score", {"  ", "90", ""});
+  const dataset d = read_operators({&typed}, default_model());
+  ASSERT_NE(d.number("fire_inspection_score"), nullptr);
+  EXPECT_TRUE(std::isnan((*d.number("fire_inspection_score"))[0]));
+  EXPECT_EQ((*d.number("fire_inspection_score"))[1], 90.0);
+  EXPECT_TRUE(std::isnan((*d.number("fire_inspection_score"))[2]));
+
+  memory_source st;
+  st.text("operator_id", {"WH-1", "WH-2", "WH-3"});
+  st.text("status", {"", "closed", "active"});
+  problem_sink sink;
+  read_options r;
+  r.problems = &sink;
+  (void)read_operators({&st}, default_model(), r);
+  ASSERT_EQ(sink.size(), 2u);
+  EXPECT_NE(sink[0].message().find("unknown status \"closed\""), std::string::npos) << sink[0].message();
+  EXPECT_NE(sink[1].message().find("unknown status \"\""), std::string::npos) << sink[1].message();
+  EXPECT_EQ(sink[1].where().operator_id, "WH-1");
+}
