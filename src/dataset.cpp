@@ -10,6 +10,7 @@
 #include "embedrating/detail/kernels.hpp"
 #include "embedrating/detail/sha256.hpp"
 #include "embedrating/errors.hpp"
+#include "ingest/filler.hpp"
 
 namespace embedrating {
 
@@ -47,13 +48,35 @@ std::size_t id_hash(const std::string& id) noexcept { return std::hash<std::stri
 
 dataset::dataset(std::vector<std::string> operator_ids, std::string source_name)
     : source_(std::move(source_name)), ids_(std::make_shared<const std::vector<std::string>>(std::move(operator_ids))) {
+  build_index();
+}
+
+namespace {
+/// The index capacity for n ids: at most half full.
+std::size_t index_capacity(std::size_t n) noexcept {
+  std::size_t cap = 16;
+  while (cap < 2 * n) cap *= 2;
+  return cap;
+}
+}  // namespace
+
+dataset::dataset(indexed_ids ids, std::string source_name)
+    : source_(std::move(source_name)), ids_(std::make_shared<const std::vector<std::string>>(std::move(ids.ids))) {
+  const std::size_t n = ids_->size();
+  if (n == 0 || n >= 0x7FFFFFFFu || ids.index.size() != index_capacity(n)) {
+    build_index();  // also gives the messages of the empty and too large cases
+    return;
+  }
+  index_ = std::move(ids.index);
+}
+
+void dataset::build_index() {
   const std::vector<std::string>& ids = *ids_;
   if (ids.empty()) throw data_error(at(source_, "operator_id"), "the dataset has no operators");
   if (ids.size() >= 0x7FFFFFFFu) throw data_error(at(source_, "operator_id"), "too many operators for one dataset");
   // open-addressing index, at most half full, no allocation per id: each slot holds the upper 32
   // bits of the id's hash (a tag) and row + 1 (0 = empty), so a probe compares ids only when tags match
-  std::size_t cap = 16;
-  while (cap < 2 * ids.size()) cap *= 2;
+  const std::size_t cap = index_capacity(ids.size());
   index_.assign(cap, 0);
   const std::size_t mask = cap - 1;
   // hashes computed a block ahead and their slots prefetched: the table is larger than the caches
@@ -396,6 +419,70 @@ void dataset::set_facilities(facility_table f) {
   std::vector<std::uint32_t> next(facility_offsets_.begin(), facility_offsets_.end() - 1);
   for (std::size_t k = 0; k < n; ++k) facility_index_[next[owner[k]]++] = static_cast<std::uint32_t>(k);
   facilities_ = std::move(f);
+}
+
+// -- the readers' validated path (src/ingest/filler.hpp): the O(1) checks only
+
+void detail::dataset_filler::number(dataset& d, const std::string& name, std::vector<double> values) {
+  d.hash_.clear();
+  d.forget_derived();
+  d.check_rows(name, values.size());
+  d.check_new_name(name);
+  d.numbers_.emplace(name, std::move(values));
+}
+
+void detail::dataset_filler::review_column(dataset& d, const std::string& name, std::vector<double> values) {
+  d.hash_.clear();
+  d.forget_derived();
+  d.check_rows(name, values.size());
+  d.reviews_[name] = std::move(values);
+}
+
+void detail::dataset_filler::category(dataset& d, const std::string& name, category_column column) {
+  d.hash_.clear();
+  d.forget_derived();
+  d.check_rows(name, column.codes.size());
+  d.check_new_name(name);
+  d.categories_.emplace(name, std::move(column));
+}
+
+void detail::dataset_filler::flag(dataset& d, const std::string& name, std::vector<std::uint8_t> values) {
+  d.hash_.clear();
+  d.forget_derived();
+  d.check_rows("flag." + name, values.size());
+  d.flags_[name] = std::move(values);
+}
+
+void detail::dataset_filler::date(dataset& d, const std::string& name, std::vector<civil_date> values) {
+  d.hash_.clear();
+  d.forget_derived();
+  d.check_rows(name, values.size());
+  d.dates_[name] = std::move(values);
+}
+
+void detail::dataset_filler::status(dataset& d, std::vector<operator_status> values) {
+  d.hash_.clear();
+  d.forget_derived();
+  d.check_rows("status", values.size());
+  d.status_ = std::move(values);
+}
+
+void detail::dataset_filler::attribute(dataset& d, const std::string& name, std::vector<std::string> values) {
+  d.hash_.clear();
+  d.forget_derived();
+  d.check_rows("attr." + name, values.size());
+  d.attrs_[name] = std::move(values);
+}
+
+void detail::dataset_filler::scenarios(dataset& d, std::vector<std::uint32_t> offsets, std::vector<std::int32_t> codes,
+                                       std::vector<std::string> levels) {
+  d.hash_.clear();
+  d.forget_derived();
+  if (offsets.size() != d.size() + 1) d.check_rows("scenarios", offsets.size() - 1);
+  d.scenario_offsets_ = std::move(offsets);
+  d.scenario_codes_ = std::move(codes);
+  d.scenario_levels_ = std::move(levels);
+  d.make_scenario_bits();
 }
 
 const std::vector<double>* dataset::number(const std::string& name) const noexcept {

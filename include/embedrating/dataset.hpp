@@ -20,6 +20,10 @@
 
 namespace embedrating {
 
+namespace detail {
+struct dataset_filler;  // internal: the readers' validated path (src/dataset.cpp, used by src/ingest/)
+}  // namespace detail
+
 /// Art. 14: only active operators are graded; the others are reported with their status.
 enum class operator_status : unsigned char { active, suspending, suspended, terminated };
 
@@ -53,6 +57,15 @@ class dataset {
  public:
   /// Operator ids must be non-empty and unique (data_error naming the duplicate and both rows).
   explicit dataset(std::vector<std::string> operator_ids, std::string source_name = {});
+  /// Internal (the table readers, src/ingest/): ids a reader already found non-empty and unique,
+  /// with the open-addressing index it built while checking (slots `hash tag << 32 | row + 1`,
+  /// std::hash<std::string_view>, capacity the smallest power of two >= max(16, 2·rows)); an index
+  /// of another size is ignored and built again. The ids are hashed once instead of twice.
+  struct indexed_ids {
+    std::vector<std::string> ids;
+    std::vector<std::uint64_t> index;
+  };
+  dataset(indexed_ids ids, std::string source_name);
 
   std::size_t size() const noexcept { return ids_->size(); }
   const std::vector<std::string>& operator_ids() const noexcept { return *ids_; }
@@ -131,6 +144,8 @@ class dataset {
   void keep_derived(const std::string& key, std::shared_ptr<const void> value) const;
 
  private:
+  friend struct detail::dataset_filler;
+  void build_index();
   void check_rows(const std::string& what, std::size_t n) const;
   void check_new_name(const std::string& name) const;
 

@@ -101,7 +101,8 @@ class table_source {
   /// Whether next() may still throw encoding_changed (a CSV read with encoding "auto" that has
   /// not seen a byte outside ASCII-compatible UTF-8 yet).
   virtual bool may_restart() const noexcept { return false; }
-  /// Rows, when known in advance (0: unknown).
+  /// Rows, when known in advance (0: unknown). A CSV file's source gives an estimate from the
+  /// bytes read so far instead (readers only reserve memory with it).
   virtual std::size_t size_hint() const noexcept { return 0; }
 
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);

@@ -55,6 +55,39 @@ std::vector<T> per_level(const column_view& v, F&& convert) {
   return out;
 }
 
+/// cell_missing of one column, set up once per column: categorical levels are trimmed once (not
+/// per row) and the test is inlined into the readers' loops instead of a call per row.
+class missing_test {
+ public:
+  explicit missing_test(const column_view& v) : v_(v) {
+    if (v.type == column_type::categorical) {
+      empty_level_.resize(v.level_count);
+      for (std::size_t k = 0; k < v.level_count; ++k) empty_level_[k] = trim_cell(v.levels[k]).empty();
+    }
+  }
+  bool operator()(std::size_t i) const {
+    if (v_.missing_mask(i)) return true;
+    switch (v_.type) {
+      case column_type::text: return trim_cell(v_.cell(i)).empty();
+      case column_type::float64: return std::isnan(static_cast<const double*>(v_.data)[i]);
+      case column_type::int64:
+      case column_type::boolean: return false;
+      case column_type::date: return static_cast<const std::int32_t*>(v_.data)[i] == civil_date::missing().days();
+      case column_type::timestamp:
+        return static_cast<const std::int64_t*>(v_.data)[i] == std::numeric_limits<std::int64_t>::min();
+      case column_type::categorical: {
+        const std::int64_t c = v_.code(i);
+        return c < 0 || empty_level_[static_cast<std::size_t>(c)] != 0;
+      }
+    }
+    return false;
+  }
+
+ private:
+  const column_view& v_;
+  std::vector<std::uint8_t> empty_level_;
+};
+
 }  // namespace
 
 void cell_reporter::operator()(std::size_t row, std::size_t column, std::string_view op, const std::string& msg) const {
@@ -180,20 +213,31 @@ std::string cell_text(const column_view& v, std::size_t i) {
 // numbers
 
 void read_numbers(const cell_scope& at, const column_view& v, std::size_t rows, double* out, const measure* me) {
+  const missing_test missing(v);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   std::string why;
+  // the allowed range as two bounds, decided once: [max(min, -1e15), min(max, 1e15)] with a
+  // measure (in_range and the 1e15 bound), every finite value without one
+  constexpr double largest = std::numeric_limits<double>::max();
+  double lo = -largest, hi = largest;
+  if (me != nullptr) {
+    lo = me->min ? std::max(*me->min, -measure_bound) : -measure_bound;
+    hi = me->max ? std::min(*me->max, measure_bound) : measure_bound;
+  }
   auto check = [&](std::size_t i, double x) {
-    if (me != nullptr && (!in_range(*me, x) || x < -measure_bound || x > measure_bound)) {
-      at(i, range_message(*me, x));
-      return nan;
-    }
-    return x;
+    if ((x >= lo && x <= hi) || me == nullptr) return x;
+    at(i, range_message(*me, x));
+    return nan;
   };
   switch (v.type) {
     case column_type::float64: {
       const auto* x = static_cast<const double*>(v.data);
       for (std::size_t i = 0; i < rows; ++i) {
         const double y = x[i];
+        if (y >= lo && y <= hi && !v.missing_mask(i)) {  // the common cell: finite and in range
+          out[i] = y;
+          continue;
+        }
         if (v.missing_mask(i) || std::isnan(y)) {
           out[i] = nan;
         } else if (!std::isfinite(y)) {
@@ -236,7 +280,7 @@ void read_numbers(const cell_scope& at, const column_view& v, std::size_t rows, 
       const auto levels = per_level<std::optional<double>>(v, [](std::string_view s) { return parse_decimal(s); });
       for (std::size_t i = 0; i < rows; ++i) {
         const std::int64_t c = v.code(i);
-        if (cell_missing(v, i)) {
+        if (missing(i)) {
           out[i] = nan;
         } else if (!levels[static_cast<std::size_t>(c)]) {
           const std::string text = cell_text(v, i);
@@ -253,18 +297,19 @@ void read_numbers(const cell_scope& at, const column_view& v, std::size_t rows, 
     case column_type::timestamp:
       for (std::size_t i = 0; i < rows; ++i) {
         out[i] = nan;
-        if (!cell_missing(v, i)) at(i, quote_cell(cell_text(v, i)) + " is not a decimal number");
+        if (!missing(i)) at(i, quote_cell(cell_text(v, i)) + " is not a decimal number");
       }
       return;
   }
 }
 
 void read_counts(const cell_scope& at, const column_view& v, std::size_t rows, double* out, bool whole) {
+  const missing_test missing(v);
   read_numbers(at, v, rows, out, nullptr);
   for (std::size_t i = 0; i < rows; ++i) {
     const double x = out[i];
     if (std::isnan(x)) {
-      if (cell_missing(v, i)) at(i, "a review count cannot be empty (write 0)");
+      if (missing(i)) at(i, "a review count cannot be empty (write 0)");
       out[i] = 0.0;
     } else if (x < 0 || x > max_review_count) {  // the range of review counts (docs/errors.md, Numbers)
       at(i, quote_cell(cell_text(v, i)) + " is outside the allowed range [0, 1000000000]");
@@ -293,6 +338,7 @@ std::string flag_message(std::string_view text) { return "a flag is 0 or 1 (true
 }  // namespace
 
 void read_flags(const cell_scope& at, const column_view& v, std::size_t rows, std::uint8_t* out) {
+  const missing_test missing(v);
   switch (v.type) {
     case column_type::boolean: {
       const auto* x = static_cast<const std::uint8_t*>(v.data);
@@ -316,7 +362,7 @@ void read_flags(const cell_scope& at, const column_view& v, std::size_t rows, st
       const auto levels = per_level<int>(v, flag_of);
       for (std::size_t i = 0; i < rows; ++i) {
         const std::int64_t c = v.code(i);
-        const int f = cell_missing(v, i) ? 0 : levels[static_cast<std::size_t>(c)];
+        const int f = missing(i) ? 0 : levels[static_cast<std::size_t>(c)];
         if (f < 0) at(i, flag_message(cell_text(v, i)));
         out[i] = f > 0;
       }
@@ -325,7 +371,7 @@ void read_flags(const cell_scope& at, const column_view& v, std::size_t rows, st
     default:
       for (std::size_t i = 0; i < rows; ++i) {
         out[i] = 0;
-        if (cell_missing(v, i)) continue;
+        if (missing(i)) continue;
         if (v.type == column_type::float64 || v.type == column_type::int64) {
           const double x = v.type == column_type::float64 ? static_cast<const double*>(v.data)[i]
                                                           : static_cast<double>(static_cast<const std::int64_t*>(v.data)[i]);
@@ -359,6 +405,7 @@ void read_dates(const cell_scope& at, const column_view& v, std::size_t rows, ci
 }
 
 void read_dates_unchecked(const cell_scope& at, const column_view& v, std::size_t rows, civil_date* out) {
+  const missing_test missing(v);
   const civil_date none = civil_date::missing();
   switch (v.type) {
     case column_type::date: {
@@ -370,7 +417,7 @@ void read_dates_unchecked(const cell_scope& at, const column_view& v, std::size_
       const auto* x = static_cast<const std::int64_t*>(v.data);
       for (std::size_t i = 0; i < rows; ++i) {
         out[i] = none;
-        if (cell_missing(v, i)) continue;
+        if (missing(i)) continue;
         const auto d = timestamp_day(x[i], v.ticks_per_second);
         if (!d) at(i, date_message(cell_text(v, i)));
         else out[i] = civil_date(*d);
@@ -391,7 +438,7 @@ void read_dates_unchecked(const cell_scope& at, const column_view& v, std::size_
       const auto levels = per_level<std::optional<civil_date>>(v, [](std::string_view s) { return parse_date(s); });
       for (std::size_t i = 0; i < rows; ++i) {
         out[i] = none;
-        if (cell_missing(v, i)) continue;
+        if (missing(i)) continue;
         const auto& d = levels[static_cast<std::size_t>(v.code(i))];
         if (!d) at(i, date_message(cell_text(v, i)));
         else out[i] = *d;
@@ -401,7 +448,7 @@ void read_dates_unchecked(const cell_scope& at, const column_view& v, std::size_
     default:
       for (std::size_t i = 0; i < rows; ++i) {
         out[i] = none;
-        if (!cell_missing(v, i)) at(i, date_message(cell_text(v, i)));
+        if (!missing(i)) at(i, date_message(cell_text(v, i)));
       }
       return;
   }
@@ -411,12 +458,15 @@ namespace {
 
 /// Reads a column whose values are one of a few texts: each distinct text converted once.
 template <class T, class F, class Bad>
-void read_by_text(const cell_scope& at, const column_view& v, std::size_t rows, T* out, T missing, F&& convert, Bad&& bad) {
+void read_by_text(const cell_scope& at, const column_view& v, std::size_t rows, T* out, T missing, F&& convert, Bad&& bad,
+                  std::vector<std::size_t>* empty_rows = nullptr) {
+  const missing_test is_missing(v);
   if (v.type == column_type::categorical) {
     const auto levels = per_level<std::optional<T>>(v, convert);
     for (std::size_t i = 0; i < rows; ++i) {
-      if (cell_missing(v, i)) {
+      if (is_missing(i)) {
         out[i] = missing;
+        if (empty_rows) empty_rows->push_back(i);
         continue;
       }
       const auto& x = levels[static_cast<std::size_t>(v.code(i))];
@@ -442,8 +492,9 @@ void read_by_text(const cell_scope& at, const column_view& v, std::size_t rows, 
       text = cell_text(v, i);
       s = text;
     }
-    if (s.empty()) {
+    if (s.empty()) {  // cell_missing(v, i): a text trimmed empty, or cell_text's "" of a missing value
       out[i] = missing;
+      if (empty_rows) empty_rows->push_back(i);
       continue;
     }
     if (!have_last || s != last_text) {
@@ -474,16 +525,18 @@ void read_levels(const cell_scope& at, const column_view& v, std::size_t rows, s
 }
 
 void read_status(const cell_scope& at, const column_view& v, std::size_t rows, operator_status* out, const catalogue& codes) {
+  std::vector<std::size_t> empty_rows;
   read_by_text<operator_status>(
       at, v, rows, out, operator_status::active,
       [&](std::string_view s) {
         const status_info* known = codes.lookup_status(s);  // a code or a Chinese name (运营中 …)
         return parse_status(known ? known->code : std::string(s));
       },
-      [](const std::string& s) { return "unknown status " + quote_cell(s) + " (active, suspending, suspended, terminated)"; });
-  // an empty status is not "active": it is an error like any unknown text
-  for (std::size_t i = 0; i < rows; ++i)
-    if (cell_missing(v, i)) at(i, "unknown status \"\" (active, suspending, suspended, terminated)");
+      [](const std::string& s) { return "unknown status " + quote_cell(s) + " (active, suspending, suspended, terminated)"; },
+      &empty_rows);
+  // an empty status is not "active": it is an error like any unknown text (reported after the
+  // chunk's unknown texts, as before; the rows come from the one pass above)
+  for (const std::size_t i : empty_rows) at(i, "unknown status \"\" (active, suspending, suspended, terminated)");
 }
 
 void read_grades(const cell_scope& at, const column_view& v, std::size_t rows, std::int8_t* out) {
@@ -552,12 +605,13 @@ std::uint32_t scenario_builder::intern(const cell_scope& at, std::size_t i, std:
 }
 
 void scenario_builder::read(const cell_scope& at, const column_view& v, std::size_t rows, std::uint32_t* out) {
+  const missing_test missing(v);
   if (sets_.empty()) sets_.emplace_back();  // set 0: no scenario
   bool clean = true;
   if (v.type == column_type::categorical) {
     std::vector<std::int64_t> level_set(v.level_count, -1);
     for (std::size_t i = 0; i < rows; ++i) {
-      if (cell_missing(v, i)) {
+      if (missing(i)) {
         out[i] = 0;
         continue;
       }
@@ -572,7 +626,7 @@ void scenario_builder::read(const cell_scope& at, const column_view& v, std::siz
     return;
   }
   for (std::size_t i = 0; i < rows; ++i) {
-    if (cell_missing(v, i)) {
+    if (missing(i)) {
       out[i] = 0;
       continue;
     }

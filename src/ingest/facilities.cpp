@@ -79,42 +79,53 @@ facility_table read_facilities(table_source& src, const model& m, const dataset&
          std::to_string(unknown_columns - unknown_columns_listed) + " more unknown columns (" + std::to_string(unknown_columns) +
              " in all; the first " + std::to_string(unknown_columns_listed) + " are listed)");
 
+  // facility ids kept per row (the table keeps them); owners resolved to operator rows at once
+  // (4 bytes a row, not a std::string), their text only for the chunk's messages
   std::vector<std::string> fids, owners;
+  std::vector<std::uint32_t> owner_rows;
   std::vector<std::uint8_t> keep;
   detail::for_each_chunk(
       src,
       [&] {
-        fids.clear(), owners.clear(), keep.clear();
+        fids.clear(), owner_rows.clear(), keep.clear();
         for (auto& fc : cols) fc.numbers.clear(), fc.codes.clear();
       },
       [&](const table_chunk& ch) {
-        const std::size_t n0 = ch.first_row, rows = ch.rows;
+        const std::size_t n0 = ch.first_row, rows = ch.rows, hint = src.size_hint();
+        detail::reserve_rows(fids, n0 + rows, hint);
+        detail::reserve_rows(owner_rows, n0 + rows, hint);
+        detail::reserve_rows(keep, n0 + rows, hint);
         fids.resize(n0 + rows);
-        owners.resize(n0 + rows);
+        owners.resize(rows);
+        owner_rows.resize(n0 + rows, 0);
         keep.resize(n0 + rows, 1);
         detail::read_texts(ch.columns[fid_col], rows, fids.data() + n0);
-        detail::read_texts(ch.columns[op_col], rows, owners.data() + n0);
+        detail::read_texts(ch.columns[op_col], rows, owners.data());
         for (std::size_t i = 0; i < rows; ++i) {
           std::string& f = fids[n0 + i];
           if (f.empty()) {
             fail(n0 + i, fid_col, "", "empty facility id");
             f = detail::renamed_id(src, n0 + i, "");
           }
-          const std::string& o = owners[n0 + i];
+          const std::string& o = owners[i];
+          const std::int64_t row = o.empty() ? -1 : operators.find(o);
           if (o.empty()) {
             fail(n0 + i, op_col, "", "facility " + detail::quote_cell(f) + ": empty operator id");
             keep[n0 + i] = 0;
-          } else if (operators.find(o) < 0) {
+          } else if (row < 0) {
             fail(n0 + i, op_col, o,
                  "facility " + detail::quote_cell(f) + " belongs to an operator that is not in " +
                      (operators.source_name().empty() ? std::string("the operator table") : operators.source_name()));
             keep[n0 + i] = 0;
+          } else {
+            owner_rows[n0 + i] = static_cast<std::uint32_t>(row);
           }
         }
         for (auto& fc : cols) {
-          const detail::cell_scope at{fail, fc.column, n0, owners.data() + n0, fids.data() + n0};
+          const detail::cell_scope at{fail, fc.column, n0, owners.data(), fids.data() + n0};
           const column_view& v = ch.columns[fc.column];
           if (fc.me == nullptr) {  // volume: a number 0 .. 1e12, never empty
+            detail::reserve_rows(fc.numbers, n0 + rows, hint);
             fc.numbers.resize(n0 + rows);
             double* out = fc.numbers.data() + n0;
             detail::read_numbers(at, v, rows, out, nullptr);
@@ -128,14 +139,17 @@ facility_table read_facilities(table_source& src, const model& m, const dataset&
               }
             }
           } else if (fc.me->kind == measure_kind::number) {
+            detail::reserve_rows(fc.numbers, n0 + rows, hint);
             fc.numbers.resize(n0 + rows);
             detail::read_numbers(at, v, rows, fc.numbers.data() + n0, fc.me);
           } else {
+            detail::reserve_rows(fc.codes, n0 + rows, hint);
             fc.codes.resize(n0 + rows);
             detail::read_levels(at, v, rows, fc.codes.data() + n0, *fc.me);
           }
         }
       });
+  owners = std::vector<std::string>();
   if (fids.empty()) fail.fatal(table_source::npos, table_source::npos, "", "the file has no facility rows");
   detail::check_unique_ids(src, fid_col, fids, sink, "facility id", false);
 
@@ -150,7 +164,11 @@ facility_table read_facilities(table_source& src, const model& m, const dataset&
     return v;
   };
   out.facility_ids = kept(fids);
-  out.operator_ids = kept(owners);
+  // each kept row's owner as the dataset spells it (the same text: found by it)
+  const std::vector<std::string>& op_ids = operators.operator_ids();
+  out.operator_ids.reserve(out.facility_ids.size());
+  for (std::size_t i = 0; i < n; ++i)
+    if (keep[i]) out.operator_ids.push_back(op_ids[owner_rows[i]]);
   for (auto& fc : cols) {
     if (fc.me == nullptr) {
       out.volume = kept(fc.numbers);

@@ -9,6 +9,7 @@
 #include "../csv.hpp"
 #include "../text_checks.hpp"
 #include "cells.hpp"
+#include "filler.hpp"
 #include "embedrating/catalogue.hpp"
 #include "embedrating/detail/compiled_model.hpp"
 #include "embedrating/errors.hpp"
@@ -49,7 +50,7 @@ std::string renamed_id(const table_source& src, std::size_t row, const std::stri
 }
 
 void check_unique_ids(const table_source& src, std::size_t column, std::vector<std::string>& ids, problem_sink* sink,
-                      const char* what, bool name_operator) {
+                      const char* what, bool name_operator, std::vector<std::uint64_t>* index) {
   // open addressing over rows + 1 (no allocation per id); duplicates are reported in row order
   std::size_t cap = 16;
   while (cap < ids.size() * 2) cap <<= 1;
@@ -79,6 +80,10 @@ void check_unique_ids(const table_source& src, std::size_t column, std::vector<s
         break;
       }
     }
+  }
+  if (index != nullptr) {
+    if (dups.empty()) *index = std::move(slots);  // the layout dataset::indexed_ids takes
+    else index->clear();  // renamed ids: the dataset builds its index itself
   }
   const cell_reporter fail(src, sink);
   for (const auto& [i, first] : dups) {
@@ -175,6 +180,27 @@ struct column_store {
   std::vector<std::uint32_t> sets;
   std::vector<std::string> texts;
 
+  /// Room for n rows (see detail::reserve_rows), then n rows.
+  void grow(std::size_t n, std::size_t hint) {
+    switch (role) {
+      case column_role::number:
+      case column_role::stars:
+      case column_role::bad_count: detail::reserve_rows(numbers, n, hint); break;
+      case column_role::category: detail::reserve_rows(codes, n, hint); break;
+      case column_role::flag: detail::reserve_rows(flags, n, hint); break;
+      case column_role::date:
+      case column_role::previous_rated_on:
+      case column_role::last_downgrade_on: detail::reserve_rows(dates, n, hint); break;
+      case column_role::status: detail::reserve_rows(status, n, hint); break;
+      case column_role::previous_grade: detail::reserve_rows(grades, n, hint); break;
+      case column_role::scenarios: detail::reserve_rows(sets, n, hint); break;
+      case column_role::attribute:
+      case column_role::mode: detail::reserve_rows(texts, n, hint); break;
+      default: break;
+    }
+    resize(n);
+  }
+
   void resize(std::size_t n) {
     switch (role) {
       case column_role::number:
@@ -212,8 +238,9 @@ class operator_reader {
       const detail::cell_reporter fail(first, nullptr);
       fail.fatal(table_source::npos, table_source::npos, "", "the file has no operator rows");
     }
-    detail::check_unique_ids(first, id_column_[0], ids_, sink_, "operator id", true);
-    dataset d(std::move(ids_), first.name());
+    std::vector<std::uint64_t> index;
+    detail::check_unique_ids(first, id_column_[0], ids_, sink_, "operator id", true, &index);
+    dataset d(dataset::indexed_ids{std::move(ids_), std::move(index)}, first.name());
     ids_.clear();
     for (std::size_t t = 1; t < tables.size(); ++t) aligned_table(*tables[t], t, d);
     fill(d);
@@ -286,6 +313,8 @@ class operator_reader {
   void first_chunk(table_source& src, const table_chunk& c) {
     const detail::cell_reporter fail(src, sink_);
     const std::size_t n0 = c.first_row, rows = c.rows;
+    const std::size_t hint = src.size_hint();
+    detail::reserve_rows(ids_, n0 + rows, hint);
     ids_.resize(n0 + rows);
     detail::read_texts(c.columns[id_column_[0]], rows, ids_.data() + n0);
     for (std::size_t i = 0; i < rows; ++i) {
@@ -299,7 +328,7 @@ class operator_reader {
     for (const planned& p : plan_) {
       if (p.table != 0) continue;
       column_store& s = stores_[p.store];
-      s.resize(n0 + rows);
+      s.grow(n0 + rows, hint);
       const cell_scope at{fail, p.column, n0, ids_.data() + n0};
       read_column(at, c.columns[p.column], rows, s, n0, nullptr);
     }
@@ -413,25 +442,25 @@ class operator_reader {
     for (column_store& s : stores_) {
       s.resize(n);
       switch (s.role) {
-        case column_role::number: d.set_number(s.name, std::move(s.numbers), nan_policy::missing); break;
+        case column_role::number: detail::dataset_filler::number(d, s.name, std::move(s.numbers)); break;
         case column_role::stars:
-        case column_role::bad_count: d.set_review_column(s.name, std::move(s.numbers)); break;
+        case column_role::bad_count: detail::dataset_filler::review_column(d, s.name, std::move(s.numbers)); break;
         case column_role::category: {
           category_column c;
           c.codes = std::move(s.codes);
           c.levels = s.me->levels;
-          d.set_category(s.name, std::move(c));
+          detail::dataset_filler::category(d, s.name, std::move(c));
           break;
         }
-        case column_role::flag: d.set_flag(s.name, std::move(s.flags)); break;
-        case column_role::date: d.set_date(s.name, std::move(s.dates)); break;
-        case column_role::status: d.set_status(std::move(s.status)); break;
+        case column_role::flag: detail::dataset_filler::flag(d, s.name, std::move(s.flags)); break;
+        case column_role::date: detail::dataset_filler::date(d, s.name, std::move(s.dates)); break;
+        case column_role::status: detail::dataset_filler::status(d, std::move(s.status)); break;
         case column_role::scenarios: {
           std::vector<std::uint32_t> offsets;
           std::vector<std::int32_t> codes;
           std::vector<std::string> levels;
           scenarios_.finish(s.sets, offsets, codes, levels);
-          d.set_scenarios(std::move(offsets), std::move(codes), std::move(levels));
+          detail::dataset_filler::scenarios(d, std::move(offsets), std::move(codes), std::move(levels));
           break;
         }
         case column_role::previous_grade:
@@ -448,7 +477,7 @@ class operator_reader {
           down_on = std::move(s.dates);
           break;
         case column_role::attribute:
-        case column_role::mode: d.set_attribute(s.name, std::move(s.texts)); break;
+        case column_role::mode: detail::dataset_filler::attribute(d, s.name, std::move(s.texts)); break;
         default: break;
       }
     }

@@ -470,3 +470,87 @@ TEST(ingest, catalogue_names_and_full_width_separators_are_read_as_codes) {
 }
 
 }  // namespace
+
+// Issue 10, dataset speed: the reader's duplicate check builds the index the dataset keeps (the
+// ids are hashed once); the handed-over index must find every operator as the dataset's own does.
+TEST(ingest, the_index_handed_over_by_the_reader_finds_every_operator) {
+  const dataset d = read_operators_csv(sample_file("operators.csv"), default_model());
+  const dataset own(d.operator_ids(), "copy");  // the index built by the public constructor
+  ASSERT_EQ(d.size(), 300u);
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    EXPECT_EQ(d.find(d.operator_ids()[i]), static_cast<std::int64_t>(i)) << d.operator_ids()[i];
+    EXPECT_EQ(own.find(d.operator_ids()[i]), static_cast<std::int64_t>(i));
+    EXPECT_EQ(d.find(d.operator_ids()[i] + "x"), -1);
+  }
+  // duplicates read with a sink are renamed: the dataset then indexes the renamed ids itself
+  const temp_dir dir("ingest-index");
+  write_text(dir.file("dup.csv"), "operator_id,fire_inspection_score\nA,90\nB,80\nA,70\n");
+  csv_options o;
+  const auto src = open_csv(dir.file("dup.csv"), o);
+  problem_sink sink;
+  read_options r;
+  r.problems = &sink;
+  const dataset dup = read_operators({src.get()}, default_model(), r);
+  ASSERT_EQ(sink.size(), 1u);
+  ASSERT_EQ(dup.size(), 3u);
+  EXPECT_EQ(dup.operator_ids()[2], "A@line4");
+  EXPECT_EQ(dup.find("A"), 0);
+  EXPECT_EQ(dup.find("B"), 1);
+  EXPECT_EQ(dup.find("A@line4"), 2);
+}
+
+TEST(ingest, a_dataset_given_an_index_of_the_wrong_size_builds_its_own) {
+  const dataset d(dataset::indexed_ids{{"a", "b", "c"}, std::vector<std::uint64_t>(8, 0)}, "x");
+  EXPECT_EQ(d.find("a"), 0);
+  EXPECT_EQ(d.find("c"), 2);
+  EXPECT_EQ(d.find("z"), -1);
+  // and the checks of the public constructor still apply then
+  EXPECT_THROW(dataset(dataset::indexed_ids{{"a", "a"}, {}}, "x"), data_error);
+  EXPECT_THROW(dataset(dataset::indexed_ids{{}, std::vector<std::uint64_t>(16, 0)}, "x"), data_error);
+}
+
+// Columns are reserved from the source's row estimate: a CSV file's rows so far × size ÷ bytes so far.
+TEST(ingest, a_csv_files_row_estimate_is_close_after_the_first_chunk) {
+  const temp_dir dir("ingest-estimate");
+  std::string text = "operator_id,fire_inspection_score\n";
+  for (int i = 0; i < 5000; ++i) text += "WH-" + std::to_string(100000 + i) + "," + std::to_string(50 + i % 50) + "\n";
+  write_text(dir.file("ops.csv"), text);
+  csv_options o;
+  o.chunk_rows = 250;
+  const auto src = open_csv(dir.file("ops.csv"), o);
+  EXPECT_EQ(src->size_hint(), 0u);  // nothing read yet
+  table_chunk c;
+  ASSERT_TRUE(src->next(c));
+  EXPECT_GE(src->size_hint(), 5000u);
+  EXPECT_LE(src->size_hint(), 5400u);
+  // and the reader's dataset does not depend on it: the same as in one chunk
+  o.chunk_rows = 1 << 20;
+  const auto whole = open_csv(dir.file("ops.csv"), o);
+  EXPECT_EQ(read_operators({whole.get()}, default_model()).input_hash(),
+            read_csv_with(dir.file("ops.csv"), 7, 1000).input_hash());
+}
+
+// The per-column missing test (cells.cpp) treats a categorical level of spaces as missing, as
+// cell_missing does, and read_status reports empty statuses after the chunk's unknown texts.
+TEST(ingest, blank_categorical_levels_are_missing_and_empty_statuses_are_reported_in_order) {
+  memory_source typed;
+  typed.text("operator_id", {"WH-1", "WH-2", "WH-3"});
+  typed.categorical("fire_inspection_score", {"  ", "90", ""});
+  const dataset d = read_operators({&typed}, default_model());
+  ASSERT_NE(d.number("fire_inspection_score"), nullptr);
+  EXPECT_TRUE(std::isnan((*d.number("fire_inspection_score"))[0]));
+  EXPECT_EQ((*d.number("fire_inspection_score"))[1], 90.0);
+  EXPECT_TRUE(std::isnan((*d.number("fire_inspection_score"))[2]));
+
+  memory_source st;
+  st.text("operator_id", {"WH-1", "WH-2", "WH-3"});
+  st.text("status", {"", "closed", "active"});
+  problem_sink sink;
+  read_options r;
+  r.problems = &sink;
+  (void)read_operators({&st}, default_model(), r);
+  ASSERT_EQ(sink.size(), 2u);
+  EXPECT_NE(sink[0].message().find("unknown status \"closed\""), std::string::npos) << sink[0].message();
+  EXPECT_NE(sink[1].message().find("unknown status \"\""), std::string::npos) << sink[1].message();
+  EXPECT_EQ(sink[1].where().operator_id, "WH-1");
+}
