@@ -21,6 +21,7 @@
 
 #include <embedrating/embedrating.hpp>
 #include <embedrating/estimators.hpp>
+#include <embedrating/serialize.hpp>
 
 namespace embedrating::python {
 
@@ -69,6 +70,18 @@ template <class T>
 using exact_array = py::array_t<T, py::array::c_style>;
 
 /// Days since 1970-01-01, or None for a missing date.
+/// The archive of `x` (serialize.hpp `to_bytes`) as Python bytes, encoded without the GIL: the
+/// `to_bytes` of Model, Dataset, Ratings and Scored.
+template <class T>
+py::bytes archive_bytes(const T& x) {
+  std::string bytes;
+  {
+    py::gil_scoped_release nogil;
+    bytes = to_bytes(x);
+  }
+  return py::bytes(bytes);
+}
+
 inline py::object date_days(civil_date d) {
   if (d.is_missing()) return py::none();
   return py::int_(d.days());

@@ -258,14 +258,7 @@ void register_dataset(py::module_& m) {
       .def("copy", [](const dataset& d) { return std::make_shared<dataset>(d); })
       .def(
           "to_bytes",
-          [](const dataset& self) {
-            std::string bytes;
-            {
-              py::gil_scoped_release nogil;
-              bytes = to_bytes(self);
-            }
-            return py::bytes(bytes);
-          },
+          &archive_bytes<dataset>,
           "The dataset archive (docs/archives.md): header, checksum and every column, portable byte order.")
       .def_static(
           "from_bytes",

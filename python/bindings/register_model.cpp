@@ -242,14 +242,7 @@ void register_model(py::module_& m) {
       .def("to_toml", &model::to_toml, "Canonical TOML (loading it gives the same fingerprint).")
       .def(
           "to_bytes",
-          [](const model& self) {
-            std::string bytes;
-            {
-              py::gil_scoped_release nogil;
-              bytes = to_bytes(self);
-            }
-            return py::bytes(bytes);
-          },
+          &archive_bytes<model>,
           "The model archive (docs/archives.md): header, checksum, canonical TOML and fingerprints.")
       .def_static(
           "from_bytes",

@@ -84,14 +84,7 @@ void register_ratings(py::module_& m) {
       .def("__len__", &ratings::size)
       .def(
           "to_bytes",
-          [](const ratings& self) {
-            std::string bytes;
-            {
-              py::gil_scoped_release nogil;
-              bytes = to_bytes(self);
-            }
-            return py::bytes(bytes);
-          },
+          &archive_bytes<ratings>,
           "The ratings archive (docs/archives.md, format 2): grades, fired rules, warnings, history and the "
           "scored data they were graded from, so that the loaded ratings explains.")
       .def_static(
@@ -242,14 +235,7 @@ void register_ratings(py::module_& m) {
       .def("__len__", &scored::size)
       .def(
           "to_bytes",
-          [](const scored& self) {
-            std::string bytes;
-            {
-              py::gil_scoped_release nogil;
-              bytes = to_bytes(self);
-            }
-            return py::bytes(bytes);
-          },
+          &archive_bytes<scored>,
           "The scored archive (docs/archives.md): the scoring model, as_of, input hash, leaf scores, "
           "not-applicable patterns, rule masks and history.")
       .def_static(
