@@ -205,3 +205,35 @@ def test_run_flags_super_linear_work_and_judges_targets() -> None:
     assert any(t["met"] is None for t in an["targets"])  # what was not measured says so
     block = run.report(dict(res, machine=run.machine(), started="now", seconds=1.0, profile="smoke"), an, "python bench/run.py --smoke")
     assert block.startswith(run.BEGIN) and block.endswith(run.END) and "**missed**" in block and "**super-linear**" in block
+
+
+def test_run_saves_each_measurement_and_resumes_without_measuring_again(tmp_path: Path) -> None:
+    import run  # bench/run.py
+
+    path = tmp_path / "run-full.partial.json"
+    calls: list[str] = []
+
+    def measure(name: str, fail: bool = False):
+        def f() -> dict:
+            calls.append(name)
+            return {"error": "boom"} if fail else {"cpu_s": len(calls)}
+        return f
+
+    first = run.Store(path, resume=False, redo=set())
+    a = first.get("rate", {"n": 1}, measure("a"))
+    first.get("reviews", {"n": 1}, measure("b", fail=True))
+    assert path.exists() and calls == ["a", "b"]  # saved before the run ends (an interruption loses nothing taken)
+    # resumed: a is not measured again; a failed measurement is
+    again = run.Store(path, resume=True, redo=set())
+    assert again.get("rate", {"n": 1}, measure("a2")) == a and again.reused == 1
+    again.get("reviews", {"n": 1}, measure("b2"))
+    assert calls == ["a", "b", "b2"]
+    # --redo rate measures that part again; without --resume the saved file is dropped
+    assert run.Store(path, resume=True, redo={"rate"}).get("rate", {"n": 1}, measure("a3")) != a
+    fresh = run.Store(path, resume=False, redo=set())
+    assert not path.exists() and fresh.get("rate", {"n": 1}, measure("a4")) == {"cpu_s": 5}
+    fresh.done()
+    assert not path.exists()
+    path.write_text("not json")
+    with pytest.raises(SystemExit, match="not a partial result"):
+        run.Store(path, resume=True, redo=set())
