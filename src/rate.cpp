@@ -188,28 +188,15 @@ std::shared_ptr<const scored_state> score_rows(const model& m, const dataset& d,
   run_phase(rule_phase::report);
 
   // prerequisites: grade-table ones evaluated here, prerequisite rules reuse their masks
-  std::array<std::vector<const bitmask*>, grade_count> holds;
-  for (int l = 1; l < grade_count; ++l) {
-    const auto& list = cm.prerequisites[static_cast<std::size_t>(l)];
-    auto& entries = S.prerequisites[static_cast<std::size_t>(l)];
-    entries.resize(std::min<std::size_t>(list.size(), 64));
-    for (std::size_t k = 0; k < entries.size(); ++k) {
-      auto& e = entries[k];
-      if (list[k].rule >= 0) {
-        const auto r = static_cast<std::size_t>(list[k].rule);
-        e.reads_points = S.rule_reads_points[r] != 0;
-        if (!e.reads_points) e.holds = S.rule_fired[r];
-        else e.partial = S.rule_partial[r];
-      } else if (reads_points(*list[k].when, cm)) {
-        e.reads_points = true;
-        S.has_point_rules = true;
-        evaluate_fixed_parts(*list[k].when, cm, in, e.partial);
-      } else {
-        evaluate(*list[k].when, in, e.holds);
-      }
-      if (!e.reads_points) holds[static_cast<std::size_t>(l)].push_back(&e.holds);
+  const auto holds = fill_prerequisites(cm, S, [](int, std::size_t) {}, [&](scored_state::prerequisite_entry& e, const auto& p, int) {
+    if (reads_points(*p.when, cm)) {
+      e.reads_points = true;
+      S.has_point_rules = true;
+      evaluate_fixed_parts(*p.when, cm, in, e.partial);
+    } else {
+      evaluate(*p.when, in, e.holds);
     }
-  }
+  });
   prerequisite_levels(holds, n, S.prerequisite_level);
 
   S.ceiling = std::move(ceiling);

@@ -11,30 +11,15 @@ from __future__ import annotations
 import argparse
 import pickle
 import statistics
+import sys
 import time
 import warnings
-
-import pandas as pd
+from pathlib import Path
 
 import embedrating as er
 
-
-def tiled(sample: er.Dataset, copies: int) -> er.Dataset:
-    def tile(df: pd.DataFrame, id_cols: tuple[str, ...]) -> pd.DataFrame:
-        parts = []
-        for k in range(copies):
-            part = df.copy()
-            for c in id_cols:
-                part[c] = part[c] + f"-T{k}"
-            parts.append(part)
-        return pd.concat(parts, ignore_index=True)
-
-    return er.Dataset(
-        tile(sample.operators, ("operator_id",)),
-        tile(sample.indicators, ("operator_id",)),
-        None,
-        tile(sample.facilities, ("operator_id", "facility_id")),
-    )
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from reference.data import tiled_dataset  # noqa: E402
 
 
 def cpu(f, repeat: int) -> float:  # type: ignore[no-untyped-def]
@@ -52,7 +37,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     a = ap.parse_args()
     model = er.default_model()
-    data = tiled(er.load_sample(model), a.copies)
+    data = tiled_dataset(er.load_sample(model), a.copies)
     as_of = "2025-12-31"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -108,3 +108,22 @@ def synthetic_frame(n: int, measures: list[str], seed: int = 0) -> pd.DataFrame:
     for c in ("bad_open", "bad_closed_in_time", "bad_overdue", "bad_followed_up"):
         df[c] = 0.0
     return df
+
+
+def tiled_dataset(sample: Any, copies: int) -> Any:
+    """An `embedrating.Dataset` of the sample repeated `copies` times with distinct ids ("<id>-T<k>"
+    for operators, indicator rows and facility sites); used where a large dataset with every table of
+    the sample is wanted (bench/python/bench_pickle_archives.py, tests/python/test_arrays.py)."""
+    import embedrating as er
+
+    def tile(df: pd.DataFrame, id_cols: tuple[str, ...]) -> pd.DataFrame:
+        parts = []
+        for k in range(copies):
+            part = df.copy()
+            for c in id_cols:
+                part[c] = part[c] + f"-T{k}"
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True)
+
+    return er.Dataset(tile(sample.operators, ("operator_id",)), tile(sample.indicators, ("operator_id",)), None,
+                      tile(sample.facilities, ("operator_id", "facility_id")))

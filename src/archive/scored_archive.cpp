@@ -124,6 +124,10 @@ rule_layout layout_of(const compiled_model& cm) {
   return l;
 }
 
+std::string prerequisites_field(int level) {
+  return "prerequisites[" + std::string(to_string(grade_from_level(level))) + "]";
+}
+
 bool is_missing_kind(operator_warning::kind_t k) {
   return k == operator_warning::kind_t::missing_fixed || k == operator_warning::kind_t::missing_fallback ||
          k == operator_warning::kind_t::missing_zero;
@@ -301,35 +305,31 @@ void scored_part::load(portable_iarchive& ar, const unsigned int /*version*/) {
     S.rule_lapse[r].reserve(d.size());
     for (std::int32_t x : d) S.rule_lapse[r].emplace_back(x);
   }
-  std::array<std::vector<const bitmask*>, grade_count> holds;
-  for (int l = 1; l < grade_count; ++l) {
-    const auto& list = cm.prerequisites[static_cast<std::size_t>(l)];
-    auto& entries = S.prerequisites[static_cast<std::size_t>(l)];
-    std::uint64_t count = 0;
-    ar >> count;
-    const std::size_t want = std::min<std::size_t>(list.size(), 64);
-    const std::string field = "prerequisites[" + std::string(to_string(grade_from_level(l))) + "]";
-    if (count != want) rd.fail(field, std::to_string(count) + " entries, the model has " + std::to_string(want));
-    entries.resize(want);
-    for (std::size_t k = 0; k < want; ++k) {
-      auto& e = entries[k];
-      const std::string f = field + "[" + list[k].id + "]";
-      if (list[k].rule >= 0) {
-        const auto r = static_cast<std::size_t>(list[k].rule);
-        e.reads_points = S.rule_reads_points[r] != 0;
-        if (!e.reads_points) e.holds = S.rule_fired[r];
-        else e.partial = S.rule_partial[r];
-      } else if (reads_points(*list[k].when, cm)) {
-        e.reads_points = true;
-        any_reads = true;
-        e.partial = rd.partial(f, fixed_parts(*list[k].when, cm));
-      } else {
-        e.holds = rd.mask(f, false);
-      }
-      if (!e.reads_points && e.holds.size() != n) rd.fail(f, "no mask for a prerequisite that reads no points");
-      if (!e.reads_points) holds[static_cast<std::size_t>(l)].push_back(&e.holds);
+  const auto holds = fill_prerequisites(
+      cm, S,
+      [&](int l, std::size_t want) {
+        std::uint64_t count = 0;
+        ar >> count;
+        if (count != want)
+          rd.fail(prerequisites_field(l), std::to_string(count) + " entries, the model has " + std::to_string(want));
+      },
+      [&](scored_state::prerequisite_entry& e, const auto& p, int l) {
+        const std::string f = prerequisites_field(l) + "[" + p.id + "]";
+        if (reads_points(*p.when, cm)) {
+          e.reads_points = true;
+          any_reads = true;
+          e.partial = rd.partial(f, fixed_parts(*p.when, cm));
+        } else {
+          e.holds = rd.mask(f, false);
+        }
+      });
+  for (int l = 1; l < grade_count; ++l)
+    for (std::size_t k = 0; k < S.prerequisites[static_cast<std::size_t>(l)].size(); ++k) {
+      const auto& e = S.prerequisites[static_cast<std::size_t>(l)][k];
+      if (!e.reads_points && e.holds.size() != n)
+        rd.fail(prerequisites_field(l) + "[" + cm.prerequisites[static_cast<std::size_t>(l)][k].id + "]",
+                "no mask for a prerequisite that reads no points");
     }
-  }
   if (any_reads != S.has_point_rules)
     rd.fail("has_point_rules", S.has_point_rules ? "set, but no rule or prerequisite of the model reads points"
                                                  : "not set, but a rule or prerequisite of the model reads points");

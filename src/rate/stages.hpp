@@ -11,6 +11,7 @@
 //   fired.cpp            fired rules and warnings per operator (CSR); the actions' effects are
 //                        in src/rules.cpp with the action table
 //   grading.cpp          thresholds per pattern, grade by score, history limits, final grade
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
@@ -267,5 +268,36 @@ struct scored_state {
   shared_column<std::uint32_t> warning_offsets;
   shared_column<operator_warning> warnings;
 };
+
+/// Fills `S.prerequisites` in the compiled order of each level (at most 64 a level): a
+/// prerequisite rule shares its rule's mask, or its partial condition when the rule reads points;
+/// every other prerequisite is filled by `own(entry, prerequisite, level)` (evaluated by the
+/// rating, read by the scored archive), which sets `reads_points` and `holds` or `partial`.
+/// `start(level, count)` is called before each level's entries. Returns, by level, the masks of
+/// the prerequisites that read no points (for prerequisite_levels).
+template <class Start, class Own>
+std::array<std::vector<const bitmask*>, grade_count> fill_prerequisites(const compiled_model& cm, scored_state& S, Start&& start,
+                                                                        Own&& own) {
+  std::array<std::vector<const bitmask*>, grade_count> holds;
+  for (int l = 1; l < grade_count; ++l) {
+    const auto& list = cm.prerequisites[static_cast<std::size_t>(l)];
+    auto& entries = S.prerequisites[static_cast<std::size_t>(l)];
+    entries.resize(std::min<std::size_t>(list.size(), 64));
+    start(l, entries.size());
+    for (std::size_t k = 0; k < entries.size(); ++k) {
+      auto& e = entries[k];
+      if (list[k].rule >= 0) {
+        const auto r = static_cast<std::size_t>(list[k].rule);
+        e.reads_points = S.rule_reads_points[r] != 0;
+        if (!e.reads_points) e.holds = S.rule_fired[r];
+        else e.partial = S.rule_partial[r];
+      } else {
+        own(e, list[k], l);
+      }
+      if (!e.reads_points) holds[static_cast<std::size_t>(l)].push_back(&e.holds);
+    }
+  }
+  return holds;
+}
 
 }  // namespace embedrating::detail

@@ -4,8 +4,10 @@ C++ core works."""
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +16,9 @@ import pytest
 import embedrating as er
 from embedrating import _core
 from _helpers import SAMPLE_AS_OF
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from reference.data import tiled_dataset  # noqa: E402 — the sample repeated with distinct ids
 
 
 def test_result_arrays_are_read_only_views_of_the_cpp_result(ratings: er.Ratings, model: er.Model) -> None:
@@ -59,28 +64,9 @@ def test_estimators_take_read_only_arrays() -> None:
     assert out[0] == 0.0 and np.all(np.diff(out) > 0)
 
 
-def _tiled(sample: er.Dataset, copies: int) -> er.Dataset:
-    """The sample repeated `copies` times with distinct ids (operators, indicators, sites)."""
-    def tile(df: pd.DataFrame, id_cols: tuple[str, ...]) -> pd.DataFrame:
-        parts = []
-        for k in range(copies):
-            part = df.copy()
-            for c in id_cols:
-                part[c] = part[c] + f"-T{k}"
-            parts.append(part)
-        return pd.concat(parts, ignore_index=True)
-
-    return er.Dataset(
-        tile(sample.operators, ("operator_id",)),
-        tile(sample.indicators, ("operator_id",)),
-        None,
-        tile(sample.facilities, ("operator_id", "facility_id")),
-    )
-
-
 @pytest.mark.slow
 def test_rating_releases_the_gil(model: er.Model, sample: er.Dataset) -> None:
-    big = _tiled(sample, 334)  # 100 200 operators, 137 608 sites
+    big = tiled_dataset(sample, 334)  # 100 200 operators, 137 608 sites
     big.validate(model)  # build the C++ dataset now: the timed call is (almost) all C++
     assert len(big) == 100_200
 
