@@ -557,16 +557,16 @@ int rate_csv_in_blocks(const rate_options& o, loaded_inputs& in, std::ostream& o
     }
   };
   try {
-    std::optional<ratings> block = rate_block(0);  // before anything is written, as rate() is
-    for (const auto& w : block->run_warnings) err << "warning: " << w << '\n';
-    const report_context header = context_of(in, *block);
+    ratings block = rate_block(0);  // before anything is written, as rate() is
+    for (const auto& w : block.run_warnings) err << "warning: " << w << '\n';
+    const report_context header = context_of(in, block);
     emit_ratings_csv(o.output, header, o.output_encoding, out, [&](const row_sink& each) {
       for (std::size_t begin = 0; begin < n; begin += rows) {
         if (begin > 0) {
-          block.reset();  // one block's ratings at a time
+          block = ratings();  // one block's ratings at a time: the last one is freed first
           block = rate_block(begin);
         }
-        ratings_rows(context_of(in, *block, begin), each);
+        ratings_rows(context_of(in, block, begin), each);
       }
     });
   } catch (const block_failure& f) {

@@ -185,7 +185,8 @@ TEST(rate_rows, a_bad_value_is_reported_by_the_block_that_holds_it) {
   } catch (const data_error& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find(id), std::string::npos) << what;
-    EXPECT_NE(what.find("raw.fire_inspection_score"), std::string::npos) << what;
+    EXPECT_NE(what.find("fire_inspection_score"), std::string::npos) << what;
+    EXPECT_NE(what.find("facility \"" + id + "-01\""), std::string::npos) << what;
     EXPECT_NE(what.find("100.5"), std::string::npos) << what;
   }
 }
