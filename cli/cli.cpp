@@ -981,7 +981,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   rate_cmd->add_option("--block-rows", ro.block_rows,
                        "Tuning: --format csv with --output FILE rates and writes N operators at a time (default 65536; 0: all "
                        "at once), so memory holds the data and one block of ratings; the file is the same byte for byte")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 1 << 30));
 
   input_options eo;
   std::string operator_id;

@@ -767,6 +767,12 @@ TEST(CliRateBlocks, CsvInBlocksIsByteIdenticalToOneBlock) {
       EXPECT_TRUE(blocks.file == whole.file) << "blocks of " << rows << " write other bytes than one block";
     }
   }
+  // a negative or absurd block size is a usage error naming the option
+  for (const char* bad : {"-3", "x", "2000000000"}) {
+    const cli_result r = run_cli({"rate", "--format", "csv", "-o", dir.file("bad.csv"), "--block-rows", bad});
+    EXPECT_EQ(r.status, 2) << bad;
+    EXPECT_THAT(r.err, HasSubstr("--block-rows")) << bad;
+  }
   // the run warning of the last variant is printed once, not once per block
   const csv_run warned = rate_csv_file(dir, {"--operators", examples(), "--as-of", "2023-01-31"}, 1);
   EXPECT_NE(warned.err.find("outside the effective period"), std::string::npos) << warned.err;
