@@ -6,7 +6,9 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -318,6 +320,7 @@ struct rate_options {
   int valid_months = 12;
   bool summary_only = false;
   std::string output_encoding = "auto";
+  std::size_t block_rows = 65536;  ///< --block-rows: operators rated and written at a time (csv to a file; 0 = all)
 };
 
 std::string header_line(const loaded_inputs& in, const ratings& r) {
@@ -364,11 +367,17 @@ std::vector<std::string> dimension_ids(const model& m) {
   return ids;
 }
 
-report_context context_of(const loaded_inputs& in, const ratings& r) { return report_context{*in.m, *in.d, in.cat, r, in.zh}; }
+report_context context_of(const loaded_inputs& in, const ratings& r, std::size_t first_row = 0) {
+  return report_context{*in.m, *in.d, in.cat, r, in.zh, first_row};
+}
+
+using row_sink = std::function<void(const std::vector<std::string>&)>;
 
 /// The ratings CSV to `path` (atomically) or `out`, streamed: rows are formatted and encoded
-/// 64 KiB at a time, so memory does not grow with a second copy of every cell.
-void emit_ratings_csv(const std::string& path, const report_context& ctx, const std::string& encoding, std::ostream& out) {
+/// 64 KiB at a time, so memory does not grow with a second copy of every cell. `rows` hands every
+/// row to its sink (ratings_rows of one ratings, or of one block after another).
+void emit_ratings_csv(const std::string& path, const report_context& ctx, const std::string& encoding, std::ostream& out,
+                      const std::function<void(const row_sink&)>& rows) {
   const bool to_file = !path.empty() && path != "-";
   const output_encoding enc = resolve_output_encoding(encoding, to_file);
   const sheet header = ratings_columns(ctx);
@@ -386,7 +395,7 @@ void emit_ratings_csv(const std::string& path, const report_context& ctx, const 
     if (enc == output_encoding::utf8_sig) buf += "\xEF\xBB\xBF";
     for (std::size_t c = 0; c < header.columns.size(); ++c) buf += (c ? "," : "") + csv_field(header.title(c, ctx.zh));
     buf += '\n';
-    ratings_rows(ctx, [&](const std::vector<std::string>& row) {
+    rows([&](const std::vector<std::string>& row) {
       append_csv_row(buf, row);
       if (buf.size() >= (std::size_t{1} << 16)) flush();
     });
@@ -514,11 +523,66 @@ std::string format_of_path(const std::string& path) {
   return "csv";
 }
 
+/// An error of rate_rows inside the CSV writer, carried past its conversion of runtime errors to
+/// I/O failures (the writer removes its temporary file on the way out).
+struct block_failure {
+  std::exception_ptr error;
+};
+
+/// `rate --format csv -o FILE` in blocks of o.block_rows operators (issue 10, peak memory): each
+/// block is rated (rate_rows) and written before the next, so the ratings of the whole population
+/// never exist at once. The bytes, warnings and exit status are those of rating all at once: every
+/// row carries the whole dataset's input hash (rate_rows), the run warnings are the dataset's, and
+/// a block that fails is followed by rate() over everything, so the error reported is the one a
+/// one-block run reports (rate() checks column by column over every row) and no file is left.
+int rate_csv_in_blocks(const rate_options& o, loaded_inputs& in, std::ostream& out, std::ostream& err) {
+  const dataset& d = *in.d;
+  if (in.reviews) {  // the review summary at as_of, once and in place (rate() applies it to a copy)
+    (in.calendar ? in.reviews->summary(in.as_of, *in.calendar) : in.reviews->summary(in.as_of)).apply_to(*in.d);
+    in.reviews.reset();
+  }
+  const embedrating::rate_options options = in.rating();
+  const std::size_t n = d.size(), rows = std::min(o.block_rows, n);
+  const auto rate_block = [&](std::size_t begin) {
+    try {
+      return embedrating::rate_rows(*in.m, d, begin, std::min(rows, n - begin), in.as_of, options);
+    } catch (...) {
+      std::exception_ptr error = std::current_exception();
+      try {
+        (void)rate(*in.m, d, in.as_of, options);  // the error of a one-block run
+      } catch (...) {
+        error = std::current_exception();
+      }
+      throw block_failure{error};
+    }
+  };
+  try {
+    ratings block = rate_block(0);  // before anything is written, as rate() is
+    for (const auto& w : block.run_warnings) err << "warning: " << w << '\n';
+    const report_context header = context_of(in, block);
+    emit_ratings_csv(o.output, header, o.output_encoding, out, [&](const row_sink& each) {
+      for (std::size_t begin = 0; begin < n; begin += rows) {
+        if (begin > 0) {
+          block = ratings();  // one block's ratings at a time: the last one is freed first
+          block = rate_block(begin);
+        }
+        ratings_rows(context_of(in, block, begin), each);
+      }
+    });
+  } catch (const block_failure& f) {
+    std::rethrow_exception(f.error);
+  }
+  return ok;
+}
+
 int cmd_rate(const rate_options& o, std::ostream& out, std::ostream& err) {
   if (o.format == "xlsx" && (o.output.empty() || o.output == "-"))
     throw failure{usage, "--format xlsx writes a binary file: give --output FILE.xlsx"};
-  const loaded_inputs in = load_inputs(o.in, true, err);
+  loaded_inputs in = load_inputs(o.in, true, err);
   if (in.reviews) err << reject_report(in.reviews->rejects(), o.in.reviews);
+  if (o.format == "csv" && o.directory.empty() && o.block_rows > 0 && !o.output.empty() && o.output != "-" &&
+      in.d->size() > 0)
+    return rate_csv_in_blocks(o, in, out, err);
   const ratings r = rate(*in.m, *in.d, in.as_of, in.rating());
   for (const auto& w : r.run_warnings) err << "warning: " << w << '\n';
   const report_context ctx = context_of(in, r);
@@ -535,7 +599,7 @@ int cmd_rate(const rate_options& o, std::ostream& out, std::ostream& err) {
   } else if (o.format == "html") {
     emit_text(o.output, directory_html(ctx, o.valid_months), "utf-8", false, out);  // the page declares UTF-8
   } else if (o.format == "csv") {
-    emit_ratings_csv(o.output, ctx, o.output_encoding, out);
+    emit_ratings_csv(o.output, ctx, o.output_encoding, out, [&](const row_sink& each) { ratings_rows(ctx, each); });
   } else {
     std::ostringstream text;
     if (o.format == "json") write_json(text, in, r);
@@ -914,6 +978,10 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   rate_cmd->add_option("--valid-months", ro.valid_months, "Months a published grade stays valid (default 12; never past the model's effective_to)")
       ->check(CLI::Range(1, 60));
   rate_cmd->add_flag("--summary", ro.summary_only, "Table format: print only the header and the grade distribution");
+  rate_cmd->add_option("--block-rows", ro.block_rows,
+                       "Tuning: --format csv with --output FILE rates and writes N operators at a time (default 65536; 0: all "
+                       "at once), so memory holds the data and one block of ratings; the file is the same byte for byte")
+      ->check(CLI::Range(0, 1 << 30));
 
   input_options eo;
   std::string operator_id;

@@ -119,16 +119,17 @@ void ratings_rows(const report_context& c, const std::function<void(const std::v
   const auto& rules = r.rating_model->spec().rules;
   for (std::size_t i = 0; i < r.size(); ++i) {
     const bool g = graded(r, i);
+    const std::size_t di = c.first_row + i;  // the operator's row in the dataset
     std::size_t k = 0;
     row[k++] = r.operator_ids[i];
-    const std::string* nm = name_zh && !(*name_zh)[i].empty() ? &(*name_zh)[i] : name ? &(*name)[i] : nullptr;
+    const std::string* nm = name_zh && !(*name_zh)[di].empty() ? &(*name_zh)[di] : name ? &(*name)[di] : nullptr;
     if (nm) row[k++] = *nm;
     else row[k++].clear();
     for (const auto* col : attrs) {
-      if (col) row[k++] = (*col)[i];
+      if (col) row[k++] = (*col)[di];
       else row[k++].clear();
     }
-    if (mode) row[k++] = mode_name(c.cat, (*mode)[i], zh);
+    if (mode) row[k++] = mode_name(c.cat, (*mode)[di], zh);
     else row[k++].clear();
     row[k++] = status_name(c.cat, r.status[i], zh);
     put_points(row[k++], r.total_centi[i]);
@@ -154,8 +155,8 @@ void ratings_rows(const report_context& c, const std::function<void(const std::v
     row[k++] = c.m.info().version;
     row[k++] = c.m.fingerprint();
     row[k++] = r.input_hash;
-    put_date(row[k++], rated_on, i);
-    put_date(row[k++], downgraded_on, i);
+    put_date(row[k++], rated_on, di);
+    put_date(row[k++], downgraded_on, di);
     each(row);
   }
 }

@@ -22,6 +22,7 @@ struct report_context {
   const catalogue& cat;
   const ratings& r;
   bool zh = false;
+  std::size_t first_row = 0;  ///< dataset row of ratings row 0 (a block of rate_rows; only ratings_rows reads it)
 };
 
 /// Operator i's value of the text attribute `name` ("" when the dataset has no such column).
@@ -32,7 +33,8 @@ std::string operator_name(const dataset& d, std::size_t i);
 /// One row per operator: ids, names, status, total, grades, dimension points, rules, provenance.
 sheet ratings_sheet(const report_context& c);
 /// The same sheet without its rows, and its rows one at a time (the row vector is reused between
-/// calls): the CSV output streams them instead of holding every cell at once.
+/// calls): the CSV output streams them instead of holding every cell at once. For a block of
+/// rows (rate_rows), row i of `c.r` is dataset row `c.first_row + i`.
 sheet ratings_columns(const report_context& c);
 void ratings_rows(const report_context& c, const std::function<void(const std::vector<std::string>&)>& each);
 /// One CSV line (with "\n") of a row, appended to `out`.

@@ -84,8 +84,10 @@ class points_source final : public field_source {
   std::map<std::string, std::vector<double>> cache_;
 };
 
+/// Scores rows [begin, begin + n) of `d`. The recorded input hash is the whole dataset's when
+/// `hash_whole` (rate_rows: a block of a population), else that of the rows (rate_one: one row).
 std::shared_ptr<const scored_state> score_rows(const model& m, const dataset& d, civil_date as_of, std::size_t begin,
-                                               std::size_t n, const score_options& options) {
+                                               std::size_t n, const score_options& options, bool hash_whole) {
   const compiled_model& cm = m.compiled();
   const model_spec& s = cm.spec;
   const bool whole = begin == 0 && n == d.size();
@@ -121,7 +123,7 @@ std::shared_ptr<const scored_state> score_rows(const model& m, const dataset& d,
     if (whole) d.keep_derived(ranges_key, std::make_shared<const int>(1));
   }
   in.derive_reviews();
-  if (options.compute_input_hash) S.input_hash = whole ? d.input_hash() : d.input_hash_of_row(begin);
+  if (options.compute_input_hash) S.input_hash = whole || hash_whole ? d.input_hash() : d.input_hash_of_row(begin);
 
   S.operator_ids = whole ? shared_column<std::string>(d.shared_operator_ids())
                          : shared_column<std::string>(std::vector<std::string>(d.operator_ids().begin() + static_cast<std::ptrdiff_t>(begin),
@@ -299,7 +301,7 @@ score_options without_reviews(score_options o) {
 scored score(const model& m, const dataset& data, civil_date as_of, const score_options& options) {
   if (options.reviews != nullptr)
     return score(m, with_review_summary(data, as_of, options), as_of, without_reviews(options));
-  return scored(score_rows(m, data, as_of, 0, data.size(), options));
+  return scored(score_rows(m, data, as_of, 0, data.size(), options, true));
 }
 
 scored score_one(const model& m, const dataset& data, std::size_t row, civil_date as_of, const score_options& options) {
@@ -310,7 +312,7 @@ scored score_one(const model& m, const dataset& data, std::size_t row, civil_dat
   }
   if (options.reviews != nullptr)
     return score_one(m, with_review_summary(data, as_of, options), row, as_of, without_reviews(options));
-  return scored(score_rows(m, data, as_of, row, 1, options));
+  return scored(score_rows(m, data, as_of, row, 1, options, false));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -461,6 +463,28 @@ ratings rate(const model& m, const dataset& data, civil_date as_of, const rate_o
   regrade_options ro;
   ro.keep_node_points = options.keep_node_points;
   return regrade(score(m, data, as_of, so), m, ro);
+}
+
+ratings rate_rows(const model& m, const dataset& data, std::size_t begin, std::size_t count, civil_date as_of,
+                  const rate_options& options) {
+  if (count == 0 || begin > data.size() || count > data.size() - begin) {
+    error_location w;
+    w.file = data.source_name();
+    throw data_error(w, "rate_rows: rows [" + std::to_string(begin) + ", " + std::to_string(begin) + " + " +
+                            std::to_string(count) + ") are " + (count == 0 ? "an empty range" : "out of range") +
+                            " (the dataset has " + std::to_string(data.size()) + " operators)");
+  }
+  score_options so;
+  so.compute_input_hash = options.compute_input_hash;
+  regrade_options ro;
+  ro.keep_node_points = options.keep_node_points;
+  if (options.reviews != nullptr) {
+    so.reviews = options.reviews;
+    so.calendar = options.calendar;
+    const dataset d = with_review_summary(data, as_of, so);
+    return regrade(scored(score_rows(m, d, as_of, begin, count, without_reviews(so), true)), m, ro);
+  }
+  return regrade(scored(score_rows(m, data, as_of, begin, count, so, true)), m, ro);
 }
 
 ratings rate_one(const model& m, const dataset& data, std::size_t row, civil_date as_of, const rate_options& options) {

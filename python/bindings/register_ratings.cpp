@@ -1,4 +1,4 @@
-// embedrating._core: score, rate, rate_one, regrade and the Ratings/Scored results as read-only
+// embedrating._core: score, rate, rate_rows, rate_one, regrade and the Ratings/Scored results as read-only
 // numpy views whose base is the owning C++ object.
 #include <algorithm>
 #include <cmath>
@@ -323,6 +323,23 @@ void register_ratings(py::module_& m) {
         "Rates every operator at as_of (days since 1970-01-01), without the GIL. With reviews, the "
         "aggregator's summary at as_of (deadlines on `calendar`, default China's official one) replaces the "
         "dataset's review columns (on a copy).");
+  m.def(
+      "rate_rows",
+      [](const model& mo, const dataset& d, std::size_t begin, std::size_t count, std::int32_t as_of,
+         const py_aggregator* reviews, bool input_hash, const holiday_calendar* calendar) {
+        auto out = std::make_shared<ratings>();
+        rate_options opts;
+        opts.compute_input_hash = input_hash;
+        py::gil_scoped_release nogil;
+        const auto lock = lock_events(reviews);
+        *out = rate_rows(mo, d, begin, count, civil_date(as_of), with_reviews(opts, reviews, calendar));
+        return out;
+      },
+      "model"_a, "dataset"_a, "begin"_a, "count"_a, "as_of"_a, "reviews"_a = py::none(), "input_hash"_a = true,
+      "calendar"_a = py::none(),
+      "Rates rows [begin, begin + count) alone (C++ rate_rows, without the GIL): the same as those rows of "
+      "rate() in every field, with the whole dataset's input hash (computed once, cached). A range outside the "
+      "dataset or empty raises DataError naming it. With reviews, each call applies their summary to a copy.");
   m.def(
       "rate_one",
       [](const model& mo, const dataset& d, std::size_t row, std::int32_t as_of, const py_aggregator* reviews,

@@ -707,3 +707,116 @@ TEST(CliTextTable, CsvFieldsAreQuotedOnlyWhenNeeded) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// rate --format csv -o FILE in row blocks (--block-rows; issue 10, peak memory): the same bytes,
+// warnings and exit status as rating everything at once (--block-rows 0, the path of every other
+// format), whatever the block size — blocks of 1, a size that leaves a partial last block, one
+// row short of the sample, exactly the sample, larger than the sample.
+
+namespace {
+
+std::string sample_path(const std::string& name) { return embedrating::data_directory() + "/sample/" + name; }
+
+/// `rate --format csv -o FILE ARGS --block-rows N`: status, stderr and the file's bytes ("(none)"
+/// when no file was written).
+struct csv_run {
+  int status;
+  std::string err, file;
+};
+csv_run rate_csv_file(const temp_dir& dir, const std::vector<std::string>& args, std::size_t block_rows) {
+  const std::string path = dir.file("out-" + std::to_string(block_rows) + ".csv");
+  std::vector<std::string> a{"rate", "--format", "csv", "-o", path, "--block-rows", std::to_string(block_rows)};
+  a.insert(a.end(), args.begin(), args.end());
+  const cli_result r = run_cli(a);
+  std::ifstream probe(path);
+  return {r.status, r.err, probe ? read_text(path) : std::string("(none)")};
+}
+
+}  // namespace
+
+TEST(CliRateBlocks, CsvInBlocksIsByteIdenticalToOneBlock) {
+  const temp_dir dir("cli-blocks");
+  const std::vector<std::vector<std::string>> variants = {
+      {},                                                                  // the sample, with facilities
+      {"--lang", "zh", "--output-encoding", "gb18030"},                    // Chinese labels, encoded by whole rows
+      {"--output-encoding", "utf-8-sig"},                                  // a byte-order mark before the header
+      {"--reviews", sample_path("reviews.csv"), "--as-of", "2025-09-30"},  // review events applied at as_of
+      {"--operators", examples(), "--as-of", "2023-01-31"},                // 8 operators, a run warning (before the model's period)
+  };
+  for (const auto& args : variants) {
+    std::string what;
+    for (const auto& a : args) what += a + " ";
+    SCOPED_TRACE(what);
+    const csv_run whole = rate_csv_file(dir, args, 0);
+    ASSERT_EQ(whole.status, 0) << whole.err;
+    ASSERT_NE(whole.file, "(none)");
+    // standard output is rated at once whatever --block-rows says, and is the same CSV (in the
+    // same encoding: "auto" adds a byte-order mark to files only)
+    if (std::find(args.begin(), args.end(), "--output-encoding") != args.end()) {
+      std::vector<std::string> to_stdout{"rate", "--format", "csv", "--block-rows", "7"};
+      to_stdout.insert(to_stdout.end(), args.begin(), args.end());
+      const cli_result printed = run_cli(to_stdout);
+      EXPECT_EQ(printed.status, 0);
+      EXPECT_TRUE(printed.out == whole.file) << "standard output differs from the file";
+    }
+    for (const std::size_t rows : {std::size_t{1}, std::size_t{7}, std::size_t{299}, std::size_t{300}, std::size_t{65536}}) {
+      const csv_run blocks = rate_csv_file(dir, args, rows);
+      EXPECT_EQ(blocks.status, whole.status) << rows;
+      EXPECT_EQ(blocks.err, whole.err) << rows;
+      EXPECT_TRUE(blocks.file == whole.file) << "blocks of " << rows << " write other bytes than one block";
+    }
+  }
+  // a negative or absurd block size is a usage error naming the option
+  for (const char* bad : {"-3", "x", "2000000000"}) {
+    const cli_result r = run_cli({"rate", "--format", "csv", "-o", dir.file("bad.csv"), "--block-rows", bad});
+    EXPECT_EQ(r.status, 2) << bad;
+    EXPECT_THAT(r.err, HasSubstr("--block-rows")) << bad;
+  }
+  // the run warning of the last variant is printed once, not once per block
+  const csv_run warned = rate_csv_file(dir, {"--operators", examples(), "--as-of", "2023-01-31"}, 1);
+  EXPECT_NE(warned.err.find("outside the effective period"), std::string::npos) << warned.err;
+  EXPECT_EQ(warned.err.find("outside the effective period"), warned.err.rfind("outside the effective period")) << warned.err;
+}
+
+TEST(CliRateBlocks, AnErrorInALaterBlockIsTheOneBlockErrorAndLeavesNoFile) {
+  const temp_dir dir("cli-blocks-bad");
+  // the sample's facilities with a food score out of range at a site of the 4th operator (row 3)
+  // and/or a fire score out of range at a site of the 290th (row 289)
+  const auto facilities = [&](const std::string& name, bool bad_food, bool bad_fire) {
+    std::istringstream in(read_text(sample_path("facilities.csv")));
+    std::string text, line;
+    std::vector<std::string> header;
+    for (std::size_t n = 1; std::getline(in, line); ++n) {
+      std::vector<std::string> cells = split(line);
+      if (n == 1) header = cells;
+      const auto col = [&](const char* c) { return static_cast<std::size_t>(std::find(header.begin(), header.end(), c) - header.begin()); };
+      if (bad_food && cells[0] == "WH-JA-0004-01") cells[col("food_inspection_score")] = "150";
+      if (bad_fire && cells[0] == "WH-DH-0013-01") cells[col("fire_inspection_score")] = "150";
+      text += joined(cells) + "\n";
+    }
+    write_text(dir.file(name), text);
+    return std::vector<std::string>{"--operators", sample_path("operators.csv"), "--facilities", dir.file(name), "--as-of", "2025-12-31"};
+  };
+  const std::string fire_error = "fire_inspection_score: operator WH-DH-0013: facility \"WH-DH-0013-01\": value 150";
+  // both: rating everything reports the fire score (measures in model order), though the food
+  // score is in an earlier row and so in an earlier block; fire only: the error comes after
+  // blocks have been written
+  for (const auto& args : {facilities("two-bad.csv", true, true), facilities("fire-bad.csv", false, true)}) {
+    SCOPED_TRACE(args[3]);
+    const csv_run whole = rate_csv_file(dir, args, 0);
+    ASSERT_EQ(whole.status, 1) << whole.err;
+    EXPECT_THAT(whole.err, HasSubstr(fire_error));
+    EXPECT_EQ(whole.file, "(none)");
+    for (const std::size_t rows : {std::size_t{1}, std::size_t{7}, std::size_t{289}, std::size_t{290}}) {
+      const csv_run blocks = rate_csv_file(dir, args, rows);
+      EXPECT_EQ(blocks.status, whole.status) << rows;
+      EXPECT_EQ(blocks.err, whole.err) << rows;
+      EXPECT_EQ(blocks.file, "(none)") << "blocks of " << rows << " left a file behind";
+    }
+    // an earlier file of the same name is left as it was
+    write_text(dir.file("out-7.csv"), "previous\n");
+    EXPECT_EQ(rate_csv_file(dir, args, 7).file, "previous\n");
+    std::filesystem::remove(dir.file("out-7.csv"));
+  }
+}
