@@ -231,10 +231,14 @@ void add_events(review_aggregator& agg, table_source& src) {
     }
 
   key_cache reviewer_keys;
-  // operator rows: one open-addressing index over the aggregator's ids (built once; the events of
-  // a chunk looked up together, their cache misses overlapped)
+  // Operator rows: one open-addressing index over the aggregator's ids, built once the events are
+  // expected to be at least a quarter as many as the operators (the source's row estimate, or
+  // the rows read so far); a chunk's events are then looked up together, their cache misses
+  // overlapped. Fewer events (a small batch into a large state) ask the aggregator's own map
+  // instead of hashing every operator id for them.
   detail::id_index operators;
-  operators.build(agg.operator_ids());
+  bool indexed = false;
+  std::size_t rows_seen = 0;
   std::vector<std::string_view> op_keys;
   std::vector<std::int64_t> op_rows;
   std::vector<std::size_t> op_hashes;
@@ -273,7 +277,12 @@ void add_events(review_aggregator& agg, table_source& src) {
         rkey.clear(), ukey.clear(), rev.clear(), op.clear(), row_of.clear(), tm.clear(), rect.clear(), foll.clear();
         lv.clear(), st.clear(), svc.clear();
         const column_view& opv = *view(ev::operator_id);
-        if (opv.type == column_type::text) {
+        rows_seen += rows;
+        if (!indexed && 4 * std::max(src.size_hint(), rows_seen) >= agg.operator_ids().size()) {
+          operators.build(agg.operator_ids());
+          indexed = true;
+        }
+        if (indexed && opv.type == column_type::text) {
           op_keys.resize(rows);
           op_rows.resize(rows);
           for (std::size_t i = 0; i < rows; ++i) op_keys[i] = detail::trim_cell(opv.cell(i));
@@ -365,8 +374,9 @@ void add_events(review_aggregator& agg, table_source& src) {
             when[k == ev::rectified_at ? 0 : 1] = *x;
           }
           if (!ok) continue;
-          const std::int64_t row = opv.type == column_type::text ? op_rows[i]
-                                                                 : operators.find(agg.operator_ids(), detail::cell_text(opv, i));
+          const std::int64_t row = !indexed ? agg.operator_row(detail::cell_text(opv, i))
+                                   : opv.type == column_type::text ? op_rows[i]
+                                                                   : operators.find(agg.operator_ids(), detail::cell_text(opv, i));
           if (row < 0) {
             reject(reject_kind::unknown_operator,
                    "operator " + detail::quote_cell(detail::cell_text(opv, i)) + " is not in the operator list");

@@ -355,6 +355,19 @@ TEST(ingest, events_find_every_operator_of_a_long_list_and_reject_the_others) {
     ASSERT_EQ(s.counts.row(k).sum(), 1) << ids[static_cast<std::size_t>(k)];
     ASSERT_EQ(s.counts(k, k % 5), 1) << ids[static_cast<std::size_t>(k)];
   }
+  // a few events into a large state take the aggregator's own look-up (no index over 3000 ids)
+  write_text(dir.file("few.csv"), "review_id,operator_id,reviewer_id,time,level\n"
+                                  "1,operator-with-a-long-id-2998,u1,2025-06-01T10:00:00,2\n"
+                                  "2, S5 ,u2,2025-06-01T10:00:00,4\n"
+                                  "3,S29999,u3,2025-06-01T10:00:00,5\n");
+  review_aggregator few(ids);
+  add_events(few, *open_csv(dir.file("few.csv"), o));
+  const review_summary f = few.summary(make_date(2025, 6, 30));
+  EXPECT_EQ(f.counts(2998, 1), 1);
+  EXPECT_EQ(f.counts(5, 3), 1);
+  EXPECT_EQ(f.counts.sum(), 2);
+  EXPECT_EQ(few.rejects().examples[static_cast<int>(reject_kind::unknown_operator)].at(0),
+            dir.file("few.csv") + ":4: review 3: operator \"S29999\" is not in the operator list");
 }
 
 TEST(ingest, id_index_finds_each_id_reports_duplicates_and_hands_its_slots_to_a_dataset) {
