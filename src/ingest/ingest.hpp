@@ -54,8 +54,13 @@ class id_index {
   /// caches overlap instead of following one another.
   void find_many(const std::vector<std::string>& ids, const std::string_view* keys, std::size_t n, std::int64_t* rows,
                  std::vector<std::size_t>& hashes) const;
-  /// The slots (the index is empty afterwards).
-  std::vector<std::uint64_t> release() noexcept { mask_ = 0; return std::move(slots_); }
+  /// The slots; the index is empty afterwards (finds nothing).
+  std::vector<std::uint64_t> release() {
+    std::vector<std::uint64_t> out = std::move(slots_);
+    slots_.assign(1, 0);
+    mask_ = 0;
+    return out;
+  }
 
  private:
   std::vector<std::uint64_t> slots_ = std::vector<std::uint64_t>(1, 0);

@@ -396,6 +396,7 @@ TEST(ingest, id_index_finds_each_id_reports_duplicates_and_hands_its_slots_to_a_
   detail::id_index unique;
   unique.build(ids);
   const dataset d(dataset::indexed_ids{ids, unique.release()}, "ids");
+  EXPECT_EQ(unique.find(ids, ids[0]), -1);  // released: empty, finds nothing
   for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(d.find(ids[i]), static_cast<std::int64_t>(i));
   EXPECT_EQ(d.find("id-500"), -1);
 }
