@@ -98,10 +98,14 @@ std::optional<std::uint8_t> parse_event_status(std::string_view x) {
 /// Keys of text ids with a small cache (reviewers come back; a text id's key is a SHA-256).
 class key_cache {
  public:
-  std::uint64_t operator()(std::string_view id) {
-    if (!id.empty() && id.size() <= 19 && id[0] >= '0' && id[0] <= '9') return review_key(id);  // numbers: no hash
-    const std::size_t h = std::hash<std::string_view>()(id) & (slots - 1);
-    entry& e = table_[h];
+  static bool numeric(std::string_view id) noexcept { return !id.empty() && id.size() <= 19 && id[0] >= '0' && id[0] <= '9'; }
+  static std::size_t hash(std::string_view id) noexcept { return std::hash<std::string_view>()(id); }
+  /// The slot of a text id's hash, into the caches ahead of its use (the table is larger than L1/L2).
+  void prefetch(std::size_t h) const noexcept { __builtin_prefetch(&table_[h & (slots - 1)], 0, 1); }
+  std::uint64_t operator()(std::string_view id) { return numeric(id) ? review_key(id) : get(id, hash(id)); }
+  /// A text id's key, `h` its hash.
+  std::uint64_t get(std::string_view id, std::size_t h) {
+    entry& e = table_[h & (slots - 1)];
     if (e.used && e.id == id) return e.key;
     e.id.assign(id);
     e.key = detail::fast_review_key(id);
@@ -119,31 +123,6 @@ class key_cache {
   std::vector<entry> table_ = std::vector<entry>(slots);
 };
 
-/// Operator rows of operator id texts with a cache (the events of an operator come back; the
-/// aggregator's own lookup takes a lock and a std::string).
-class operator_rows {
- public:
-  explicit operator_rows(const review_aggregator& agg) : agg_(agg) {}
-  std::int64_t operator()(std::string_view id) {
-    entry& e = table_[std::hash<std::string_view>()(id) & (slots - 1)];
-    if (e.used && e.id == id) return e.row;
-    e.id.assign(id);
-    e.row = agg_.operator_row(e.id);
-    e.used = true;
-    return e.row;
-  }
-
- private:
-  static constexpr std::size_t slots = std::size_t{1} << 15;
-  struct entry {
-    std::string id;
-    std::int64_t row = -1;
-    bool used = false;
-  };
-  const review_aggregator& agg_;
-  std::vector<entry> table_ = std::vector<entry>(slots);
-};
-
 /// "file:line" (CSV) or "name row L" (a frame): where an event is, in reject examples.
 std::string event_place(const table_source& src, std::size_t row) {
   const error_location w = src.where(row, table_source::npos);
@@ -151,12 +130,34 @@ std::string event_place(const table_source& src, std::size_t row) {
   return w.file + " row " + (w.row.empty() ? std::to_string(row + 1) : w.row);
 }
 
+/// detail::cell_missing with the text case (every CSV cell) inline.
+inline bool missing_at(const column_view& v, std::size_t i) {
+  if (v.type == column_type::text) return v.missing_mask(i) || detail::trim_cell(v.cell(i)).empty();
+  return detail::cell_missing(v, i);
+}
+
+/// A revision's text: a whole number of at most six digits, or nullopt.
+std::optional<double> small_whole(std::string_view t) {
+  if (t.empty() || t.size() > 6) return std::nullopt;
+  std::uint32_t x = 0;
+  for (char c : t) {
+    if (c < '0' || c > '9') return std::nullopt;
+    x = x * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  return static_cast<double>(x);
+}
+
 /// A time cell: Unix seconds, nullopt when present but unreadable; `missing` when empty.
 std::optional<std::int64_t> time_cell(const column_view& v, std::size_t i, bool& missing) {
+  if (v.type == column_type::text) {  // the CSV case, without a second trim
+    const std::string_view t = v.missing_mask(i) ? std::string_view() : detail::trim_cell(v.cell(i));
+    missing = t.empty();
+    if (missing) return std::nullopt;
+    return parse_review_time(t);
+  }
   missing = detail::cell_missing(v, i);
   if (missing) return std::nullopt;
   switch (v.type) {
-    case column_type::text: return parse_review_time(detail::trim_cell(v.cell(i)));
     case column_type::categorical: return parse_review_time(detail::trim_cell(v.levels[v.code(i)]));
     case column_type::int64: return static_cast<const std::int64_t*>(v.data)[i];  // Unix seconds
     case column_type::timestamp: {  // local China Standard Time
@@ -230,16 +231,33 @@ void add_events(review_aggregator& agg, table_source& src) {
     }
 
   key_cache reviewer_keys;
-  operator_rows operator_row(agg);
-  std::vector<std::string> ids;  // review id texts of a chunk (for examples)
+  // Operator rows: one open-addressing index over the aggregator's ids, built once the events are
+  // expected to be at least a quarter as many as the operators (the source's row estimate, or
+  // the rows read so far); a chunk's events are then looked up together, their cache misses
+  // overlapped. Fewer events (a small batch into a large state) ask the aggregator's own map
+  // instead of hashing every operator id for them.
+  detail::id_index operators;
+  bool indexed = false;
+  std::size_t rows_seen = 0;
+  std::vector<std::string_view> op_keys;
+  std::vector<std::int64_t> op_rows;
+  std::vector<std::size_t> op_hashes;
+  std::vector<std::string_view> user_keys;
+  std::vector<std::size_t> user_hashes;
+  std::vector<std::string> id_texts;  // review id texts of a chunk that is not text (DataFrame columns)
+  std::vector<std::string_view> ids;  // review ids of a chunk, trimmed (into the source's text or id_texts)
   std::vector<std::uint64_t> rkey, ukey;
   std::vector<std::uint32_t> rev, op, row_of;
   std::vector<std::int64_t> tm, rect, foll;
   std::vector<std::int8_t> lv;
   std::vector<std::uint8_t> st, svc;
-  // an encoding restart starts again from the state before the first event
+  // An encoding restart starts again from the state before the first event. A state that has
+  // seen nothing (the usual case: a fresh aggregator reading its file) is rebuilt empty from its
+  // operators and settings on that rare path; only a state holding events is copied up front (the
+  // copy of 2·10^6 operator ids and their index cost as much as reading 10^6 events).
+  const bool was_empty = agg.events_seen() == 0 && agg.records_kept() == 0 && agg.rejects().total() == 0;
   std::optional<review_aggregator> before;
-  if (src.may_restart()) before.emplace(agg);
+  if (src.may_restart() && !was_empty) before.emplace(agg);
 
   table_chunk chunk;
   for (;;) {
@@ -249,37 +267,62 @@ void add_events(review_aggregator& agg, table_source& src) {
         const auto& cv = chunk.columns;
         auto view = [&](std::size_t k) -> const column_view* { return col[k] == table_source::npos ? nullptr : &cv[col[k]]; };
         ids.resize(rows);
-        detail::read_texts(*view(ev::review_id), rows, ids.data());
+        if (const column_view& v = *view(ev::review_id); v.type == column_type::text) {
+          for (std::size_t i = 0; i < rows; ++i) ids[i] = v.missing_mask(i) ? std::string_view() : detail::trim_cell(v.cell(i));
+        } else {
+          id_texts.resize(rows);
+          detail::read_texts(v, rows, id_texts.data());
+          for (std::size_t i = 0; i < rows; ++i) ids[i] = id_texts[i];
+        }
         rkey.clear(), ukey.clear(), rev.clear(), op.clear(), row_of.clear(), tm.clear(), rect.clear(), foll.clear();
         lv.clear(), st.clear(), svc.clear();
-        std::string text;
+        const column_view& opv = *view(ev::operator_id);
+        rows_seen += rows;
+        if (!indexed && 4 * std::max(src.size_hint(), rows_seen) >= agg.operator_ids().size()) {
+          operators.build(agg.operator_ids());
+          indexed = true;
+        }
+        if (indexed && opv.type == column_type::text) {
+          op_keys.resize(rows);
+          op_rows.resize(rows);
+          for (std::size_t i = 0; i < rows; ++i) op_keys[i] = detail::trim_cell(opv.cell(i));
+          operators.find_many(agg.operator_ids(), op_keys.data(), rows, op_rows.data(), op_hashes);
+        }
+        // reviewer ids (text): hashed in one pass, their cache slots prefetched a few rows ahead
+        const column_view& uv = *view(ev::reviewer_id);
+        const bool user_text = uv.type == column_type::text;
+        if (user_text) {
+          user_keys.resize(rows);
+          user_hashes.resize(rows);
+          for (std::size_t i = 0; i < rows; ++i) {
+            user_keys[i] = uv.missing_mask(i) ? std::string_view() : detail::trim_cell(uv.cell(i));
+            user_hashes[i] = key_cache::numeric(user_keys[i]) ? 0 : key_cache::hash(user_keys[i]);
+          }
+        }
+        constexpr std::size_t user_ahead = 8;
         for (std::size_t i = 0; i < rows; ++i) {
-          const std::string& id = ids[i];
+          if (user_text && i + user_ahead < rows) reviewer_keys.prefetch(user_hashes[i + user_ahead]);
+          const std::string_view id = ids[i];
           auto reject = [&](reject_kind k, const std::string& why) {
-            agg.add_rejected(k, event_place(src, chunk.first_row + i) + ": review " + (id.empty() ? std::string("(no id)") : detail::abbreviate(id)) +
+            agg.add_rejected(k, event_place(src, chunk.first_row + i) + ": review " + (id.empty() ? std::string("(no id)") : detail::abbreviate(std::string(id))) +
                                     ": " + why);
           };
           auto text_of = [&](std::size_t k) { return view(k) ? detail::cell_text(*view(k), i) : std::string(); };
           // revision (empty: 1)
           std::uint32_t revision_v = 1;
-          if (const column_view* v = view(ev::revision); v && !detail::cell_missing(*v, i)) {
+          if (const column_view* v = view(ev::revision); v && !missing_at(*v, i)) {
             std::optional<double> x;
             if (v->type == column_type::int64) x = static_cast<double>(static_cast<const std::int64_t*>(v->data)[i]);
             else if (v->type == column_type::float64) x = static_cast<const double*>(v->data)[i];
-            else {
-              text = detail::cell_text(*v, i);
-              if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos && text.size() <= 6)
-                x = static_cast<double>(std::stoul(text));
-            }
+            else if (v->type == column_type::text) x = small_whole(detail::trim_cell(v->cell(i)));
+            else x = small_whole(detail::cell_text(*v, i));
             if (!x || *x < 0 || *x > 65534 || *x != std::floor(*x)) {
               reject(reject_kind::bad_revision, "revision " + detail::quote_cell(detail::cell_text(*v, i)) + " is not a whole number 0..65534");
               continue;
             }
             revision_v = static_cast<std::uint32_t>(*x);
           }
-          const column_view& opv = *view(ev::operator_id);
-          const column_view& uv = *view(ev::reviewer_id);
-          const bool op_missing = detail::cell_missing(opv, i), user_missing = detail::cell_missing(uv, i);
+          const bool op_missing = missing_at(opv, i), user_missing = missing_at(uv, i);
           if (id.empty() || op_missing || user_missing) {
             reject(reject_kind::missing_id, id.empty() ? "empty review_id" : op_missing ? "empty operator_id" : "empty reviewer_id");
             continue;
@@ -331,16 +374,19 @@ void add_events(review_aggregator& agg, table_source& src) {
             when[k == ev::rectified_at ? 0 : 1] = *x;
           }
           if (!ok) continue;
-          const std::int64_t row = opv.type == column_type::text ? operator_row(detail::trim_cell(opv.cell(i)))
-                                                                 : operator_row(detail::cell_text(opv, i));
+          const std::int64_t row = !indexed ? agg.operator_row(detail::cell_text(opv, i))
+                                   : opv.type == column_type::text ? op_rows[i]
+                                                                   : operators.find(agg.operator_ids(), detail::cell_text(opv, i));
           if (row < 0) {
             reject(reject_kind::unknown_operator,
                    "operator " + detail::quote_cell(detail::cell_text(opv, i)) + " is not in the operator list");
             continue;
           }
-          const std::string user_text = uv.type == column_type::text ? std::string() : detail::cell_text(uv, i);
+          const std::string user_text_of = user_text ? std::string() : detail::cell_text(uv, i);
           rkey.push_back(review_key(id));
-          ukey.push_back(reviewer_keys(uv.type == column_type::text ? detail::trim_cell(uv.cell(i)) : std::string_view(user_text)));
+          ukey.push_back(!user_text ? reviewer_keys(user_text_of)
+                         : key_cache::numeric(user_keys[i]) ? review_key(user_keys[i])
+                                                            : reviewer_keys.get(user_keys[i], user_hashes[i]));
           rev.push_back(revision_v);
           op.push_back(static_cast<std::uint32_t>(row));
           tm.push_back(*t);
@@ -349,7 +395,7 @@ void add_events(review_aggregator& agg, table_source& src) {
           rect.push_back(when[0]);
           foll.push_back(when[1]);
           const column_view* sv = view(ev::service_record_id);
-          svc.push_back(sv && !detail::cell_missing(*sv, i) ? 1 : 0);
+          svc.push_back(sv && !missing_at(*sv, i) ? 1 : 0);
           row_of.push_back(static_cast<std::uint32_t>(i));
         }
         review_batch b;
@@ -366,7 +412,7 @@ void add_events(review_aggregator& agg, table_source& src) {
         b.has_service_record = svc.data();
         const std::function<std::string(std::size_t)> where = [&](std::size_t j) {
           const std::size_t i = row_of[j];
-          return event_place(src, chunk.first_row + i) + ": review " + ids[i];
+          return event_place(src, chunk.first_row + i) + ": review " + std::string(ids[i]);
         };
         b.where = &where;
         agg.add(b);
@@ -375,6 +421,8 @@ void add_events(review_aggregator& agg, table_source& src) {
     } catch (const encoding_changed&) {
       src.restart();
       if (before) agg = *before;
+      else if (was_empty) agg = review_aggregator(std::vector<std::string>(agg.operator_ids()), agg.settings());
+      // the index keeps rows only: the new state's ids (the same list) serve it as they are
     }
   }
 }

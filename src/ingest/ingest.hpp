@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "embedrating/catalogue.hpp"
@@ -23,6 +24,48 @@ enum class column_role : unsigned char {
 };
 column_role classify_operator_column(const std::string& name, const model& m, const operator_columns& roles,
                                      const measure** me);
+
+/// An open-addressing index of text ids kept elsewhere (a vector the caller owns and passes to
+/// every look-up): slots `hash tag << 32 | row + 1` (0 = empty), std::hash<std::string_view>, at
+/// most half full, capacity the smallest power of two >= max(16, 2·rows) — the layout
+/// dataset::indexed_ids takes. No allocation per id; ids are compared only when tags match. The
+/// one such table of the readers: the operator and facility id checks build it, the event reader
+/// looks operators up in it.
+class id_index {
+ public:
+  static std::size_t hash(std::string_view id) noexcept { return std::hash<std::string_view>()(id); }
+  /// Indexes `ids` in row order; an id equal to an earlier one is not added and, with `dups`,
+  /// recorded as (row, first row).
+  void build(const std::vector<std::string>& ids, std::vector<std::pair<std::size_t, std::size_t>>* dups = nullptr);
+  /// Row of `id` (whose hash is `h`) in `ids`, or -1.
+  std::int64_t find(const std::vector<std::string>& ids, std::string_view id, std::size_t h) const noexcept {
+    const std::uint64_t tag = static_cast<std::uint64_t>(h >> 32) << 32;
+    for (std::size_t k = h & mask_;; k = (k + 1) & mask_) {
+      const std::uint64_t s = slots_[k];
+      if (s == 0) return -1;
+      if ((s & ~std::uint64_t{0xFFFFFFFF}) != tag) continue;
+      const std::size_t j = static_cast<std::size_t>(s & 0xFFFFFFFF) - 1;
+      if (ids[j] == id) return static_cast<std::int64_t>(j);
+    }
+  }
+  std::int64_t find(const std::vector<std::string>& ids, std::string_view id) const noexcept { return find(ids, id, hash(id)); }
+  /// Rows of n ids at once (-1: not indexed), `hashes` as scratch: the slots, the id strings and
+  /// their bytes are prefetched some rows ahead, so the cache misses of a table larger than the
+  /// caches overlap instead of following one another.
+  void find_many(const std::vector<std::string>& ids, const std::string_view* keys, std::size_t n, std::int64_t* rows,
+                 std::vector<std::size_t>& hashes) const;
+  /// The slots; the index is empty afterwards (finds nothing).
+  std::vector<std::uint64_t> release() {
+    std::vector<std::uint64_t> out = std::move(slots_);
+    slots_.assign(1, 0);
+    mask_ = 0;
+    return out;
+  }
+
+ private:
+  std::vector<std::uint64_t> slots_ = std::vector<std::uint64_t>(1, 0);
+  std::size_t mask_ = 0;
+};
 
 /// "line 12" (CSV) or "row <label>" (DataFrame).
 std::string row_name(const table_source& src, std::size_t row);

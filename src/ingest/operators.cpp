@@ -49,40 +49,71 @@ std::string renamed_id(const table_source& src, std::size_t row, const std::stri
   return id + "@row" + (w.row.empty() ? std::to_string(row + 1) : w.row);
 }
 
-void check_unique_ids(const table_source& src, std::size_t column, std::vector<std::string>& ids, problem_sink* sink,
-                      const char* what, bool name_operator, std::vector<std::uint64_t>* index) {
-  // open addressing over rows + 1 (no allocation per id); duplicates are reported in row order
+void id_index::build(const std::vector<std::string>& ids, std::vector<std::pair<std::size_t, std::size_t>>* dups) {
   std::size_t cap = 16;
   while (cap < ids.size() * 2) cap <<= 1;
-  std::vector<std::uint64_t> slots(cap, 0);  // hash tag << 32 | row + 1: ids compared only when tags match
-  const std::hash<std::string_view> hash;
-  std::vector<std::pair<std::size_t, std::size_t>> dups;  // (row, first row)
+  slots_.assign(cap, 0);
+  mask_ = cap - 1;
   constexpr std::size_t ahead = 16;  // hashes a block ahead, their slots prefetched
   std::size_t hashes[ahead];
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (i % ahead == 0)
       for (std::size_t k = 0; k < ahead && i + k < ids.size(); ++k) {
         hashes[k] = hash(ids[i + k]);
-        __builtin_prefetch(&slots[hashes[k] & (cap - 1)], 1, 1);
+        __builtin_prefetch(&slots_[hashes[k] & mask_], 1, 1);
       }
     const std::size_t full = hashes[i % ahead];
     const std::uint64_t tag = static_cast<std::uint64_t>(full >> 32) << 32;
-    for (std::size_t h = full & (cap - 1);; h = (h + 1) & (cap - 1)) {
-      const std::uint64_t s = slots[h];
+    for (std::size_t h = full & mask_;; h = (h + 1) & mask_) {
+      const std::uint64_t s = slots_[h];
       if (s == 0) {
-        slots[h] = tag | static_cast<std::uint64_t>(i + 1);
+        slots_[h] = tag | static_cast<std::uint64_t>(i + 1);
         break;
       }
       if ((s & ~std::uint64_t{0xFFFFFFFF}) != tag) continue;
       const std::size_t j = static_cast<std::size_t>(s & 0xFFFFFFFF) - 1;
       if (ids[j] == ids[i]) {
-        dups.emplace_back(i, j);
+        if (dups) dups->emplace_back(i, j);
         break;
       }
     }
   }
+}
+
+void id_index::find_many(const std::vector<std::string>& ids, const std::string_view* keys, std::size_t n,
+                         std::int64_t* rows, std::vector<std::size_t>& hashes) const {
+  hashes.resize(n);
+  for (std::size_t i = 0; i < n; ++i) hashes[i] = hash(keys[i]);
+  // three stages ahead of the look-up of row i: the slot of row i + 3d, the id string (the first
+  // slot whose tag matches) of row i + 2d, its bytes (a long id lives on the heap) of row i + d
+  constexpr std::size_t d = 8;
+  auto first_match = [&](std::size_t r) -> const std::string* {
+    const std::size_t h = hashes[r];
+    const std::uint64_t tag = static_cast<std::uint64_t>(h >> 32) << 32;
+    for (std::size_t k = h & mask_;; k = (k + 1) & mask_) {
+      const std::uint64_t s = slots_[k];
+      if (s == 0) return nullptr;
+      if ((s & ~std::uint64_t{0xFFFFFFFF}) == tag) return &ids[static_cast<std::size_t>(s & 0xFFFFFFFF) - 1];
+    }
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + 3 * d < n) __builtin_prefetch(&slots_[hashes[i + 3 * d] & mask_], 0, 1);
+    if (i + 2 * d < n)
+      if (const std::string* s = first_match(i + 2 * d)) __builtin_prefetch(s, 0, 1);
+    if (i + d < n)
+      if (const std::string* s = first_match(i + d)) __builtin_prefetch(s->data(), 0, 1);
+    rows[i] = find(ids, keys[i], hashes[i]);
+  }
+}
+
+void check_unique_ids(const table_source& src, std::size_t column, std::vector<std::string>& ids, problem_sink* sink,
+                      const char* what, bool name_operator, std::vector<std::uint64_t>* index) {
+  // duplicates are reported in row order
+  std::vector<std::pair<std::size_t, std::size_t>> dups;  // (row, first row)
+  id_index table;
+  table.build(ids, &dups);
   if (index != nullptr) {
-    if (dups.empty()) *index = std::move(slots);  // the layout dataset::indexed_ids takes
+    if (dups.empty()) *index = table.release();  // the layout dataset::indexed_ids takes
     else index->clear();  // renamed ids: the dataset builds its index itself
   }
   const cell_reporter fail(src, sink);

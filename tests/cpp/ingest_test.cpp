@@ -292,6 +292,115 @@ TEST(ingest, gb18030_found_after_the_first_chunk_restarts_the_reading) {
   EXPECT_EQ(agg.rejects().total(), 0u);
 }
 
+TEST(ingest, gb18030_restart_keeps_the_events_an_aggregator_held_before_the_file) {
+  // the events reader copies a state that already holds events before a file whose encoding may
+  // change its mind, and goes back to that copy on a restart (an empty state is rebuilt instead)
+  const temp_dir dir("ingest-gb-held");
+  std::string head = "review_id,operator_id,reviewer_id,time,level\n", body;
+  for (int i = 0; i < 30; ++i) body += std::to_string(i + 1) + ",A,U" + std::to_string(i) + ",2025-06-01T10:00:00,5\n";
+  write_text(dir.file("gb.csv"), head + body + "99,B,\xD3\xC3\xBB\xA7,2025-06-01T10:00:00,\xBA\xC3\xC6\xC0\n");
+  write_text(dir.file("utf8.csv"), head + body + "99,B,用户,2025-06-01T10:00:00,好评\n");
+  csv_options o;
+  o.chunk_rows = 4;
+  o.block_bytes = 64;
+  review_event earlier;
+  earlier.review_id = "500";
+  earlier.operator_id = "B";
+  earlier.reviewer_id = "U9";
+  earlier.time = *parse_review_time("2025-05-01T10:00:00");
+  earlier.level = 2;
+  review_aggregator gb({"A", "B"}), utf8({"A", "B"});
+  gb.add(earlier);
+  utf8.add(earlier);
+  add_events(gb, *open_csv(dir.file("gb.csv"), o));
+  add_events(utf8, *open_csv(dir.file("utf8.csv"), o));
+  EXPECT_EQ(gb.events_seen(), 32u);
+  EXPECT_EQ(gb.records_kept(), 32u);
+  EXPECT_TRUE(gb == utf8);
+}
+
+TEST(ingest, events_find_every_operator_of_a_long_list_and_reject_the_others) {
+  // 3000 operators (long ids on the heap, short ones inline), events in a scrambled order over
+  // small chunks: each operator's one event must land on that operator, whatever the look-ahead
+  const temp_dir dir("ingest-events-index");
+  constexpr int n = 3000;
+  std::vector<std::string> ids;
+  for (int k = 0; k < n; ++k) ids.push_back(k % 2 ? "S" + std::to_string(k) : "operator-with-a-long-id-" + std::to_string(k));
+  std::string ev = "review_id,revision,operator_id,reviewer_id,time,level\n";
+  for (int i = 0; i < n; ++i) {
+    const int k = static_cast<int>((static_cast<long>(i) * 1999) % n);  // 1999 is prime to 3000: every k once
+    const std::string op = k == 5 ? " S5 " : ids[static_cast<std::size_t>(k)];  // trimmed like every cell
+    const std::string who = k % 3 ? "u" + std::to_string(k % 700) : std::to_string(k);  // text and numeric reviewers
+    ev += std::to_string(i + 1) + "," + (k % 4 ? "1" : "") + "," + op + "," + who + ",2025-06-01T10:00:00," + std::to_string(k % 5 + 1) + "\n";
+  }
+  ev += "9001,1,operator-with-a-long-id-3000,u1,2025-06-01T10:00:00,5\n";  // tags and lengths of real ids, not in the list
+  ev += "9002,1,S29999,u1,2025-06-01T10:00:00,5\n";
+  ev += "9003,1234567,S1,u1,2025-06-01T10:00:00,5\n";  // seven digits: not a revision
+  write_text(dir.file("ev.csv"), ev);
+  csv_options o;
+  o.chunk_rows = 61;
+  review_aggregator agg(ids);
+  add_events(agg, *open_csv(dir.file("ev.csv"), o));
+  EXPECT_EQ(agg.events_seen(), static_cast<std::uint64_t>(n + 3));
+  EXPECT_EQ(agg.records_kept(), static_cast<std::size_t>(n));
+  const reject_log& r = agg.rejects();
+  EXPECT_EQ(r.counts[static_cast<int>(reject_kind::unknown_operator)], 2u);
+  EXPECT_EQ(r.counts[static_cast<int>(reject_kind::bad_revision)], 1u);
+  EXPECT_EQ(r.examples[static_cast<int>(reject_kind::unknown_operator)].at(0),
+            dir.file("ev.csv") + ":3002: review 9001: operator \"operator-with-a-long-id-3000\" is not in the operator list");
+  EXPECT_EQ(r.examples[static_cast<int>(reject_kind::bad_revision)].at(0),
+            dir.file("ev.csv") + ":3004: review 9003: revision \"1234567\" is not a whole number 0..65534");
+  const review_summary s = agg.summary(make_date(2025, 6, 30));
+  for (int k = 0; k < n; ++k) {
+    ASSERT_EQ(s.counts.row(k).sum(), 1) << ids[static_cast<std::size_t>(k)];
+    ASSERT_EQ(s.counts(k, k % 5), 1) << ids[static_cast<std::size_t>(k)];
+  }
+  // a few events into a large state take the aggregator's own look-up (no index over 3000 ids)
+  write_text(dir.file("few.csv"), "review_id,operator_id,reviewer_id,time,level\n"
+                                  "1,operator-with-a-long-id-2998,u1,2025-06-01T10:00:00,2\n"
+                                  "2, S5 ,u2,2025-06-01T10:00:00,4\n"
+                                  "3,S29999,u3,2025-06-01T10:00:00,5\n");
+  review_aggregator few(ids);
+  add_events(few, *open_csv(dir.file("few.csv"), o));
+  const review_summary f = few.summary(make_date(2025, 6, 30));
+  EXPECT_EQ(f.counts(2998, 1), 1);
+  EXPECT_EQ(f.counts(5, 3), 1);
+  EXPECT_EQ(f.counts.sum(), 2);
+  EXPECT_EQ(few.rejects().examples[static_cast<int>(reject_kind::unknown_operator)].at(0),
+            dir.file("few.csv") + ":4: review 3: operator \"S29999\" is not in the operator list");
+}
+
+TEST(ingest, id_index_finds_each_id_reports_duplicates_and_hands_its_slots_to_a_dataset) {
+  std::vector<std::string> ids;
+  for (int k = 0; k < 500; ++k) ids.push_back("id-" + std::to_string(k) + (k % 3 ? "" : "-with-a-longer-tail"));
+  ids.push_back("id-7");  // row 500 repeats row 7
+  detail::id_index index;
+  std::vector<std::pair<std::size_t, std::size_t>> dups;
+  index.build(ids, &dups);
+  ASSERT_EQ(dups.size(), 1u);
+  EXPECT_EQ(dups[0], std::make_pair(std::size_t{500}, std::size_t{7}));
+  std::vector<std::string_view> keys(ids.begin(), ids.end());
+  keys.push_back("id-500");
+  keys.push_back("");
+  std::vector<std::int64_t> rows(keys.size());
+  std::vector<std::size_t> scratch;
+  index.find_many(ids, keys.data(), keys.size(), rows.data(), scratch);
+  for (std::size_t i = 0; i < 500; ++i) {
+    EXPECT_EQ(rows[i], static_cast<std::int64_t>(i));
+    EXPECT_EQ(index.find(ids, keys[i]), static_cast<std::int64_t>(i));
+  }
+  EXPECT_EQ(rows[500], 7);
+  EXPECT_EQ(rows[501], -1);
+  EXPECT_EQ(rows[502], -1);
+  ids.pop_back();
+  detail::id_index unique;
+  unique.build(ids);
+  const dataset d(dataset::indexed_ids{ids, unique.release()}, "ids");
+  EXPECT_EQ(unique.find(ids, ids[0]), -1);  // released: empty, finds nothing
+  for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(d.find(ids[i]), static_cast<std::int64_t>(i));
+  EXPECT_EQ(d.find("id-500"), -1);
+}
+
 TEST(ingest, typed_columns_give_the_same_dataset_as_the_csv_text) {
   dataset csv = read_operators_csv(sample_file("operators.csv"), default_model());
   memory_source typed = typed_sample(csv);
