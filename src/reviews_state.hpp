@@ -121,24 +121,24 @@ struct packed_record {
 static_assert(sizeof(packed_record) == 28 && alignof(packed_record) == 4, "a stored record is 28 bytes");
 
 /// The kept records: packed runs sorted by key hash (28 bytes per record, no empty slots), one per
-/// partition of the hash's top 10 bits, each fed by its own log (log-and-compact, issue 14 item 4).
+/// partition of the hash's top 8 bits, each fed by its own log (log-and-compact, issue 14 item 4).
 ///
 /// `append` packs the record and writes it to the log of its partition, which sits in the
-/// partition's buffer right after its run (a write into one of 1024 streams; no per-event probe,
-/// no global scatter pass). When a partition's log reaches half its run (at least `min_log`
+/// partition's buffer right after its run (one of 256 write streams; no per-event probe, no
+/// global scatter pass). When a partition's log is as large as its run (at least `min_log`
 /// records), that partition alone is merged while it is in cache: its log is sorted by the next
 /// bits of the hash into the scratch (a counting sort of up to 14 bits, then an insertion sort of
-/// the small buckets) and merged into the run from the back, in place (the buffer holds the run
-/// and its log), keeping one record per review key by the revision rule. Each run grows
-/// geometrically, so every record is rewritten a bounded number of times (amortised O(1) moves
-/// per event). `replaces` is commutative and associative, so the state never depends on when
-/// merges happen. `flush` merges every partition; the runs in partition order are the whole set
-/// in key-hash order.
+/// the small buckets), reduced to one record per key (the winner by the revision rule) and merged
+/// into the run from the back, in place (the buffer holds the run and its log), without a branch
+/// on which side the next record comes from. Each run at least doubles between merges, so every
+/// record is rewritten a bounded number of times (amortised O(1) moves per event). `replaces` is
+/// commutative and associative, so the state never depends on when merges happen. `flush` merges
+/// every partition; the runs in partition order are the whole set in key-hash order.
 ///
 /// Every buffer a merge uses is allocated by `append` (a partition's room for its log, the
 /// shared scratch as large as any log can get), so `flush` never allocates and never throws.
 /// `settle` (readers that report memory) gives the ingest room back: at rest the state is the
-/// runs (28 B per record), the partition table (32 KiB) and the side table of rare records.
+/// runs (28 B per record), the partition table (8 KiB) and the side table of rare records.
 class record_table {
  public:
   record_table() = default;
@@ -239,7 +239,7 @@ class record_table {
     if (!parts_) init_parts();
     part& q = parts_[pr.w[1] >> (32 - part_bits)];
     if (q.w == q.stop) make_room(q);
-    // the line a few appends ahead in this stream: 1024 streams defeat the hardware prefetcher
+    // the line a few appends ahead in this stream: 256 streams defeat the hardware prefetcher
     // (a prefetch past the buffer is harmless)
     __builtin_prefetch(q.p + q.w + 8, 1, 3);
     q.p[q.w++] = pr;
@@ -330,7 +330,7 @@ class record_table {
     }
   };
 
-  static constexpr unsigned part_bits = 8;                 ///< partitions by the hash's top bits
+  static constexpr unsigned part_bits = 8;                  ///< partitions by the hash's top bits
   static constexpr std::size_t parts = std::size_t{1} << part_bits;
   static constexpr std::size_t min_log = 64;                ///< the smallest log merged
   static constexpr std::size_t max_part = 0xFFFFFFF0u;      ///< records one partition may hold
@@ -342,6 +342,7 @@ class record_table {
     std::uint32_t cap = 0, off = 0, run_n = 0, w = 0, stop = 0;
   };
 
+  /// A partition's log is merged when it is as large as its run (measured faster than half).
   static std::size_t log_limit(std::size_t run_n) noexcept { return std::max(min_log, run_n); }
 
   void init_parts() {

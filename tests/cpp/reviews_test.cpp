@@ -498,6 +498,47 @@ TEST(ReviewBatch, BatchesGiveTheStateOfSingleEventsInBothModes) {
   }
 }
 
+TEST(ReviewBatch, CountModeBlocksWithAbsentColumnsAndBadRowsGiveTheStateOfSingleEvents) {
+  // count mode reads a batch in blocks of 512 rows (a check pass, then one append per run of one
+  // day, then the checked path): absent optional columns read as their defaults, days come in any
+  // order, and a bad row past the first block is still rejected under its own row index
+  const std::vector<std::string> ops = {"A", "B", "C"};
+  review_settings rs = settings();
+  rs.dedup = false;
+  review_aggregator one(ops, rs), batch(ops, rs);
+  const std::size_t n = 1300;
+  std::vector<std::uint64_t> rk(n), wk(n);
+  std::vector<std::uint32_t> op(n);
+  std::vector<std::int64_t> tm(n);
+  std::vector<std::int8_t> lv(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    rk[i] = i + 1;
+    wk[i] = 1000 + i % 17;
+    op[i] = i % 97 == 5 ? 7u : static_cast<std::uint32_t>(i % 3);  // 7: not an operator
+    tm[i] = cst(2025, 1, 1) + static_cast<std::int64_t>(i * 7919 % 40) * 86400 + static_cast<std::int64_t>(i);
+    lv[i] = static_cast<std::int8_t>(i == 700 ? 9 : 1 + static_cast<int>(i % 5));
+    one.add(ev(std::to_string(rk[i]), op[i] < 3 ? ops[op[i]] : "Z", std::to_string(wk[i]), tm[i], lv[i]));
+  }
+  review_batch b;  // required arrays only
+  b.size = n;
+  b.review_key = rk.data();
+  b.reviewer_key = wk.data();
+  b.operator_index = op.data();
+  b.time = tm.data();
+  b.level = lv.data();
+  batch.add(b);
+  EXPECT_EQ(batch.events_seen(), n);
+  EXPECT_EQ(batch.records_kept(), one.records_kept());
+  EXPECT_EQ(batch.rejects().counts, one.rejects().counts);
+  EXPECT_EQ(batch.rejects().counts[static_cast<int>(reject_kind::unknown_operator)], 14u);
+  EXPECT_EQ(batch.rejects().examples[static_cast<int>(reject_kind::bad_level)],
+            std::vector<std::string>{"batch row 700: review key 701: level 9 is not 1..5"});
+  const auto x = batch.summary(day(2025, 3, 31)), y = one.summary(day(2025, 3, 31));
+  EXPECT_EQ(x.counts, y.counts);
+  EXPECT_GT(x.counts.sum(), 700);  // every ★3–★5 row counts in count mode (about 770)
+  EXPECT_EQ(x.bad_open, y.bad_open);
+}
+
 TEST(ReviewMerge, DifferentOperatorListsOrModesAreRefused) {
   review_aggregator a({"A", "B"}, settings()), b({"B", "A"}, settings());
   EXPECT_THROW(a.merge(b), data_error);
