@@ -127,9 +127,9 @@ static_assert(sizeof(packed_record) == 28 && alignof(packed_record) == 4, "a sto
 /// partition's buffer right after its run (one of 256 write streams; no per-event probe, no
 /// global scatter pass). When a partition's log is as large as its run (at least `min_log`
 /// records), that partition alone is merged while it is in cache: its log is sorted by the next
-/// bits of the hash into the scratch (a counting sort of up to 14 bits, then an insertion sort of
-/// the small buckets), reduced to one record per key (the winner by the revision rule) and merged
-/// into the run from the back, in place (the buffer holds the run and its log), without a branch
+/// bits of the hash into the scratch (a counting sort of up to 14 bits, after a split by 8 bits
+/// for a large log, then an insertion sort of the small buckets), reduced to one record per key
+/// (the winner by the revision rule) and merged into the run from the back, in place (the buffer holds the run and its log), without a branch
 /// on which side the next record comes from. Each run at least doubles between merges, so every
 /// record is rewritten a bounded number of times (amortised O(1) moves per event). `replaces` is
 /// commutative and associative, so the state never depends on when merges happen. `flush` merges
@@ -336,7 +336,7 @@ class record_table {
   static constexpr std::size_t max_part = 0xFFFFFFF0u;      ///< records one partition may hold
 
   /// One partition: p[off, off + run_n) is the sorted run, p[off + run_n, w) its log; an append
-  /// at w == stop makes room first (stop ≤ cap, and stop − (off + run_n) ≤ the scratch's size).
+  /// at w == stop makes room first (stop ≤ cap, and stop − (off + run_n) ≤ half the scratch).
   struct part {
     packed_record* p = nullptr;
     std::uint32_t cap = 0, off = 0, run_n = 0, w = 0, stop = 0;
@@ -353,7 +353,7 @@ class record_table {
   /// its buffer and the scratch.
   void set_stop(part& q) const noexcept {
     const std::size_t used = q.off + q.run_n;
-    const std::size_t room = std::min<std::size_t>(q.cap - used, std::min(log_limit(q.run_n), scratch_.n));
+    const std::size_t room = std::min<std::size_t>(q.cap - used, std::min(log_limit(q.run_n), scratch_.n / 2));
     q.stop = static_cast<std::uint32_t>(std::max<std::size_t>(q.w, used + room));
   }
 
@@ -367,8 +367,8 @@ class record_table {
       log_n = 0;
     }
     const std::size_t want = std::max(log_n + 1, log_limit(q.run_n));
-    if (scratch_.n < want) {
-      scratch_.resize(std::max(want, scratch_.n * 2));
+    if (scratch_.n / 2 < want) {
+      scratch_.resize(std::max(2 * want, scratch_.n * 2));
       for (std::size_t k = 0; k < parts; ++k) set_stop(parts_[k]);  // every log may use the larger scratch
     }
     const std::size_t need = q.run_n + want;
@@ -449,7 +449,7 @@ class record_table {
   void merge(part& q) noexcept {
     const std::size_t n = q.w - q.off - q.run_n;
     if (n == 0) return;
-    const std::size_t sorted = sort_bucket(q.p + q.off + q.run_n, scratch_.p, n);
+    const std::size_t sorted = sort_log(q.p + q.off + q.run_n, scratch_.p, scratch_.p + scratch_.n / 2, n);
     merge_state m{q.p + q.off, q.run_n, q.run_n + n, q.run_n + n};
     merge_range(m, scratch_.p, sorted);
     // run[0, i) is in place and the merged tail is run[out, end): close the gap (the duplicates)
@@ -468,17 +468,44 @@ class record_table {
     set_stop(q);
   }
 
-  /// Sorts `n` ≥ 1 records of one partition (same top bits) from `from` into `to`: a counting
-  /// sort by up to 14 more bits, then an insertion sort (records move only within their small
-  /// bucket); then keeps one record per key (the winner). Returns the records kept.
-  static std::size_t sort_bucket(const packed_record* from, packed_record* to, std::size_t n) noexcept {
+  /// Sorts `n` ≥ 1 records of one partition (same top bits) from `from` into `to` by key hash
+  /// and keeps one record per key (the winner); returns the records kept. A large log is first
+  /// split by the next 8 bits into `tmp` (as large as `to`), so that each piece is sorted in cache.
+  static std::size_t sort_log(const packed_record* from, packed_record* to, packed_record* tmp, std::size_t n) noexcept {
+    if (n <= (std::size_t{1} << 15)) {
+      sort_small(from, to, n, part_bits);
+    } else {
+      constexpr unsigned b1 = 8;
+      constexpr unsigned down = 64 - part_bits - b1;
+      std::uint32_t c[(1u << b1) + 1] = {};
+      for (std::size_t i = 0; i < n; ++i) ++c[((from[i].h() >> down) & ((1u << b1) - 1)) + 1];
+      for (std::size_t k = 1; k <= (1u << b1); ++k) c[k] += c[k - 1];
+      std::uint32_t pos[1u << b1];
+      std::memcpy(pos, c, sizeof pos);
+      for (std::size_t i = 0; i < n; ++i) tmp[pos[(from[i].h() >> down) & ((1u << b1) - 1)]++] = from[i];
+      for (std::size_t k = 0; k < (1u << b1); ++k)
+        if (c[k + 1] > c[k]) sort_small(tmp + c[k], to + c[k], c[k + 1] - c[k], part_bits + b1);
+    }
+    // one record per key: the winner by the revision rule
+    std::size_t k = 1;
+    for (std::size_t i = 1; i < n; ++i) {
+      if (to[i].h() != to[k - 1].h()) to[k++] = to[i];
+      else if (wins(to[i], to[k - 1])) to[k - 1] = to[i];
+    }
+    return k;
+  }
+
+  /// Sorts `n` ≥ 1 records whose top `used` bits are equal from `from` into `to`: a counting sort
+  /// by up to 14 more bits (about 2 records per bucket), then an insertion sort (records move
+  /// only within their small bucket).
+  static void sort_small(const packed_record* from, packed_record* to, std::size_t n, unsigned used) noexcept {
     unsigned b2 = 0;
-    while (b2 < 14 && (std::size_t{2} << b2) < n) ++b2;  // about 2 records per final bucket
+    while (b2 < 14 && (std::size_t{2} << b2) < n) ++b2;
     if (b2 == 0) {
       std::memcpy(to, from, n * sizeof(packed_record));
     } else {
       std::uint32_t c2[(1u << 14) + 1];
-      const unsigned down = 64 - part_bits - b2;
+      const unsigned down = 64 - used - b2;
       const std::uint64_t mask = (std::uint64_t{1} << b2) - 1;
       std::memset(c2, 0, ((std::size_t{1} << b2) + 1) * sizeof(std::uint32_t));
       for (std::size_t i = 0; i < n; ++i) ++c2[((from[i].h() >> down) & mask) + 1];
@@ -492,13 +519,6 @@ class record_table {
       for (; j > 0 && to[j - 1].h() > x.h(); --j) to[j] = to[j - 1];
       to[j] = x;
     }
-    // one record per key: the winner by the revision rule
-    std::size_t k = 1;
-    for (std::size_t i = 1; i < n; ++i) {
-      if (to[i].h() != to[k - 1].h()) to[k++] = to[i];
-      else if (wins(to[i], to[k - 1])) to[k - 1] = to[i];
-    }
-    return k;
   }
 
   struct merge_state {
@@ -535,7 +555,7 @@ class record_table {
   }
 
   std::unique_ptr<part[]> parts_;  ///< `parts` partitions, allocated with the first record
-  buffer<packed_record> scratch_;  ///< a sorted log (as large as any partition's log may get)
+  buffer<packed_record> scratch_;  ///< a sorted log and the sort's other half (each as large as any partition's log may get)
   /// Records that do not pack, by review key (rare); no key is in both a run and here after a flush.
   std::unordered_map<std::uint64_t, review_record> side_;
   bool side_dirty_ = false;  ///< side records added since the last flush

@@ -724,6 +724,46 @@ TEST(ReviewLog, TheRecordStoreKeepsEachKeysWinnerWhateverTheFlushScheduleAndFiel
   }
 }
 
+TEST(ReviewLog, OnePartitionWithALargeLogKeepsEachKeysWinner) {
+  // keys whose hash shares its top 8 bits all land in one partition of the record store, so its
+  // run and log grow past 2^15 records and the log takes the two-level sort
+  using detail::review_record;
+  std::mt19937_64 rng(11);
+  std::vector<std::uint64_t> keys(90000);
+  for (auto& k : keys) k = detail::key_unhash(rng() >> 8);  // hash < 2^56: partition 0
+  std::map<std::uint64_t, review_record> want;
+  detail::record_table t;
+  for (int i = 0; i < 200000; ++i) {
+    review_record r;
+    r.review = keys[rng() % keys.size()];
+    r.reviewer = rng();
+    r.op = static_cast<std::uint32_t>(rng() % 5);
+    r.time = static_cast<std::uint32_t>(rng());
+    r.revision1 = static_cast<std::uint16_t>(1 + rng() % 4);
+    r.rectified = r.followed = 0;
+    r.level = static_cast<std::uint8_t>(1 + rng() % 5);
+    r.flags = static_cast<std::uint8_t>(rng() % 7);
+    auto [it, fresh] = want.emplace(r.review, r);
+    if (!fresh && detail::replaces(r, it->second)) it->second = r;
+    t.append(r);
+  }
+  t.flush();
+  ASSERT_EQ(t.size(), want.size());
+  ASSERT_GT(want.size(), std::size_t{1} << 16);
+  std::uint64_t last = 0;
+  std::size_t seen = 0;
+  t.for_each([&](const review_record& r) {
+    const std::uint64_t h = detail::key_hash(r.review);
+    EXPECT_TRUE(seen == 0 || h > last) << "not in key-hash order at " << seen;
+    last = h;
+    ++seen;
+    const auto it = want.find(r.review);
+    ASSERT_NE(it, want.end());
+    EXPECT_EQ(std::memcmp(&it->second, &r, sizeof r), 0) << "key " << r.review;
+  });
+  EXPECT_EQ(seen, want.size());
+}
+
 TEST(ReviewLog, RareFieldValuesGiveTheSameResultsInEveryOrder) {
   // revisions above 1022 and rectification/follow-up 255+ days after the review live in a side
   // table: the winner, the summary and the archive bytes must not depend on the arrival order
