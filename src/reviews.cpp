@@ -270,49 +270,98 @@ void review_aggregator::add(const review_event& e, std::string_view where_text) 
   ingest(s, r, example);
 }
 
+namespace {
+
+/// Row i of a batch as the checked path reads it.
+raw_event batch_row(const review_batch& b, std::size_t i) {
+  return raw_event{b.review_key[i],
+                   b.reviewer_key[i],
+                   b.operator_index[i],
+                   b.revision ? b.revision[i] : 1u,
+                   b.time[i],
+                   b.level[i],
+                   b.status ? static_cast<int>(b.status[i]) : 0,
+                   b.rectified_at ? b.rectified_at[i] : no_time,
+                   b.followed_up_at ? b.followed_up_at[i] : no_time,
+                   b.has_service_record ? b.has_service_record[i] != 0 : false};
+}
+
+}  // namespace
+
+/// The checked path for row i of a batch (every check, reject examples, records).
+static void ingest_row(review_aggregator::state& s, const review_batch& b, std::size_t i) {
+  const raw_event e = batch_row(b, i);
+  if (b.where != nullptr)
+    ingest(s, e, [&] { return (*b.where)(i) + ": "; });
+  else
+    ingest(s, e, [&] { return "batch row " + std::to_string(i) + ": review key " + std::to_string(e.review) + ": "; });
+}
+
+/// Count mode, one batch, in blocks: a first pass over the block's arrays sorts the rows into the
+/// fast lane (a valid first-revision ★3–★5 event without rectification or follow-up: its day and
+/// code) and the rest, without touching the state; the fast rows' codes go to their day in runs
+/// of one day (one append each); the rest take the checked path, which names a bad row in its
+/// reject example. The state is order-independent, so the result equals a row-by-row ingest.
+static void add_count_mode(review_aggregator::state& s, const review_batch& b) {
+  constexpr std::size_t block = 512;
+  const auto n_ops = static_cast<std::uint32_t>(s.ids.size());
+  const std::size_t width = s.width();
+  // absent optional columns read as their defaults
+  static const std::uint32_t rev_default[block] = {};  // 0: a first revision, as 1 is
+  static const std::uint8_t u8_default[block] = {};
+  static const std::int64_t time_default[block] = {};  // compared against no_time below
+  const bool no_rect = b.rectified_at == nullptr, no_foll = b.followed_up_at == nullptr;
+  std::uint32_t codes[block];
+  std::int32_t days[block];
+  std::uint32_t slow[block];
+  for (std::size_t from = 0; from < b.size; from += block) {
+    const std::size_t m = std::min(block, b.size - from);
+    const std::int8_t* lv = b.level + from;
+    const std::uint32_t* rev = b.revision ? b.revision + from : rev_default;
+    const std::uint8_t* st = b.status ? b.status + from : u8_default;
+    const std::uint8_t* svc = b.has_service_record ? b.has_service_record + from : u8_default;
+    const std::int64_t* t = b.time + from;
+    const std::uint32_t* op = b.operator_index + from;
+    const std::int64_t* rect = no_rect ? time_default : b.rectified_at + from;
+    const std::int64_t* foll = no_foll ? time_default : b.followed_up_at + from;
+    const std::int64_t none_rect = no_rect ? 0 : no_time, none_foll = no_foll ? 0 : no_time;
+    std::size_t nf = 0, ns = 0, voided = 0;
+    for (std::size_t k = 0; k < m; ++k) {
+      const int l = lv[k];
+      const std::int64_t tk = t[k];
+      const bool fast = (static_cast<unsigned>(l - 3) <= 2u) & (rev[k] <= 1u) & (st[k] <= 2u) & (op[k] < n_ops) &
+                        (tk >= detail::review_epoch) & (tk <= detail::review_time_max) & (rect[k] == none_rect) &
+                        (foll[k] == none_foll);
+      if (!fast) {
+        slow[ns++] = static_cast<std::uint32_t>(k);
+        continue;
+      }
+      if (st[k] == static_cast<std::uint8_t>(review_status::voided)) {  // seen, counted nowhere
+        ++voided;
+        continue;
+      }
+      codes[nf] = op[k] * static_cast<std::uint32_t>(detail::day_counters) + (svc[k] != 0 ? 3u : 0u) + static_cast<std::uint32_t>(l - 3);
+      days[nf] = static_cast<std::int32_t>((tk + 8 * 3600) / 86400);
+      ++nf;
+    }
+    s.events += nf + voided;
+    for (std::size_t k = 0; k < nf;) {  // runs of one day
+      std::size_t e = k + 1;
+      while (e < nf && days[e] == days[k]) ++e;
+      s.day_fast(days[k]).add_codes(codes + k, e - k, width);
+      k = e;
+    }
+    for (std::size_t k = 0; k < ns; ++k) ingest_row(s, b, from + slow[k]);
+  }
+}
+
 void review_aggregator::add(const review_batch& b) {
   state& s = *s_;
   if (b.size == 0) return;
   if (!b.review_key || !b.operator_index || !b.reviewer_key || !b.time || !b.level)
     throw data_error("review batch: review_key, operator_index, reviewer_key, time and level are required arrays");
-  const auto n_ops = static_cast<std::uint32_t>(s.ids.size());
-  const std::size_t width = s.width();
-  for (std::size_t i = 0; i < b.size; ++i) {
-    if (!s.dedup) {
-      // count mode fast path: a valid first-revision ★3–★5 event with no rectification or
-      // follow-up goes straight into its day's log; anything else takes the checked path below
-      const int lv = b.level[i];
-      const std::uint32_t rev = b.revision ? b.revision[i] : 1u;
-      const unsigned st = b.status ? b.status[i] : 0u;
-      const std::int64_t t = b.time[i];
-      const std::uint32_t op = b.operator_index[i];
-      if (lv >= 3 && lv <= 5 && rev <= 1 && st <= 2 && op < n_ops && t >= detail::review_epoch &&
-          t <= detail::review_time_max && (!b.rectified_at || b.rectified_at[i] == no_time) &&
-          (!b.followed_up_at || b.followed_up_at[i] == no_time)) {
-        ++s.events;
-        if (st == static_cast<unsigned>(review_status::voided)) continue;  // seen, counted nowhere
-        const auto d = static_cast<std::int32_t>((t + 8 * 3600) / 86400);
-        const bool svc = b.has_service_record && b.has_service_record[i] != 0;
-        s.day_fast(d).add(op * static_cast<std::uint32_t>(detail::day_counters) + (svc ? 3u : 0u) + static_cast<std::uint32_t>(lv - 3),
-                          width);
-        continue;
-      }
-    }
-    const raw_event e{b.review_key[i],
-                      b.reviewer_key[i],
-                      b.operator_index[i],
-                      b.revision ? b.revision[i] : 1u,
-                      b.time[i],
-                      b.level[i],
-                      b.status ? static_cast<int>(b.status[i]) : 0,
-                      b.rectified_at ? b.rectified_at[i] : no_time,
-                      b.followed_up_at ? b.followed_up_at[i] : no_time,
-                      b.has_service_record ? b.has_service_record[i] != 0 : false};
-    if (b.where != nullptr)
-      ingest(s, e, [&] { return (*b.where)(i) + ": "; });
-    else
-      ingest(s, e, [&] { return "batch row " + std::to_string(i) + ": review key " + std::to_string(e.review) + ": "; });
-  }
+  if (!s.dedup) return add_count_mode(s, b);
+  for (std::size_t i = 0; i < b.size; ++i) ingest_row(s, b, i);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -120,94 +120,129 @@ struct packed_record {
 };
 static_assert(sizeof(packed_record) == 28 && alignof(packed_record) == 4, "a stored record is 28 bytes");
 
-/// The kept records: a packed run sorted by key hash (28 bytes per record, no empty slots), fed
-/// through a log (log-and-compact, issue 14 item 4).
+/// The kept records: packed runs sorted by key hash (28 bytes per record, no empty slots), one per
+/// partition of the hash's top 8 bits, each fed by its own log (log-and-compact, issue 14 item 4).
 ///
-/// `append` only writes the packed record to the log (a sequential write; no per-event probe).
-/// When the log reaches half the run (at least 2^14 records), or a reader needs the records,
-/// `flush` sorts the log by key hash (two counting-sort passes, 10 + up to 12 bits, then an
-/// insertion sort of the small buckets) and merges it into the run from the back, in place
-/// (the run's buffer has room for the whole log), keeping one record per review key by the
-/// revision rule. The run thus doubles every few flushes and each record is rewritten a bounded
-/// number of times (amortised O(1) moves per event). `replaces` is commutative and associative,
-/// so the state never depends on when flushes happen.
+/// `append` packs the record and writes it to the log of its partition, which sits in the
+/// partition's buffer right after its run (one of 256 write streams; no per-event probe, no
+/// global scatter pass). When a partition's log is as large as its run (at least `min_log`
+/// records), that partition alone is merged while it is in cache: its log is sorted by the next
+/// bits of the hash into the scratch (a counting sort of up to 14 bits, after a split by 8 bits
+/// for a large log, then an insertion sort of the small buckets), reduced to one record per key
+/// (the winner by the revision rule) and merged into the run from the back, in place (the buffer holds the run and its log), without a branch
+/// on which side the next record comes from. Each run at least doubles between merges, so every
+/// record is rewritten a bounded number of times (amortised O(1) moves per event). `replaces` is
+/// commutative and associative, so the state never depends on when merges happen. `flush` merges
+/// every partition; the runs in partition order are the whole set in key-hash order.
 ///
-/// Every buffer a flush uses is allocated by `append` (the log, the sort's scratch, the run's
-/// room for the log), so `flush` never allocates and never throws. `settle` (readers that report
-/// memory) gives the ingest buffers back: at rest the state is the run (28 B per record) and the
-/// side table of rare records.
+/// Every buffer a merge uses is allocated by `append` (a partition's room for its log, the
+/// shared scratch as large as any log can get), so `flush` never allocates and never throws.
+/// `settle` (readers that report memory) gives the ingest room back: at rest the state is the
+/// runs (28 B per record), the partition table (8 KiB) and the side table of rare records.
 class record_table {
  public:
   record_table() = default;
   record_table(const record_table& o) { *this = o; }
   record_table& operator=(const record_table& o) {
     if (this == &o) return *this;
-    clear();
-    buffer<packed_record> run(o.run_n_ + o.log_n_), log(o.log_n_), scratch(o.log_n_);
-    if (o.run_n_) std::memcpy(run.p, o.run_.p + o.off_, o.run_n_ * sizeof(packed_record));
-    if (o.log_n_) std::memcpy(log.p, o.log_.p, o.log_n_ * sizeof(packed_record));
-    side_ = o.side_;
-    run_ = std::move(run);
-    log_ = std::move(log);
-    scratch_ = std::move(scratch);
-    run_n_ = o.run_n_;
-    log_n_ = o.log_n_;
-    side_dirty_ = o.side_dirty_;
-    std::memcpy(hist_, o.hist_, sizeof hist_);
+    record_table t;
+    t.side_ = o.side_;
+    t.side_dirty_ = o.side_dirty_;
+    if (o.parts_) {
+      t.init_parts();
+      t.scratch_.resize(o.scratch_.n);
+      for (std::size_t k = 0; k < parts; ++k) {
+        const part& a = o.parts_[k];
+        part& b = t.parts_[k];
+        const std::size_t n = a.w - a.off;  // the run and its pending log
+        if (n == 0) continue;
+        b.p = static_cast<packed_record*>(std::malloc(n * sizeof(packed_record)));
+        if (b.p == nullptr) throw std::bad_alloc();
+        std::memcpy(b.p, a.p + a.off, n * sizeof(packed_record));
+        b.cap = b.w = b.stop = static_cast<std::uint32_t>(n);
+        b.run_n = a.run_n;
+      }
+    }
+    *this = std::move(t);
     return *this;
   }
   record_table(record_table&& o) noexcept { *this = std::move(o); }
   record_table& operator=(record_table&& o) noexcept {
     if (this == &o) return *this;
-    run_ = std::move(o.run_);
-    log_ = std::move(o.log_);
+    clear();
+    parts_ = std::move(o.parts_);
     scratch_ = std::move(o.scratch_);
     side_.swap(o.side_);
-    o.side_.clear();
-    run_n_ = std::exchange(o.run_n_, 0);
-    off_ = std::exchange(o.off_, 0);
-    log_n_ = std::exchange(o.log_n_, 0);
     side_dirty_ = std::exchange(o.side_dirty_, false);
-    std::memcpy(hist_, o.hist_, sizeof hist_);
-    std::memset(o.hist_, 0, sizeof o.hist_);
     return *this;
   }
+  ~record_table() { clear(); }
 
   /// Kept records (flush first).
-  std::size_t size() const noexcept { return run_n_ + side_.size(); }
-  /// Records in the run's buffer (capacity).
-  std::size_t capacity() const noexcept { return run_.n; }
+  std::size_t size() const noexcept {
+    std::size_t n = side_.size();
+    if (parts_)
+      for (std::size_t k = 0; k < parts; ++k) n += parts_[k].run_n;
+    return n;
+  }
+  /// Records the runs' buffers can hold (runs, logs and room).
+  std::size_t capacity() const noexcept {
+    std::size_t n = 0;
+    if (parts_)
+      for (std::size_t k = 0; k < parts; ++k) n += parts_[k].cap;
+    return n;
+  }
   /// Records queued by `append`, not yet merged.
-  std::size_t pending() const noexcept { return log_n_; }
-  /// Bytes held: the run's buffer, the log and the sort's scratch, the side table (its nodes
-  /// and bucket array, estimated).
+  std::size_t pending() const noexcept {
+    std::size_t n = 0;
+    if (parts_)
+      for (std::size_t k = 0; k < parts; ++k) n += parts_[k].w - parts_[k].off - parts_[k].run_n;
+    return n;
+  }
+  /// Bytes held: the partitions' buffers and table, the sort's scratch, the side table (its
+  /// nodes and bucket array, estimated).
   std::size_t bytes() const noexcept {
-    return (run_.n + log_.n + scratch_.n) * sizeof(packed_record) +
+    return (capacity() + scratch_.n) * sizeof(packed_record) + (parts_ ? parts * sizeof(part) : 0) +
            side_.size() * (sizeof(review_record) + 32) + side_.bucket_count() * sizeof(void*);
   }
 
-  /// Calls f(const review_record&) for every kept record: the run in key-hash order, then the
+  /// Calls f(const review_record&) for every kept record: the runs in key-hash order, then the
   /// side table (flush first).
   template <class F>
   void for_each(F&& f) const {
-    const packed_record* run = run_.p + off_;
-    for (std::size_t i = 0; i < run_n_; ++i) f(run[i].unpack());
+    if (parts_)
+      for (std::size_t k = 0; k < parts; ++k) {
+        const part& q = parts_[k];
+        const packed_record* run = q.p + q.off;
+        for (std::size_t i = 0; i < q.run_n; ++i) f(run[i].unpack());
+      }
     for (const auto& kv : side_) f(kv.second);
   }
 
-  /// Room in the run for `n` records (a service that knows its volume: no regrowth).
+  /// Room for `n` records in all (a service that knows its volume: no regrowth of the runs).
   void reserve(std::size_t n) {
-    run_to_front();
-    if (n > run_.n) run_.resize(n, run_n_);
+    init_parts();
+    const std::size_t per = n / parts + n / parts / 16 + min_log;
+    for (std::size_t k = 0; k < parts; ++k) {
+      part& q = parts_[k];
+      to_front(q);
+      if (q.cap < (q.w - q.off) + per) grow(q, (q.w - q.off) + per);
+      set_stop(q);
+    }
   }
 
-  /// Queues `r` for the next flush (a record with rare field values goes to the side table now).
+  /// Queues `r` for the next merge of its partition (a record with rare field values goes to the
+  /// side table now).
   void append(const review_record& r) {
     if (!packed_record::packable(r)) return side_upsert(r);
-    if (log_n_ == log_.n || off_ + run_n_ + log_.n > run_.n) make_room();
-    const packed_record p = packed_record::pack(r);
-    ++hist_[p.h() >> (64 - top_bits)];
-    log_.p[log_n_++] = p;
+    const packed_record pr = packed_record::pack(r);
+    if (!parts_) init_parts();
+    part& q = parts_[pr.w[1] >> (32 - part_bits)];
+    if (q.w == q.stop) make_room(q);
+    // the line a few appends ahead in this stream: 256 streams defeat the hardware prefetcher
+    // (a prefetch past the buffer is harmless)
+    __builtin_prefetch(q.p + q.w + 8, 1, 3);
+    q.p[q.w++] = pr;
   }
 
   /// Inserts or replaces by the revision rule (append, then flush).
@@ -216,44 +251,57 @@ class record_table {
     flush();
   }
 
-  /// Merges the log into the run. Never allocates, never throws (see `append`).
+  /// Merges every log into its run. Never allocates, never throws (see `append`).
   void flush() noexcept {
-    if (log_n_ == 0 && !side_dirty_) return;
-    if (!side_.empty()) resolve_log_against_side();
-    merge_log();
-    if (side_dirty_) resolve_run_against_side();
+    if (!parts_) {
+      side_dirty_ = false;
+      return;
+    }
+    if (!side_.empty())
+      for (std::size_t k = 0; k < parts; ++k) resolve_log_against_side(parts_[k]);
+    for (std::size_t k = 0; k < parts; ++k) merge(parts_[k]);
+    if (side_dirty_ && !side_.empty())
+      for (std::size_t k = 0; k < parts; ++k) resolve_run_against_side(parts_[k]);
     side_dirty_ = false;
   }
 
-  /// Flushes, then gives back the ingest buffers (the log, the scratch, the run's spare room).
+  /// Flushes, then gives back the ingest room (the scratch, the runs' spare room).
   void settle() noexcept {
     flush();
-    log_.release();
     scratch_.release();
-    run_to_front();
-    run_.shrink(run_n_);
+    if (!parts_) return;
+    for (std::size_t k = 0; k < parts; ++k) {
+      part& q = parts_[k];
+      to_front(q);
+      if (q.run_n == 0) {
+        std::free(q.p);
+        q = part{};
+      } else if (q.run_n < q.cap) {
+        if (void* p = std::realloc(q.p, q.run_n * sizeof(packed_record))) {
+          q.p = static_cast<packed_record*>(p);
+          q.cap = q.run_n;
+        }
+      }
+      q.stop = q.w;  // scratch is gone: the next append makes room first
+    }
   }
 
-  void clear() {
-    run_.release();
-    log_.release();
+  void clear() noexcept {
+    if (parts_)
+      for (std::size_t k = 0; k < parts; ++k) std::free(parts_[k].p);
+    parts_.reset();
     scratch_.release();
     side_.clear();
-    run_n_ = log_n_ = off_ = 0;
     side_dirty_ = false;
-    std::memset(hist_, 0, sizeof hist_);
   }
 
  private:
-  /// A malloc'd array (realloc grows it; big blocks grow by remapping, without a copy).
+  /// A malloc'd array of trivially copyable T.
   template <class T>
   struct buffer {
     T* p = nullptr;
     std::size_t n = 0;
     buffer() = default;
-    explicit buffer(std::size_t count) {
-      if (count) resize(count, 0);
-    }
     buffer(const buffer&) = delete;
     buffer& operator=(const buffer&) = delete;
     buffer(buffer&& o) noexcept : p(o.p), n(o.n) { o.p = nullptr, o.n = 0; }
@@ -266,22 +314,14 @@ class record_table {
       return *this;
     }
     ~buffer() { release(); }
-    /// Grows (or shrinks) to `count` elements keeping the first `keep`; throws bad_alloc.
-    void resize(std::size_t count, std::size_t /*keep*/) {
+    /// Sets the size to `count` elements (the contents are not kept); throws bad_alloc.
+    void resize(std::size_t count) {
       if (count > SIZE_MAX / sizeof(T)) throw std::bad_alloc();
-      void* q = std::realloc(p, count * sizeof(T));
-      if (q == nullptr) throw std::bad_alloc();
-      p = static_cast<T*>(q);
+      release();
+      if (count == 0) return;
+      p = static_cast<T*>(std::malloc(count * sizeof(T)));
+      if (p == nullptr) throw std::bad_alloc();
       n = count;
-    }
-    /// Shrinks to `count` elements (keeps the block when the allocator cannot).
-    void shrink(std::size_t count) noexcept {
-      if (count >= n) return;
-      if (count == 0) return release();
-      if (void* q = std::realloc(p, count * sizeof(T))) {
-        p = static_cast<T*>(q);
-        n = count;
-      }
     }
     void release() noexcept {
       std::free(p);
@@ -290,28 +330,73 @@ class record_table {
     }
   };
 
-  /// The log may hold half the run (at least 2^14 records) before a flush.
-  std::size_t log_limit() const noexcept { return std::max<std::size_t>(std::size_t{1} << 14, run_n_ / 2); }
+  static constexpr unsigned part_bits = 8;                  ///< partitions by the hash's top bits
+  static constexpr std::size_t parts = std::size_t{1} << part_bits;
+  static constexpr std::size_t min_log = 64;                ///< the smallest log merged
+  static constexpr std::size_t max_part = 0xFFFFFFF0u;      ///< records one partition may hold
 
-  /// The log is full, or the run lacks room for a whole log (earlier flushes grew it): flush a
-  /// log that reached its limit, then make sure the log, the scratch and the run's spare room can
-  /// take the log's next limit (allocations happen here, never in flush).
-  void make_room() {
-    if (log_n_ == log_.n && log_n_ >= log_limit()) flush();
-    const std::size_t want = std::max(log_n_ + 1, log_limit());
-    if (log_.n < want) {
-      log_.resize(want, log_n_);
-      scratch_.resize(want, 0);
-    }
-    if (off_ + run_n_ + log_.n > run_.n) run_to_front();
-    if (run_.n < run_n_ + log_.n) run_.resize(std::max(run_n_ + log_.n, run_.n + run_.n / 4), run_n_);
+  /// One partition: p[off, off + run_n) is the sorted run, p[off + run_n, w) its log; an append
+  /// at w == stop makes room first (stop ≤ cap, and stop − (off + run_n) ≤ half the scratch).
+  struct part {
+    packed_record* p = nullptr;
+    std::uint32_t cap = 0, off = 0, run_n = 0, w = 0, stop = 0;
+  };
+
+  /// A partition's log is merged when it is as large as its run (measured faster than half).
+  static std::size_t log_limit(std::size_t run_n) noexcept { return std::max(min_log, run_n); }
+
+  void init_parts() {
+    if (!parts_) parts_.reset(new part[parts]);
   }
 
-  /// Moves the run to the start of its buffer (merges leave it at an offset: see merge_log).
-  void run_to_front() noexcept {
-    if (off_ == 0) return;
-    if (run_n_) std::memmove(run_.p, run_.p + off_, run_n_ * sizeof(packed_record));
-    off_ = 0;
+  /// The stop of `q` after a merge or a change of room: its log may grow to its limit, within
+  /// its buffer and the scratch.
+  void set_stop(part& q) const noexcept {
+    const std::size_t used = q.off + q.run_n;
+    const std::size_t room = std::min<std::size_t>(q.cap - used, std::min(log_limit(q.run_n), scratch_.n / 2));
+    q.stop = static_cast<std::uint32_t>(std::max<std::size_t>(q.w, used + room));
+  }
+
+  /// The log of `q` is at its stop: merge it when it reached its limit, then make sure the
+  /// buffer and the scratch can take the log's next limit (allocations happen here, never in
+  /// flush).
+  void make_room(part& q) {
+    std::size_t log_n = q.w - q.off - q.run_n;
+    if (log_n >= log_limit(q.run_n)) {
+      merge(q);
+      log_n = 0;
+    }
+    const std::size_t want = std::max(log_n + 1, log_limit(q.run_n));
+    if (scratch_.n / 2 < want) {
+      scratch_.resize(std::max(2 * want, scratch_.n * 2));
+      for (std::size_t k = 0; k < parts; ++k) set_stop(parts_[k]);  // every log may use the larger scratch
+    }
+    const std::size_t need = q.run_n + want;
+    if (q.off + need > q.cap) to_front(q);
+    if (need > q.cap) grow(q, std::max(need, std::size_t{q.cap} + q.cap / 4));
+    set_stop(q);
+  }
+
+  /// Reallocates the buffer of `q` (run at the front) to `cap` records; throws bad_alloc.
+  static void grow(part& q, std::size_t cap) {
+    if (cap > max_part) {
+      if (q.w + std::size_t{1} > max_part) throw std::bad_alloc();
+      cap = max_part;
+    }
+    void* p = std::realloc(q.p, cap * sizeof(packed_record));
+    if (p == nullptr) throw std::bad_alloc();
+    q.p = static_cast<packed_record*>(p);
+    q.cap = static_cast<std::uint32_t>(cap);
+  }
+
+  /// Moves the run and its log to the start of the buffer (merges leave the run at an offset).
+  static void to_front(part& q) noexcept {
+    if (q.off == 0) return;
+    const std::size_t n = q.w - q.off;
+    if (n) std::memmove(q.p, q.p + q.off, n * sizeof(packed_record));
+    q.w -= q.off;
+    q.stop -= q.off;
+    q.off = 0;
   }
 
   static bool wins(const packed_record& a, const packed_record& b) noexcept { return replaces(a.unpack(), b.unpack()); }
@@ -322,99 +407,105 @@ class record_table {
     side_dirty_ = true;
   }
 
-  /// A log record whose key is in the side table: the winner stays, the loser goes (a dropped log
-  /// record gets meta 0 and is left out by the sort).
-  void resolve_log_against_side() noexcept {
-    for (std::size_t i = 0; i < log_n_; ++i) {
-      packed_record& p = log_.p[i];
-      const auto it = side_.find(key_unhash(p.h()));
-      if (it == side_.end()) continue;
-      if (replaces(p.unpack(), it->second)) side_.erase(it);
-      else p.w[6] = 0;  // dropped
-    }
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < log_n_; ++i) {
-      const packed_record& p = log_.p[i];
-      if (p.meta() != 0) log_.p[n++] = p;
-      else --hist_[p.h() >> (64 - top_bits)];
-    }
-    log_n_ = n;
-  }
-
-  /// After new side records: a run record whose key is in the side table keeps only the winner.
-  void resolve_run_against_side() noexcept {
-    if (side_.empty()) return;
+  /// A log record whose key is in the side table: the winner stays, the loser goes.
+  void resolve_log_against_side(part& q) noexcept {
+    packed_record* lg = q.p + q.off + q.run_n;
+    const std::size_t n = q.w - q.off - q.run_n;
     std::size_t out = 0;
-    packed_record* run = run_.p + off_;
-    for (std::size_t i = 0; i < run_n_; ++i) {
-      const packed_record p = run[i];
+    for (std::size_t i = 0; i < n; ++i) {
+      const packed_record p = lg[i];
       const auto it = side_.find(key_unhash(p.h()));
       if (it != side_.end()) {
         if (!replaces(p.unpack(), it->second)) continue;  // the side record wins: drop this one
         side_.erase(it);
       }
-      run[out++] = p;
+      lg[out++] = p;
     }
-    run_n_ = out;
+    q.w = static_cast<std::uint32_t>(q.off + q.run_n + out);
   }
 
-  static constexpr unsigned top_bits = 10;  ///< the first counting sort's buckets: 2^10
-
-  /// Sorts the log by key hash and merges it into the run from the back, in place (the run's
-  /// buffer has room for the whole log), one record per key, the winner by the revision rule.
-  /// The sort: a counting sort by the top 10 bits of the hash into the scratch (the counts were
-  /// kept by `append`); then bucket by bucket from the last, while the bucket is in cache, a
-  /// counting sort by up to 12 more bits back into the log, an insertion sort (records move only
-  /// within their small final bucket) and the bucket's merge.
-  void merge_log() noexcept {
-    packed_record* a = log_.p;
-    const std::size_t n = log_n_;
-    merge_state m{run_.p + off_, run_n_, run_n_ + n, run_n_ + n};
-    if (n < 2048) {
-      std::sort(a, a + n, [](const packed_record& x, const packed_record& y) { return x.h() < y.h(); });
-      merge_range(m, a, n);
-    } else {
-      packed_record* s = scratch_.p;
-      std::uint32_t start[(1u << top_bits) + 1];
-      start[0] = 0;
-      for (std::size_t k = 0; k < (1u << top_bits); ++k) start[k + 1] = start[k] + hist_[k];
-      {
-        std::uint32_t pos[1u << top_bits];
-        std::memcpy(pos, start, sizeof pos);
-        for (std::size_t i = 0; i < n; ++i) s[pos[a[i].h() >> (64 - top_bits)]++] = a[i];
+  /// After new side records: a run record whose key is in the side table keeps only the winner
+  /// (the log is empty: called after the merge).
+  void resolve_run_against_side(part& q) noexcept {
+    packed_record* run = q.p + q.off;
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < q.run_n; ++i) {
+      const packed_record p = run[i];
+      const auto it = side_.find(key_unhash(p.h()));
+      if (it != side_.end()) {
+        if (!replaces(p.unpack(), it->second)) continue;
+        side_.erase(it);
       }
-      for (std::size_t k = (1u << top_bits); k-- > 0;) {
-        const std::size_t lo = start[k], hi = start[k + 1];
-        if (lo == hi) continue;
-        sort_bucket(s + lo, a + lo, hi - lo);
-        merge_range(m, a + lo, hi - lo);
-      }
+      run[out++] = p;
     }
+    q.run_n = static_cast<std::uint32_t>(out);
+    q.w = q.off + q.run_n;
+    set_stop(q);
+  }
+
+  /// Sorts the log of `q` by key hash into the scratch and merges it into the run from the back,
+  /// in place (the log's place is the run's room), one record per key, the winner by the
+  /// revision rule.
+  void merge(part& q) noexcept {
+    const std::size_t n = q.w - q.off - q.run_n;
+    if (n == 0) return;
+    const std::size_t sorted = sort_log(q.p + q.off + q.run_n, scratch_.p, scratch_.p + scratch_.n / 2, n);
+    merge_state m{q.p + q.off, q.run_n, q.run_n + n, q.run_n + n};
+    merge_range(m, scratch_.p, sorted);
     // run[0, i) is in place and the merged tail is run[out, end): close the gap (the duplicates)
     // by moving the smaller side; moving the head leaves the run at an offset in its buffer
     const std::size_t head = m.i, tail = m.end - m.out;
     if (m.out != m.i) {
       if (head <= tail) {
         if (head) std::memmove(m.run + (m.out - head), m.run, head * sizeof(packed_record));
-        off_ += m.out - head;
+        q.off += static_cast<std::uint32_t>(m.out - head);
       } else {
         std::memmove(m.run + head, m.run + m.out, tail * sizeof(packed_record));
       }
     }
-    run_n_ = head + tail;
-    log_n_ = 0;
-    std::memset(hist_, 0, sizeof hist_);
+    q.run_n = static_cast<std::uint32_t>(head + tail);
+    q.w = q.off + q.run_n;
+    set_stop(q);
   }
 
-  /// Sorts the `n` records of one top bucket from `from` into `to` (same top bits).
-  static void sort_bucket(const packed_record* from, packed_record* to, std::size_t n) noexcept {
+  /// Sorts `n` ≥ 1 records of one partition (same top bits) from `from` into `to` by key hash
+  /// and keeps one record per key (the winner); returns the records kept. A large log is first
+  /// split by the next 8 bits into `tmp` (as large as `to`), so that each piece is sorted in cache.
+  static std::size_t sort_log(const packed_record* from, packed_record* to, packed_record* tmp, std::size_t n) noexcept {
+    if (n <= (std::size_t{1} << 15)) {
+      sort_small(from, to, n, part_bits);
+    } else {
+      constexpr unsigned b1 = 8;
+      constexpr unsigned down = 64 - part_bits - b1;
+      std::uint32_t c[(1u << b1) + 1] = {};
+      for (std::size_t i = 0; i < n; ++i) ++c[((from[i].h() >> down) & ((1u << b1) - 1)) + 1];
+      for (std::size_t k = 1; k <= (1u << b1); ++k) c[k] += c[k - 1];
+      std::uint32_t pos[1u << b1];
+      std::memcpy(pos, c, sizeof pos);
+      for (std::size_t i = 0; i < n; ++i) tmp[pos[(from[i].h() >> down) & ((1u << b1) - 1)]++] = from[i];
+      for (std::size_t k = 0; k < (1u << b1); ++k)
+        if (c[k + 1] > c[k]) sort_small(tmp + c[k], to + c[k], c[k + 1] - c[k], part_bits + b1);
+    }
+    // one record per key: the winner by the revision rule
+    std::size_t k = 1;
+    for (std::size_t i = 1; i < n; ++i) {
+      if (to[i].h() != to[k - 1].h()) to[k++] = to[i];
+      else if (wins(to[i], to[k - 1])) to[k - 1] = to[i];
+    }
+    return k;
+  }
+
+  /// Sorts `n` ≥ 1 records whose top `used` bits are equal from `from` into `to`: a counting sort
+  /// by up to 14 more bits (about 2 records per bucket), then an insertion sort (records move
+  /// only within their small bucket).
+  static void sort_small(const packed_record* from, packed_record* to, std::size_t n, unsigned used) noexcept {
     unsigned b2 = 0;
-    while (b2 < 12 && (std::size_t{2} << b2) < n) ++b2;  // about 2 records per final bucket
+    while (b2 < 14 && (std::size_t{2} << b2) < n) ++b2;
     if (b2 == 0) {
       std::memcpy(to, from, n * sizeof(packed_record));
     } else {
-      std::uint32_t c2[(1u << 12) + 1];
-      const unsigned down = 64 - top_bits - b2;
+      std::uint32_t c2[(1u << 14) + 1];
+      const unsigned down = 64 - used - b2;
       const std::uint64_t mask = (std::uint64_t{1} << b2) - 1;
       std::memset(c2, 0, ((std::size_t{1} << b2) + 1) * sizeof(std::uint32_t));
       for (std::size_t i = 0; i < n; ++i) ++c2[((from[i].h() >> down) & mask) + 1];
@@ -437,54 +528,37 @@ class record_table {
     std::size_t end;
   };
 
-  /// Merges the sorted records lg[0, n) (all above the log records still to come) into the run
-  /// from the back.
+  /// Merges the sorted records lg[0, n) (one per key) into the run from the back. Keys are
+  /// random, so which side the next record comes from is unpredictable: the loop selects it
+  /// without a branch; equal keys (a revision meeting its review) take the rare branch.
   static void merge_range(merge_state& m, const packed_record* lg, std::size_t n) noexcept {
     packed_record* run = m.run;
     std::size_t i = m.i, out = m.out, j = n;
-    auto above = [](std::uint64_t x, const packed_record& y) { return x < y.h(); };
-    while (j > 0) {
-      packed_record best = lg[--j];
-      const std::uint64_t k = best.h();
-      while (j > 0 && lg[j - 1].h() == k) {
-        --j;
-        if (wins(lg[j], best)) best = lg[j];
+    while (j > 0 && i > 0) {
+      const std::uint64_t a = run[i - 1].h(), b = lg[j - 1].h();
+      if (a == b) {
+        packed_record best = lg[j - 1];
+        if (wins(run[i - 1], best)) best = run[i - 1];
+        run[--out] = best;
+        --i, --j;
+        continue;
       }
-      // the run's records above k move up: a few one by one, a long block by galloping and memmove
-      for (int step = 0; step < 4 && i > 0 && run[i - 1].h() > k; ++step) run[--out] = run[--i];
-      if (i > 0 && run[i - 1].h() > k) {
-        std::size_t step = 1, bound = i - 1;  // run[bound] > k
-        while (bound >= step && run[bound - step].h() > k) {
-          bound -= step;
-          step *= 2;
-        }
-        const std::size_t from = bound >= step ? bound - step + 1 : 0;
-        const auto p = static_cast<std::size_t>(std::upper_bound(run + from, run + bound, k, above) - run);
-        const std::size_t cnt = i - p;
-        out -= cnt;
-        std::memmove(run + out, run + p, cnt * sizeof(packed_record));
-        i = p;
-      }
-      if (i > 0 && run[i - 1].h() == k) {
-        --i;
-        if (wins(run[i], best)) best = run[i];
-      }
-      run[--out] = best;
+      const bool from_run = a > b;
+      const packed_record x = from_run ? run[i - 1] : lg[j - 1];
+      run[--out] = x;  // out - 1 >= i: never the record just read
+      i -= from_run ? 1 : 0;
+      j -= from_run ? 0 : 1;
     }
+    while (j > 0) run[--out] = lg[--j];
     m.i = i;
     m.out = out;
   }
 
-  buffer<packed_record> run_;      ///< sorted by key hash, one record per key: run_n_ used
-  buffer<packed_record> log_;      ///< appended records: log_n_ used
-  buffer<packed_record> scratch_;  ///< the sort's other half (as large as the log)
-  std::size_t run_n_ = 0;
-  std::size_t off_ = 0;  ///< the run is run_.p[off_, off_ + run_n_)
-  std::size_t log_n_ = 0;
-  /// Records that do not pack, by review key (rare); no key is in both the run and here after a flush.
+  std::unique_ptr<part[]> parts_;  ///< `parts` partitions, allocated with the first record
+  buffer<packed_record> scratch_;  ///< a sorted log and the sort's other half (each as large as any partition's log may get)
+  /// Records that do not pack, by review key (rare); no key is in both a run and here after a flush.
   std::unordered_map<std::uint64_t, review_record> side_;
   bool side_dirty_ = false;  ///< side records added since the last flush
-  std::uint32_t hist_[std::size_t{1} << top_bits] = {};  ///< log records per top bucket of the key hash
 };
 
 /// Count mode: ★3–★5 events of one day (UTC+8). Event code = operator × 6 + service record × 3 +
@@ -509,6 +583,16 @@ struct day_counts {
     }
     log.push_back(code);
     if (log.size() >= width) densify(width);
+  }
+  /// Counts `n` codes of this day (a run of one batch).
+  void add_codes(const std::uint32_t* codes, std::size_t n, std::size_t width) {
+    if (!dense) {
+      log.insert(log.end(), codes, codes + n);
+      if (log.size() >= width) densify(width);
+      return;
+    }
+    std::uint32_t* c = dense.get();
+    for (std::size_t k = 0; k < n; ++k) ++c[codes[k]];
   }
   void add(std::uint32_t code, std::uint32_t count, std::size_t width) {
     if (!dense && log.size() + count >= width) densify(width);

@@ -498,6 +498,47 @@ TEST(ReviewBatch, BatchesGiveTheStateOfSingleEventsInBothModes) {
   }
 }
 
+TEST(ReviewBatch, CountModeBlocksWithAbsentColumnsAndBadRowsGiveTheStateOfSingleEvents) {
+  // count mode reads a batch in blocks of 512 rows (a check pass, then one append per run of one
+  // day, then the checked path): absent optional columns read as their defaults, days come in any
+  // order, and a bad row past the first block is still rejected under its own row index
+  const std::vector<std::string> ops = {"A", "B", "C"};
+  review_settings rs = settings();
+  rs.dedup = false;
+  review_aggregator one(ops, rs), batch(ops, rs);
+  const std::size_t n = 1300;
+  std::vector<std::uint64_t> rk(n), wk(n);
+  std::vector<std::uint32_t> op(n);
+  std::vector<std::int64_t> tm(n);
+  std::vector<std::int8_t> lv(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    rk[i] = i + 1;
+    wk[i] = 1000 + i % 17;
+    op[i] = i % 97 == 5 ? 7u : static_cast<std::uint32_t>(i % 3);  // 7: not an operator
+    tm[i] = cst(2025, 1, 1) + static_cast<std::int64_t>(i * 7919 % 40) * 86400 + static_cast<std::int64_t>(i);
+    lv[i] = static_cast<std::int8_t>(i == 700 ? 9 : 1 + static_cast<int>(i % 5));
+    one.add(ev(std::to_string(rk[i]), op[i] < 3 ? ops[op[i]] : "Z", std::to_string(wk[i]), tm[i], lv[i]));
+  }
+  review_batch b;  // required arrays only
+  b.size = n;
+  b.review_key = rk.data();
+  b.reviewer_key = wk.data();
+  b.operator_index = op.data();
+  b.time = tm.data();
+  b.level = lv.data();
+  batch.add(b);
+  EXPECT_EQ(batch.events_seen(), n);
+  EXPECT_EQ(batch.records_kept(), one.records_kept());
+  EXPECT_EQ(batch.rejects().counts, one.rejects().counts);
+  EXPECT_EQ(batch.rejects().counts[static_cast<int>(reject_kind::unknown_operator)], 14u);
+  EXPECT_EQ(batch.rejects().examples[static_cast<int>(reject_kind::bad_level)],
+            std::vector<std::string>{"batch row 700: review key 701: level 9 is not 1..5"});
+  const auto x = batch.summary(day(2025, 3, 31)), y = one.summary(day(2025, 3, 31));
+  EXPECT_EQ(x.counts, y.counts);
+  EXPECT_GT(x.counts.sum(), 700);  // every ★3–★5 row counts in count mode (about 770)
+  EXPECT_EQ(x.bad_open, y.bad_open);
+}
+
 TEST(ReviewMerge, DifferentOperatorListsOrModesAreRefused) {
   review_aggregator a({"A", "B"}, settings()), b({"B", "A"}, settings());
   EXPECT_THROW(a.merge(b), data_error);
@@ -681,6 +722,46 @@ TEST(ReviewLog, TheRecordStoreKeepsEachKeysWinnerWhateverTheFlushScheduleAndFiel
     EXPECT_LE(t.bytes(), before);
     EXPECT_EQ(t.pending(), 0u);
   }
+}
+
+TEST(ReviewLog, OnePartitionWithALargeLogKeepsEachKeysWinner) {
+  // keys whose hash shares its top 8 bits all land in one partition of the record store, so its
+  // run and log grow past 2^15 records and the log takes the two-level sort
+  using detail::review_record;
+  std::mt19937_64 rng(11);
+  std::vector<std::uint64_t> keys(90000);
+  for (auto& k : keys) k = detail::key_unhash(rng() >> 8);  // hash < 2^56: partition 0
+  std::map<std::uint64_t, review_record> want;
+  detail::record_table t;
+  for (int i = 0; i < 200000; ++i) {
+    review_record r;
+    r.review = keys[rng() % keys.size()];
+    r.reviewer = rng();
+    r.op = static_cast<std::uint32_t>(rng() % 5);
+    r.time = static_cast<std::uint32_t>(rng());
+    r.revision1 = static_cast<std::uint16_t>(1 + rng() % 4);
+    r.rectified = r.followed = 0;
+    r.level = static_cast<std::uint8_t>(1 + rng() % 5);
+    r.flags = static_cast<std::uint8_t>(rng() % 7);
+    auto [it, fresh] = want.emplace(r.review, r);
+    if (!fresh && detail::replaces(r, it->second)) it->second = r;
+    t.append(r);
+  }
+  t.flush();
+  ASSERT_EQ(t.size(), want.size());
+  ASSERT_GT(want.size(), std::size_t{1} << 16);
+  std::uint64_t last = 0;
+  std::size_t seen = 0;
+  t.for_each([&](const review_record& r) {
+    const std::uint64_t h = detail::key_hash(r.review);
+    EXPECT_TRUE(seen == 0 || h > last) << "not in key-hash order at " << seen;
+    last = h;
+    ++seen;
+    const auto it = want.find(r.review);
+    ASSERT_NE(it, want.end());
+    EXPECT_EQ(std::memcmp(&it->second, &r, sizeof r), 0) << "key " << r.review;
+  });
+  EXPECT_EQ(seen, want.size());
 }
 
 TEST(ReviewLog, RareFieldValuesGiveTheSameResultsInEveryOrder) {
