@@ -13,7 +13,9 @@ numpy/pandas references of bench/reference/ and against the machine, in one sess
 Each measurement is saved as soon as it is taken (<out>/run-<profile>.partial.json), so an
 interrupted run loses only the measurement in progress; --resume takes the saved ones again and
 measures the rest, --redo PARTS re-measures the named parts (machine, cpp-rate, cpp-reviews,
-cpp-sensitivity, rate, reviews, mc) even when saved. The partial file is removed when the run ends.
+cpp-sensitivity, rate, reviews, mc; or PART:IMPL such as reviews:embedrating) even when saved. The
+partial file is removed when the run ends with no failed measurement (kept otherwise: --resume then
+measures only the failed ones).
 
 Every measurement runs in its own child process (`bench/run.py --worker TASK`), so its peak memory
 is its own: the child resets its high-water mark (/proc/self/clear_refs) after building its input
@@ -247,7 +249,9 @@ class Store:
 
     def get(self, part: str, key: Any, measure: Any) -> Any:
         k = part + " " + json.dumps(key, sort_keys=True)
-        if part not in self.redo and k in self.saved and not (isinstance(self.saved[k], dict) and "error" in self.saved[k]):
+        impl = key.get("impl") if isinstance(key, dict) else None
+        redo = part in self.redo or f"{part}:{impl}" in self.redo
+        if not redo and k in self.saved and not (isinstance(self.saved[k], dict) and "error" in self.saved[k]):
             self.reused += 1
             return self.saved[k]
         value = measure()
@@ -656,7 +660,8 @@ def main() -> int:
     ap.add_argument("--readme", help='README to update between the markers (default bench/README.md; --smoke: <out>/README.md; "none": skip)')
     ap.add_argument("--require-cpp", action="store_true", help="fail when a benchmark binary is missing (else it is skipped)")
     ap.add_argument("--resume", action="store_true", help="keep the measurements an interrupted run of this profile saved")
-    ap.add_argument("--redo", default="", help=f"with --resume: parts to measure again, comma-separated ({', '.join(PARTS)})")
+    ap.add_argument("--redo", default="", help=f"with --resume: parts to measure again, comma-separated ({', '.join(PARTS)}; PART:IMPL for one "
+                         "implementation, e.g. reviews:embedrating)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -664,7 +669,7 @@ def main() -> int:
         return 0
     name = "smoke" if args.smoke else "quick" if args.quick else "full"
     redo = {p.strip() for p in args.redo.split(",") if p.strip()}
-    if bad := redo - set(PARTS):
+    if bad := {r for r in redo if r.split(":")[0] not in PARTS}:
         ap.error(f"--redo: unknown part(s) {', '.join(sorted(bad))}; the parts are {', '.join(PARTS)}")
     profile = PROFILES[name]
     out = Path(args.out or (Path(args.build) / "bench-smoke" if args.smoke else REPO / "bench" / "results"))
@@ -748,7 +753,8 @@ def main() -> int:
         write_readme(Path(readme), block)
     print(block)
     failed = [r for r in res["rate"] + res["reviews"] + res["mc"] if not ok(r)]
-    store.done()
+    if not failed:
+        store.done()  # else kept, so that --resume measures only what failed
     print(f"wrote {out / f'run-{name}.json'}, " + ", ".join(str(out / f) for f in files) + f"; {len(failed)} failed measurements",
           file=sys.stderr)  # fmt: skip
     return 1 if failed else 0

@@ -10,6 +10,7 @@
 #include "embedrating/detail/kernels.hpp"
 #include "embedrating/detail/sha256.hpp"
 #include "embedrating/errors.hpp"
+#include "id_slots.hpp"
 #include "ingest/filler.hpp"
 
 namespace embedrating {
@@ -51,19 +52,11 @@ dataset::dataset(std::vector<std::string> operator_ids, std::string source_name)
   build_index();
 }
 
-namespace {
-/// The index capacity for n ids: at most half full.
-std::size_t index_capacity(std::size_t n) noexcept {
-  std::size_t cap = 16;
-  while (cap < 2 * n) cap *= 2;
-  return cap;
-}
-}  // namespace
 
 dataset::dataset(indexed_ids ids, std::string source_name)
     : source_(std::move(source_name)), ids_(std::make_shared<const std::vector<std::string>>(std::move(ids.ids))) {
   const std::size_t n = ids_->size();
-  if (n == 0 || n >= 0x7FFFFFFFu || ids.index.size() != index_capacity(n)) {
+  if (n == 0 || n >= 0x7FFFFFFFu || ids.index.size() != detail::id_slots_capacity(n)) {
     build_index();  // also gives the messages of the empty and too large cases
     return;
   }
@@ -74,51 +67,20 @@ void dataset::build_index() {
   const std::vector<std::string>& ids = *ids_;
   if (ids.empty()) throw data_error(at(source_, "operator_id"), "the dataset has no operators");
   if (ids.size() >= 0x7FFFFFFFu) throw data_error(at(source_, "operator_id"), "too many operators for one dataset");
-  // open-addressing index, at most half full, no allocation per id: each slot holds the upper 32
-  // bits of the id's hash (a tag) and row + 1 (0 = empty), so a probe compares ids only when tags match
-  const std::size_t cap = index_capacity(ids.size());
-  index_.assign(cap, 0);
-  const std::size_t mask = cap - 1;
-  // hashes computed a block ahead and their slots prefetched: the table is larger than the caches
-  constexpr std::size_t ahead = 16;
-  std::size_t hashes[ahead];
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i % ahead == 0)
-      for (std::size_t k = 0; k < ahead && i + k < ids.size(); ++k) {
-        hashes[k] = id_hash(ids[i + k]);
-        __builtin_prefetch(&index_[hashes[k] & mask], 1, 1);
-      }
-    if (ids[i].empty())
-      throw data_error(at(source_, "operator_id"), "empty operator id in row " + std::to_string(i + 1));
-    const std::size_t h = hashes[i % ahead];
-    const std::uint64_t tag = static_cast<std::uint64_t>(h >> 32) << 32;
-    for (std::size_t k = h & mask;; k = (k + 1) & mask) {
-      const std::uint64_t slot = index_[k];
-      if (slot == 0) {
-        index_[k] = tag | static_cast<std::uint64_t>(i + 1);
-        break;
-      }
-      if ((slot & ~std::uint64_t{0xFFFFFFFF}) != tag) continue;
-      const std::size_t j = static_cast<std::size_t>(slot & 0xFFFFFFFF) - 1;
-      if (ids[j] == ids[i])
+  // open-addressing index (src/id_slots.hpp), at most half full, no allocation per id
+  detail::fill_id_slots(
+      index_, ids,
+      [&](std::size_t i) {
+        if (ids[i].empty()) throw data_error(at(source_, "operator_id"), "empty operator id in row " + std::to_string(i + 1));
+      },
+      [&](std::size_t i, std::size_t j) {
         throw data_error(at(source_, "operator_id", ids[i]),
                          "duplicate operator id (rows " + std::to_string(j + 1) + " and " + std::to_string(i + 1) + ")");
-    }
-  }
+      });
 }
 
 std::int64_t dataset::find(const std::string& operator_id) const {
-  const std::vector<std::string>& ids = *ids_;
-  const std::size_t mask = index_.size() - 1;
-  const std::size_t h = id_hash(operator_id);
-  const std::uint64_t tag = static_cast<std::uint64_t>(h >> 32) << 32;
-  for (std::size_t k = h & mask;; k = (k + 1) & mask) {
-    const std::uint64_t slot = index_[k];
-    if (slot == 0) return -1;
-    if ((slot & ~std::uint64_t{0xFFFFFFFF}) != tag) continue;
-    const std::size_t j = static_cast<std::size_t>(slot & 0xFFFFFFFF) - 1;
-    if (ids[j] == operator_id) return static_cast<std::int64_t>(j);
-  }
+  return detail::probe_id_slots(index_.data(), index_.size() - 1, *ids_, operator_id, id_hash(operator_id));
 }
 
 void dataset::check_rows(const std::string& what, std::size_t n) const {

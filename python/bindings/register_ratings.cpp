@@ -33,15 +33,21 @@ std::unique_lock<std::mutex> lock_events(const py_aggregator* reviews) {
   return reviews != nullptr ? std::unique_lock<std::mutex>(reviews->mu) : std::unique_lock<std::mutex>();
 }
 
-ratings_ptr rate_py(const model& mo, const dataset& d, std::int32_t as_of, const py_aggregator* reviews,
-                    bool input_hash, const holiday_calendar* calendar) {
+/// `rate_with(options)` without the GIL, under the aggregator's lock, with the review options set.
+template <class Rate>
+ratings_ptr rate_unlocked(const py_aggregator* reviews, bool input_hash, const holiday_calendar* calendar, Rate&& rate_with) {
   auto out = std::make_shared<ratings>();
   rate_options opts;
   opts.compute_input_hash = input_hash;
   py::gil_scoped_release nogil;
   const auto lock = lock_events(reviews);
-  *out = rate(mo, d, civil_date(as_of), with_reviews(opts, reviews, calendar));
+  *out = rate_with(with_reviews(opts, reviews, calendar));
   return out;
+}
+
+ratings_ptr rate_py(const model& mo, const dataset& d, std::int32_t as_of, const py_aggregator* reviews,
+                    bool input_hash, const holiday_calendar* calendar) {
+  return rate_unlocked(reviews, input_hash, calendar, [&](const rate_options& o) { return rate(mo, d, civil_date(as_of), o); });
 }
 
 template <class T, class E>
@@ -327,13 +333,8 @@ void register_ratings(py::module_& m) {
       "rate_rows",
       [](const model& mo, const dataset& d, std::size_t begin, std::size_t count, std::int32_t as_of,
          const py_aggregator* reviews, bool input_hash, const holiday_calendar* calendar) {
-        auto out = std::make_shared<ratings>();
-        rate_options opts;
-        opts.compute_input_hash = input_hash;
-        py::gil_scoped_release nogil;
-        const auto lock = lock_events(reviews);
-        *out = rate_rows(mo, d, begin, count, civil_date(as_of), with_reviews(opts, reviews, calendar));
-        return out;
+        return rate_unlocked(reviews, input_hash, calendar,
+                             [&](const rate_options& o) { return rate_rows(mo, d, begin, count, civil_date(as_of), o); });
       },
       "model"_a, "dataset"_a, "begin"_a, "count"_a, "as_of"_a, "reviews"_a = py::none(), "input_hash"_a = true,
       "calendar"_a = py::none(),

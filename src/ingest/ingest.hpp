@@ -11,6 +11,7 @@
 #include "embedrating/catalogue.hpp"
 #include "embedrating/io.hpp"
 #include "embedrating/model.hpp"
+#include "../id_slots.hpp"
 
 namespace embedrating::detail {
 
@@ -39,14 +40,7 @@ class id_index {
   void build(const std::vector<std::string>& ids, std::vector<std::pair<std::size_t, std::size_t>>* dups = nullptr);
   /// Row of `id` (whose hash is `h`) in `ids`, or -1.
   std::int64_t find(const std::vector<std::string>& ids, std::string_view id, std::size_t h) const noexcept {
-    const std::uint64_t tag = static_cast<std::uint64_t>(h >> 32) << 32;
-    for (std::size_t k = h & mask_;; k = (k + 1) & mask_) {
-      const std::uint64_t s = slots_[k];
-      if (s == 0) return -1;
-      if ((s & ~std::uint64_t{0xFFFFFFFF}) != tag) continue;
-      const std::size_t j = static_cast<std::size_t>(s & 0xFFFFFFFF) - 1;
-      if (ids[j] == id) return static_cast<std::int64_t>(j);
-    }
+    return probe_id_slots(slots_.data(), mask_, ids, id, h);
   }
   std::int64_t find(const std::vector<std::string>& ids, std::string_view id) const noexcept { return find(ids, id, hash(id)); }
   /// Rows of n ids at once (-1: not indexed), `hashes` as scratch: the slots, the id strings and

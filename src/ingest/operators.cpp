@@ -50,34 +50,12 @@ std::string renamed_id(const table_source& src, std::size_t row, const std::stri
 }
 
 void id_index::build(const std::vector<std::string>& ids, std::vector<std::pair<std::size_t, std::size_t>>* dups) {
-  std::size_t cap = 16;
-  while (cap < ids.size() * 2) cap <<= 1;
-  slots_.assign(cap, 0);
-  mask_ = cap - 1;
-  constexpr std::size_t ahead = 16;  // hashes a block ahead, their slots prefetched
-  std::size_t hashes[ahead];
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i % ahead == 0)
-      for (std::size_t k = 0; k < ahead && i + k < ids.size(); ++k) {
-        hashes[k] = hash(ids[i + k]);
-        __builtin_prefetch(&slots_[hashes[k] & mask_], 1, 1);
-      }
-    const std::size_t full = hashes[i % ahead];
-    const std::uint64_t tag = static_cast<std::uint64_t>(full >> 32) << 32;
-    for (std::size_t h = full & mask_;; h = (h + 1) & mask_) {
-      const std::uint64_t s = slots_[h];
-      if (s == 0) {
-        slots_[h] = tag | static_cast<std::uint64_t>(i + 1);
-        break;
-      }
-      if ((s & ~std::uint64_t{0xFFFFFFFF}) != tag) continue;
-      const std::size_t j = static_cast<std::size_t>(s & 0xFFFFFFFF) - 1;
-      if (ids[j] == ids[i]) {
+  fill_id_slots(
+      slots_, ids, [](std::size_t) {},
+      [&](std::size_t i, std::size_t j) {
         if (dups) dups->emplace_back(i, j);
-        break;
-      }
-    }
-  }
+      });
+  mask_ = slots_.size() - 1;
 }
 
 void id_index::find_many(const std::vector<std::string>& ids, const std::string_view* keys, std::size_t n,

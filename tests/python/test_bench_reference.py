@@ -228,10 +228,17 @@ def test_run_saves_each_measurement_and_resumes_without_measuring_again(tmp_path
     assert again.get("rate", {"n": 1}, measure("a2")) == a and again.reused == 1
     again.get("reviews", {"n": 1}, measure("b2"))
     assert calls == ["a", "b", "b2"]
+    # --redo reviews:numpy re-measures only that implementation of the part
+    again.get("reviews", {"n": 2, "impl": "embedrating"}, measure("e"))
+    again.get("reviews", {"n": 2, "impl": "numpy"}, measure("n"))
+    impl_redo = run.Store(path, resume=True, redo={"reviews:numpy"})
+    impl_redo.get("reviews", {"n": 2, "impl": "embedrating"}, measure("e2"))
+    impl_redo.get("reviews", {"n": 2, "impl": "numpy"}, measure("n2"))
+    assert calls[-3:] == ["e", "n", "n2"]
     # --redo rate measures that part again; without --resume the saved file is dropped
     assert run.Store(path, resume=True, redo={"rate"}).get("rate", {"n": 1}, measure("a3")) != a
     fresh = run.Store(path, resume=False, redo=set())
-    assert not path.exists() and fresh.get("rate", {"n": 1}, measure("a4")) == {"cpu_s": 5}
+    assert not path.exists() and fresh.get("rate", {"n": 1}, measure("a4")) == {"cpu_s": len(calls)}
     fresh.done()
     assert not path.exists()
     path.write_text("not json")

@@ -162,9 +162,9 @@ def test_unknown_pickle_versions_are_refused(scored: er.Scored) -> None:
 
 
 def test_regrade_many_releases_the_gil(model: er.Model, sample: er.Dataset) -> None:
-    from test_arrays import _tiled
+    from test_arrays import tiled_dataset  # bench/reference/data.py: the sample repeated with distinct ids
 
-    big = _tiled(sample, 40)  # 12 000 operators
+    big = tiled_dataset(sample, 40)  # 12 000 operators
     s = model.score(big, as_of=SAMPLE_AS_OF)
     w = np.random.default_rng(1).dirichlet(model.weights.to_numpy() * 50.0, size=400)
     count = 0
